@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages personas needs, if any is missing.
+# Usage: scripts/deps.sh build|test
+set -euo pipefail
+
+build=(pkg-config gcc libudev-dev libinput-dev libseat-dev libgbm-dev libpixman-1-dev
+       libxkbcommon-dev libwayland-dev xkb-data)
+test=(weston foot wayland-utils wl-clipboard fonts-dejavu-core)
+
+want=("${build[@]}")
+[ "${1:-build}" = test ] && want+=("${test[@]}")
+
+missing=()
+for pkg in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "personas: installing ${missing[*]}" >&2
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+    echo "personas: cargo is missing; install a current Rust toolchain (https://rustup.rs), then run this again" >&2
+    exit 1
+fi

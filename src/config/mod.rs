@@ -1,0 +1,465 @@
+//! The configuration file: its types, parsing with positioned errors, and lookup.
+//!
+//! The file is TOML (see `assets/default-config.toml`, which documents every key).
+//! [`Config::parse`] reads and checks a whole file and reports every problem it
+//! finds, each as `file:line:col: message`, instead of stopping at the first one.
+//! [`locate`] finds the file to use and [`load`] reads it.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use smithay::input::keyboard::xkb;
+
+mod parse;
+mod raw;
+#[cfg(test)]
+mod tests;
+
+/// The default configuration, embedded in the binary and used when no file is found.
+pub const DEFAULT_CONFIG: &str = include_str!("../../assets/default-config.toml");
+
+/// The file name used in error messages about [`DEFAULT_CONFIG`].
+pub const EMBEDDED_NAME: &str = "<embedded default config>";
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// How background personas' frame callbacks are paced, unless a persona says otherwise.
+    pub background_frames: BackgroundFrames,
+    /// How the active persona is shown on screen.
+    pub indicator: Indicator,
+    /// The animation played on a switch.
+    pub transition: Transition,
+    /// The headless backend's virtual output.
+    pub headless: HeadlessConfig,
+    /// Per physical output settings, by connector name (`eDP-1`, `HDMI-A-1`, ...).
+    pub outputs: BTreeMap<String, OutputConfig>,
+    /// Input settings.
+    pub input: InputConfig,
+    /// Key bindings, from `[keys]` in file order (the defaults when `[keys]` is absent).
+    pub bindings: Vec<Binding>,
+    /// The personas, from `[[persona]]` in file order; never empty.
+    pub personas: Vec<PersonaConfig>,
+}
+
+/// How background personas' frame callbacks are paced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackgroundFrames {
+    /// Frame callbacks keep coming, at most about once a second.
+    Throttled,
+    /// No frame callbacks until the persona is active again.
+    Paused,
+}
+
+/// How the active persona is shown on screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Indicator {
+    /// A thin border in the persona's color (reserves its width around the windows).
+    Frame,
+    /// A small badge in the persona's color.
+    Badge,
+    /// Nothing.
+    None,
+}
+
+/// The animation played on a switch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    None,
+    Crossfade,
+    Slide,
+}
+
+/// The headless backend's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeadlessConfig {
+    /// Width and height of the virtual output, in pixels.
+    pub size: (u32, u32),
+}
+
+/// Settings of one physical output. `None` leaves the backend's choice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputConfig {
+    pub mode: Option<Mode>,
+    pub scale: Option<f64>,
+    pub transform: Option<Transform>,
+    /// Position of the output's top left corner in the global space.
+    pub position: Option<(i32, i32)>,
+}
+
+/// A video mode, written `2560x1600` or `2560x1600@60` (the refresh may be fractional).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mode {
+    pub width: u32,
+    pub height: u32,
+    /// Refresh rate in millihertz (`59.94` is 59940).
+    pub refresh_mhz: Option<u32>,
+}
+
+/// An output transform, written `normal`, `90`, `180`, `270`, `flipped`,
+/// `flipped-90`, `flipped-180` or `flipped-270`. Same variants as smithay's.
+#[allow(non_camel_case_types)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transform {
+    Normal,
+    _90,
+    _180,
+    _270,
+    Flipped,
+    Flipped90,
+    Flipped180,
+    Flipped270,
+}
+
+impl From<Transform> for smithay::utils::Transform {
+    fn from(t: Transform) -> Self {
+        use smithay::utils::Transform as S;
+        match t {
+            Transform::Normal => S::Normal,
+            Transform::_90 => S::_90,
+            Transform::_180 => S::_180,
+            Transform::_270 => S::_270,
+            Transform::Flipped => S::Flipped,
+            Transform::Flipped90 => S::Flipped90,
+            Transform::Flipped180 => S::Flipped180,
+            Transform::Flipped270 => S::Flipped270,
+        }
+    }
+}
+
+/// Input settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputConfig {
+    /// The xkb layout on which key bindings are matched, whatever the active
+    /// persona's own keymap is.
+    pub binding_layout: String,
+}
+
+/// One key binding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Binding {
+    pub combo: KeyCombo,
+    pub action: Action,
+}
+
+/// Modifiers plus one keysym, such as `Super+Ctrl+Right`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyCombo {
+    pub mods: Mods,
+    /// The raw keysym; letters are lower case (`Super+A` and `Super+a` are the same combo).
+    pub keysym: u32,
+}
+
+impl fmt::Display for KeyCombo {
+    /// Writes the combo the way the config file does, e.g. `Super+Ctrl+Right`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names = [
+            (self.mods.logo, "Super"),
+            (self.mods.ctrl, "Ctrl"),
+            (self.mods.alt, "Alt"),
+            (self.mods.shift, "Shift"),
+        ];
+        for (_, name) in names.iter().filter(|(on, _)| *on) {
+            write!(f, "{name}+")?;
+        }
+        let name = xkb::keysym_get_name(xkb::Keysym::new(self.keysym));
+        if name.is_empty() {
+            write!(f, "{:#x}", self.keysym)
+        } else {
+            f.write_str(&name)
+        }
+    }
+}
+
+/// Modifier state of a key combo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Mods {
+    pub ctrl: bool,
+    pub alt: bool,
+    pub shift: bool,
+    /// Super / Logo / Mod4 / Win.
+    pub logo: bool,
+}
+
+/// What a binding (or a gesture) does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    Next,
+    Prev,
+    /// Makes the named persona active.
+    Switch(String),
+    Overview,
+    FocusNextWindow,
+    FocusPrevWindow,
+    CloseWindow,
+    TransferCopy,
+    TransferPaste,
+    Lock,
+    /// Runs a command outside every persona (argv).
+    Spawn(Vec<String>),
+    Reload,
+}
+
+impl fmt::Display for Action {
+    /// Writes the action the way the config file does.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::Switch(name) => write!(f, "{{ switch = {name:?} }}"),
+            Action::Spawn(argv) => write!(f, "{{ spawn = {argv:?} }}"),
+            other => f.write_str(parse::simple_action_name(other).unwrap_or("?")),
+        }
+    }
+}
+
+/// One persona.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonaConfig {
+    /// Also the name of its runtime directory: `[A-Za-z0-9_-]`, at most 32 characters.
+    pub name: String,
+    /// Its color (indicator, overview); a distinct default per position when unset.
+    pub color: Color,
+    /// The session to launch in it, as argv; `None` launches nothing.
+    pub session: Option<Vec<String>>,
+    /// Extra environment variables for its session.
+    pub env: BTreeMap<String, String>,
+    /// Its keyboard layout.
+    pub keymap: KeymapConfig,
+    /// `None` uses the top-level `background_frames`.
+    pub background_frames: Option<BackgroundFrames>,
+    /// Settings reserved for later work, parsed and kept.
+    pub extra: PersonaExtra,
+}
+
+impl PersonaConfig {
+    /// This persona's frame pacing in the background, given the top-level value.
+    pub fn effective_background_frames(&self, global: BackgroundFrames) -> BackgroundFrames {
+        self.background_frames.unwrap_or(global)
+    }
+}
+
+/// A persona's xkb keymap names; an empty string means xkb's default.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct KeymapConfig {
+    pub rules: String,
+    pub model: String,
+    pub layout: String,
+    pub variant: String,
+    /// `None` when the key is absent (xkb then uses its default options).
+    pub options: Option<String>,
+}
+
+impl KeymapConfig {
+    /// The same names in the form smithay's keyboard takes.
+    pub fn xkb_config(&self) -> smithay::input::keyboard::XkbConfig<'_> {
+        smithay::input::keyboard::XkbConfig {
+            rules: &self.rules,
+            model: &self.model,
+            layout: &self.layout,
+            variant: &self.variant,
+            options: self.options.clone(),
+        }
+    }
+}
+
+/// Persona settings reserved for later work. They are type-checked and kept.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PersonaExtra {
+    pub isolation: Option<String>,
+    pub devices: Vec<String>,
+    pub share: Vec<String>,
+    pub network: Option<String>,
+    pub home: Option<String>,
+    pub privileged: Vec<String>,
+    pub allow_activation: bool,
+    pub restart: Option<String>,
+    pub xwayland: Option<bool>,
+}
+
+/// An sRGB color with alpha, written `#rrggbb` or `#rrggbbaa`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Color {
+    pub r: u8,
+    pub g: u8,
+    pub b: u8,
+    pub a: u8,
+}
+
+impl Color {
+    /// The components as `[r, g, b, a]` in `0.0..=1.0` (not premultiplied).
+    pub fn to_f32(self) -> [f32; 4] {
+        [self.r, self.g, self.b, self.a].map(|c| f32::from(c) / 255.0)
+    }
+
+    /// `#rrggbb` (the alpha is left out).
+    pub fn to_hex(self) -> String {
+        format!("#{:02x}{:02x}{:02x}", self.r, self.g, self.b)
+    }
+}
+
+/// One error with its position (1-based line and column, in characters) in the file.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{file}:{line}:{col}: {message}")]
+pub struct ConfigError {
+    pub file: String,
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+}
+
+/// All errors of one file (at least one), in the order of their positions.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub struct ConfigErrors(pub Vec<ConfigError>);
+
+impl fmt::Display for ConfigErrors {
+    /// One error per line, without a trailing newline.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, error) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Config {
+    /// Parses and validates; `file` is the name used in error messages.
+    pub fn parse(text: &str, file: &str) -> Result<Config, ConfigErrors> {
+        parse::parse(text, file)
+    }
+
+    /// The embedded default configuration ([`DEFAULT_CONFIG`]).
+    ///
+    /// Panics if it is invalid, which a unit test rules out.
+    pub fn default_embedded() -> Config {
+        match Config::parse(DEFAULT_CONFIG, EMBEDDED_NAME) {
+            Ok(config) => config,
+            Err(errors) => panic!("the embedded default config is invalid:\n{errors}"),
+        }
+    }
+
+    /// The persona with this name.
+    pub fn persona(&self, name: &str) -> Option<&PersonaConfig> {
+        self.personas.iter().find(|p| p.name == name)
+    }
+}
+
+/// Where the config came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigSource {
+    File(PathBuf),
+    Embedded,
+}
+
+impl fmt::Display for ConfigSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigSource::File(path) => write!(f, "{}", path.display()),
+            ConfigSource::Embedded => f.write_str(EMBEDDED_NAME),
+        }
+    }
+}
+
+/// Why a config could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Invalid(ConfigErrors),
+    #[error("{0}")]
+    NotFound(String),
+}
+
+/// The system-wide config file.
+pub const SYSTEM_CONFIG_PATH: &str = "/etc/personas/config.toml";
+
+/// Finds the config to use.
+///
+/// Lookup order: `explicit` (from `--config`), `$PERSONAS_CONFIG`,
+/// `$XDG_CONFIG_HOME/personas/config.toml` (`XDG_CONFIG_HOME` defaulting to
+/// `$HOME/.config`), `/etc/personas/config.toml`, then the embedded default.
+/// An explicit path or `$PERSONAS_CONFIG` that does not exist is an error; the
+/// others are skipped when absent.
+pub fn locate(explicit: Option<&Path>) -> Result<ConfigSource, LoadError> {
+    locate_with(explicit, &|name| std::env::var_os(name), &|path| {
+        path.exists()
+    })
+}
+
+/// [`locate`] with the environment lookup and the file existence test given by
+/// the caller (tests pass fakes).
+pub fn locate_with(
+    explicit: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<OsString>,
+    exists: &dyn Fn(&Path) -> bool,
+) -> Result<ConfigSource, LoadError> {
+    if let Some(path) = explicit {
+        return if exists(path) {
+            Ok(ConfigSource::File(path.to_path_buf()))
+        } else {
+            Err(LoadError::NotFound(format!(
+                "{}: config file not found (given with --config)",
+                path.display()
+            )))
+        };
+    }
+    let non_empty = |name: &str| env(name).filter(|value| !value.is_empty());
+    if let Some(value) = non_empty("PERSONAS_CONFIG") {
+        let path = PathBuf::from(value);
+        return if exists(&path) {
+            Ok(ConfigSource::File(path))
+        } else {
+            Err(LoadError::NotFound(format!(
+                "{}: config file not found (named by $PERSONAS_CONFIG)",
+                path.display()
+            )))
+        };
+    }
+    // The XDG base directory spec says to ignore a relative XDG_CONFIG_HOME.
+    let config_home = non_empty("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|path| path.is_absolute())
+        .or_else(|| non_empty("HOME").map(|home| PathBuf::from(home).join(".config")));
+    if let Some(dir) = config_home {
+        let path = dir.join("personas").join("config.toml");
+        if exists(&path) {
+            return Ok(ConfigSource::File(path));
+        }
+    }
+    let system = Path::new(SYSTEM_CONFIG_PATH);
+    if exists(system) {
+        return Ok(ConfigSource::File(system.to_path_buf()));
+    }
+    Ok(ConfigSource::Embedded)
+}
+
+/// Reads and parses the source (file errors and parse errors both come back as
+/// [`LoadError`]).
+pub fn load(source: &ConfigSource) -> Result<Config, LoadError> {
+    match source {
+        ConfigSource::Embedded => {
+            Config::parse(DEFAULT_CONFIG, EMBEDDED_NAME).map_err(LoadError::Invalid)
+        }
+        ConfigSource::File(path) => {
+            let name = path.display().to_string();
+            let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+                path: name.clone(),
+                source,
+            })?;
+            let config = Config::parse(&text, &name).map_err(LoadError::Invalid)?;
+            tracing::debug!(
+                path = %name,
+                personas = config.personas.len(),
+                "config loaded"
+            );
+            Ok(config)
+        }
+    }
+}

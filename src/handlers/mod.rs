@@ -1,0 +1,20 @@
+//! smithay handler wiring. Every handler is implemented on `PersonaState`, so a
+//! request can only ever touch the persona whose display it arrived on.
+
+mod compositor;
+mod seat;
+mod xdg_shell;
+
+use smithay::wayland::output::OutputHandler;
+use smithay::{
+    delegate_output, delegate_presentation, delegate_single_pixel_buffer, delegate_viewporter,
+};
+
+use crate::persona::PersonaState;
+
+impl OutputHandler for PersonaState {}
+
+delegate_output!(PersonaState);
+delegate_viewporter!(PersonaState);
+delegate_single_pixel_buffer!(PersonaState);
+delegate_presentation!(PersonaState);

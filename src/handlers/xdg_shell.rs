@@ -1,0 +1,195 @@
+//! xdg-shell and xdg-decoration: toplevels fill the persona's output, popups are
+//! kept on screen by their positioner, decorations are always server side (none
+//! drawn: a persona's windows are full screen).
+
+use smithay::desktop::{
+    find_popup_root_surface, get_popup_toplevel_coords, PopupKeyboardGrab, PopupKind,
+    PopupPointerGrab, PopupUngrabStrategy,
+};
+use smithay::input::pointer::Focus;
+use smithay::input::Seat;
+use smithay::reexports::wayland_protocols::xdg::decoration::zv1::server::zxdg_toplevel_decoration_v1::Mode as DecorationMode;
+use smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel;
+use smithay::reexports::wayland_server::protocol::{wl_output::WlOutput, wl_seat, wl_surface::WlSurface};
+use smithay::utils::Serial;
+use smithay::wayland::shell::xdg::decoration::XdgDecorationHandler;
+use smithay::wayland::shell::xdg::{
+    PopupSurface, PositionerState, ToplevelSurface, XdgShellHandler, XdgShellState,
+};
+use smithay::{delegate_xdg_decoration, delegate_xdg_shell};
+
+use crate::persona::PersonaState;
+
+impl XdgShellHandler for PersonaState {
+    fn xdg_shell_state(&mut self) -> &mut XdgShellState {
+        &mut self.xdg_shell_state
+    }
+
+    fn new_toplevel(&mut self, surface: ToplevelSurface) {
+        self.add_toplevel(surface);
+    }
+
+    fn new_popup(&mut self, surface: PopupSurface, positioner: PositionerState) {
+        surface.with_pending_state(|state| {
+            state.geometry = positioner.get_geometry();
+            state.positioner = positioner;
+        });
+        self.unconstrain_popup(&surface);
+        if let Err(err) = self.popups.track_popup(PopupKind::Xdg(surface)) {
+            tracing::warn!("popup not tracked: {err}");
+        }
+    }
+
+    fn reposition_request(
+        &mut self,
+        surface: PopupSurface,
+        positioner: PositionerState,
+        token: u32,
+    ) {
+        surface.with_pending_state(|state| {
+            state.geometry = positioner.get_geometry();
+            state.positioner = positioner;
+        });
+        self.unconstrain_popup(&surface);
+        surface.send_repositioned(token);
+    }
+
+    fn grab(&mut self, surface: PopupSurface, seat: wl_seat::WlSeat, serial: Serial) {
+        let Some(seat) = Seat::<PersonaState>::from_resource(&seat) else {
+            return;
+        };
+        let kind = PopupKind::Xdg(surface);
+        let Ok(root) = find_popup_root_surface(&kind) else {
+            return;
+        };
+        if !self.active {
+            // A background persona holds no grabs; the popup is dismissed at once.
+            let _ = smithay::desktop::PopupManager::dismiss_popup(&root, &kind);
+            return;
+        }
+        let Ok(mut grab) = self.popups.grab_popup(root, kind, &seat, serial) else {
+            return;
+        };
+        if let Some(keyboard) = seat.get_keyboard() {
+            if keyboard.is_grabbed()
+                && !(keyboard.has_grab(serial)
+                    || keyboard.has_grab(grab.previous_serial().unwrap_or(serial)))
+            {
+                grab.ungrab(PopupUngrabStrategy::All);
+                return;
+            }
+            keyboard.set_focus(self, grab.current_grab(), serial);
+            keyboard.set_grab(self, PopupKeyboardGrab::new(&grab), serial);
+        }
+        if let Some(pointer) = seat.get_pointer() {
+            if pointer.is_grabbed()
+                && !(pointer.has_grab(serial)
+                    || pointer.has_grab(grab.previous_serial().unwrap_or_else(|| grab.serial())))
+            {
+                grab.ungrab(PopupUngrabStrategy::All);
+                return;
+            }
+            pointer.set_grab(self, PopupPointerGrab::new(&grab), serial, Focus::Keep);
+        }
+        self.popup_grab = Some(grab);
+    }
+
+    fn maximize_request(&mut self, surface: ToplevelSurface) {
+        // Always maximized already; the protocol still wants a configure.
+        self.apply_window_rules(&surface);
+        surface.send_configure();
+    }
+
+    fn unmaximize_request(&mut self, surface: ToplevelSurface) {
+        self.apply_window_rules(&surface);
+        surface.send_configure();
+    }
+
+    fn fullscreen_request(&mut self, surface: ToplevelSurface, _output: Option<WlOutput>) {
+        surface.with_pending_state(|state| {
+            state.states.set(xdg_toplevel::State::Fullscreen);
+            state.states.unset(xdg_toplevel::State::Maximized);
+        });
+        self.apply_window_rules(&surface);
+        if surface.is_initial_configure_sent() {
+            surface.send_configure();
+        }
+        self.needs_redraw = true;
+    }
+
+    fn unfullscreen_request(&mut self, surface: ToplevelSurface) {
+        surface.with_pending_state(|state| {
+            state.states.unset(xdg_toplevel::State::Fullscreen);
+        });
+        self.apply_window_rules(&surface);
+        if surface.is_initial_configure_sent() {
+            surface.send_configure();
+        }
+        self.needs_redraw = true;
+    }
+
+    fn toplevel_destroyed(&mut self, surface: ToplevelSurface) {
+        self.remove_toplevel(&surface);
+    }
+
+    fn popup_destroyed(&mut self, _surface: PopupSurface) {
+        self.needs_redraw = true;
+    }
+}
+
+impl PersonaState {
+    /// Keeps a popup inside the persona's output, as its positioner allows.
+    fn unconstrain_popup(&self, popup: &PopupSurface) {
+        let Ok(root) = find_popup_root_surface(&PopupKind::Xdg(popup.clone())) else {
+            return;
+        };
+        let Some(window) = self.window_for_surface(&root) else {
+            return;
+        };
+        let Some(window_loc) = self.space.element_location(window) else {
+            return;
+        };
+        let mut target = self.window_area();
+        // The target rectangle is in the coordinates of the popup's parent.
+        target.loc -= get_popup_toplevel_coords(&PopupKind::Xdg(popup.clone()));
+        target.loc -= window_loc;
+        popup.with_pending_state(|state| {
+            state.geometry = state.positioner.get_unconstrained_geometry(target);
+        });
+    }
+
+    /// Sends a popup's initial configure on its first commit.
+    pub fn popup_committed(&mut self, surface: &WlSurface) {
+        self.popups.commit(surface);
+        if let Some(PopupKind::Xdg(popup)) = self.popups.find_popup(surface) {
+            if !popup.is_initial_configure_sent() {
+                if let Err(err) = popup.send_configure() {
+                    tracing::warn!("popup configure failed: {err}");
+                }
+            }
+        }
+    }
+}
+
+impl XdgDecorationHandler for PersonaState {
+    fn new_decoration(&mut self, toplevel: ToplevelSurface) {
+        toplevel.with_pending_state(|state| {
+            state.decoration_mode = Some(DecorationMode::ServerSide);
+        });
+        if toplevel.is_initial_configure_sent() {
+            toplevel.send_pending_configure();
+        }
+    }
+
+    fn request_mode(&mut self, toplevel: ToplevelSurface, _mode: DecorationMode) {
+        // A tablet shows no client decorations: server side whatever is asked.
+        self.new_decoration(toplevel);
+    }
+
+    fn unset_mode(&mut self, toplevel: ToplevelSurface) {
+        self.new_decoration(toplevel);
+    }
+}
+
+delegate_xdg_shell!(PersonaState);
+delegate_xdg_decoration!(PersonaState);

@@ -1,0 +1,292 @@
+//! Input: one path from any backend's events to the active persona's seat.
+//!
+//! Backends translate their events into [`InputEvent`]; `State::process_input`
+//! matches bindings, routes the rest to the active persona only, and remembers
+//! where each held key and button went (see `keys.rs`).
+
+pub mod keys;
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use smithay::backend::input::{ButtonState, KeyState};
+use smithay::input::keyboard::{FilterResult, KeyboardTarget, Keycode};
+use smithay::input::pointer::{ButtonEvent, MotionEvent};
+use smithay::input::touch::{DownEvent, MotionEvent as TouchMotionEvent, UpEvent};
+use smithay::utils::{Logical, Point, SERIAL_COUNTER};
+
+use crate::config::Action;
+use crate::state::State;
+use keys::KeyRoute;
+
+pub const BTN_LEFT: u32 = 0x110;
+pub const BTN_RIGHT: u32 = 0x111;
+pub const BTN_MIDDLE: u32 = 0x112;
+
+/// A backend-independent input event. Positions are in output coordinates.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InputEvent {
+    /// `keycode` is an xkb keycode (evdev code + 8).
+    Key {
+        keycode: u32,
+        pressed: bool,
+    },
+    PointerMotionAbsolute {
+        x: f64,
+        y: f64,
+    },
+    PointerButton {
+        button: u32,
+        pressed: bool,
+    },
+    TouchDown {
+        slot: i32,
+        x: f64,
+        y: f64,
+    },
+    TouchMotion {
+        slot: i32,
+        x: f64,
+        y: f64,
+    },
+    TouchUp {
+        slot: i32,
+    },
+}
+
+/// Where held pointer buttons and touch points went, so releases follow presses.
+#[derive(Default)]
+pub struct PointerRouter {
+    /// Buttons held, and whether their press reached the active persona.
+    pub buttons: HashMap<u32, bool>,
+    /// Touch slots down, and whether they belong to the active persona.
+    pub touches: HashMap<i32, bool>,
+}
+
+impl State {
+    /// Handles one input event. `at` is the event's own timestamp.
+    pub fn process_input(&mut self, event: InputEvent, at: Instant) {
+        let time = self.clock_ms();
+        match event {
+            InputEvent::Key { keycode, pressed } => self.on_key(keycode.into(), pressed, time, at),
+            InputEvent::PointerMotionAbsolute { x, y } => {
+                let size = self.backend.output_spec().size;
+                let pos = Point::<f64, Logical>::from((
+                    x.clamp(0.0, size.w as f64 - 1.0),
+                    y.clamp(0.0, size.h as f64 - 1.0),
+                ));
+                self.on_pointer_motion(pos, time)
+            }
+            InputEvent::PointerButton { button, pressed } => {
+                self.on_pointer_button(button, pressed, time)
+            }
+            InputEvent::TouchDown { slot, x, y } => self.on_touch_down(slot, (x, y).into(), time),
+            InputEvent::TouchMotion { slot, x, y } => {
+                self.on_touch_motion(slot, (x, y).into(), time)
+            }
+            InputEvent::TouchUp { slot } => self.on_touch_up(slot, time),
+        }
+        let active = self.personas.active_id();
+        self.mark_dirty(active);
+    }
+
+    fn on_key(&mut self, keycode: Keycode, pressed: bool, time: u32, at: Instant) {
+        if pressed {
+            let combo = self.binding_keyboard.combo(keycode);
+            self.binding_keyboard.update(keycode, true);
+            if let Some(action) = self.binding_for(&combo) {
+                self.key_router.press(keycode, KeyRoute::Suppressed);
+                self.run_action(action, Some(at));
+                return;
+            }
+            if self.key_router.is_held(keycode) {
+                // A repeated press without release (a confused device): ignore.
+                return;
+            }
+            self.key_router.press(keycode, KeyRoute::Forwarded);
+            let persona = &mut self.personas.active_mut().state;
+            let keyboard = persona
+                .seat
+                .get_keyboard()
+                .expect("every seat has a keyboard");
+            let serial = SERIAL_COUNTER.next_serial();
+            keyboard.input::<(), _>(
+                persona,
+                keycode,
+                KeyState::Pressed,
+                serial,
+                time,
+                |_, _, _| FilterResult::Forward,
+            );
+            return;
+        }
+
+        self.binding_keyboard.update(keycode, false);
+        let Some(route) = self.key_router.release(keycode) else {
+            return;
+        };
+        let persona = &mut self.personas.active_mut().state;
+        let keyboard = persona
+            .seat
+            .get_keyboard()
+            .expect("every seat has a keyboard");
+        let serial = SERIAL_COUNTER.next_serial();
+        match route {
+            KeyRoute::Suppressed => {}
+            KeyRoute::Forwarded => {
+                keyboard.input::<(), _>(
+                    persona,
+                    keycode,
+                    KeyState::Released,
+                    serial,
+                    time,
+                    |_, _, _| FilterResult::Forward,
+                );
+            }
+            KeyRoute::StateOnly => {
+                // The client never saw this key; only its modifiers may change.
+                let (_, mods_changed) = keyboard.input_intercept::<(), _>(
+                    persona,
+                    keycode,
+                    KeyState::Released,
+                    |_, _, _| (),
+                );
+                if mods_changed {
+                    if let Some(focus) = keyboard.current_focus() {
+                        let mods = keyboard.modifier_state();
+                        let seat = persona.seat.clone();
+                        KeyboardTarget::modifiers(&focus, &seat, persona, mods, serial);
+                    }
+                }
+            }
+        }
+    }
+
+    fn binding_for(&self, combo: &crate::config::KeyCombo) -> Option<Action> {
+        self.config
+            .bindings
+            .iter()
+            .find(|b| &b.combo == combo)
+            .map(|b| b.action.clone())
+    }
+
+    fn on_pointer_motion(&mut self, pos: Point<f64, Logical>, time: u32) {
+        let persona = &mut self.personas.active_mut().state;
+        persona.pointer_location = pos;
+        let under = persona.surface_under(pos);
+        let pointer = persona
+            .seat
+            .get_pointer()
+            .expect("every seat has a pointer");
+        pointer.motion(
+            persona,
+            under,
+            &MotionEvent {
+                location: pos,
+                serial: SERIAL_COUNTER.next_serial(),
+                time,
+            },
+        );
+        pointer.frame(persona);
+    }
+
+    fn on_pointer_button(&mut self, button: u32, pressed: bool, time: u32) {
+        if !pressed {
+            // A button pressed in another persona (before a switch) is released nowhere.
+            match self.pointer_router.buttons.remove(&button) {
+                Some(true) => {}
+                _ => return,
+            }
+        } else {
+            self.pointer_router.buttons.insert(button, true);
+        }
+        let persona = &mut self.personas.active_mut().state;
+        let pointer = persona
+            .seat
+            .get_pointer()
+            .expect("every seat has a pointer");
+        let serial = SERIAL_COUNTER.next_serial();
+        if pressed && !pointer.is_grabbed() {
+            // Click to focus.
+            let pos = persona.pointer_location;
+            if let Some(window) = persona
+                .space
+                .element_under(pos)
+                .map(|(w, _)| w.clone())
+                .filter(|w| persona.focus_stack.contains(w))
+            {
+                if persona.focused_window() != Some(&window) {
+                    persona.focus_window(window);
+                }
+            }
+        }
+        pointer.button(
+            persona,
+            &ButtonEvent {
+                serial,
+                time,
+                button,
+                state: if pressed {
+                    ButtonState::Pressed
+                } else {
+                    ButtonState::Released
+                },
+            },
+        );
+        pointer.frame(persona);
+    }
+
+    fn on_touch_down(&mut self, slot: i32, pos: Point<f64, Logical>, time: u32) {
+        self.pointer_router.touches.insert(slot, true);
+        let persona = &mut self.personas.active_mut().state;
+        let under = persona.surface_under(pos);
+        let touch = persona.seat.get_touch().expect("every seat has touch");
+        touch.down(
+            persona,
+            under,
+            &DownEvent {
+                slot: Some(slot as u32).into(),
+                location: pos,
+                serial: SERIAL_COUNTER.next_serial(),
+                time,
+            },
+        );
+        touch.frame(persona);
+    }
+
+    fn on_touch_motion(&mut self, slot: i32, pos: Point<f64, Logical>, time: u32) {
+        if self.pointer_router.touches.get(&slot) != Some(&true) {
+            return;
+        }
+        let persona = &mut self.personas.active_mut().state;
+        let under = persona.surface_under(pos);
+        let touch = persona.seat.get_touch().expect("every seat has touch");
+        touch.motion(
+            persona,
+            under,
+            &TouchMotionEvent {
+                slot: Some(slot as u32).into(),
+                location: pos,
+                time,
+            },
+        );
+        touch.frame(persona);
+    }
+
+    fn on_touch_up(&mut self, slot: i32, time: u32) {
+        if self.pointer_router.touches.remove(&slot) != Some(true) {
+            return;
+        }
+        let persona = &mut self.personas.active_mut().state;
+        let touch = persona.seat.get_touch().expect("every seat has touch");
+        touch.up(
+            persona,
+            &UpEvent {
+                slot: Some(slot as u32).into(),
+                serial: SERIAL_COUNTER.next_serial(),
+                time,
+            },
+        );
+        touch.frame(persona);
+    }
+}

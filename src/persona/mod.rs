@@ -1,0 +1,303 @@
+//! A persona: one Wayland display with its own globals, seat, output and windows.
+//!
+//! Every smithay handler is implemented on [`PersonaState`] (see `handlers/`), so a
+//! request from a client of one persona can only ever reach that persona's state:
+//! isolation comes from the structure, not from filters.
+
+pub mod list;
+pub mod socket;
+pub mod switch;
+pub mod windows;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use smithay::desktop::{PopupGrab, PopupManager, Space, Window};
+use smithay::input::{Seat, SeatState};
+use smithay::output::{Mode, Output, PhysicalProperties, Scale, Subpixel};
+use smithay::reexports::wayland_server::backend::{ClientData, ClientId, DisconnectReason};
+use smithay::reexports::wayland_server::{Client, Display, DisplayHandle};
+use smithay::utils::{Clock, Logical, Monotonic, Point, Size, Transform};
+use smithay::wayland::compositor::{CompositorClientState, CompositorState};
+use smithay::wayland::output::OutputManagerState;
+use smithay::wayland::presentation::PresentationState;
+use smithay::wayland::selection::data_device::DataDeviceState;
+use smithay::wayland::selection::primary_selection::PrimarySelectionState;
+use smithay::wayland::shell::xdg::decoration::XdgDecorationState;
+use smithay::wayland::shell::xdg::XdgShellState;
+use smithay::wayland::shm::ShmState;
+use smithay::wayland::single_pixel_buffer::SinglePixelBufferState;
+use smithay::wayland::viewporter::ViewporterState;
+
+use crate::config::{BackgroundFrames, Color, PersonaConfig};
+
+/// Stable identity of a persona for the life of the process (names can be reused
+/// after a reload removes and re-adds one).
+pub type PersonaId = u32;
+
+/// Errors while creating a persona.
+#[derive(Debug, thiserror::Error)]
+pub enum PersonaError {
+    #[error("persona {name}: invalid keymap: {message}")]
+    Keymap { name: String, message: String },
+    #[error("persona {name}: {source}")]
+    Socket {
+        name: String,
+        #[source]
+        source: socket::SocketError,
+    },
+}
+
+/// Something a persona's handlers want the outer `State` to know about. Handlers
+/// only see their own persona, so they leave notes here and the loop drains them.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PersonaEvent {
+    WindowOpened {
+        app_id: Option<String>,
+        title: Option<String>,
+    },
+    WindowClosed {
+        app_id: Option<String>,
+        title: Option<String>,
+    },
+}
+
+/// The physical output a persona's virtual output mirrors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputSpec {
+    pub name: String,
+    pub size: Size<i32, smithay::utils::Physical>,
+    pub refresh_mhz: i32,
+}
+
+impl OutputSpec {
+    pub fn frame_duration(&self) -> Duration {
+        Duration::from_micros(1_000_000_000 / self.refresh_mhz.max(1) as u64)
+    }
+}
+
+/// Per-client data: every client belongs to exactly one persona's display.
+pub struct ClientState {
+    pub compositor_state: CompositorClientState,
+    /// The persona's live-client counter, shared by all its clients.
+    connected: Arc<AtomicUsize>,
+}
+
+impl ClientData for ClientState {
+    fn initialized(&self, _client_id: ClientId) {}
+    fn disconnected(&self, client_id: ClientId, reason: DisconnectReason) {
+        self.connected.fetch_sub(1, Ordering::Relaxed);
+        tracing::debug!(?client_id, ?reason, "client disconnected");
+    }
+}
+
+/// All protocol state of one persona. Handlers get `&mut PersonaState` and nothing else.
+pub struct PersonaState {
+    pub id: PersonaId,
+    pub name: String,
+    pub color: Color,
+    pub display_handle: DisplayHandle,
+    pub compositor_state: CompositorState,
+    pub xdg_shell_state: XdgShellState,
+    pub xdg_decoration_state: XdgDecorationState,
+    pub shm_state: ShmState,
+    pub seat_state: SeatState<PersonaState>,
+    pub data_device_state: DataDeviceState,
+    pub primary_selection_state: PrimarySelectionState,
+    pub output_manager_state: OutputManagerState,
+    pub viewporter_state: ViewporterState,
+    pub single_pixel_buffer_state: SinglePixelBufferState,
+    pub presentation_state: PresentationState,
+    pub seat: Seat<PersonaState>,
+    pub space: Space<Window>,
+    pub popups: PopupManager,
+    /// The popup chain holding this persona's input grab, ended on switch-out.
+    pub popup_grab: Option<PopupGrab<PersonaState>>,
+    pub output: Output,
+    /// Mapped toplevels, least recently focused first; the last one is focused.
+    pub focus_stack: Vec<Window>,
+    /// This persona's own cursor position, kept while it is in the background.
+    pub pointer_location: Point<f64, Logical>,
+    /// Only the active persona is composited and receives input.
+    pub active: bool,
+    pub background_frames: BackgroundFrames,
+    /// Set by handlers when the active persona's scene changed.
+    pub needs_redraw: bool,
+    pub events: Vec<PersonaEvent>,
+    pub clock: Clock<Monotonic>,
+}
+
+/// A persona: its display (the client connections) and its state.
+pub struct Persona {
+    pub display: Display<PersonaState>,
+    pub state: PersonaState,
+    pub socket: Option<socket::PersonaSocket>,
+    pub config: PersonaConfig,
+    clients: Arc<AtomicUsize>,
+}
+
+impl Persona {
+    /// Creates the display and every global of a persona. The listening socket is
+    /// separate ([`Persona::listen`]) so the test fixture can run without one.
+    pub fn new(
+        id: PersonaId,
+        config: &PersonaConfig,
+        background_frames: BackgroundFrames,
+        output_spec: &OutputSpec,
+    ) -> Result<Persona, PersonaError> {
+        let display: Display<PersonaState> = Display::new().expect("wayland display");
+        let dh = display.handle();
+        let clock = Clock::<Monotonic>::new();
+
+        let compositor_state = CompositorState::new_v6::<PersonaState>(&dh);
+        let xdg_shell_state = XdgShellState::new::<PersonaState>(&dh);
+        let xdg_decoration_state = XdgDecorationState::new::<PersonaState>(&dh);
+        let shm_state = ShmState::new::<PersonaState>(&dh, vec![]);
+        let mut seat_state = SeatState::new();
+        let data_device_state = DataDeviceState::new::<PersonaState>(&dh);
+        let primary_selection_state = PrimarySelectionState::new::<PersonaState>(&dh);
+        let output_manager_state = OutputManagerState::new_with_xdg_output::<PersonaState>(&dh);
+        let viewporter_state = ViewporterState::new::<PersonaState>(&dh);
+        let single_pixel_buffer_state = SinglePixelBufferState::new::<PersonaState>(&dh);
+        let presentation_state = PresentationState::new::<PersonaState>(&dh, clock.id() as u32);
+
+        let mut seat = seat_state.new_wl_seat(&dh, "seat0");
+        let xkb = config.keymap.xkb_config();
+        seat.add_keyboard(xkb, 600, 25)
+            .map_err(|err| PersonaError::Keymap {
+                name: config.name.clone(),
+                message: err.to_string(),
+            })?;
+        seat.add_pointer();
+        seat.add_touch();
+
+        let output = Output::new(
+            output_spec.name.clone(),
+            PhysicalProperties {
+                size: (0, 0).into(),
+                subpixel: Subpixel::Unknown,
+                make: "personas".into(),
+                model: format!("{} virtual output", config.name),
+            },
+        );
+        let _global = output.create_global::<PersonaState>(&dh);
+        let mode = Mode {
+            size: output_spec.size,
+            refresh: output_spec.refresh_mhz,
+        };
+        output.change_current_state(
+            Some(mode),
+            Some(Transform::Normal),
+            Some(Scale::Integer(1)),
+            Some((0, 0).into()),
+        );
+        output.set_preferred(mode);
+        let mut space = Space::default();
+        space.map_output(&output, (0, 0));
+
+        let center = Point::from((
+            output_spec.size.w as f64 / 2.0,
+            output_spec.size.h as f64 / 2.0,
+        ));
+        let state = PersonaState {
+            id,
+            name: config.name.clone(),
+            color: config.color,
+            display_handle: dh,
+            compositor_state,
+            xdg_shell_state,
+            xdg_decoration_state,
+            shm_state,
+            seat_state,
+            data_device_state,
+            primary_selection_state,
+            output_manager_state,
+            viewporter_state,
+            single_pixel_buffer_state,
+            presentation_state,
+            seat,
+            space,
+            popups: PopupManager::default(),
+            popup_grab: None,
+            output,
+            focus_stack: Vec::new(),
+            pointer_location: center,
+            active: false,
+            background_frames: config.effective_background_frames(background_frames),
+            needs_redraw: false,
+            events: Vec::new(),
+            clock,
+        };
+        Ok(Persona {
+            display,
+            state,
+            socket: None,
+            config: config.clone(),
+            clients: Arc::new(AtomicUsize::new(0)),
+        })
+    }
+
+    /// Opens `$XDG_RUNTIME_DIR/personas/<name>/wayland-0`.
+    pub fn listen(&mut self, runtime_dir: &std::path::Path) -> Result<(), PersonaError> {
+        let socket =
+            socket::PersonaSocket::bind(runtime_dir, &self.state.name).map_err(|source| {
+                PersonaError::Socket {
+                    name: self.state.name.clone(),
+                    source,
+                }
+            })?;
+        self.socket = Some(socket);
+        Ok(())
+    }
+
+    /// Connects a client (from a listening socket or a socket pair) to this persona.
+    pub fn insert_client(
+        &mut self,
+        stream: std::os::unix::net::UnixStream,
+    ) -> std::io::Result<Client> {
+        let data = ClientState {
+            compositor_state: CompositorClientState::default(),
+            connected: self.clients.clone(),
+        };
+        let client = self
+            .display
+            .handle()
+            .insert_client(stream, Arc::new(data))?;
+        self.clients.fetch_add(1, Ordering::Relaxed);
+        Ok(client)
+    }
+
+    /// Reads and handles whatever this persona's clients sent.
+    pub fn dispatch(&mut self) {
+        if let Err(err) = self.display.dispatch_clients(&mut self.state) {
+            tracing::warn!(persona = %self.state.name, "dispatching clients failed: {err}");
+        }
+    }
+
+    pub fn flush(&mut self) {
+        if let Err(err) = self.display.flush_clients() {
+            tracing::debug!(persona = %self.state.name, "flushing clients failed: {err}");
+        }
+    }
+
+    pub fn client_count(&self) -> usize {
+        self.clients.load(Ordering::Relaxed)
+    }
+
+    /// Applies settings that can change on reload without restarting the persona.
+    pub fn apply_config(&mut self, config: &PersonaConfig, background_frames: BackgroundFrames) {
+        self.state.color = config.color;
+        self.state.background_frames = config.effective_background_frames(background_frames);
+        if config.keymap != self.config.keymap {
+            if let Some(keyboard) = self.state.seat.get_keyboard() {
+                if let Err(err) =
+                    keyboard.set_xkb_config(&mut self.state, config.keymap.xkb_config())
+                {
+                    tracing::warn!(persona = %config.name, "keymap not changed: {err:?}");
+                }
+            }
+        }
+        self.config = config.clone();
+    }
+}

@@ -1,0 +1,163 @@
+//! Switching the active persona. This is the one place where it happens.
+//!
+//! Leave: the old persona's grabs end (a popup grab with `popup_done`), its
+//! focused client gets wl_keyboard.leave and wl_pointer.leave, touch points are
+//! cancelled, its windows lose `activated` and gain `suspended`. Keys still held
+//! are released in its xkb state without any event (after leave the client
+//! treats every key as released) and carried into the new persona's state only,
+//! so modifiers are real there and stick nowhere.
+//! Enter: the new persona's last focused window gets wl_keyboard.enter with no
+//! keys and the real modifiers, the pointer re-enters at that persona's own
+//! cursor position, and the output is redrawn whole at once.
+
+use std::time::Instant;
+
+use smithay::backend::input::KeyState;
+use smithay::desktop::PopupUngrabStrategy;
+use smithay::input::keyboard::FilterResult;
+use smithay::input::pointer::MotionEvent;
+use smithay::utils::SERIAL_COUNTER;
+
+use super::{PersonaId, PersonaState};
+use crate::ipc::protocol::Event;
+use crate::state::State;
+
+/// What started a switch, for the latency figures in `stats`.
+#[derive(Debug, Clone, Copy)]
+pub struct SwitchOrigin {
+    /// When the request or binding was handled.
+    pub requested: Instant,
+    /// The timestamp of the key event that triggered it, for bindings.
+    pub input: Option<Instant>,
+}
+
+impl State {
+    /// Makes `target` the active persona. Returns false if it already was.
+    pub fn switch_to(&mut self, target: PersonaId, origin: SwitchOrigin) -> bool {
+        let old = self.personas.active_id();
+        if old == target || self.personas.get(target).is_none() {
+            return false;
+        }
+        let time = self.clock_ms();
+
+        let held = self.key_router.persona_keys();
+        let old_state = &mut self.personas.get_mut(old).expect("active exists").state;
+        old_state.leave(time);
+        // Release what the old persona still holds, in its state only: it has no
+        // focus any more, so no client hears of it.
+        let keyboard = old_state.seat.get_keyboard().expect("keyboard");
+        for &key in &held {
+            keyboard.input::<(), _>(
+                old_state,
+                key,
+                KeyState::Released,
+                SERIAL_COUNTER.next_serial(),
+                time,
+                |_, _, _| FilterResult::Forward,
+            );
+        }
+        let pointer = old_state.seat.get_pointer().expect("pointer");
+        for (&button, routed) in self.pointer_router.buttons.iter_mut() {
+            if std::mem::take(routed) {
+                pointer.button(
+                    old_state,
+                    &smithay::input::pointer::ButtonEvent {
+                        serial: SERIAL_COUNTER.next_serial(),
+                        time,
+                        button,
+                        state: smithay::backend::input::ButtonState::Released,
+                    },
+                );
+            }
+        }
+        pointer.frame(old_state);
+        for routed in self.pointer_router.touches.values_mut() {
+            *routed = false;
+        }
+        self.mark_dirty(old);
+
+        self.personas.set_active(target);
+        let new_state = &mut self.personas.get_mut(target).expect("checked").state;
+        // Held keys become part of the new persona's state before enter, so the
+        // enter carries the real modifiers but no keys.
+        let keyboard = new_state.seat.get_keyboard().expect("keyboard");
+        for &key in &held {
+            keyboard.input_intercept::<(), _>(new_state, key, KeyState::Pressed, |_, _, _| ());
+        }
+        self.key_router.carry_over();
+        new_state.enter(time);
+        self.mark_dirty(target);
+
+        let from = self.personas.get(old).map(|p| p.state.name.clone());
+        let to = self.personas.active().state.name.clone();
+        tracing::info!(from = ?from, to = %to, "switched persona");
+        self.redraw_now_after_switch(origin);
+        self.ipc_events.broadcast(&Event::Switched {
+            from: from.unwrap_or_default(),
+            to,
+        });
+        true
+    }
+
+    /// `next`/`prev` in config order.
+    pub fn switch_relative(&mut self, forward: bool, origin: SwitchOrigin) -> bool {
+        let target = self.personas.neighbour(self.personas.active_id(), forward);
+        self.switch_to(target, origin)
+    }
+}
+
+impl PersonaState {
+    /// This persona goes to the background.
+    fn leave(&mut self, time: u32) {
+        let serial = SERIAL_COUNTER.next_serial();
+        let keyboard = self.seat.get_keyboard().expect("keyboard");
+        let pointer = self.seat.get_pointer().expect("pointer");
+        let touch = self.seat.get_touch().expect("touch");
+        // An xdg_popup grab cannot be resumed later: the grabbing chain gets
+        // popup_done now.
+        if let Some(mut grab) = self.popup_grab.take() {
+            if !grab.has_ended() {
+                grab.ungrab(PopupUngrabStrategy::All);
+            }
+        }
+        keyboard.unset_grab(self);
+        pointer.unset_grab(self, serial, time);
+        keyboard.set_focus(self, None, serial);
+        pointer.motion(
+            self,
+            None,
+            &MotionEvent {
+                location: self.pointer_location,
+                serial,
+                time,
+            },
+        );
+        pointer.frame(self);
+        touch.cancel(self);
+        self.active = false;
+        self.update_activation();
+    }
+
+    /// This persona comes to the front.
+    fn enter(&mut self, time: u32) {
+        self.active = true;
+        self.space.refresh();
+        self.popups.cleanup();
+        self.update_activation();
+        self.set_keyboard_focus_to_top();
+        let location = self.pointer_location;
+        let under = self.surface_under(location);
+        let pointer = self.seat.get_pointer().expect("pointer");
+        pointer.motion(
+            self,
+            under,
+            &MotionEvent {
+                location,
+                serial: SERIAL_COUNTER.next_serial(),
+                time,
+            },
+        );
+        pointer.frame(self);
+        self.needs_redraw = true;
+    }
+}

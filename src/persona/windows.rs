@@ -1,0 +1,246 @@
+//! Mobile-style window management inside one persona: every toplevel fills the
+//! persona's output (maximized, or fullscreen on request), the focused one on top.
+
+use smithay::desktop::{Window, WindowSurfaceType};
+use smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel;
+use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
+use smithay::utils::{Logical, Point, Rectangle, SERIAL_COUNTER};
+use smithay::wayland::compositor::with_states;
+use smithay::wayland::shell::xdg::{ToplevelSurface, XdgToplevelSurfaceData};
+
+use super::{PersonaEvent, PersonaState};
+
+impl PersonaState {
+    /// The area every toplevel is sized to.
+    pub fn window_area(&self) -> Rectangle<i32, Logical> {
+        self.space
+            .output_geometry(&self.output)
+            .unwrap_or_else(|| Rectangle::from_size((1, 1).into()))
+    }
+
+    pub fn focused_window(&self) -> Option<&Window> {
+        self.focus_stack.last()
+    }
+
+    pub fn window_for_surface(&self, surface: &WlSurface) -> Option<&Window> {
+        self.space
+            .elements()
+            .find(|w| w.toplevel().map(|t| t.wl_surface()) == Some(surface))
+    }
+
+    /// Sets the pending state a new or changed toplevel must have here.
+    pub fn apply_window_rules(&self, toplevel: &ToplevelSurface) {
+        let area = self.window_area();
+        let active = self.active;
+        let focused = self
+            .focused_window()
+            .and_then(|w| w.toplevel())
+            .map(|t| t.wl_surface() == toplevel.wl_surface())
+            .unwrap_or(false);
+        toplevel.with_pending_state(|state| {
+            state.size = Some(area.size);
+            state.bounds = Some(area.size);
+            if !state.states.contains(xdg_toplevel::State::Fullscreen) {
+                state.states.set(xdg_toplevel::State::Maximized);
+            }
+            for tiled in [
+                xdg_toplevel::State::TiledLeft,
+                xdg_toplevel::State::TiledRight,
+                xdg_toplevel::State::TiledTop,
+                xdg_toplevel::State::TiledBottom,
+            ] {
+                state.states.set(tiled);
+            }
+            if active {
+                state.states.unset(xdg_toplevel::State::Suspended);
+            } else {
+                state.states.set(xdg_toplevel::State::Suspended);
+            }
+            if active && focused {
+                state.states.set(xdg_toplevel::State::Activated);
+            } else {
+                state.states.unset(xdg_toplevel::State::Activated);
+            }
+        });
+    }
+
+    /// A new toplevel: placed at the origin of the persona's output; it takes
+    /// focus when it maps (first buffer).
+    pub fn add_toplevel(&mut self, toplevel: ToplevelSurface) {
+        self.apply_window_rules(&toplevel);
+        let window = Window::new_wayland_window(toplevel);
+        let origin = self.window_area().loc;
+        self.space.map_element(window, origin, false);
+    }
+
+    /// Called on every commit of a toplevel's root surface.
+    pub fn toplevel_committed(&mut self, window: &Window) {
+        window.on_commit();
+        let Some(toplevel) = window.toplevel() else {
+            return;
+        };
+        if !toplevel.is_initial_configure_sent() {
+            toplevel.send_configure();
+            return;
+        }
+        let mapped = smithay::backend::renderer::utils::with_renderer_surface_state(
+            toplevel.wl_surface(),
+            |s| s.buffer().is_some(),
+        )
+        .unwrap_or(false);
+        let known = self.focus_stack.contains(window);
+        if mapped && !known {
+            let (app_id, title) = window_names(toplevel);
+            self.events
+                .push(PersonaEvent::WindowOpened { app_id, title });
+            self.focus_window(window.clone());
+        } else if !mapped && known {
+            // A null buffer unmaps the window; it may map again later.
+            self.focus_stack.retain(|w| w != window);
+            self.restore_focus();
+        }
+    }
+
+    /// Raises `window` and gives it keyboard focus (only sent to the client when
+    /// this persona is active; otherwise remembered for the next switch-in).
+    pub fn focus_window(&mut self, window: Window) {
+        self.focus_stack.retain(|w| w != &window);
+        self.focus_stack.push(window.clone());
+        self.space.raise_element(&window, false);
+        self.update_activation();
+        if self.active {
+            self.set_keyboard_focus_to_top();
+            self.refresh_pointer_focus();
+        }
+        self.needs_redraw = true;
+    }
+
+    /// The toplevel is gone: forget it and focus the next one.
+    pub fn remove_toplevel(&mut self, toplevel: &ToplevelSurface) {
+        let Some(window) = self
+            .space
+            .elements()
+            .find(|w| w.toplevel() == Some(toplevel))
+            .cloned()
+        else {
+            return;
+        };
+        let was_mapped = self.focus_stack.contains(&window);
+        self.space.unmap_elem(&window);
+        self.focus_stack.retain(|w| w != &window);
+        if was_mapped {
+            let (app_id, title) = window_names(toplevel);
+            self.events
+                .push(PersonaEvent::WindowClosed { app_id, title });
+        }
+        self.restore_focus();
+    }
+
+    /// After the focused window went away: focus the next in the stack.
+    fn restore_focus(&mut self) {
+        if let Some(top) = self.focus_stack.last().cloned() {
+            self.space.raise_element(&top, false);
+        }
+        self.update_activation();
+        if self.active {
+            self.set_keyboard_focus_to_top();
+            self.refresh_pointer_focus();
+        }
+        self.needs_redraw = true;
+    }
+
+    /// Alt+Tab: bring the least recently focused window to the top (`forward`), or
+    /// send the top one to the bottom.
+    pub fn cycle_focus(&mut self, forward: bool) {
+        if self.focus_stack.len() < 2 {
+            return;
+        }
+        let next = if forward {
+            self.focus_stack.remove(0)
+        } else {
+            let top = self.focus_stack.pop().expect("len >= 2");
+            self.focus_stack.insert(0, top);
+            self.focus_stack.pop().expect("len >= 2")
+        };
+        self.focus_window(next);
+    }
+
+    pub fn close_focused(&mut self) {
+        if let Some(toplevel) = self.focused_window().and_then(|w| w.toplevel()) {
+            toplevel.send_close();
+        }
+    }
+
+    /// Sends `activated`/`suspended` to every toplevel whose state changed.
+    pub fn update_activation(&mut self) {
+        let windows: Vec<Window> = self.space.elements().cloned().collect();
+        for window in windows {
+            if let Some(toplevel) = window.toplevel() {
+                self.apply_window_rules(toplevel);
+                if toplevel.is_initial_configure_sent() {
+                    toplevel.send_pending_configure();
+                }
+            }
+        }
+    }
+
+    pub fn set_keyboard_focus_to_top(&mut self) {
+        let target = self
+            .focused_window()
+            .and_then(|w| w.toplevel())
+            .map(|t| t.wl_surface().clone());
+        if let Some(keyboard) = self.seat.get_keyboard() {
+            keyboard.set_focus(self, target, SERIAL_COUNTER.next_serial());
+        }
+    }
+
+    /// The surface under a point of this persona's output, and its origin.
+    pub fn surface_under(
+        &self,
+        pos: Point<f64, Logical>,
+    ) -> Option<(WlSurface, Point<f64, Logical>)> {
+        let (window, loc) = self.space.element_under(pos)?;
+        window
+            .surface_under(pos - loc.to_f64(), WindowSurfaceType::ALL)
+            .map(|(s, p)| (s, (p + loc).to_f64()))
+    }
+
+    /// Re-evaluates pointer focus at the persona's cursor (after windows changed).
+    pub fn refresh_pointer_focus(&mut self) {
+        let Some(pointer) = self.seat.get_pointer() else {
+            return;
+        };
+        if pointer.is_grabbed() {
+            return;
+        }
+        let location = self.pointer_location;
+        let under = self.surface_under(location);
+        pointer.motion(
+            self,
+            under,
+            &smithay::input::pointer::MotionEvent {
+                location,
+                serial: SERIAL_COUNTER.next_serial(),
+                time: self.clock.now().as_millis(),
+            },
+        );
+        pointer.frame(self);
+    }
+
+    pub fn window_count(&self) -> usize {
+        self.focus_stack.len()
+    }
+}
+
+fn window_names(toplevel: &ToplevelSurface) -> (Option<String>, Option<String>) {
+    with_states(toplevel.wl_surface(), |states| {
+        states
+            .data_map
+            .get::<XdgToplevelSurfaceData>()
+            .map(|data| {
+                let data = data.lock().unwrap();
+                (data.app_id.clone(), data.title.clone())
+            })
+            .unwrap_or((None, None))
+    })
+}

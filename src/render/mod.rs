@@ -1,0 +1,129 @@
+//! Composing a persona's scene. Only one persona is ever drawn onto the physical
+//! output; screenshots of a background persona render its kept buffers into a
+//! separate image with a fresh damage tracker, so no tracker ever compares render
+//! elements of two personas (their Wayland object ids can be equal).
+
+use smithay::backend::allocator::Fourcc;
+use smithay::backend::renderer::damage::OutputDamageTracker;
+use smithay::backend::renderer::element::surface::WaylandSurfaceRenderElement;
+use smithay::backend::renderer::pixman::{PixmanError, PixmanRenderer};
+use smithay::backend::renderer::{Bind, Color32F, ExportMem, Offscreen};
+use smithay::desktop::space::{space_render_elements, SpaceRenderElements};
+use smithay::reexports::pixman::Image;
+use smithay::utils::{Physical, Rectangle, Size, Transform};
+
+use crate::config::Color;
+use crate::persona::PersonaState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("pixman: {0}")]
+    Pixman(#[from] PixmanError),
+    #[error("damage tracking: {0}")]
+    Damage(String),
+    #[error("the persona's output has no mode")]
+    NoMode,
+}
+
+pub type PersonaElement =
+    SpaceRenderElements<PixmanRenderer, WaylandSurfaceRenderElement<PixmanRenderer>>;
+
+/// A rendered frame read back as RGBA bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Screenshot {
+    pub width: u32,
+    pub height: u32,
+    pub rgba: Vec<u8>,
+}
+
+impl Screenshot {
+    pub fn pixel(&self, x: u32, y: u32) -> [u8; 4] {
+        let i = ((y * self.width + x) * 4) as usize;
+        [
+            self.rgba[i],
+            self.rgba[i + 1],
+            self.rgba[i + 2],
+            self.rgba[i + 3],
+        ]
+    }
+}
+
+/// What shows where a persona has no window: its own color, dimmed, so an empty
+/// persona is still recognisable.
+pub fn background_color(color: Color) -> Color32F {
+    let [r, g, b, _] = color.to_f32();
+    Color32F::new(r * 0.25, g * 0.25, b * 0.25, 1.0)
+}
+
+/// The render elements of a persona's scene, top first.
+pub fn persona_elements(
+    renderer: &mut PixmanRenderer,
+    persona: &PersonaState,
+) -> Result<Vec<PersonaElement>, RenderError> {
+    space_render_elements(renderer, [&persona.space], &persona.output, 1.0)
+        .map_err(|_| RenderError::NoMode)
+}
+
+/// Renders `persona` into `target`. `age` 0 redraws everything. Returns whether
+/// anything was damaged.
+pub fn render_persona(
+    renderer: &mut PixmanRenderer,
+    target: &mut Image<'static, 'static>,
+    tracker: &mut OutputDamageTracker,
+    persona: &PersonaState,
+    age: usize,
+) -> Result<bool, RenderError> {
+    let elements = persona_elements(renderer, persona)?;
+    let mut framebuffer = renderer.bind(target)?;
+    let result = tracker
+        .render_output(
+            renderer,
+            &mut framebuffer,
+            age,
+            &elements,
+            background_color(persona.color),
+        )
+        .map_err(|err| RenderError::Damage(format!("{err:?}")))?;
+    Ok(result.damage.is_some_and(|d| !d.is_empty()))
+}
+
+/// Reads `image` back as RGBA.
+pub fn read_pixels(
+    renderer: &mut PixmanRenderer,
+    image: &mut Image<'static, 'static>,
+) -> Result<Screenshot, RenderError> {
+    let (width, height) = (image.width() as i32, image.height() as i32);
+    let framebuffer = renderer.bind(image)?;
+    let mapping = renderer.copy_framebuffer(
+        &framebuffer,
+        Rectangle::from_size((width, height).into()),
+        Fourcc::Abgr8888,
+    )?;
+    let bytes = renderer.map_texture(&mapping)?;
+    Ok(Screenshot {
+        width: width as u32,
+        height: height as u32,
+        rgba: bytes.to_vec(),
+    })
+}
+
+/// A new offscreen image of `size` for the output.
+pub fn offscreen(
+    renderer: &mut PixmanRenderer,
+    size: Size<i32, Physical>,
+) -> Result<Image<'static, 'static>, RenderError> {
+    Ok(renderer.create_buffer(Fourcc::Argb8888, (size.w, size.h).into())?)
+}
+
+/// Renders a persona's kept content on its own: used for `screenshot --persona`
+/// of a background persona, which must not disturb the output's damage state.
+pub fn snapshot_persona(
+    renderer: &mut PixmanRenderer,
+    persona: &PersonaState,
+    size: Size<i32, Physical>,
+) -> Result<Screenshot, RenderError> {
+    let mut image = offscreen(renderer, size)?;
+    let mut tracker = OutputDamageTracker::new(size, 1.0, Transform::Normal);
+    render_persona(renderer, &mut image, &mut tracker, persona, 0)?;
+    read_pixels(renderer, &mut image)
+}

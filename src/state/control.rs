@@ -1,0 +1,224 @@
+//! Answers control-socket requests (`personas msg …`).
+
+use std::time::Instant;
+
+use smithay::input::keyboard::xkb;
+
+use super::State;
+use crate::input::{InputEvent, BTN_LEFT, BTN_MIDDLE, BTN_RIGHT};
+use crate::ipc::protocol::{
+    self, ButtonState, InputEvent as IpcInput, KeyState, PersonaInfo, Reply, Request, TouchPhase,
+};
+use crate::persona::switch::SwitchOrigin;
+
+impl State {
+    pub fn handle_request(&mut self, request: Request) -> Reply {
+        let origin = SwitchOrigin {
+            requested: Instant::now(),
+            input: None,
+        };
+        match request {
+            Request::List => Reply::Personas {
+                personas: self.persona_infos(),
+            },
+            Request::Active => Reply::Active {
+                name: self.personas.active().state.name.clone(),
+            },
+            Request::Switch { name } => match self.personas.by_name(&name) {
+                Some(id) => self.switch_reply(|s| s.switch_to(id, origin)),
+                None => Reply::Error {
+                    message: format!(
+                        "no persona named `{name}` (personas: {})",
+                        self.persona_names().join(", ")
+                    ),
+                },
+            },
+            Request::Next => self.switch_reply(|s| s.switch_relative(true, origin)),
+            Request::Prev => self.switch_reply(|s| s.switch_relative(false, origin)),
+            Request::Screenshot { persona } => self.screenshot(persona.as_deref()),
+            Request::Subscribe => Reply::Subscribed,
+            Request::Reload => match self.reload() {
+                Ok(reply) => reply,
+                Err(message) => Reply::Error { message },
+            },
+            Request::Stats => Reply::Stats {
+                stats: self.stats.reply(),
+            },
+            Request::Input { event } => self.inject(event),
+        }
+    }
+
+    fn persona_names(&self) -> Vec<String> {
+        self.personas.iter().map(|p| p.state.name.clone()).collect()
+    }
+
+    fn switch_reply(&mut self, switch: impl FnOnce(&mut State) -> bool) -> Reply {
+        let from = self.personas.active().state.name.clone();
+        switch(self);
+        Reply::Switched {
+            from,
+            to: self.personas.active().state.name.clone(),
+        }
+    }
+
+    pub fn persona_infos(&self) -> Vec<PersonaInfo> {
+        let active = self.personas.active_id();
+        self.personas
+            .iter()
+            .map(|p| PersonaInfo {
+                name: p.state.name.clone(),
+                color: p.state.color.to_hex(),
+                active: p.state.id == active,
+                socket: p
+                    .socket
+                    .as_ref()
+                    .map(|s| s.path.display().to_string())
+                    .unwrap_or_default(),
+                windows: p.state.window_count() as u32,
+                clients: p.client_count() as u32,
+                session: self.sessions.info(&p.state.name),
+            })
+            .collect()
+    }
+
+    fn screenshot(&mut self, persona: Option<&str>) -> Reply {
+        let shot = match persona {
+            None => self.backend.headless().screenshot(),
+            Some(name) => match self.personas.by_name(name) {
+                None => {
+                    return Reply::Error {
+                        message: format!("no persona named `{name}`"),
+                    }
+                }
+                Some(id) if id == self.personas.active_id() => self.backend.headless().screenshot(),
+                Some(id) => {
+                    let persona = &self.personas.get(id).expect("found by name").state;
+                    match &mut self.backend {
+                        crate::backend::Backend::Headless(b) => b.snapshot(persona),
+                    }
+                }
+            },
+        };
+        let encoded = shot.map_err(|err| err.to_string()).and_then(|shot| {
+            protocol::encode_png(shot.width, shot.height, &shot.rgba)
+                .map(|png| (shot.width, shot.height, png))
+                .map_err(|err| err.to_string())
+        });
+        match encoded {
+            Ok((width, height, png)) => {
+                use base64::Engine;
+                Reply::Screenshot {
+                    width,
+                    height,
+                    png_base64: base64::engine::general_purpose::STANDARD.encode(png),
+                }
+            }
+            Err(err) => Reply::Error {
+                message: format!("screenshot failed: {err}"),
+            },
+        }
+    }
+
+    /// Injected input, for end-to-end tests and benchmarks of the headless backend.
+    fn inject(&mut self, event: IpcInput) -> Reply {
+        if !self.test_input {
+            return Reply::Error {
+                message: "input injection needs `personas --backend headless --test-input`".into(),
+            };
+        }
+        let at = Instant::now();
+        let events: Vec<InputEvent> = match event {
+            IpcInput::Key { key, state } => {
+                let Some(keycode) = self.resolve_key(&key) else {
+                    return Reply::Error {
+                        message: format!("unknown key `{key}` (an xkb keysym name or code:N)"),
+                    };
+                };
+                press_release(state.into(), |pressed| InputEvent::Key { keycode, pressed })
+            }
+            IpcInput::PointerMove { x, y } => vec![InputEvent::PointerMotionAbsolute { x, y }],
+            IpcInput::PointerButton { button, state } => {
+                let button = match button.as_str() {
+                    "left" => BTN_LEFT,
+                    "right" => BTN_RIGHT,
+                    "middle" => BTN_MIDDLE,
+                    other => match other.parse::<u32>() {
+                        Ok(code) => code,
+                        Err(_) => {
+                            return Reply::Error {
+                                message: format!(
+                                    "unknown button `{other}` (left, right, middle or a code)"
+                                ),
+                            }
+                        }
+                    },
+                };
+                press_release(state.into(), |pressed| InputEvent::PointerButton {
+                    button,
+                    pressed,
+                })
+            }
+            IpcInput::Touch { phase, id, x, y } => vec![match phase {
+                TouchPhase::Down => InputEvent::TouchDown { slot: id, x, y },
+                TouchPhase::Move => InputEvent::TouchMotion { slot: id, x, y },
+                TouchPhase::Up => InputEvent::TouchUp { slot: id },
+            }],
+        };
+        for event in events {
+            self.process_input(event, at);
+        }
+        Reply::Ok
+    }
+
+    /// `Right`, `a`, `Super_L` (keysym names in the binding layout) or `code:N` (evdev).
+    fn resolve_key(&self, key: &str) -> Option<u32> {
+        if let Some(code) = key.strip_prefix("code:") {
+            return code.parse::<u32>().ok().map(|c| c + 8);
+        }
+        let mut sym = xkb::keysym_from_name(key, xkb::KEYSYM_NO_FLAGS);
+        if sym.raw() == xkb::keysyms::KEY_NoSymbol {
+            sym = xkb::keysym_from_name(key, xkb::KEYSYM_CASE_INSENSITIVE);
+        }
+        if sym.raw() == xkb::keysyms::KEY_NoSymbol {
+            return None;
+        }
+        self.binding_keyboard
+            .keycode_for(sym.raw())
+            .map(|k| k.raw())
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Press {
+    Press,
+    Release,
+    Tap,
+}
+
+impl From<KeyState> for Press {
+    fn from(s: KeyState) -> Self {
+        match s {
+            KeyState::Press => Press::Press,
+            KeyState::Release => Press::Release,
+            KeyState::Tap => Press::Tap,
+        }
+    }
+}
+
+impl From<ButtonState> for Press {
+    fn from(s: ButtonState) -> Self {
+        match s {
+            ButtonState::Press => Press::Press,
+            ButtonState::Release => Press::Release,
+            ButtonState::Tap => Press::Tap,
+        }
+    }
+}
+
+fn press_release(press: Press, make: impl Fn(bool) -> InputEvent) -> Vec<InputEvent> {
+    match press {
+        Press::Press => vec![make(true)],
+        Press::Release => vec![make(false)],
+        Press::Tap => vec![make(true), make(false)],
+    }
+}

@@ -1,0 +1,152 @@
+//! The frame clock: at most one frame per refresh interval, only when something
+//! changed, and a switch renders at once.
+
+use std::time::{Duration, Instant};
+
+use smithay::desktop::utils::OutputPresentationFeedback;
+use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
+use smithay::reexports::wayland_protocols::wp::presentation_time::server::wp_presentation_feedback;
+use smithay::utils::Monotonic;
+use smithay::wayland::presentation::Refresh;
+
+use super::State;
+use crate::persona::switch::SwitchOrigin;
+use crate::persona::PersonaState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedrawState {
+    /// Nothing to do until something changes.
+    Idle,
+    /// A render runs when this loop turn ends.
+    Queued,
+    /// A frame was just shown; the next may start after one refresh interval.
+    WaitingForVblank { redraw_needed: bool },
+}
+
+impl State {
+    /// Asks for a frame as soon as the frame clock allows.
+    pub fn queue_redraw(&mut self) {
+        match self.redraw {
+            RedrawState::Idle => {
+                self.redraw = RedrawState::Queued;
+                self.loop_handle.insert_idle(|state| {
+                    if state.redraw == RedrawState::Queued {
+                        state.render_frame();
+                    }
+                });
+            }
+            RedrawState::Queued => {}
+            RedrawState::WaitingForVblank { .. } => {
+                self.redraw = RedrawState::WaitingForVblank {
+                    redraw_needed: true,
+                };
+            }
+        }
+    }
+
+    /// Renders the active persona now and starts a refresh interval.
+    pub fn render_frame(&mut self) {
+        let was_waiting = matches!(self.redraw, RedrawState::WaitingForVblank { .. });
+        self.render_active();
+        self.redraw = RedrawState::WaitingForVblank {
+            redraw_needed: false,
+        };
+        if !was_waiting {
+            self.arm_vblank_timer();
+        }
+    }
+
+    fn arm_vblank_timer(&mut self) {
+        let interval = self.backend.headless().frame_duration();
+        let inserted = self.loop_handle.insert_source(
+            Timer::from_duration(interval),
+            |_, _, state: &mut State| match state.redraw {
+                RedrawState::WaitingForVblank {
+                    redraw_needed: true,
+                } => {
+                    state.render_active();
+                    state.redraw = RedrawState::WaitingForVblank {
+                        redraw_needed: false,
+                    };
+                    let interval = state.backend.headless().frame_duration();
+                    TimeoutAction::ToDuration(interval)
+                }
+                _ => {
+                    state.redraw = RedrawState::Idle;
+                    TimeoutAction::Drop
+                }
+            },
+        );
+        if let Err(err) = inserted {
+            tracing::error!("frame timer not armed: {err}");
+            self.redraw = RedrawState::Idle;
+        }
+    }
+
+    /// Draws the active persona, then sends its frame callbacks and presentation
+    /// feedback.
+    fn render_active(&mut self) {
+        let id = self.personas.active_id();
+        let persona = self.personas.active_mut();
+        persona.state.needs_redraw = false;
+        persona.state.space.refresh();
+        persona.state.popups.cleanup();
+        let persona = &self.personas.active().state;
+        match self.backend.headless().render(persona) {
+            Ok(_) => {}
+            Err(err) => tracing::error!("render failed: {err}"),
+        }
+        self.stats.frames_rendered += 1;
+        let now = self.now();
+        let persona = &self.personas.active().state;
+        send_frame_callbacks(persona, now);
+        present(
+            persona,
+            now,
+            self.backend.headless().frame_duration(),
+            self.stats.frames_rendered,
+        );
+        self.mark_dirty(id);
+    }
+
+    /// A switch shows the new persona in the very next frame: render now, whole.
+    pub(crate) fn redraw_now_after_switch(&mut self, origin: SwitchOrigin) {
+        self.backend.headless().reset_damage();
+        let was_waiting = matches!(self.redraw, RedrawState::WaitingForVblank { .. });
+        self.render_active();
+        let done = Instant::now();
+        self.redraw = RedrawState::WaitingForVblank {
+            redraw_needed: false,
+        };
+        if !was_waiting {
+            self.arm_vblank_timer();
+        }
+        // Headless has no scan-out: the frame is presented when it is rendered.
+        self.stats.record_switch(origin, done, done);
+    }
+}
+
+pub fn send_frame_callbacks(persona: &PersonaState, now: Duration) {
+    let output = persona.output.clone();
+    for window in persona.space.elements() {
+        window.send_frame(&output, now, None, |_, _| Some(output.clone()));
+    }
+}
+
+fn present(persona: &PersonaState, now: Duration, refresh: Duration, seq: u64) {
+    let output = &persona.output;
+    let mut feedback = OutputPresentationFeedback::new(output);
+    for window in persona.space.elements() {
+        window.take_presentation_feedback(
+            &mut feedback,
+            |_, _| Some(output.clone()),
+            |_, _| wp_presentation_feedback::Kind::empty(),
+        );
+    }
+    feedback.presented::<_, Monotonic>(
+        now,
+        Refresh::fixed(refresh),
+        seq,
+        wp_presentation_feedback::Kind::empty(),
+    );
+}

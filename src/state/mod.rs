@@ -1,0 +1,354 @@
+//! The outer state: the backend, the personas and which one is active, bindings,
+//! the control socket's event sink, sessions. It multiplexes; each persona's
+//! protocol state stays inside its `PersonaState`.
+
+mod control;
+mod frame;
+mod reload;
+pub mod stats;
+
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use smithay::reexports::calloop::generic::Generic;
+use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
+use smithay::reexports::calloop::{Interest, LoopHandle, Mode, PostAction, RegistrationToken};
+use smithay::utils::{Clock, Monotonic};
+
+use crate::backend::headless::HeadlessBackend;
+use crate::backend::Backend;
+use crate::config::{Action, BackgroundFrames, Config, ConfigSource, PersonaConfig};
+use crate::input::keys::{BindingKeyboard, KeyRouter};
+use crate::input::PointerRouter;
+use crate::ipc::protocol::Event;
+use crate::ipc::server::EventSink;
+use crate::persona::list::Personas;
+use crate::persona::switch::SwitchOrigin;
+use crate::persona::{Persona, PersonaEvent, PersonaId};
+use crate::session::Sessions;
+
+pub use frame::RedrawState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    #[error(transparent)]
+    Persona(#[from] crate::persona::PersonaError),
+    #[error(transparent)]
+    Render(#[from] crate::render::RenderError),
+    #[error(transparent)]
+    BindingLayout(#[from] crate::input::keys::BindingLayoutError),
+    #[error("event loop: {0}")]
+    EventLoop(String),
+}
+
+/// How the compositor was started.
+pub struct Options {
+    pub config: Config,
+    pub config_source: ConfigSource,
+    /// `$XDG_RUNTIME_DIR`; `None` runs without listening sockets (the test fixture).
+    pub runtime_dir: Option<PathBuf>,
+    /// Accept injected input on the control socket (headless only).
+    pub test_input: bool,
+    /// Launch the personas' configured sessions.
+    pub launch_sessions: bool,
+}
+
+pub struct State {
+    pub personas: Personas,
+    pub backend: Backend,
+    pub config: Config,
+    pub config_source: ConfigSource,
+    pub binding_keyboard: BindingKeyboard,
+    pub key_router: KeyRouter,
+    pub pointer_router: PointerRouter,
+    pub ipc_events: EventSink,
+    pub loop_handle: LoopHandle<'static, State>,
+    pub runtime_dir: Option<PathBuf>,
+    pub test_input: bool,
+    pub sessions: Sessions,
+    pub stats: stats::Stats,
+    pub redraw: RedrawState,
+    /// Personas whose clients have pending events to flush this loop turn.
+    dirty: Vec<PersonaId>,
+    /// Event sources of each persona (display fd, listening socket), removed with it.
+    sources: Vec<(PersonaId, RegistrationToken)>,
+    pub running: bool,
+    clock: Clock<Monotonic>,
+}
+
+impl State {
+    pub fn new(
+        options: Options,
+        loop_handle: LoopHandle<'static, State>,
+    ) -> Result<State, StateError> {
+        let Options {
+            config,
+            config_source,
+            runtime_dir,
+            test_input,
+            launch_sessions,
+        } = options;
+        let backend = Backend::Headless(HeadlessBackend::new(config.headless.size)?);
+        let binding_keyboard = BindingKeyboard::new(&config.input.binding_layout)?;
+        let sessions = Sessions::new(&loop_handle, launch_sessions);
+        let mut state = State {
+            personas: Personas::new(),
+            backend,
+            config: config.clone(),
+            config_source,
+            binding_keyboard,
+            key_router: KeyRouter::default(),
+            pointer_router: PointerRouter::default(),
+            ipc_events: EventSink::detached(),
+            loop_handle,
+            runtime_dir,
+            test_input,
+            sessions,
+            stats: stats::Stats::new(),
+            redraw: RedrawState::Idle,
+            dirty: Vec::new(),
+            sources: Vec::new(),
+            running: true,
+            clock: Clock::new(),
+        };
+        for persona in &config.personas {
+            state.add_persona(persona)?;
+        }
+        let first = state.personas.active_id();
+        if let Some(p) = state.personas.get_mut(first) {
+            p.state.active = true;
+            p.state.update_activation();
+        }
+        state.start_background_throttle();
+        state.queue_redraw();
+        Ok(state)
+    }
+
+    pub fn clock_ms(&self) -> u32 {
+        self.clock.now().as_millis()
+    }
+
+    pub fn now(&self) -> Duration {
+        self.clock.now().into()
+    }
+
+    /// Creates a persona, its socket and its event sources, and launches its session.
+    pub fn add_persona(&mut self, config: &PersonaConfig) -> Result<PersonaId, StateError> {
+        let id = self.personas.next_id();
+        let mut persona = Persona::new(
+            id,
+            config,
+            self.config.background_frames,
+            self.backend.output_spec(),
+        )?;
+        if let Some(runtime_dir) = &self.runtime_dir {
+            persona.listen(runtime_dir)?;
+        }
+        let display_fd = persona
+            .display
+            .backend()
+            .poll_fd()
+            .try_clone_to_owned()
+            .map_err(|e| StateError::EventLoop(e.to_string()))?;
+        let token = self
+            .loop_handle
+            .insert_source(
+                Generic::new(display_fd, Interest::READ, Mode::Level),
+                move |_, _, state: &mut State| {
+                    state.dispatch_persona(id);
+                    Ok(PostAction::Continue)
+                },
+            )
+            .map_err(|e| StateError::EventLoop(e.to_string()))?;
+        self.sources.push((id, token));
+        if let Some(socket) = &persona.socket {
+            let listener = socket
+                .listener
+                .try_clone()
+                .map_err(|e| StateError::EventLoop(e.to_string()))?;
+            let token = self
+                .loop_handle
+                .insert_source(
+                    Generic::new(listener, Interest::READ, Mode::Level),
+                    move |_, listener, state: &mut State| {
+                        loop {
+                            match listener.accept() {
+                                Ok((stream, _)) => state.accept_client(id, stream),
+                                Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => break,
+                                Err(err) => {
+                                    tracing::warn!("accepting a client failed: {err}");
+                                    break;
+                                }
+                            }
+                        }
+                        Ok(PostAction::Continue)
+                    },
+                )
+                .map_err(|e| StateError::EventLoop(e.to_string()))?;
+            self.sources.push((id, token));
+            tracing::info!(persona = %config.name, socket = %socket.path.display(), "persona listening");
+        }
+        let session_dir = persona.socket.as_ref().map(|s| s.dir.clone());
+        self.personas.push(persona);
+        if let Some(dir) = session_dir {
+            self.sessions.launch(config, &dir);
+        }
+        self.ipc_events.broadcast(&Event::PersonaAdded {
+            name: config.name.clone(),
+        });
+        Ok(id)
+    }
+
+    /// Stops a persona that is not active: its clients are disconnected, its
+    /// socket removed, its session signalled.
+    pub fn remove_persona(&mut self, id: PersonaId) {
+        let sources: Vec<RegistrationToken> = self
+            .sources
+            .iter()
+            .filter(|(pid, _)| *pid == id)
+            .map(|(_, t)| *t)
+            .collect();
+        for token in sources {
+            self.loop_handle.remove(token);
+        }
+        self.sources.retain(|(pid, _)| *pid != id);
+        self.dirty.retain(|&d| d != id);
+        if let Some(persona) = self.personas.remove(id) {
+            self.sessions.stop(&persona.state.name);
+            self.ipc_events.broadcast(&Event::PersonaRemoved {
+                name: persona.state.name.clone(),
+            });
+            tracing::info!(persona = %persona.state.name, "persona stopped");
+        }
+    }
+
+    /// Connects a client to a persona (from its socket, or a test's socket pair).
+    pub fn accept_client(&mut self, id: PersonaId, stream: UnixStream) {
+        if let Some(persona) = self.personas.get_mut(id) {
+            if let Err(err) = persona.insert_client(stream) {
+                tracing::warn!(persona = %persona.state.name, "client not added: {err}");
+            }
+        }
+    }
+
+    /// Handles what a persona's clients sent.
+    pub fn dispatch_persona(&mut self, id: PersonaId) {
+        if let Some(persona) = self.personas.get_mut(id) {
+            persona.dispatch();
+            self.mark_dirty(id);
+        }
+    }
+
+    pub fn mark_dirty(&mut self, id: PersonaId) {
+        if !self.dirty.contains(&id) {
+            self.dirty.push(id);
+        }
+    }
+
+    /// End of a loop turn: schedule a redraw if the active persona changed, pass
+    /// on what handlers noted, and flush the clients that have pending events.
+    pub fn refresh_and_flush(&mut self) {
+        if self.personas.active().state.needs_redraw {
+            self.queue_redraw();
+        }
+        let dirty = std::mem::take(&mut self.dirty);
+        for id in dirty {
+            let Some(persona) = self.personas.get_mut(id) else {
+                continue;
+            };
+            let events = std::mem::take(&mut persona.state.events);
+            let name = persona.state.name.clone();
+            persona.flush();
+            for event in events {
+                self.ipc_events.broadcast(&match event {
+                    PersonaEvent::WindowOpened { app_id, title } => Event::WindowOpened {
+                        persona: name.clone(),
+                        app_id,
+                        title,
+                    },
+                    PersonaEvent::WindowClosed { app_id, title } => Event::WindowClosed {
+                        persona: name.clone(),
+                        app_id,
+                        title,
+                    },
+                });
+            }
+        }
+    }
+
+    /// Background personas' clients get a frame callback at most once a second
+    /// (or none when paused), so they neither spin nor hang.
+    fn start_background_throttle(&mut self) {
+        let timer = Timer::from_duration(Duration::from_secs(1));
+        let inserted = self
+            .loop_handle
+            .insert_source(timer, |_, _, state: &mut State| {
+                state.throttled_background_frames();
+                TimeoutAction::ToDuration(Duration::from_secs(1))
+            });
+        if let Err(err) = inserted {
+            tracing::warn!("background frame timer not started: {err}");
+        }
+    }
+
+    pub fn throttled_background_frames(&mut self) {
+        let now = self.now();
+        let active = self.personas.active_id();
+        let ids: Vec<PersonaId> = self.personas.ids().to_vec();
+        for id in ids {
+            if id == active {
+                continue;
+            }
+            let Some(persona) = self.personas.get_mut(id) else {
+                continue;
+            };
+            if persona.state.background_frames == BackgroundFrames::Throttled {
+                frame::send_frame_callbacks(&persona.state, now);
+                self.mark_dirty(id);
+            }
+        }
+    }
+
+    /// Carries out a binding's action.
+    pub fn run_action(&mut self, action: Action, input: Option<Instant>) {
+        let origin = SwitchOrigin {
+            requested: Instant::now(),
+            input,
+        };
+        match action {
+            Action::Next => {
+                self.switch_relative(true, origin);
+            }
+            Action::Prev => {
+                self.switch_relative(false, origin);
+            }
+            Action::Switch(name) => match self.personas.by_name(&name) {
+                Some(id) => {
+                    self.switch_to(id, origin);
+                }
+                None => tracing::warn!("binding names unknown persona {name}"),
+            },
+            Action::FocusNextWindow | Action::FocusPrevWindow => {
+                let forward = action == Action::FocusNextWindow;
+                self.personas.active_mut().state.cycle_focus(forward);
+            }
+            Action::CloseWindow => self.personas.active_mut().state.close_focused(),
+            Action::Spawn(argv) => crate::session::spawn_outside(&argv),
+            Action::Reload => {
+                if let Err(err) = self.reload() {
+                    tracing::warn!("reload refused: {err}");
+                }
+            }
+            Action::Overview | Action::TransferCopy | Action::TransferPaste | Action::Lock => {
+                tracing::warn!(?action, "this action is not available yet");
+            }
+        }
+    }
+
+    /// Clean shutdown: sessions are signalled; sockets go when personas drop.
+    pub fn shutdown(&mut self) {
+        self.running = false;
+        self.sessions.stop_all();
+    }
+}

@@ -1,0 +1,246 @@
+//! The in-process fixture: the compositor and wayland-client test clients driven
+//! in one thread, one loop, without sleeps. Clients connect through socket pairs.
+
+#![allow(dead_code)]
+
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use personas::config::{Config, ConfigSource};
+use personas::input::InputEvent;
+use personas::ipc::protocol::{Reply, Request};
+use personas::render::Screenshot;
+use personas::state::{Options, State};
+use smithay::reexports::calloop::EventLoop;
+
+use super::client::TestClient;
+
+pub const TWO_PERSONAS: &str = r##"
+[headless]
+size = "320x200"
+[keys]
+"Super+Ctrl+Right" = "next"
+"Super+Ctrl+Left" = "prev"
+"Super+Ctrl+1" = { switch = "work" }
+"Super+Ctrl+2" = { switch = "personal" }
+"Alt+Tab" = "focus-next-window"
+[[persona]]
+name = "work"
+color = "#3366cc"
+[[persona]]
+name = "personal"
+color = "#cc6633"
+"##;
+
+/// evdev key codes used by the tests.
+pub mod key {
+    pub const ESC: u32 = 1;
+    pub const TAB: u32 = 15;
+    pub const A: u32 = 30;
+    pub const LEFTCTRL: u32 = 29;
+    pub const LEFTSHIFT: u32 = 42;
+    pub const LEFTALT: u32 = 56;
+    pub const LEFTMETA: u32 = 125;
+    pub const RIGHT: u32 = 106;
+    pub const LEFT: u32 = 105;
+    pub const KEY_1: u32 = 2;
+    pub const KEY_2: u32 = 3;
+}
+
+pub struct Fixture {
+    pub event_loop: EventLoop<'static, State>,
+    pub state: State,
+    clients: Vec<TestClient>,
+}
+
+pub type ClientId = usize;
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        Fixture::with_config(TWO_PERSONAS)
+    }
+
+    pub fn with_config(toml: &str) -> Fixture {
+        let config = Config::parse(toml, "test.toml").expect("test config is valid");
+        let event_loop: EventLoop<'static, State> = EventLoop::try_new().unwrap();
+        let state = State::new(
+            Options {
+                config,
+                config_source: ConfigSource::File(PathBuf::from("/nonexistent/test.toml")),
+                runtime_dir: None,
+                test_input: true,
+                launch_sessions: false,
+            },
+            event_loop.handle(),
+        )
+        .expect("compositor starts");
+        let mut fixture = Fixture {
+            event_loop,
+            state,
+            clients: Vec::new(),
+        };
+        fixture.dispatch();
+        fixture
+    }
+
+    /// Connects a new client to the named persona and waits for its globals.
+    pub fn add_client(&mut self, persona: &str) -> ClientId {
+        let id = self
+            .state
+            .personas
+            .by_name(persona)
+            .unwrap_or_else(|| panic!("no persona {persona}"));
+        let (server, client) = UnixStream::pair().unwrap();
+        self.state.accept_client(id, server);
+        self.clients.push(TestClient::new(client));
+        let cid = self.clients.len() - 1;
+        self.roundtrip(cid);
+        cid
+    }
+
+    /// A client with every usual global bound.
+    pub fn add_bound_client(&mut self, persona: &str) -> ClientId {
+        let id = self.add_client(persona);
+        self.client(id).bind_all();
+        self.roundtrip(id);
+        self.roundtrip(id);
+        id
+    }
+
+    pub fn client(&mut self, id: ClientId) -> &mut TestClient {
+        &mut self.clients[id]
+    }
+
+    /// One turn of everything: the compositor's loop (no waiting), then every client.
+    pub fn dispatch(&mut self) {
+        for client in &mut self.clients {
+            client.flush();
+        }
+        self.event_loop
+            .dispatch(Some(Duration::ZERO), &mut self.state)
+            .unwrap();
+        self.state.refresh_and_flush();
+        for client in &mut self.clients {
+            client.dispatch();
+        }
+    }
+
+    /// Waits until the server has handled everything `id` sent so far, and the
+    /// client has read every reply.
+    pub fn roundtrip(&mut self, id: ClientId) {
+        let token = self.clients[id].sync();
+        for _ in 0..1000 {
+            self.dispatch();
+            if self.clients[id].is_synced(token) || self.clients[id].is_disconnected() {
+                // One more turn so events queued after the sync reply arrive too.
+                self.dispatch();
+                return;
+            }
+        }
+        panic!("client {id} did not get its sync reply");
+    }
+
+    pub fn roundtrip_all(&mut self) {
+        for id in 0..self.clients.len() {
+            if !self.clients[id].is_disconnected() {
+                self.roundtrip(id);
+            }
+        }
+    }
+
+    pub fn request(&mut self, request: Request) -> Reply {
+        let reply = self.state.handle_request(request);
+        self.dispatch();
+        reply
+    }
+
+    pub fn switch(&mut self, name: &str) {
+        match self.request(Request::Switch { name: name.into() }) {
+            Reply::Switched { to, .. } => assert_eq!(to, name),
+            other => panic!("switch failed: {other:?}"),
+        }
+        self.roundtrip_all();
+    }
+
+    pub fn active(&self) -> String {
+        self.state.personas.active().state.name.clone()
+    }
+
+    /// Presses or releases a key by evdev code, as a keyboard would.
+    pub fn key(&mut self, code: u32, pressed: bool) {
+        self.state.process_input(
+            InputEvent::Key {
+                keycode: code + 8,
+                pressed,
+            },
+            Instant::now(),
+        );
+        self.dispatch();
+    }
+
+    pub fn input(&mut self, event: InputEvent) {
+        self.state.process_input(event, Instant::now());
+        self.dispatch();
+    }
+
+    /// Renders the active persona now (as the frame clock would) and reads the output.
+    pub fn render(&mut self) -> Screenshot {
+        self.roundtrip_all();
+        self.state.render_frame();
+        self.dispatch();
+        self.state.backend.headless().screenshot().unwrap()
+    }
+
+    /// A background persona's kept content, as `screenshot --persona` gives it.
+    pub fn snapshot(&mut self, persona: &str) -> Screenshot {
+        let id = self.state.personas.by_name(persona).unwrap();
+        let state = &self.state.personas.get(id).unwrap().state;
+        let personas::backend::Backend::Headless(b) = &mut self.state.backend;
+        b.snapshot(state).unwrap()
+    }
+}
+
+/// Asserts every pixel of `shot` in `rect` (x, y, w, h) is `rgba`; on a mismatch
+/// writes `<name>.actual.png` and `<name>.expected.png` under target/test-pixels.
+pub fn assert_region(shot: &Screenshot, rect: (u32, u32, u32, u32), rgba: [u8; 4], name: &str) {
+    let (x0, y0, w, h) = rect;
+    let mut bad = None;
+    for y in y0..y0 + h {
+        for x in x0..x0 + w {
+            let px = shot.pixel(x, y);
+            if px != rgba {
+                bad = Some((x, y, px));
+                break;
+            }
+        }
+        if bad.is_some() {
+            break;
+        }
+    }
+    if let Some((x, y, px)) = bad {
+        let mut expected = shot.clone();
+        for yy in y0..y0 + h {
+            for xx in x0..x0 + w {
+                let i = ((yy * shot.width + xx) * 4) as usize;
+                expected.rgba[i..i + 4].copy_from_slice(&rgba);
+            }
+        }
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-pixels");
+        std::fs::create_dir_all(&dir).unwrap();
+        let write = |shot: &Screenshot, suffix: &str| {
+            let path = dir.join(format!("{name}.{suffix}.png"));
+            let png =
+                personas::ipc::protocol::encode_png(shot.width, shot.height, &shot.rgba).unwrap();
+            std::fs::write(&path, png).unwrap();
+            path
+        };
+        let a = write(shot, "actual");
+        let e = write(&expected, "expected");
+        panic!(
+            "{name}: pixel ({x},{y}) is {px:?}, expected {rgba:?}; see {} and {}",
+            a.display(),
+            e.display()
+        );
+    }
+}

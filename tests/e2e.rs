@@ -1,0 +1,400 @@
+//! End-to-end: the real binary on the headless backend, real Debian clients on
+//! persona sockets, controlled with `personas msg`. The clients come from the
+//! packages `scripts/deps.sh test` installs; a missing one fails the test.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_personas");
+
+const CONFIG: &str = r##"
+[headless]
+size = "640x400"
+[keys]
+"Super+Ctrl+Right" = "next"
+[[persona]]
+name = "work"
+color = "#3366cc"
+[[persona]]
+name = "personal"
+color = "#cc6633"
+session = ["sh", "-c", "echo \"$WAYLAND_DISPLAY $XDG_RUNTIME_DIR $PERSONA_MARK\" > \"$PERSONAS_TEST_OUT\""]
+env = { PERSONA_MARK = "from-config" }
+"##;
+
+/// A running compositor in its own runtime directory; killed on drop.
+struct Compositor {
+    child: Child,
+    dir: tempfile::TempDir,
+    clients: Vec<Child>,
+}
+
+impl Compositor {
+    fn start(config: &str, extra_args: &[&str]) -> Compositor {
+        let dir = tempfile::tempdir().unwrap();
+        let runtime = dir.path().join("runtime");
+        std::fs::create_dir_all(&runtime).unwrap();
+        let config_path = dir.path().join("config.toml");
+        std::fs::write(&config_path, config).unwrap();
+        let child = Command::new(BIN)
+            .args(["--backend", "headless", "--config"])
+            .arg(&config_path)
+            .args(extra_args)
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .env("PERSONAS_TEST_OUT", dir.path().join("session.out"))
+            .env_remove("PERSONAS_SOCKET")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("DISPLAY")
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start personas");
+        let c = Compositor {
+            child,
+            dir,
+            clients: Vec::new(),
+        };
+        c.wait_for(|| c.control_socket().exists() && c.msg(&["active"]).status.success());
+        c
+    }
+
+    fn runtime(&self) -> PathBuf {
+        self.dir.path().join("runtime")
+    }
+
+    fn control_socket(&self) -> PathBuf {
+        self.runtime().join("personas/control.sock")
+    }
+
+    fn persona_dir(&self, name: &str) -> PathBuf {
+        self.runtime().join("personas").join(name)
+    }
+
+    fn msg(&self, args: &[&str]) -> Output {
+        Command::new(BIN)
+            .arg("msg")
+            .args(args)
+            .env("XDG_RUNTIME_DIR", self.runtime())
+            .env_remove("PERSONAS_SOCKET")
+            .output()
+            .unwrap()
+    }
+
+    fn msg_json(&self, args: &[&str]) -> Value {
+        let mut full = vec!["--json"];
+        full.extend_from_slice(args);
+        let out = self.msg(&full);
+        assert!(
+            out.status.success(),
+            "msg {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "msg {args:?}: not JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+
+    /// A Wayland client of `persona`, with that persona's environment only.
+    fn client(&self, persona: &str, program: &str, args: &[&str]) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.args(args)
+            .env("XDG_RUNTIME_DIR", self.persona_dir(persona))
+            .env("WAYLAND_DISPLAY", "wayland-0")
+            .env_remove("DISPLAY")
+            .env_remove("PERSONAS_SOCKET");
+        cmd
+    }
+
+    fn spawn_client(&mut self, persona: &str, program: &str, args: &[&str]) {
+        let child = self
+            .client(persona, program, args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("{program} could not start ({e}); run scripts/deps.sh test")
+            });
+        self.clients.push(child);
+    }
+
+    fn windows(&self, persona: &str) -> u64 {
+        let list = self.msg_json(&["list"]);
+        list["personas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == persona)
+            .unwrap()["windows"]
+            .as_u64()
+            .unwrap()
+    }
+
+    fn screenshot(&self, persona: Option<&str>) -> (u32, u32, Vec<u8>) {
+        let file = self.dir.path().join("shot.png");
+        let mut args = vec!["screenshot", file.to_str().unwrap()];
+        if let Some(p) = persona {
+            args.extend(["--persona", p]);
+        }
+        let out = self.msg(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        personas::ipc::protocol::decode_png(&std::fs::read(&file).unwrap()).unwrap()
+    }
+
+    /// Polls `cond` (each poll is a real request/response) for up to 30 s: the
+    /// clients are separate processes on a possibly loaded machine.
+    fn wait_for(&self, mut cond: impl FnMut() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if cond() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("condition not reached within 30 s");
+    }
+}
+
+impl Drop for Compositor {
+    fn drop(&mut self) {
+        for c in &mut self.clients {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn is_dim(px: &[u8], color: [u8; 3]) -> bool {
+    (0..3).all(|i| (px[i] as i32 - (color[i] as i32 / 4)).abs() <= 1)
+}
+
+fn pixel(shot: &(u32, u32, Vec<u8>), x: u32, y: u32) -> [u8; 4] {
+    let i = ((y * shot.0 + x) * 4) as usize;
+    [shot.2[i], shot.2[i + 1], shot.2[i + 2], shot.2[i + 3]]
+}
+
+#[test]
+fn real_clients_in_two_personas() {
+    let mut c = Compositor::start(CONFIG, &["--test-input"]);
+    let list = c.msg_json(&["list"]);
+    let personas = list["personas"].as_array().unwrap();
+    assert_eq!(personas.len(), 2);
+    assert_eq!(personas[0]["name"], "work");
+    assert_eq!(personas[0]["active"], true);
+    let mode = std::fs::metadata(c.persona_dir("work")).unwrap();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&mode.permissions()) & 0o777,
+        0o700
+    );
+
+    // The session got its persona's display, runtime dir and env.
+    let out = c.dir.path().join("session.out");
+    c.wait_for(|| std::fs::read_to_string(&out).is_ok_and(|s| s.ends_with('\n')));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(
+        text.trim(),
+        format!(
+            "wayland-0 {} from-config",
+            c.persona_dir("personal").display()
+        )
+    );
+
+    // wayland-info: one seat, only this persona's output.
+    let info = c
+        .client("work", "wayland-info", &[])
+        .output()
+        .expect("wayland-info");
+    assert!(info.status.success());
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert_eq!(info.matches("interface: 'wl_seat'").count(), 1, "{info}");
+    assert_eq!(info.matches("interface: 'wl_output'").count(), 1, "{info}");
+    assert!(info.contains("HEADLESS-1"), "{info}");
+    assert!(info.contains("xdg_wm_base"));
+
+    // weston-simple-shm in work, foot in personal.
+    c.spawn_client("work", "weston-simple-shm", &[]);
+    c.wait_for(|| c.windows("work") == 1);
+    c.spawn_client("personal", "foot", &[]);
+    c.wait_for(|| c.windows("personal") == 1);
+
+    let work_shot = c.screenshot(None);
+    assert_eq!((work_shot.0, work_shot.1), (640, 400));
+    assert!(
+        !is_dim(&pixel(&work_shot, 320, 200), [0x33, 0x66, 0xcc]),
+        "simple-shm is drawn"
+    );
+
+    // foot's buffered content is there while personal is in the background.
+    let personal_bg = c.screenshot(Some("personal"));
+    assert!(!is_dim(&pixel(&personal_bg, 320, 200), [0xcc, 0x66, 0x33]));
+
+    // Switch with the binding through injected input.
+    for (key, state) in [
+        ("Super_L", "press"),
+        ("Control_L", "press"),
+        ("Right", "tap"),
+        ("Control_L", "release"),
+        ("Super_L", "release"),
+    ] {
+        let out = c.msg(&["input", "key", key, state]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(c.msg_json(&["active"])["name"], "personal");
+    let shot = c.screenshot(None);
+    assert_eq!(pixel(&shot, 320, 200), pixel(&personal_bg, 320, 200));
+
+    let out = c.msg_json(&["switch", "work"]);
+    assert_eq!(out["to"], "work");
+    let stats = c.msg_json(&["stats"]);
+    assert_eq!(stats["stats"]["switches"], 2);
+    assert_eq!(stats["stats"]["switch_input_to_render_ms"]["count"], 1);
+    assert!(stats["stats"]["switch_request_to_render_ms"]["median"].is_number());
+}
+
+#[test]
+fn clipboard_stays_in_its_persona() {
+    let c = Compositor::start(CONFIG, &[]);
+    let copy = c
+        .client("work", "wl-copy", &["hello from work"])
+        .status()
+        .expect("wl-copy");
+    assert!(copy.success());
+    let paste = c.client("work", "wl-paste", &["-n"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&paste.stdout), "hello from work");
+
+    c.msg_json(&["switch", "personal"]);
+    let paste = c.client("personal", "wl-paste", &["-n"]).output().unwrap();
+    assert!(!paste.status.success(), "nothing to paste in personal");
+    assert!(
+        paste.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&paste.stdout)
+    );
+
+    c.msg_json(&["switch", "work"]);
+    let paste = c.client("work", "wl-paste", &["-n"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&paste.stdout), "hello from work");
+}
+
+#[test]
+fn a_second_instance_refuses_live_sockets_and_exit_cleans_up() {
+    let mut c = Compositor::start(CONFIG, &[]);
+    let second = Command::new(BIN)
+        .args(["--backend", "headless"])
+        .env("XDG_RUNTIME_DIR", c.runtime())
+        .output()
+        .unwrap();
+    assert!(!second.status.success());
+    assert!(String::from_utf8_lossy(&second.stderr).contains("another personas instance"));
+    // SIGTERM: a clean exit removes every socket.
+    unsafe {
+        libc::kill(c.child.id() as i32, libc::SIGTERM);
+    }
+    let status = c.child.wait().unwrap();
+    assert!(status.success(), "{status}");
+    assert!(!c.control_socket().exists());
+    assert!(!c.persona_dir("work").join("wayland-0").exists());
+}
+
+#[test]
+fn reload_adds_and_removes_personas_and_refuses_bad_files() {
+    let c = Compositor::start(CONFIG, &[]);
+    let config_path = c.dir.path().join("config.toml");
+    std::fs::write(
+        &config_path,
+        "[[persona]]\nname = \"work\"\ncolor = \"#zzzzzz\"\n",
+    )
+    .unwrap();
+    let out = c.msg(&["reload"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("config.toml:3:"), "{err}");
+    assert_eq!(
+        c.msg_json(&["list"])["personas"].as_array().unwrap().len(),
+        2
+    );
+
+    c.msg_json(&["switch", "personal"]);
+    let new = CONFIG.replace("name = \"personal\"", "name = \"kids\"");
+    std::fs::write(&config_path, new).unwrap();
+    let reply = c.msg_json(&["reload"]);
+    assert_eq!(reply["added"], serde_json::json!(["kids"]));
+    assert_eq!(reply["removed"], serde_json::json!(["personal"]));
+    assert_eq!(c.msg_json(&["active"])["name"], "work");
+    assert!(c.persona_dir("kids").join("wayland-0").exists());
+    assert!(!c.persona_dir("personal").exists());
+}
+
+#[test]
+fn validate_reports_positions_and_garbage_requests_get_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[[persona]]\nname = \"work\"\n[keys]\n\"Super+Nope\" = \"next\"\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .arg("validate")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("{}:4:", bad.display())), "{err}");
+
+    let good = dir.path().join("good.toml");
+    std::fs::write(&good, CONFIG).unwrap();
+    let out = Command::new(BIN)
+        .arg("validate")
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let c = Compositor::start(CONFIG, &[]);
+    let reply = raw_request(
+        &c.control_socket(),
+        b"this is not json\n{\"request\":\"active\"}\n",
+    );
+    let lines: Vec<Value> = reply
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["reply"], "error");
+    assert_eq!(lines[1]["name"], "work");
+    // Injected input is refused without --test-input.
+    let out = c.msg(&["input", "key", "a", "tap"]);
+    assert!(!out.status.success());
+}
+
+fn raw_request(socket: &Path, bytes: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::os::unix::net::UnixStream::connect(socket).unwrap();
+    s.write_all(bytes).unwrap();
+    s.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut out = String::new();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let _ = s.read_to_string(&mut out);
+    out
+}

@@ -1,0 +1,571 @@
+//! Protocol tests: what clients of each persona receive, driven in-process.
+
+mod common;
+
+use common::client::Event;
+use common::fixture::{key, Fixture};
+use personas::input::InputEvent;
+use personas::ipc::protocol::{Reply, Request};
+use wayland_protocols::xdg::decoration::zv1::client::zxdg_toplevel_decoration_v1;
+
+const RED: [u8; 4] = [255, 0, 0, 255];
+const SIZE: (i32, i32) = (320, 200);
+const MOD_CTRL: u32 = 4;
+const MOD_LOGO: u32 = 64;
+
+/// A client in `persona` with one mapped window; returns (client, window).
+fn window_client(fx: &mut Fixture, persona: &str) -> (usize, usize) {
+    let c = fx.add_bound_client(persona);
+    let w = fx.client(c).create_window();
+    fx.roundtrip(c);
+    fx.client(c).ack_and_draw(w, RED, SIZE);
+    fx.roundtrip(c);
+    (c, w)
+}
+
+/// Keyboard focus, key and modifier events only.
+fn keyboard_events(events: &[Event]) -> Vec<Event> {
+    events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                Event::Key { .. }
+                    | Event::KeyboardEnter { .. }
+                    | Event::KeyboardLeave { .. }
+                    | Event::Modifiers { .. }
+            )
+        })
+        .cloned()
+        .collect()
+}
+
+fn key_events(events: &[Event]) -> Vec<&Event> {
+    events
+        .iter()
+        .filter(|e| matches!(e, Event::Key { .. }))
+        .collect()
+}
+
+#[test]
+fn each_persona_shows_only_its_own_seat_and_output() {
+    let mut fx = Fixture::new();
+    let a = fx.add_client("work");
+    let b = fx.add_client("personal");
+    for c in [a, b] {
+        let client = fx.client(c);
+        assert_eq!(client.count_globals("wl_seat"), 1, "{:?}", client.globals());
+        assert_eq!(client.count_globals("wl_output"), 1);
+        for iface in [
+            "wl_compositor",
+            "wl_subcompositor",
+            "wl_shm",
+            "xdg_wm_base",
+            "zxdg_decoration_manager_v1",
+            "wl_data_device_manager",
+            "zwp_primary_selection_device_manager_v1",
+            "zxdg_output_manager_v1",
+            "wp_viewporter",
+            "wp_single_pixel_buffer_manager_v1",
+            "wp_presentation",
+        ] {
+            assert_eq!(client.count_globals(iface), 1, "{iface} offered once");
+        }
+    }
+    // The same global names exist in both displays: they are separate namespaces.
+    let names_a: Vec<u32> = fx.client(a).globals().iter().map(|g| g.0).collect();
+    let names_b: Vec<u32> = fx.client(b).globals().iter().map(|g| g.0).collect();
+    assert_eq!(names_a, names_b);
+
+    fx.client(a).bind_all();
+    fx.roundtrip(a);
+    fx.roundtrip(a);
+    let outputs = fx.client(a).outputs();
+    assert_eq!(outputs.len(), 1);
+    assert_eq!(outputs[0].name.as_deref(), Some("HEADLESS-1"));
+    assert_eq!(outputs[0].mode.map(|m| (m.0, m.1)), Some(SIZE));
+}
+
+#[test]
+fn window_opens_maximized_with_correct_configure_sequence() {
+    let mut fx = Fixture::new();
+    let c = fx.add_bound_client("work");
+    let w = fx.client(c).create_window();
+    fx.client(c).create_decoration(w);
+    fx.roundtrip(c);
+    {
+        let win = fx.client(c).window(w);
+        let first = win.configures.first().expect("initial configure");
+        assert_eq!((first.width, first.height), SIZE);
+        assert!(win.maximized(), "{:?}", win.configures);
+        assert!(!win.suspended());
+        assert_eq!(
+            win.decoration_mode,
+            Some(zxdg_toplevel_decoration_v1::Mode::ServerSide)
+        );
+    }
+    fx.client(c).ack_and_draw(w, RED, SIZE);
+    fx.roundtrip(c);
+    let win = fx.client(c).window(w);
+    assert!(win.activated(), "the new window takes focus");
+    assert_eq!(win.buffer_size, Some(SIZE));
+    let events = fx.client(c).take_events();
+    assert!(events.contains(&Event::KeyboardEnter {
+        surface: w,
+        keys: vec![]
+    }));
+}
+
+#[test]
+fn fullscreen_request_is_granted_and_undone() {
+    let mut fx = Fixture::new();
+    let (c, w) = window_client(&mut fx, "work");
+    fx.client(c).set_fullscreen(w);
+    fx.roundtrip(c);
+    assert!(fx.client(c).window(w).fullscreen());
+    let last = fx.client(c).window(w).last_configure().unwrap().clone();
+    assert_eq!((last.width, last.height), SIZE);
+    fx.client(c).unset_fullscreen(w);
+    fx.roundtrip(c);
+    assert!(!fx.client(c).window(w).fullscreen());
+    assert!(fx.client(c).window(w).maximized());
+}
+
+#[test]
+fn focus_follows_open_and_close() {
+    let mut fx = Fixture::new();
+    let (c, w1) = window_client(&mut fx, "work");
+    let w2 = fx.client(c).create_window();
+    fx.roundtrip(c);
+    fx.client(c).take_events();
+    fx.client(c).ack_and_draw(w2, RED, SIZE);
+    fx.roundtrip(c);
+    let events = fx.client(c).take_events();
+    assert!(events.contains(&Event::KeyboardLeave { surface: w1 }));
+    assert!(events.contains(&Event::KeyboardEnter {
+        surface: w2,
+        keys: vec![]
+    }));
+    assert!(fx.client(c).window(w2).activated());
+    assert!(!fx.client(c).window(w1).activated());
+
+    fx.client(c).close_window(w2);
+    fx.roundtrip(c);
+    fx.roundtrip(c);
+    let events = fx.client(c).take_events();
+    assert!(
+        events.contains(&Event::KeyboardEnter {
+            surface: w1,
+            keys: vec![]
+        }),
+        "{events:?}"
+    );
+    assert!(fx.client(c).window(w1).activated());
+}
+
+#[test]
+fn alt_tab_cycles_windows_of_the_active_persona() {
+    let mut fx = Fixture::new();
+    let (c, w1) = window_client(&mut fx, "work");
+    let w2 = fx.client(c).create_window();
+    fx.roundtrip(c);
+    fx.client(c).ack_and_draw(w2, RED, SIZE);
+    fx.roundtrip(c);
+    fx.client(c).take_events();
+    fx.key(key::LEFTALT, true);
+    fx.key(key::TAB, true);
+    fx.key(key::TAB, false);
+    fx.key(key::LEFTALT, false);
+    fx.roundtrip(c);
+    let events = fx.client(c).take_events();
+    // Alt is still held and was forwarded: the enter lists it.
+    assert!(
+        events.contains(&Event::KeyboardEnter {
+            surface: w1,
+            keys: vec![key::LEFTALT]
+        }),
+        "{events:?}"
+    );
+    assert!(
+        !events.contains(&Event::Key {
+            key: key::TAB,
+            pressed: true
+        }),
+        "the binding's key reaches no client"
+    );
+    assert!(fx.client(c).window(w1).activated());
+}
+
+#[test]
+fn switch_sends_leave_and_enter_to_exactly_the_right_clients() {
+    let mut fx = Fixture::new();
+    let (a, wa) = window_client(&mut fx, "work");
+    let (b, wb) = window_client(&mut fx, "personal");
+    let idle = fx.add_bound_client("work");
+    fx.input(InputEvent::PointerMotionAbsolute { x: 10.0, y: 10.0 });
+    fx.roundtrip_all();
+    assert!(
+        fx.client(b).window(wb).suspended(),
+        "background windows are suspended"
+    );
+    assert!(!fx.client(b).window(wb).activated());
+    for c in [a, b, idle] {
+        fx.client(c).take_events();
+    }
+
+    fx.switch("personal");
+    let ea = fx.client(a).take_events();
+    let eb = fx.client(b).take_events();
+    assert!(ea.contains(&Event::KeyboardLeave { surface: wa }), "{ea:?}");
+    assert!(ea.contains(&Event::PointerLeave { surface: wa }), "{ea:?}");
+    assert!(eb.contains(&Event::KeyboardEnter {
+        surface: wb,
+        keys: vec![]
+    }));
+    assert!(
+        eb.iter()
+            .any(|e| matches!(e, Event::PointerEnter { surface, .. } if *surface == wb)),
+        "{eb:?}"
+    );
+    assert!(fx.client(idle).take_events().is_empty());
+    assert!(fx.client(a).window(wa).suspended());
+    assert!(!fx.client(a).window(wa).activated());
+    assert!(fx.client(b).window(wb).activated());
+    assert!(!fx.client(b).window(wb).suspended());
+
+    // Input now goes to personal only.
+    fx.key(key::A, true);
+    fx.key(key::A, false);
+    assert!(key_events(&fx.client(a).take_events()).is_empty());
+    assert_eq!(key_events(&fx.client(b).take_events()).len(), 2);
+}
+
+#[test]
+fn each_persona_keeps_its_own_cursor_position() {
+    let mut fx = Fixture::new();
+    let (a, wa) = window_client(&mut fx, "work");
+    let (b, wb) = window_client(&mut fx, "personal");
+    fx.input(InputEvent::PointerMotionAbsolute { x: 30.0, y: 40.0 });
+    fx.switch("personal");
+    fx.input(InputEvent::PointerMotionAbsolute { x: 100.0, y: 120.0 });
+    fx.client(a).take_events();
+    fx.client(b).take_events();
+    fx.switch("work");
+    let ea = fx.client(a).take_events();
+    assert!(
+        ea.contains(&Event::PointerEnter {
+            surface: wa,
+            x: 30.0,
+            y: 40.0
+        }),
+        "{ea:?}"
+    );
+    fx.switch("personal");
+    let eb = fx.client(b).take_events();
+    assert!(eb.contains(&Event::PointerEnter {
+        surface: wb,
+        x: 100.0,
+        y: 120.0
+    }));
+}
+
+#[test]
+fn key_pressed_before_switch_is_released_nowhere() {
+    let mut fx = Fixture::new();
+    let (a, wa) = window_client(&mut fx, "work");
+    let (b, wb) = window_client(&mut fx, "personal");
+    fx.client(a).take_events();
+    fx.key(key::A, true);
+    assert_eq!(
+        key_events(&fx.client(a).take_events()),
+        vec![&Event::Key {
+            key: key::A,
+            pressed: true
+        }]
+    );
+    fx.client(b).take_events();
+    fx.switch("personal");
+    fx.key(key::A, false);
+    fx.roundtrip_all();
+    let ea = fx.client(a).take_events();
+    let eb = fx.client(b).take_events();
+    assert_eq!(
+        keyboard_events(&ea),
+        vec![Event::KeyboardLeave { surface: wa }],
+        "nothing after leave"
+    );
+    assert!(eb.contains(&Event::KeyboardEnter {
+        surface: wb,
+        keys: vec![]
+    }));
+    assert!(key_events(&eb).is_empty(), "{eb:?}");
+
+    // Back in work: the key is not held there either.
+    fx.switch("work");
+    let ea = fx.client(a).take_events();
+    assert!(ea.contains(&Event::KeyboardEnter {
+        surface: wa,
+        keys: vec![]
+    }));
+    assert!(ea.contains(&Event::Modifiers {
+        depressed: 0,
+        latched: 0,
+        locked: 0,
+        group: 0
+    }));
+}
+
+#[test]
+fn binding_modifiers_are_real_in_the_new_persona_and_stick_nowhere() {
+    let mut fx = Fixture::new();
+    let (a, wa) = window_client(&mut fx, "work");
+    let (b, wb) = window_client(&mut fx, "personal");
+    fx.client(a).take_events();
+    fx.client(b).take_events();
+    fx.key(key::LEFTMETA, true);
+    fx.key(key::LEFTCTRL, true);
+    fx.key(key::RIGHT, true); // Super+Ctrl+Right = next
+    assert_eq!(fx.active(), "personal");
+    fx.roundtrip_all();
+    let ea = fx.client(a).take_events();
+    assert!(!ea.contains(&Event::Key {
+        key: key::RIGHT,
+        pressed: true
+    }));
+    assert_eq!(
+        keyboard_events(&ea).last(),
+        Some(&Event::KeyboardLeave { surface: wa })
+    );
+    let eb = fx.client(b).take_events();
+    assert!(eb.contains(&Event::KeyboardEnter {
+        surface: wb,
+        keys: vec![]
+    }));
+    assert!(
+        eb.contains(&Event::Modifiers {
+            depressed: MOD_CTRL | MOD_LOGO,
+            latched: 0,
+            locked: 0,
+            group: 0
+        }),
+        "the modifiers physically held are real in the new persona: {eb:?}"
+    );
+
+    // Modifiers released first, then the binding key.
+    fx.key(key::LEFTCTRL, false);
+    fx.key(key::LEFTMETA, false);
+    fx.key(key::RIGHT, false);
+    fx.roundtrip_all();
+    assert!(
+        keyboard_events(&fx.client(a).take_events()).is_empty(),
+        "nothing after leave"
+    );
+    let eb = fx.client(b).take_events();
+    assert!(
+        key_events(&eb).is_empty(),
+        "no key event for keys pressed before: {eb:?}"
+    );
+    assert_eq!(
+        eb.last(),
+        Some(&Event::Modifiers {
+            depressed: 0,
+            latched: 0,
+            locked: 0,
+            group: 0
+        })
+    );
+
+    // A plain key now arrives with no modifier held.
+    fx.key(key::A, true);
+    fx.key(key::A, false);
+    let eb = fx.client(b).take_events();
+    assert_eq!(key_events(&eb).len(), 2);
+    assert!(!eb
+        .iter()
+        .any(|e| matches!(e, Event::Modifiers { depressed, .. } if *depressed != 0)));
+
+    // And work, switched back to, has nothing stuck either.
+    fx.switch("work");
+    let ea = fx.client(a).take_events();
+    assert!(ea.contains(&Event::Modifiers {
+        depressed: 0,
+        latched: 0,
+        locked: 0,
+        group: 0
+    }));
+}
+
+#[test]
+fn binding_keys_reach_no_client() {
+    let mut fx = Fixture::new();
+    let (a, _) = window_client(&mut fx, "work");
+    let (b, _) = window_client(&mut fx, "personal");
+    for (code, target) in [(key::KEY_2, "personal"), (key::KEY_1, "work")] {
+        fx.key(key::LEFTMETA, true);
+        fx.key(key::LEFTCTRL, true);
+        fx.key(code, true);
+        fx.key(code, false);
+        fx.key(key::LEFTCTRL, false);
+        fx.key(key::LEFTMETA, false);
+        assert_eq!(fx.active(), target);
+    }
+    fx.roundtrip_all();
+    for c in [a, b] {
+        let events = fx.client(c).take_events();
+        assert!(
+            !events.iter().any(
+                |e| matches!(e, Event::Key { key, .. } if *key == key::KEY_1 || *key == key::KEY_2)
+            ),
+            "{events:?}"
+        );
+    }
+}
+
+#[test]
+fn background_frame_callbacks_are_throttled() {
+    let mut fx = Fixture::new();
+    let (a, wa) = window_client(&mut fx, "work");
+    let (b, wb) = window_client(&mut fx, "personal");
+    for tick in 1..=2 {
+        // Each client asks for its next frame, as an animating client does.
+        fx.client(b).request_frame(wb);
+        fx.client(b).commit(wb);
+        for _ in 0..5 {
+            fx.client(a).request_frame(wa);
+            fx.client(a).commit(wa);
+            fx.render();
+        }
+        assert_eq!(
+            fx.client(b).frames_done(wb),
+            tick - 1,
+            "background frames wait for the throttle tick"
+        );
+        fx.state.throttled_background_frames();
+        fx.roundtrip_all();
+        assert_eq!(
+            fx.client(b).frames_done(wb),
+            tick,
+            "one frame per throttle tick"
+        );
+    }
+    assert!(
+        fx.client(a).frames_done(wa) >= 10,
+        "the active persona runs at frame rate"
+    );
+}
+
+#[test]
+fn paused_background_persona_gets_no_frames() {
+    let config = common::fixture::TWO_PERSONAS
+        .replace("[headless]", "background_frames = \"paused\"\n[headless]");
+    let mut fx = Fixture::with_config(&config);
+    let (b, wb) = window_client(&mut fx, "personal");
+    fx.client(b).request_frame(wb);
+    fx.client(b).commit(wb);
+    fx.render();
+    fx.state.throttled_background_frames();
+    fx.roundtrip_all();
+    assert_eq!(fx.client(b).frames_done(wb), 0);
+    fx.switch("personal");
+    fx.render();
+    assert_eq!(fx.client(b).frames_done(wb), 1, "frames resume in front");
+}
+
+#[test]
+fn background_commits_get_discarded_presentation_feedback() {
+    let mut fx = Fixture::new();
+    let (a, wa) = window_client(&mut fx, "work");
+    let (b, wb) = window_client(&mut fx, "personal");
+    fx.client(a).take_events();
+    fx.client(b).take_events();
+    fx.client(a).request_presentation_feedback(wa);
+    fx.client(a).commit(wa);
+    fx.client(b).request_presentation_feedback(wb);
+    fx.client(b).commit(wb);
+    fx.render();
+    assert!(fx.client(a).take_events().contains(&Event::Presented));
+    assert!(fx.client(b).take_events().contains(&Event::Discarded));
+}
+
+#[test]
+fn selection_set_in_one_persona_is_never_offered_to_another() {
+    let mut fx = Fixture::new();
+    let (a, _) = window_client(&mut fx, "work");
+    let (b, _) = window_client(&mut fx, "personal");
+    fx.client(a)
+        .set_selection("text/plain;charset=utf-8", b"secret work text");
+    fx.client(a)
+        .set_primary_selection("text/plain;charset=utf-8", b"secret primary");
+    fx.roundtrip_all();
+
+    // The legitimate path: another work client that takes focus sees the offer.
+    let (a2, _) = window_client(&mut fx, "work");
+    fx.roundtrip_all();
+    assert_eq!(
+        fx.client(a2).selection_mimes(),
+        Some(vec!["text/plain;charset=utf-8".to_string()])
+    );
+    fx.client(a2).receive_selection("text/plain;charset=utf-8");
+    let mut got = None;
+    for _ in 0..100 {
+        fx.roundtrip_all();
+        got = fx.client(a2).read_received();
+        if got.is_some() {
+            break;
+        }
+    }
+    assert_eq!(got.as_deref(), Some(&b"secret work text"[..]));
+
+    // The other persona: focused, yet offered nothing.
+    fx.switch("personal");
+    fx.roundtrip_all();
+    assert_eq!(fx.client(b).selection_mimes(), None);
+    assert_eq!(fx.client(b).primary_selection_mimes(), None);
+    let events = fx.client(b).take_events();
+    assert!(!events.iter().any(|e| matches!(
+        e,
+        Event::Selection { mimes: Some(_) } | Event::PrimarySelection { mimes: Some(_) }
+    )));
+}
+
+#[test]
+fn identical_clients_in_two_personas_share_object_ids_but_nothing_else() {
+    let mut fx = Fixture::new();
+    let (a, wa) = window_client(&mut fx, "work");
+    let (b, wb) = window_client(&mut fx, "personal");
+    let (ia, ib) = (fx.client(a).surface_id(wa), fx.client(b).surface_id(wb));
+    assert_eq!(
+        ia.protocol_id(),
+        ib.protocol_id(),
+        "same ids in two displays"
+    );
+    fx.client(b).take_events();
+    fx.key(key::A, true);
+    fx.key(key::A, false);
+    assert!(key_events(&fx.client(b).take_events()).is_empty());
+}
+
+#[test]
+fn a_protocol_error_disconnects_only_that_client() {
+    let mut fx = Fixture::new();
+    let (a, wa) = window_client(&mut fx, "work");
+    let bad = fx.add_bound_client("work");
+    let w = fx.client(bad).create_window();
+    fx.roundtrip(bad);
+    fx.client(bad).expect_protocol_error();
+    // A buffer scale of 0 is a protocol error (wl_surface.invalid_scale).
+    fx.client(bad).wl_surface(w).set_buffer_scale(0);
+    for _ in 0..10 {
+        fx.dispatch();
+    }
+    assert!(fx.client(bad).protocol_error().is_some());
+    // The compositor and the other client carry on.
+    fx.client(a).request_frame(wa);
+    fx.client(a).commit(wa);
+    fx.render();
+    assert!(fx.client(a).frames_done(wa) >= 1);
+    match fx.request(Request::List) {
+        Reply::Personas { personas } => assert_eq!(personas.len(), 2),
+        other => panic!("{other:?}"),
+    }
+}
