@@ -188,18 +188,19 @@ impl State {
     }
 }
 
+/// Which edges of a press to inject.
 #[derive(Clone, Copy)]
 enum Press {
-    Press,
-    Release,
+    Down,
+    Up,
     Tap,
 }
 
 impl From<KeyState> for Press {
     fn from(s: KeyState) -> Self {
         match s {
-            KeyState::Press => Press::Press,
-            KeyState::Release => Press::Release,
+            KeyState::Press => Press::Down,
+            KeyState::Release => Press::Up,
             KeyState::Tap => Press::Tap,
         }
     }
@@ -208,8 +209,8 @@ impl From<KeyState> for Press {
 impl From<ButtonState> for Press {
     fn from(s: ButtonState) -> Self {
         match s {
-            ButtonState::Press => Press::Press,
-            ButtonState::Release => Press::Release,
+            ButtonState::Press => Press::Down,
+            ButtonState::Release => Press::Up,
             ButtonState::Tap => Press::Tap,
         }
     }
@@ -217,8 +218,8 @@ impl From<ButtonState> for Press {
 
 fn press_release(press: Press, make: impl Fn(bool) -> InputEvent) -> Vec<InputEvent> {
     match press {
-        Press::Press => vec![make(true)],
-        Press::Release => vec![make(false)],
+        Press::Down => vec![make(true)],
+        Press::Up => vec![make(false)],
         Press::Tap => vec![make(true), make(false)],
     }
 }
