@@ -89,7 +89,7 @@ fn run(backend: BackendKind, config_path: Option<PathBuf>, test_input: bool) -> 
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,smithay=warn")),
         )
         .with_writer(std::io::stderr)
         .init();

@@ -40,7 +40,10 @@ fn the_frame_shows_the_active_persona_only() {
 fn identical_clients_in_two_personas_are_never_confused() {
     // Same requests in the same order: equal object ids in both displays. A
     // damage tracker keyed on those ids would skip redrawing after a switch.
-    let mut fx = Fixture::new();
+    // Both personas have the same color so that nothing else (the clear color)
+    // differs between the two scenes.
+    let same_color = common::fixture::TWO_PERSONAS.replace("#cc6633", "#3366cc");
+    let mut fx = Fixture::with_config(&same_color);
     let (a, wa) = colored_window(&mut fx, "work", RED);
     let (b, wb) = colored_window(&mut fx, "personal", GREEN);
     assert_eq!(
@@ -150,4 +153,45 @@ fn popups_are_kept_on_the_output() {
         conf.x + conf.width <= 320 && conf.y + conf.height <= 200,
         "{conf:?}"
     );
+}
+
+#[test]
+fn a_fixed_size_window_is_centered() {
+    let mut fx = Fixture::new();
+    let c = fx.add_bound_client("work");
+    let w = fx.client(c).create_window();
+    fx.roundtrip(c);
+    fx.client(c).draw_fixed(w, BLUE, (100, 50));
+    fx.roundtrip(c);
+    let shot = fx.render();
+    assert_region(&shot, (110, 75, 100, 50), BLUE, "centered_window");
+    let bg = shot.pixel(5, 5);
+    assert_ne!(bg, BLUE, "outside the window is the background");
+    assert_region(&shot, (0, 0, 110, 75), bg, "centered_window_surroundings");
+}
+
+#[test]
+fn malformed_buffers_cost_only_their_client() {
+    use common::client::BadBuffer;
+    for kind in [BadBuffer::LargerThanPool, BadBuffer::TruncatedPool] {
+        let mut fx = Fixture::new();
+        let (good, _) = colored_window(&mut fx, "work", RED);
+        let bad = fx.add_bound_client("work");
+        let w = fx.client(bad).create_window();
+        fx.roundtrip(bad);
+        fx.client(bad).expect_protocol_error();
+        fx.client(bad).draw_bad_buffer(w, kind, SIZE);
+        for _ in 0..5 {
+            fx.dispatch();
+        }
+        // Rendering must survive whatever the bad client left behind.
+        let shot = fx.render();
+        assert!(
+            fx.client(bad).protocol_error().is_some() || fx.client(bad).is_disconnected(),
+            "{kind:?}: the offending client is disconnected"
+        );
+        assert_region(&shot, FULL, RED, &format!("bad_buffer_{kind:?}"));
+        fx.roundtrip(good);
+        assert!(!fx.client(good).is_disconnected());
+    }
 }

@@ -88,6 +88,7 @@ impl PersonaState {
             |s| s.buffer().is_some(),
         )
         .unwrap_or(false);
+        self.place(window);
         let known = self.focus_stack.contains(window);
         if mapped && !known {
             let (app_id, title) = window_names(toplevel);
@@ -98,6 +99,24 @@ impl PersonaState {
             // A null buffer unmaps the window; it may map again later.
             self.focus_stack.retain(|w| w != window);
             self.restore_focus();
+        }
+    }
+
+    /// A window that does not fill the area (a fixed-size client, or one that
+    /// ignored the configure) is centered in it, as a kiosk would.
+    fn place(&mut self, window: &Window) {
+        let area = self.window_area();
+        let geometry = window.geometry();
+        let offset = Point::<i32, Logical>::from((
+            ((area.size.w - geometry.size.w) / 2).max(0),
+            ((area.size.h - geometry.size.h) / 2).max(0),
+        ));
+        let location = area.loc + offset - geometry.loc;
+        if self.space.element_location(window) != Some(location) {
+            self.space.map_element(window.clone(), location, false);
+            if let Some(top) = self.focus_stack.last().cloned() {
+                self.space.raise_element(&top, false);
+            }
         }
     }
 

@@ -4,6 +4,7 @@
 
 mod control;
 mod frame;
+mod invariants;
 mod reload;
 pub mod stats;
 

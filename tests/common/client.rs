@@ -547,6 +547,45 @@ fn attach_color_buffer(
     }
 }
 
+/// Buffers a misbehaving client may send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BadBuffer {
+    /// A wl_buffer that claims more bytes than its pool has.
+    LargerThanPool,
+    /// A valid buffer whose backing file is truncated to nothing after creation.
+    TruncatedPool,
+}
+
+fn attach_bad_buffer(
+    shm: &WlShm,
+    surface: &WlSurface,
+    kind: BadBuffer,
+    size: (i32, i32),
+    qh: &QueueHandle<ClientState>,
+) {
+    let (w, h) = size;
+    let stride = w * 4;
+    let len = (stride * h) as usize;
+    // SAFETY: as in attach_color_buffer.
+    let fd = unsafe { libc::memfd_create(c"personas-bad-buffer".as_ptr(), libc::MFD_CLOEXEC) };
+    assert!(fd >= 0, "memfd_create: {}", io::Error::last_os_error());
+    let file = unsafe { File::from_raw_fd(fd) };
+    file.set_len(len as u64).unwrap();
+    let pool_len = match kind {
+        BadBuffer::LargerThanPool => len as i32 / 2,
+        BadBuffer::TruncatedPool => len as i32,
+    };
+    let pool = shm.create_pool(file.as_fd(), pool_len, qh, ());
+    let buffer = pool.create_buffer(0, w, h, stride, wl_shm::Format::Argb8888, qh, ());
+    pool.destroy();
+    if kind == BadBuffer::TruncatedPool {
+        file.set_len(0).unwrap();
+    }
+    surface.attach(Some(&buffer), 0, 0);
+    surface.damage(0, 0, w, h);
+    surface.commit();
+}
+
 /// A Wayland client for in-process tests; see the module docs.
 pub struct TestClient {
     conn: Connection,
@@ -863,6 +902,45 @@ impl TestClient {
     /// Like [`ack_and_draw`](Self::ack_and_draw), with a frame callback in the same commit.
     pub fn draw_with_frame(&mut self, id: WindowId, color: [u8; 4], fallback: (i32, i32)) {
         self.state.ack_and_draw(id, color, fallback, true, &self.qh);
+        self.flush();
+    }
+
+    /// Acks the latest configure but draws at `size` whatever it said, as a
+    /// fixed-size client does.
+    pub fn draw_fixed(&mut self, id: WindowId, color: [u8; 4], size: (i32, i32)) {
+        let shm = self
+            .state
+            .shm
+            .clone()
+            .expect("wl_shm not bound: call bind_all");
+        let window = self.state.window_mut(id);
+        if let (Some(xdg), Some(serial)) = (&window.xdg_surface, window.last_serial) {
+            if window.acked_serial != Some(serial) {
+                xdg.ack_configure(serial);
+                window.acked_serial = Some(serial);
+            }
+        }
+        attach_color_buffer(&shm, &window.surface, color, size, &self.qh);
+        window.buffer_size = Some(size);
+        window.surface.commit();
+        self.flush();
+    }
+
+    /// Acks the latest configure and commits a malformed buffer.
+    pub fn draw_bad_buffer(&mut self, id: WindowId, kind: BadBuffer, size: (i32, i32)) {
+        let shm = self
+            .state
+            .shm
+            .clone()
+            .expect("wl_shm not bound: call bind_all");
+        let window = self.state.window_mut(id);
+        if let (Some(xdg), Some(serial)) = (&window.xdg_surface, window.last_serial) {
+            if window.acked_serial != Some(serial) {
+                xdg.ack_configure(serial);
+                window.acked_serial = Some(serial);
+            }
+        }
+        attach_bad_buffer(&shm, &window.surface, kind, size, &self.qh);
         self.flush();
     }
 

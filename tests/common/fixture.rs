@@ -121,6 +121,9 @@ impl Fixture {
             .dispatch(Some(Duration::ZERO), &mut self.state)
             .unwrap();
         self.state.refresh_and_flush();
+        if let Err(broken) = self.state.check_invariants() {
+            panic!("invariant broken: {broken}");
+        }
         for client in &mut self.clients {
             client.dispatch();
         }

@@ -1,0 +1,72 @@
+//! Invariants of the persona set, checked by the test fixture after every step.
+
+use smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel;
+
+use super::State;
+
+impl State {
+    /// Checks what must hold between any two loop turns; returns what is broken.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let active = self.personas.active_id();
+        let mut actives = 0;
+        for persona in self.personas.iter() {
+            let p = &persona.state;
+            if p.active {
+                actives += 1;
+                if p.id != active {
+                    return Err(format!("{} thinks it is active but is not", p.name));
+                }
+            }
+            for window in &p.focus_stack {
+                if !p.space.elements().any(|w| w == window) {
+                    return Err(format!("{}: focus stack holds an unmapped window", p.name));
+                }
+            }
+            let keyboard = p.seat.get_keyboard().expect("keyboard");
+            let pointer = p.seat.get_pointer().expect("pointer");
+            if p.id == active {
+                let top = p
+                    .focused_window()
+                    .and_then(|w| w.toplevel())
+                    .map(|t| t.wl_surface().clone());
+                if !keyboard.is_grabbed() && keyboard.current_focus() != top {
+                    return Err(format!("{}: keyboard focus is not the top window", p.name));
+                }
+                continue;
+            }
+            if keyboard.current_focus().is_some() {
+                return Err(format!(
+                    "background persona {} holds keyboard focus",
+                    p.name
+                ));
+            }
+            if pointer.current_focus().is_some() {
+                return Err(format!("background persona {} holds pointer focus", p.name));
+            }
+            if keyboard.is_grabbed() || pointer.is_grabbed() {
+                return Err(format!("background persona {} holds a grab", p.name));
+            }
+            for window in p.space.elements() {
+                let Some(toplevel) = window.toplevel() else {
+                    continue;
+                };
+                let (activated, suspended) = toplevel.with_pending_state(|s| {
+                    (
+                        s.states.contains(xdg_toplevel::State::Activated),
+                        s.states.contains(xdg_toplevel::State::Suspended),
+                    )
+                });
+                if activated || !suspended {
+                    return Err(format!(
+                        "background persona {}: a window is activated={activated} suspended={suspended}",
+                        p.name
+                    ));
+                }
+            }
+        }
+        if actives != 1 {
+            return Err(format!("{actives} personas think they are active"));
+        }
+        Ok(())
+    }
+}
