@@ -48,7 +48,7 @@ impl Compositor {
             .env_remove("PERSONAS_SOCKET")
             .env_remove("WAYLAND_DISPLAY")
             .env_remove("DISPLAY")
-            .env("RUST_LOG", "info")
+            .env("RUST_LOG", "info,smithay=warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -231,10 +231,10 @@ fn real_clients_in_two_personas() {
 
     let work_shot = c.screenshot(None);
     assert_eq!((work_shot.0, work_shot.1), (640, 400));
-    // weston-simple-shm draws a 250x250 pattern at the window's origin.
-    c.wait_for(|| !is_dim(&pixel(&c.screenshot(None), 100, 100), [0x33, 0x66, 0xcc]));
+    // weston-simple-shm draws a fixed 250x250 pattern: centered on the output.
+    c.wait_for(|| !is_dim(&pixel(&c.screenshot(None), 320, 200), [0x33, 0x66, 0xcc]));
     assert!(is_dim(
-        &pixel(&c.screenshot(None), 600, 380),
+        &pixel(&c.screenshot(None), 100, 100),
         [0x33, 0x66, 0xcc]
     ));
 
@@ -399,4 +399,85 @@ fn raw_request(socket: &Path, bytes: &[u8]) -> String {
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let _ = s.read_to_string(&mut out);
     out
+}
+
+#[test]
+fn subscribe_streams_switches_windows_and_reloads() {
+    use std::io::{BufRead, BufReader};
+    let mut c = Compositor::start(CONFIG, &[]);
+    // A raw subscriber on the control socket: the reply confirms the
+    // subscription before anything else happens.
+    let mut sock = std::os::unix::net::UnixStream::connect(c.control_socket()).unwrap();
+    std::io::Write::write_all(&mut sock, b"{\"request\":\"subscribe\"}\n").unwrap();
+    // Read on a thread so a missing event fails the test instead of hanging it.
+    let (tx, rx) = std::sync::mpsc::channel::<Value>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(sock).lines() {
+            let Ok(line) = line else { break };
+            if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                if tx.send(v).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    let next = || {
+        rx.recv_timeout(Duration::from_secs(30))
+            .expect("an event within 30 s")
+    };
+    let first = next();
+    assert_eq!(first["reply"], "subscribed", "{first}");
+
+    c.msg_json(&["switch", "personal"]);
+    c.spawn_client("personal", "weston-simple-shm", &[]);
+    c.wait_for(|| c.windows("personal") == 1);
+    c.msg_json(&["reload"]);
+    let _ = c.clients[0].kill();
+    let _ = c.clients[0].wait();
+
+    let mut seen = Vec::new();
+    while seen.len() < 4 {
+        let event = next();
+        if event.get("event").is_some() {
+            seen.push(event);
+        }
+    }
+    let kinds: Vec<&str> = seen.iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "switched",
+            "window-opened",
+            "config-reloaded",
+            "window-closed"
+        ],
+        "{seen:?}"
+    );
+    assert_eq!(seen[0]["from"], "work");
+    assert_eq!(seen[0]["to"], "personal");
+    assert_eq!(seen[1]["persona"], "personal");
+}
+
+#[test]
+fn a_crashing_session_is_logged_and_its_persona_stays() {
+    let config = CONFIG.replace(
+        "session = [\"sh\", \"-c\", \"echo \\\"$WAYLAND_DISPLAY $XDG_RUNTIME_DIR $PERSONA_MARK\\\" > \\\"$PERSONAS_TEST_OUT\\\"\"]",
+        "session = [\"sh\", \"-c\", \"kill -SEGV $$\"]",
+    );
+    assert_ne!(config, CONFIG);
+    let c = Compositor::start(&config, &[]);
+    let session = |c: &Compositor| c.msg_json(&["list"])["personas"][1]["session"].clone();
+    c.wait_for(|| session(&c)["state"] == "exited");
+    assert!(
+        session(&c)["exit"].as_str().unwrap().contains("SIGSEGV"),
+        "{}",
+        session(&c)
+    );
+    // The persona is still there and still serves clients.
+    let info = c.client("personal", "wayland-info", &[]).output().unwrap();
+    assert!(info.status.success());
+    assert_eq!(
+        c.msg_json(&["list"])["personas"].as_array().unwrap().len(),
+        2
+    );
 }
