@@ -94,6 +94,9 @@ fn run(backend: BackendKind, config_path: Option<PathBuf>, test_input: bool) -> 
         .with_writer(std::io::stderr)
         .init();
 
+    if test_input && backend != BackendKind::Headless {
+        bail!("--test-input is only accepted with --backend headless");
+    }
     let source = config::locate(config_path.as_deref())?;
     let config: Config = config::load(&source)?;
     let backend = match backend {

@@ -569,3 +569,57 @@ fn a_protocol_error_disconnects_only_that_client() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_client_dying_mid_commit_takes_only_its_windows() {
+    let mut fx = Fixture::new();
+    let (a, wa) = window_client(&mut fx, "work");
+    let (d, wd) = window_client(&mut fx, "work");
+    assert!(fx.client(d).window(wd).activated());
+    // Half a commit: a new buffer attached, then the connection is gone.
+    fx.client(d).request_frame(wd);
+    fx.kill_client(d);
+    fx.roundtrip_all();
+    assert_eq!(fx.state.personas.active().state.window_count(), 1);
+    let events = fx.client(a).take_events();
+    assert!(
+        events.contains(&Event::KeyboardEnter {
+            surface: wa,
+            keys: vec![]
+        }),
+        "focus returns to the remaining window: {events:?}"
+    );
+    fx.client(a).request_frame(wa);
+    fx.client(a).commit(wa);
+    fx.render();
+    assert!(fx.client(a).frames_done(wa) >= 1);
+}
+
+#[test]
+fn a_persona_keymap_is_its_own_and_bindings_still_work() {
+    let config = common::fixture::TWO_PERSONAS.replace(
+        "name = \"personal\"",
+        "name = \"personal\"\nkeymap = { layout = \"de\" }",
+    );
+    let mut fx = Fixture::with_config(&config);
+    let a = fx.add_bound_client("work");
+    let b = fx.add_bound_client("personal");
+    let size = |events: &[Event]| {
+        events.iter().find_map(|e| match e {
+            Event::Keymap { size } => Some(*size),
+            _ => None,
+        })
+    };
+    let (ka, kb) = (size(fx.client(a).events()), size(fx.client(b).events()));
+    assert!(ka.is_some() && kb.is_some());
+    assert_ne!(ka, kb, "each persona sends its own keymap");
+    fx.switch("personal");
+    // Super+Ctrl+Right is matched on the binding layout, whatever personal uses.
+    fx.key(key::LEFTMETA, true);
+    fx.key(key::LEFTCTRL, true);
+    fx.key(key::RIGHT, true);
+    fx.key(key::RIGHT, false);
+    fx.key(key::LEFTCTRL, false);
+    fx.key(key::LEFTMETA, false);
+    assert_eq!(fx.active(), "work");
+}

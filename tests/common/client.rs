@@ -245,6 +245,17 @@ impl WindowState {
         }
     }
 
+    /// Acks the latest configure once (acking a serial twice is an
+    /// invalid_serial error in smithay).
+    fn ack_latest(&mut self) {
+        if let (Some(xdg), Some(serial)) = (&self.xdg_surface, self.last_serial) {
+            if self.acked_serial != Some(serial) {
+                xdg.ack_configure(serial);
+                self.acked_serial = Some(serial);
+            }
+        }
+    }
+
     pub fn last_configure(&self) -> Option<&Configure> {
         self.configures.last()
     }
@@ -450,13 +461,7 @@ impl ClientState {
             }
             Role::Subsurface => fallback,
         };
-        if let (Some(xdg), Some(serial)) = (&window.xdg_surface, window.last_serial) {
-            // Acking a serial twice is an invalid_serial error in smithay.
-            if window.acked_serial != Some(serial) {
-                xdg.ack_configure(serial);
-                window.acked_serial = Some(serial);
-            }
-        }
+        window.ack_latest();
         if frame {
             window.surface.frame(qh, CallbackData::Frame(id));
         }
@@ -914,12 +919,7 @@ impl TestClient {
             .clone()
             .expect("wl_shm not bound: call bind_all");
         let window = self.state.window_mut(id);
-        if let (Some(xdg), Some(serial)) = (&window.xdg_surface, window.last_serial) {
-            if window.acked_serial != Some(serial) {
-                xdg.ack_configure(serial);
-                window.acked_serial = Some(serial);
-            }
-        }
+        window.ack_latest();
         attach_color_buffer(&shm, &window.surface, color, size, &self.qh);
         window.buffer_size = Some(size);
         window.surface.commit();
@@ -934,12 +934,7 @@ impl TestClient {
             .clone()
             .expect("wl_shm not bound: call bind_all");
         let window = self.state.window_mut(id);
-        if let (Some(xdg), Some(serial)) = (&window.xdg_surface, window.last_serial) {
-            if window.acked_serial != Some(serial) {
-                xdg.ack_configure(serial);
-                window.acked_serial = Some(serial);
-            }
-        }
+        window.ack_latest();
         attach_bad_buffer(&shm, &window.surface, kind, size, &self.qh);
         self.flush();
     }

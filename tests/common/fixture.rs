@@ -51,7 +51,8 @@ pub mod key {
 pub struct Fixture {
     pub event_loop: EventLoop<'static, State>,
     pub state: State,
-    clients: Vec<TestClient>,
+    /// `None` once a test killed the client.
+    clients: Vec<Option<TestClient>>,
 }
 
 pub type ClientId = usize;
@@ -93,7 +94,7 @@ impl Fixture {
             .unwrap_or_else(|| panic!("no persona {persona}"));
         let (server, client) = UnixStream::pair().unwrap();
         self.state.accept_client(id, server);
-        self.clients.push(TestClient::new(client));
+        self.clients.push(Some(TestClient::new(client)));
         let cid = self.clients.len() - 1;
         self.roundtrip(cid);
         cid
@@ -109,12 +110,18 @@ impl Fixture {
     }
 
     pub fn client(&mut self, id: ClientId) -> &mut TestClient {
-        &mut self.clients[id]
+        self.clients[id].as_mut().expect("client was killed")
+    }
+
+    /// Drops the client's connection abruptly, as a crashing client would.
+    pub fn kill_client(&mut self, id: ClientId) {
+        self.clients[id] = None;
+        self.dispatch();
     }
 
     /// One turn of everything: the compositor's loop (no waiting), then every client.
     pub fn dispatch(&mut self) {
-        for client in &mut self.clients {
+        for client in self.clients.iter_mut().flatten() {
             client.flush();
         }
         self.event_loop
@@ -124,7 +131,7 @@ impl Fixture {
         if let Err(broken) = self.state.check_invariants() {
             panic!("invariant broken: {broken}");
         }
-        for client in &mut self.clients {
+        for client in self.clients.iter_mut().flatten() {
             client.dispatch();
         }
     }
@@ -132,10 +139,11 @@ impl Fixture {
     /// Waits until the server has handled everything `id` sent so far, and the
     /// client has read every reply.
     pub fn roundtrip(&mut self, id: ClientId) {
-        let token = self.clients[id].sync();
+        let token = self.client(id).sync();
         for _ in 0..1000 {
             self.dispatch();
-            if self.clients[id].is_synced(token) || self.clients[id].is_disconnected() {
+            let client = self.client(id);
+            if client.is_synced(token) || client.is_disconnected() {
                 // One more turn so events queued after the sync reply arrive too.
                 self.dispatch();
                 return;
@@ -146,7 +154,10 @@ impl Fixture {
 
     pub fn roundtrip_all(&mut self) {
         for id in 0..self.clients.len() {
-            if !self.clients[id].is_disconnected() {
+            if self.clients[id]
+                .as_ref()
+                .is_some_and(|c| !c.is_disconnected())
+            {
                 self.roundtrip(id);
             }
         }
