@@ -155,8 +155,8 @@ fn run(backend: BackendKind, config_path: Option<PathBuf>, test_input: bool) -> 
     );
 
     while state.running {
-        event_loop.dispatch(None, &mut state)?;
         state.refresh_and_flush();
+        event_loop.dispatch(None, &mut state)?;
     }
     state.shutdown();
     // Persona sockets are removed as personas drop; the control socket here.

@@ -288,6 +288,14 @@ fn clipboard_stays_in_its_persona() {
         "{}",
         String::from_utf8_lossy(&paste.stdout)
     );
+    // The clipboard works in personal too: it is just its own.
+    let copy = c
+        .client("personal", "wl-copy", &["personal text"])
+        .status()
+        .unwrap();
+    assert!(copy.success());
+    let paste = c.client("personal", "wl-paste", &["-n"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&paste.stdout), "personal text");
 
     c.msg_json(&["switch", "work"]);
     let paste = c.client("work", "wl-paste", &["-n"]).output().unwrap();
@@ -480,4 +488,27 @@ fn a_crashing_session_is_logged_and_its_persona_stays() {
         c.msg_json(&["list"])["personas"].as_array().unwrap().len(),
         2
     );
+}
+
+#[test]
+fn a_reload_that_cannot_be_carried_out_changes_nothing() {
+    let c = Compositor::start(CONFIG, &[]);
+    // Another process serves the socket a new persona would need.
+    let blocker_dir = c.persona_dir("zzz");
+    std::fs::create_dir_all(&blocker_dir).unwrap();
+    let _blocker = std::os::unix::net::UnixListener::bind(blocker_dir.join("wayland-0")).unwrap();
+    let new = format!(
+        "{}\n[[persona]]\nname = \"kids\"\n[[persona]]\nname = \"zzz\"\n",
+        CONFIG.replace("#3366cc", "#00ff00")
+    );
+    std::fs::write(c.dir.path().join("config.toml"), new).unwrap();
+    let out = c.msg(&["reload"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("another personas instance"), "{err}");
+    let list = c.msg_json(&["list"]);
+    let personas = list["personas"].as_array().unwrap();
+    assert_eq!(personas.len(), 2, "{list}");
+    assert_eq!(personas[0]["color"], "#3366cc", "no setting applied");
+    assert!(!c.persona_dir("kids").exists(), "no persona half-started");
 }

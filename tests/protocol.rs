@@ -529,23 +529,6 @@ fn selection_set_in_one_persona_is_never_offered_to_another() {
 }
 
 #[test]
-fn identical_clients_in_two_personas_share_object_ids_but_nothing_else() {
-    let mut fx = Fixture::new();
-    let (a, wa) = window_client(&mut fx, "work");
-    let (b, wb) = window_client(&mut fx, "personal");
-    let (ia, ib) = (fx.client(a).surface_id(wa), fx.client(b).surface_id(wb));
-    assert_eq!(
-        ia.protocol_id(),
-        ib.protocol_id(),
-        "same ids in two displays"
-    );
-    fx.client(b).take_events();
-    fx.key(key::A, true);
-    fx.key(key::A, false);
-    assert!(key_events(&fx.client(b).take_events()).is_empty());
-}
-
-#[test]
 fn a_protocol_error_disconnects_only_that_client() {
     let mut fx = Fixture::new();
     let (a, wa) = window_client(&mut fx, "work");
@@ -622,4 +605,152 @@ fn a_persona_keymap_is_its_own_and_bindings_still_work() {
     fx.key(key::LEFTCTRL, false);
     fx.key(key::LEFTMETA, false);
     assert_eq!(fx.active(), "work");
+}
+
+#[test]
+fn touch_points_are_cancelled_on_switch_and_their_up_reaches_nobody() {
+    let mut fx = Fixture::new();
+    let (a, wa) = window_client(&mut fx, "work");
+    let (b, _) = window_client(&mut fx, "personal");
+    fx.input(InputEvent::TouchDown {
+        slot: 0,
+        x: 50.0,
+        y: 50.0,
+    });
+    fx.roundtrip(a);
+    assert!(fx
+        .client(a)
+        .take_events()
+        .iter()
+        .any(|e| matches!(e, Event::TouchDown { surface, id: 0, .. } if *surface == wa)));
+    fx.client(b).take_events();
+    fx.switch("personal");
+    fx.input(InputEvent::TouchMotion {
+        slot: 0,
+        x: 60.0,
+        y: 60.0,
+    });
+    fx.input(InputEvent::TouchUp { slot: 0 });
+    fx.roundtrip_all();
+    let ea = fx.client(a).take_events();
+    assert!(ea.contains(&Event::TouchCancel), "{ea:?}");
+    let touch_after_cancel = ea
+        .iter()
+        .skip_while(|e| **e != Event::TouchCancel)
+        .skip(1)
+        .any(|e| {
+            matches!(
+                e,
+                Event::TouchUp { .. } | Event::TouchMotion { .. } | Event::TouchDown { .. }
+            )
+        });
+    assert!(!touch_after_cancel, "{ea:?}");
+    let eb = fx.client(b).take_events();
+    assert!(
+        !eb.iter()
+            .any(|e| matches!(e, Event::TouchUp { .. } | Event::TouchMotion { .. })),
+        "{eb:?}"
+    );
+}
+
+#[test]
+fn a_button_held_across_a_switch_is_released_nowhere() {
+    let mut fx = Fixture::new();
+    let (a, wa) = window_client(&mut fx, "work");
+    let (b, _) = window_client(&mut fx, "personal");
+    fx.input(InputEvent::PointerMotionAbsolute { x: 20.0, y: 20.0 });
+    fx.input(InputEvent::PointerButton {
+        button: personas::input::BTN_LEFT,
+        pressed: true,
+    });
+    fx.roundtrip(a);
+    assert!(fx.client(a).take_events().contains(&Event::PointerButton {
+        button: personas::input::BTN_LEFT,
+        pressed: true
+    }));
+    fx.client(b).take_events();
+    fx.switch("personal");
+    fx.input(InputEvent::PointerButton {
+        button: personas::input::BTN_LEFT,
+        pressed: false,
+    });
+    fx.roundtrip_all();
+    let ea = fx.client(a).take_events();
+    assert!(ea.contains(&Event::PointerLeave { surface: wa }), "{ea:?}");
+    assert!(
+        !ea.iter().any(|e| matches!(e, Event::PointerButton { .. })),
+        "{ea:?}"
+    );
+    let eb = fx.client(b).take_events();
+    assert!(
+        !eb.iter().any(|e| matches!(e, Event::PointerButton { .. })),
+        "{eb:?}"
+    );
+    // The next click in personal is an ordinary one.
+    fx.input(InputEvent::PointerButton {
+        button: personas::input::BTN_LEFT,
+        pressed: true,
+    });
+    fx.input(InputEvent::PointerButton {
+        button: personas::input::BTN_LEFT,
+        pressed: false,
+    });
+    fx.roundtrip_all();
+    let buttons = fx
+        .client(b)
+        .take_events()
+        .into_iter()
+        .filter(|e| matches!(e, Event::PointerButton { .. }))
+        .count();
+    assert_eq!(buttons, 2);
+}
+
+#[test]
+fn covered_windows_get_frames_only_at_the_hidden_rate() {
+    let mut fx = Fixture::new();
+    let (c, below) = window_client(&mut fx, "work");
+    let top = fx.client(c).create_window();
+    fx.roundtrip(c);
+    fx.client(c).ack_and_draw(top, RED, SIZE);
+    fx.roundtrip(c);
+    fx.render();
+    for _ in 0..5 {
+        fx.client(c).request_frame(below);
+        fx.client(c).commit(below);
+        fx.client(c).request_frame(top);
+        fx.client(c).commit(top);
+        fx.render();
+    }
+    assert!(fx.client(c).frames_done(top) >= 5);
+    assert!(
+        fx.client(c).frames_done(below) <= 1,
+        "a fully covered window is not drawn and gets no frame per render: {}",
+        fx.client(c).frames_done(below)
+    );
+}
+
+#[test]
+fn the_frame_clock_delivers_frames_without_help() {
+    // No explicit render: the loop's own pacing must draw and call back.
+    let mut fx = Fixture::new();
+    let (a, wa) = window_client(&mut fx, "work");
+    for round in 1..=3 {
+        fx.client(a).request_frame(wa);
+        fx.client(a).commit(wa);
+        fx.dispatch_until(std::time::Duration::from_secs(5), |fx| {
+            fx.client(a).frames_done(wa) >= round
+        });
+    }
+}
+
+#[test]
+fn the_background_throttle_runs_on_its_own_timer() {
+    let mut fx = Fixture::new();
+    let (b, wb) = window_client(&mut fx, "personal");
+    fx.client(b).request_frame(wb);
+    fx.client(b).commit(wb);
+    // About one second of real time: the throttle's interval.
+    fx.dispatch_until(std::time::Duration::from_secs(5), |fx| {
+        fx.client(b).frames_done(wb) >= 1
+    });
 }

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use smithay::backend::renderer::damage::OutputDamageTracker;
+use smithay::backend::renderer::element::RenderElementStates;
 use smithay::backend::renderer::pixman::PixmanRenderer;
 use smithay::reexports::pixman::Image;
 use smithay::utils::Transform;
@@ -49,8 +50,8 @@ impl HeadlessBackend {
         self.spec.frame_duration()
     }
 
-    /// Draws `persona` (the active one) onto the output. Returns whether anything changed.
-    pub fn render(&mut self, persona: &PersonaState) -> Result<bool, RenderError> {
+    /// Draws `persona` (the active one) onto the output.
+    pub fn render(&mut self, persona: &PersonaState) -> Result<RenderElementStates, RenderError> {
         let age = if std::mem::take(&mut self.full_damage) {
             0
         } else {

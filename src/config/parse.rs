@@ -494,8 +494,20 @@ impl Cx<'_> {
             if let Some(table) = self.table(entry) {
                 self.check_keys(table, INPUT_KEYS, "in [input]");
                 if let Some(layout) = find(table, "binding_layout") {
-                    if let Some(layout) = self.string(layout) {
-                        config.input.binding_layout = layout.to_string();
+                    if let Some(name) = self.string(layout) {
+                        let name = name.to_string();
+                        let keymap = KeymapConfig {
+                            layout: name.clone(),
+                            ..KeymapConfig::default()
+                        };
+                        if !keymap_compiles(&keymap) {
+                            let at = layout.node.span.as_ref().map_or(0, |s| s.start);
+                            self.error(
+                                at,
+                                format!("binding layout `{name}` does not compile with xkb"),
+                            );
+                        }
+                        config.input.binding_layout = name;
                     }
                 }
             }
@@ -816,6 +828,23 @@ impl Cx<'_> {
                 "options" => keymap.options = Some(value),
                 _ => {} // already reported by check_keys
             }
+        }
+        if !keymap_compiles(&keymap) {
+            let at = entry
+                .node
+                .span
+                .as_ref()
+                .or(entry.key_span.as_ref())
+                .map_or(0, |s| s.start);
+            self.error(
+                at,
+                format!(
+                    "this keymap does not compile with xkb (layout `{}`, variant `{}`, options `{}`)",
+                    keymap.layout,
+                    keymap.variant,
+                    keymap.options.as_deref().unwrap_or("")
+                ),
+            );
         }
         keymap
     }
@@ -1163,4 +1192,22 @@ fn to_lower(keysym: xkb::Keysym) -> xkb::Keysym {
         }
         _ => keysym,
     }
+}
+
+/// Whether xkb can compile this keymap (an unknown layout or variant cannot).
+pub(crate) fn keymap_compiles(keymap: &KeymapConfig) -> bool {
+    use smithay::input::keyboard::xkb;
+    let mut context = xkb::Context::new(xkb::CONTEXT_NO_FLAGS);
+    // The error is reported with its position; xkb's own log would only repeat it.
+    context.set_log_level(xkb::LogLevel::Critical);
+    xkb::Keymap::new_from_names(
+        &context,
+        &keymap.rules,
+        &keymap.model,
+        &keymap.layout,
+        &keymap.variant,
+        keymap.options.clone(),
+        xkb::KEYMAP_COMPILE_NO_FLAGS,
+    )
+    .is_some()
 }

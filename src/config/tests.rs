@@ -1146,3 +1146,27 @@ fn display_forms() {
     assert_eq!(found("/a/b.toml").to_string(), "/a/b.toml");
     assert_eq!(combo("as", keysyms::KEY_Tab).to_string(), "Alt+Shift+Tab");
 }
+
+#[test]
+fn keymaps_that_xkb_cannot_compile_are_errors() {
+    assert_eq!(
+        errors(&[
+            "[input]",
+            "binding_layout = \"nosuchlayout\"",
+            "[[persona]]",
+            "name = \"work\"",
+            "keymap = { layout = \"de\", variant = \"nosuchvariant\" }",
+        ]),
+        vec![
+            "2:18: binding layout `nosuchlayout` does not compile with xkb".to_string(),
+            "5:10: this keymap does not compile with xkb (layout `de`, variant `nosuchvariant`, options ``)"
+                .to_string(),
+        ]
+    );
+    let ok = parse_ok(&[
+        "[[persona]]",
+        "name = \"work\"",
+        "keymap = { layout = \"de\", variant = \"nodeadkeys\" }",
+    ]);
+    assert_eq!(ok.personas[0].keymap.layout, "de");
+}

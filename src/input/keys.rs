@@ -101,6 +101,11 @@ impl BindingKeyboard {
         self.state.update_key(keycode, direction);
     }
 
+    /// Whether the key toggles a lock (Caps_Lock, Num_Lock, Scroll_Lock, …).
+    pub fn is_lock_key(&self, keycode: Keycode) -> bool {
+        xkb::keysym_get_name(xkb::Keysym::new(self.base_keysym(keycode))).ends_with("_Lock")
+    }
+
     /// A keycode producing `keysym` at the base level (for injected input that
     /// names keys rather than codes).
     pub fn keycode_for(&self, keysym: u32) -> Option<Keycode> {
@@ -149,10 +154,21 @@ impl KeyRouter {
         keys
     }
 
-    /// After a switch the carried keys live in the new persona's state only.
-    pub fn carry_over(&mut self) {
-        for route in self.held.values_mut() {
-            if *route == KeyRoute::Forwarded {
+    /// [`KeyRouter::persona_keys`] split into (keys to carry, lock keys to drop).
+    pub fn persona_keys_split(
+        &self,
+        is_lock: impl Fn(Keycode) -> bool,
+    ) -> (Vec<Keycode>, Vec<Keycode>) {
+        self.persona_keys().into_iter().partition(|&k| !is_lock(k))
+    }
+
+    /// After a switch the carried keys live in the new persona's state only;
+    /// `dropped` keys (locks) are released nowhere.
+    pub fn carry_over(&mut self, dropped: &[Keycode]) {
+        for (key, route) in self.held.iter_mut() {
+            if dropped.contains(key) {
+                *route = KeyRoute::Suppressed;
+            } else if *route == KeyRoute::Forwarded {
                 *route = KeyRoute::StateOnly;
             }
         }
@@ -174,6 +190,7 @@ mod tests {
     const KEY_LEFTMETA: u32 = 125 + 8;
     const KEY_RIGHT: u32 = 106 + 8;
     const KEY_Y: u32 = 21 + 8;
+    const KEY_CAPSLOCK: u32 = 58 + 8;
 
     #[test]
     fn combos_use_base_level_and_current_mods() {
@@ -211,7 +228,16 @@ mod tests {
         router.press(KEY_LEFTCTRL.into(), KeyRoute::Forwarded);
         router.press(KEY_RIGHT.into(), KeyRoute::Suppressed);
         assert_eq!(router.persona_keys(), vec![Keycode::new(KEY_LEFTCTRL)]);
-        router.carry_over();
+        router.press(KEY_CAPSLOCK.into(), KeyRoute::Forwarded);
+        let kb = BindingKeyboard::new("us").unwrap();
+        let (carry, locks) = router.persona_keys_split(|k| kb.is_lock_key(k));
+        assert_eq!(carry, vec![Keycode::new(KEY_LEFTCTRL)]);
+        assert_eq!(locks, vec![Keycode::new(KEY_CAPSLOCK)]);
+        router.carry_over(&locks);
+        assert_eq!(
+            router.release(KEY_CAPSLOCK.into()),
+            Some(KeyRoute::Suppressed)
+        );
         assert_eq!(
             router.release(KEY_LEFTCTRL.into()),
             Some(KeyRoute::StateOnly)

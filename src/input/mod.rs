@@ -240,6 +240,9 @@ impl State {
         self.pointer_router.touches.insert(slot, true);
         let persona = &mut self.personas.active_mut().state;
         let under = persona.surface_under(pos);
+        if let Some((surface, _)) = &under {
+            persona.touch_points.insert(slot, surface.clone());
+        }
         let touch = persona.seat.get_touch().expect("every seat has touch");
         touch.down(
             persona,
@@ -278,6 +281,7 @@ impl State {
             return;
         }
         let persona = &mut self.personas.active_mut().state;
+        persona.touch_points.remove(&slot);
         let touch = persona.seat.get_touch().expect("every seat has touch");
         touch.up(
             persona,

@@ -117,6 +117,11 @@ pub struct PersonaState {
     pub output: Output,
     /// Mapped toplevels, least recently focused first; the last one is focused.
     pub focus_stack: Vec<Window>,
+    /// Surfaces holding this persona's touch points, by slot (cancelled on switch-out).
+    pub touch_points: std::collections::HashMap<
+        i32,
+        smithay::reexports::wayland_server::protocol::wl_surface::WlSurface,
+    >,
     /// This persona's own cursor position, kept while it is in the background.
     pub pointer_location: Point<f64, Logical>,
     /// Only the active persona is composited and receives input.
@@ -222,6 +227,7 @@ impl Persona {
             popup_grab: None,
             output,
             focus_stack: Vec::new(),
+            touch_points: Default::default(),
             pointer_location: center,
             active: false,
             background_frames: config.effective_background_frames(background_frames),

@@ -92,9 +92,11 @@ pub fn remove_if_stale(path: &Path) -> Result<(), SocketError> {
 }
 
 impl Drop for PersonaSocket {
+    /// The directory is the persona's `XDG_RUNTIME_DIR`: what its session left
+    /// there is runtime state and goes with it.
     fn drop(&mut self) {
         let _ = fs::remove_file(&self.path);
-        let _ = fs::remove_dir(&self.dir);
+        let _ = fs::remove_dir_all(&self.dir);
     }
 }
 

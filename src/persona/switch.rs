@@ -13,9 +13,13 @@
 use std::time::Instant;
 
 use smithay::backend::input::KeyState;
+use smithay::desktop::utils::OutputPresentationFeedback;
 use smithay::desktop::PopupUngrabStrategy;
 use smithay::input::keyboard::FilterResult;
 use smithay::input::pointer::MotionEvent;
+use smithay::input::touch::TouchTarget;
+use smithay::reexports::wayland_protocols::wp::presentation_time::server::wp_presentation_feedback;
+use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::SERIAL_COUNTER;
 
 use super::{PersonaId, PersonaState};
@@ -40,13 +44,17 @@ impl State {
         }
         let time = self.clock_ms();
 
-        let held = self.key_router.persona_keys();
+        // Lock keys (Caps, Num) are not carried: pressing one in the new persona
+        // would toggle its lock state, which each persona keeps for itself.
+        let (held, locks) = self
+            .key_router
+            .persona_keys_split(|key| self.binding_keyboard.is_lock_key(key));
         let old_state = &mut self.personas.get_mut(old).expect("active exists").state;
         old_state.leave(time);
         // Release what the old persona still holds, in its state only: it has no
         // focus any more, so no client hears of it.
         let keyboard = old_state.seat.get_keyboard().expect("keyboard");
-        for &key in &held {
+        for &key in held.iter().chain(&locks) {
             keyboard.input::<(), _>(
                 old_state,
                 key,
@@ -84,7 +92,7 @@ impl State {
         for &key in &held {
             keyboard.input_intercept::<(), _>(new_state, key, KeyState::Pressed, |_, _, _| ());
         }
-        self.key_router.carry_over();
+        self.key_router.carry_over(&locks);
         new_state.enter(time);
         self.mark_dirty(target);
 
@@ -109,10 +117,17 @@ impl State {
 impl PersonaState {
     /// This persona goes to the background.
     fn leave(&mut self, time: u32) {
-        let serial = SERIAL_COUNTER.next_serial();
         let keyboard = self.seat.get_keyboard().expect("keyboard");
         let pointer = self.seat.get_pointer().expect("pointer");
-        let touch = self.seat.get_touch().expect("touch");
+        let motion_to_nothing = |state: &mut PersonaState| {
+            let event = MotionEvent {
+                location: state.pointer_location,
+                serial: SERIAL_COUNTER.next_serial(),
+                time,
+            };
+            pointer.motion(state, None, &event);
+            pointer.frame(state);
+        };
         // An xdg_popup grab cannot be resumed later: the grabbing chain gets
         // popup_done now.
         if let Some(mut grab) = self.popup_grab.take() {
@@ -120,20 +135,35 @@ impl PersonaState {
                 grab.ungrab(PopupUngrabStrategy::All);
             }
         }
+        // Moving the pointer off every surface first makes a drag lose its
+        // target, so ending the grab cancels the drag instead of dropping.
+        motion_to_nothing(self);
         keyboard.unset_grab(self);
-        pointer.unset_grab(self, serial, time);
-        keyboard.set_focus(self, None, serial);
-        pointer.motion(
-            self,
-            None,
-            &MotionEvent {
-                location: self.pointer_location,
-                serial,
-                time,
-            },
-        );
-        pointer.frame(self);
-        touch.cancel(self);
+        pointer.unset_grab(self, SERIAL_COUNTER.next_serial(), time);
+        keyboard.set_focus(self, None, SERIAL_COUNTER.next_serial());
+        motion_to_nothing(self);
+        // smithay's TouchHandle::cancel skips points whose frame was sent, so
+        // the surfaces holding touch points are told directly.
+        let seat = self.seat.clone();
+        let mut touched: Vec<WlSurface> = Vec::new();
+        for (_, surface) in self.touch_points.drain() {
+            if !touched.contains(&surface) {
+                touched.push(surface);
+            }
+        }
+        for surface in touched {
+            TouchTarget::cancel(&surface, &seat, self, SERIAL_COUNTER.next_serial());
+        }
+        // Content committed but never shown will not be presented.
+        let mut feedback = OutputPresentationFeedback::new(&self.output);
+        for window in self.space.elements() {
+            window.take_presentation_feedback(
+                &mut feedback,
+                |_, _| None,
+                |_, _| wp_presentation_feedback::Kind::empty(),
+            );
+        }
+        feedback.discarded();
         self.active = false;
         self.update_activation();
     }

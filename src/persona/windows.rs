@@ -95,6 +95,9 @@ impl PersonaState {
             self.events
                 .push(PersonaEvent::WindowOpened { app_id, title });
             self.focus_window(window.clone());
+            // Output enter now, also in a background persona (whose space is
+            // otherwise only refreshed when it renders).
+            self.space.refresh();
         } else if !mapped && known {
             // A null buffer unmaps the window; it may map again later.
             self.focus_stack.retain(|w| w != window);

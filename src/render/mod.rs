@@ -6,6 +6,7 @@
 use smithay::backend::allocator::Fourcc;
 use smithay::backend::renderer::damage::OutputDamageTracker;
 use smithay::backend::renderer::element::surface::WaylandSurfaceRenderElement;
+use smithay::backend::renderer::element::RenderElementStates;
 use smithay::backend::renderer::pixman::{PixmanError, PixmanRenderer};
 use smithay::backend::renderer::{Bind, Color32F, ExportMem, Offscreen};
 use smithay::desktop::space::{space_render_elements, SpaceRenderElements};
@@ -64,15 +65,15 @@ pub fn persona_elements(
         .map_err(|_| RenderError::NoMode)
 }
 
-/// Renders `persona` into `target`. `age` 0 redraws everything. Returns whether
-/// anything was damaged.
+/// Renders `persona` into `target`. `age` 0 redraws everything. Returns which
+/// elements were drawn, so frame callbacks go to what is visible.
 pub fn render_persona(
     renderer: &mut PixmanRenderer,
     target: &mut Image<'static, 'static>,
     tracker: &mut OutputDamageTracker,
     persona: &PersonaState,
     age: usize,
-) -> Result<bool, RenderError> {
+) -> Result<RenderElementStates, RenderError> {
     let elements = persona_elements(renderer, persona)?;
     let mut framebuffer = renderer.bind(target)?;
     let result = tracker
@@ -84,7 +85,7 @@ pub fn render_persona(
             background_color(persona.color),
         )
         .map_err(|err| RenderError::Damage(format!("{err:?}")))?;
-    Ok(result.damage.is_some_and(|d| !d.is_empty()))
+    Ok(result.states)
 }
 
 /// Reads `image` back as RGBA.

@@ -4,6 +4,7 @@
 //! namespaces is a later step.)
 
 use std::collections::HashMap;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 
@@ -73,7 +74,9 @@ impl Sessions {
             .env_remove("DISPLAY")
             .env_remove("PERSONAS_SOCKET")
             .envs(&persona.env)
-            .stdin(Stdio::null());
+            .stdin(Stdio::null())
+            // Its own process group, so stopping it reaches its children too.
+            .process_group(0);
         match command.spawn() {
             Ok(mut child) => {
                 let pid = child.id();
@@ -135,12 +138,12 @@ impl Sessions {
         })
     }
 
-    /// Sends SIGTERM to a persona's running session.
+    /// Sends SIGTERM to a persona's running session and its process group.
     pub fn stop(&mut self, name: &str) {
         if let Some(Status::Running { pid }) = self.status.remove(name) {
-            // SAFETY: kill(2) with a pid we started; at worst it is gone already.
+            // SAFETY: kill(2) on the process group we created; at worst it is gone.
             unsafe {
-                libc::kill(pid as libc::pid_t, libc::SIGTERM);
+                libc::kill(-(pid as libc::pid_t), libc::SIGTERM);
             }
         }
     }

@@ -173,7 +173,12 @@ impl State {
     /// `Right`, `a`, `Super_L` (keysym names in the binding layout) or `code:N` (evdev).
     fn resolve_key(&self, key: &str) -> Option<u32> {
         if let Some(code) = key.strip_prefix("code:") {
-            return code.parse::<u32>().ok().map(|c| c + 8);
+            // evdev codes end at KEY_MAX (0x2ff).
+            return code
+                .parse::<u32>()
+                .ok()
+                .filter(|&c| c <= 0x2ff)
+                .map(|c| c + 8);
         }
         let mut sym = xkb::keysym_from_name(key, xkb::KEYSYM_NO_FLAGS);
         if sym.raw() == xkb::keysyms::KEY_NoSymbol {

@@ -3,7 +3,11 @@
 
 use std::time::{Duration, Instant};
 
-use smithay::desktop::utils::OutputPresentationFeedback;
+use smithay::backend::renderer::element::default_primary_scanout_output_compare;
+use smithay::desktop::utils::{
+    surface_primary_scanout_output, update_surface_primary_scanout_output,
+    OutputPresentationFeedback,
+};
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use smithay::reexports::wayland_protocols::wp::presentation_time::server::wp_presentation_feedback;
 use smithay::utils::Monotonic;
@@ -13,11 +17,14 @@ use super::State;
 use crate::persona::switch::SwitchOrigin;
 use crate::persona::PersonaState;
 
+/// How often a covered surface of the active persona still gets a frame callback.
+pub const HIDDEN_FRAME_INTERVAL: Duration = Duration::from_millis(995);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RedrawState {
     /// Nothing to do until something changes.
     Idle,
-    /// A render runs when this loop turn ends.
+    /// A render runs when this loop turn ends (`refresh_and_flush`).
     Queued,
     /// A frame was just shown; the next may start after one refresh interval.
     WaitingForVblank { redraw_needed: bool },
@@ -27,14 +34,7 @@ impl State {
     /// Asks for a frame as soon as the frame clock allows.
     pub fn queue_redraw(&mut self) {
         match self.redraw {
-            RedrawState::Idle => {
-                self.redraw = RedrawState::Queued;
-                self.loop_handle.insert_idle(|state| {
-                    if state.redraw == RedrawState::Queued {
-                        state.render_frame();
-                    }
-                });
-            }
+            RedrawState::Idle => self.redraw = RedrawState::Queued,
             RedrawState::Queued => {}
             RedrawState::WaitingForVblank { .. } => {
                 self.redraw = RedrawState::WaitingForVblank {
@@ -83,8 +83,9 @@ impl State {
         }
     }
 
-    /// Draws the active persona, then sends its frame callbacks and presentation
-    /// feedback.
+    /// Draws the active persona, then sends frame callbacks and presentation
+    /// feedback to the surfaces that were drawn; covered ones get a frame at most
+    /// once per [`HIDDEN_FRAME_INTERVAL`].
     fn render_active(&mut self) {
         let id = self.personas.active_id();
         let persona = self.personas.active_mut();
@@ -92,14 +93,34 @@ impl State {
         persona.state.space.refresh();
         persona.state.popups.cleanup();
         let persona = &self.personas.active().state;
-        match self.backend.headless().render(persona) {
-            Ok(_) => {}
-            Err(err) => tracing::error!("render failed: {err}"),
-        }
+        let states = match self.backend.headless().render(persona) {
+            Ok(states) => states,
+            Err(err) => {
+                tracing::error!("render failed: {err}");
+                return;
+            }
+        };
         self.stats.frames_rendered += 1;
         let now = self.now();
         let persona = &self.personas.active().state;
-        send_frame_callbacks(persona, now);
+        let output = &persona.output;
+        for window in persona.space.elements() {
+            window.with_surfaces(|surface, data| {
+                update_surface_primary_scanout_output(
+                    surface,
+                    output,
+                    data,
+                    &states,
+                    default_primary_scanout_output_compare,
+                );
+            });
+            window.send_frame(
+                output,
+                now,
+                Some(HIDDEN_FRAME_INTERVAL),
+                surface_primary_scanout_output,
+            );
+        }
         present(
             persona,
             now,
@@ -133,15 +154,14 @@ pub fn send_frame_callbacks(persona: &PersonaState, now: Duration) {
     }
 }
 
+/// Surfaces that were drawn are presented; the others' feedback is discarded.
 fn present(persona: &PersonaState, now: Duration, refresh: Duration, seq: u64) {
     let output = &persona.output;
     let mut feedback = OutputPresentationFeedback::new(output);
     for window in persona.space.elements() {
-        window.take_presentation_feedback(
-            &mut feedback,
-            |_, _| Some(output.clone()),
-            |_, _| wp_presentation_feedback::Kind::empty(),
-        );
+        window.take_presentation_feedback(&mut feedback, surface_primary_scanout_output, |_, _| {
+            wp_presentation_feedback::Kind::empty()
+        });
     }
     feedback.presented::<_, Monotonic>(
         now,

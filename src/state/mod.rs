@@ -8,6 +8,7 @@ mod invariants;
 mod reload;
 pub mod stats;
 
+use std::collections::HashMap;
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -72,8 +73,8 @@ pub struct State {
     pub redraw: RedrawState,
     /// Personas whose clients have pending events to flush this loop turn.
     dirty: Vec<PersonaId>,
-    /// Event sources of each persona (display fd, listening socket), removed with it.
-    sources: Vec<(PersonaId, RegistrationToken)>,
+    /// Event sources of each persona (display fd, then listening socket), removed with it.
+    sources: HashMap<PersonaId, Vec<RegistrationToken>>,
     pub running: bool,
     clock: Clock<Monotonic>,
 }
@@ -109,7 +110,7 @@ impl State {
             stats: stats::Stats::new(),
             redraw: RedrawState::Idle,
             dirty: Vec::new(),
-            sources: Vec::new(),
+            sources: HashMap::new(),
             running: true,
             clock: Clock::new(),
         };
@@ -136,7 +137,17 @@ impl State {
 
     /// Creates a persona, its socket and its event sources, and launches its session.
     pub fn add_persona(&mut self, config: &PersonaConfig) -> Result<PersonaId, StateError> {
-        let id = self.personas.next_id();
+        let persona = self.create_persona(config, self.personas.next_id())?;
+        self.register_persona(persona)
+    }
+
+    /// The persona's display and listening socket, not yet serving: everything
+    /// that can fail for reasons of the config or the system happens here.
+    pub fn create_persona(
+        &self,
+        config: &PersonaConfig,
+        id: PersonaId,
+    ) -> Result<Persona, StateError> {
         let mut persona = Persona::new(
             id,
             config,
@@ -146,13 +157,20 @@ impl State {
         if let Some(runtime_dir) = &self.runtime_dir {
             persona.listen(runtime_dir)?;
         }
+        Ok(persona)
+    }
+
+    /// Starts serving a persona made by [`State::create_persona`] (ids in order).
+    pub fn register_persona(&mut self, mut persona: Persona) -> Result<PersonaId, StateError> {
+        let id = persona.state.id;
+        let loop_error = |e: &dyn std::fmt::Display| StateError::EventLoop(e.to_string());
         let display_fd = persona
             .display
             .backend()
             .poll_fd()
             .try_clone_to_owned()
-            .map_err(|e| StateError::EventLoop(e.to_string()))?;
-        let token = self
+            .map_err(|e| loop_error(&e))?;
+        let mut tokens = vec![self
             .loop_handle
             .insert_source(
                 Generic::new(display_fd, Interest::READ, Mode::Level),
@@ -161,59 +179,76 @@ impl State {
                     Ok(PostAction::Continue)
                 },
             )
-            .map_err(|e| StateError::EventLoop(e.to_string()))?;
-        self.sources.push((id, token));
+            .map_err(|e| loop_error(&e))?];
         if let Some(socket) = &persona.socket {
-            let listener = socket
-                .listener
-                .try_clone()
-                .map_err(|e| StateError::EventLoop(e.to_string()))?;
-            let token = self
-                .loop_handle
-                .insert_source(
-                    Generic::new(listener, Interest::READ, Mode::Level),
-                    move |_, listener, state: &mut State| {
-                        loop {
-                            match listener.accept() {
-                                Ok((stream, _)) => state.accept_client(id, stream),
-                                Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => break,
-                                Err(err) => {
-                                    tracing::warn!("accepting a client failed: {err}");
-                                    break;
-                                }
-                            }
-                        }
-                        Ok(PostAction::Continue)
-                    },
-                )
-                .map_err(|e| StateError::EventLoop(e.to_string()))?;
-            self.sources.push((id, token));
-            tracing::info!(persona = %config.name, socket = %socket.path.display(), "persona listening");
+            let listener = socket.listener.try_clone().map_err(|e| loop_error(&e))?;
+            tokens.push(
+                self.loop_handle
+                    .insert_source(
+                        Generic::new(listener, Interest::READ, Mode::Level),
+                        move |_, listener, state: &mut State| {
+                            Ok(state.accept_clients(id, listener))
+                        },
+                    )
+                    .map_err(|e| loop_error(&e))?,
+            );
+            tracing::info!(persona = %persona.state.name, socket = %socket.path.display(), "persona listening");
         }
+        self.sources.insert(id, tokens);
         let session_dir = persona.socket.as_ref().map(|s| s.dir.clone());
+        let config = persona.config.clone();
         self.personas.push(persona);
         if let Some(dir) = session_dir {
-            self.sessions.launch(config, &dir);
+            self.sessions.launch(&config, &dir);
         }
-        self.ipc_events.broadcast(&Event::PersonaAdded {
-            name: config.name.clone(),
-        });
+        self.ipc_events
+            .broadcast(&Event::PersonaAdded { name: config.name });
         Ok(id)
+    }
+
+    /// Accepts every pending connection on a persona's socket. When the process
+    /// is out of file descriptors the listener pauses for a second instead of
+    /// spinning on a connection it cannot take.
+    fn accept_clients(
+        &mut self,
+        id: PersonaId,
+        listener: &std::os::unix::net::UnixListener,
+    ) -> PostAction {
+        loop {
+            match listener.accept() {
+                Ok((stream, _)) => self.accept_client(id, stream),
+                Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {
+                    return PostAction::Continue
+                }
+                Err(err) => {
+                    tracing::warn!("accepting a client failed, pausing this socket for 1 s: {err}");
+                    let token = self.sources.get(&id).and_then(|t| t.get(1)).copied();
+                    if let Some(token) = token {
+                        let resumed = self.loop_handle.insert_source(
+                            Timer::from_duration(Duration::from_secs(1)),
+                            move |_, _, state: &mut State| {
+                                if state.sources.contains_key(&id) {
+                                    let _ = state.loop_handle.enable(&token);
+                                }
+                                TimeoutAction::Drop
+                            },
+                        );
+                        if resumed.is_ok() {
+                            return PostAction::Disable;
+                        }
+                    }
+                    return PostAction::Continue;
+                }
+            }
+        }
     }
 
     /// Stops a persona that is not active: its clients are disconnected, its
     /// socket removed, its session signalled.
     pub fn remove_persona(&mut self, id: PersonaId) {
-        let sources: Vec<RegistrationToken> = self
-            .sources
-            .iter()
-            .filter(|(pid, _)| *pid == id)
-            .map(|(_, t)| *t)
-            .collect();
-        for token in sources {
+        for token in self.sources.remove(&id).unwrap_or_default() {
             self.loop_handle.remove(token);
         }
-        self.sources.retain(|(pid, _)| *pid != id);
         self.dirty.retain(|&d| d != id);
         if let Some(persona) = self.personas.remove(id) {
             self.sessions.stop(&persona.state.name);
@@ -252,6 +287,11 @@ impl State {
     pub fn refresh_and_flush(&mut self) {
         if self.personas.active().state.needs_redraw {
             self.queue_redraw();
+        }
+        // Rendering here, before the loop sleeps again, puts a commit on screen
+        // in the same turn it arrived (within the frame clock's pacing).
+        if self.redraw == RedrawState::Queued {
+            self.render_frame();
         }
         let dirty = std::mem::take(&mut self.dirty);
         for id in dirty {

@@ -12,8 +12,15 @@ use crate::persona::PersonaId;
 
 impl State {
     pub fn reload(&mut self) -> Result<Reply, String> {
-        let new = config::load(&self.config_source).map_err(|err| err.to_string())?;
-        self.apply_config(new)
+        // Started on the embedded default: a config file written since is found now.
+        let source = match &self.config_source {
+            config::ConfigSource::Embedded => config::locate(None).map_err(|e| e.to_string())?,
+            file => file.clone(),
+        };
+        let new = config::load(&source).map_err(|err| err.to_string())?;
+        let reply = self.apply_config(new)?;
+        self.config_source = source;
+        Ok(reply)
     }
 
     /// Applies an already validated config.
@@ -27,24 +34,39 @@ impl State {
             tracing::warn!("[headless] size changes take effect after a restart");
         }
 
+        // Everything that can fail happens before anything changes: new personas
+        // are created (keymap compiled, socket bound) but not yet served.
+        let mut created = Vec::new();
+        for persona in &new.personas {
+            if self.personas.by_name(&persona.name).is_none() {
+                let id = self.personas.next_id() + created.len() as PersonaId;
+                created.push(
+                    self.create_persona(persona, id)
+                        .map_err(|e| e.to_string())?,
+                );
+            }
+        }
         let mut added = Vec::new();
+        for persona in created {
+            added.push(persona.state.name.clone());
+            self.register_persona(persona).map_err(|e| e.to_string())?;
+        }
         let mut changed = Vec::new();
         for persona in &new.personas {
-            match self.personas.by_name(&persona.name) {
-                None => {
-                    self.add_persona(persona).map_err(|e| e.to_string())?;
-                    added.push(persona.name.clone());
-                }
-                Some(id) => {
-                    let p = self.personas.get_mut(id).expect("found by name");
-                    if &p.config != persona
-                        || p.state.background_frames
-                            != persona.effective_background_frames(new.background_frames)
-                    {
-                        p.apply_config(persona, new.background_frames);
-                        changed.push(persona.name.clone());
-                    }
-                }
+            let id = self
+                .personas
+                .by_name(&persona.name)
+                .expect("exists or was added");
+            let p = self.personas.get_mut(id).expect("found by name");
+            if added.contains(&persona.name) {
+                continue;
+            }
+            if &p.config != persona
+                || p.state.background_frames
+                    != persona.effective_background_frames(new.background_frames)
+            {
+                p.apply_config(persona, new.background_frames);
+                changed.push(persona.name.clone());
             }
         }
         let removed_ids: Vec<PersonaId> = self

@@ -542,7 +542,14 @@ fn attach_color_buffer(
     }
     file.write_all(&data).expect("writing shm buffer");
     let pool = shm.create_pool(file.as_fd(), len as i32, qh, ());
-    let buffer = pool.create_buffer(0, w, h, stride, wl_shm::Format::Argb8888, qh, ());
+    // An opaque color is sent as XRGB, as real clients do, so the compositor
+    // knows what it covers.
+    let format = if a == 0xff {
+        wl_shm::Format::Xrgb8888
+    } else {
+        wl_shm::Format::Argb8888
+    };
+    let buffer = pool.create_buffer(0, w, h, stride, format, qh, ());
     pool.destroy();
     surface.attach(Some(&buffer), 0, 0);
     if surface.version() >= 4 {

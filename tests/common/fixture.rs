@@ -136,6 +136,25 @@ impl Fixture {
         }
     }
 
+    /// Runs the real event loop (blocking on its timers) until `done` holds;
+    /// panics after `limit`. For what depends on the loop's own clocks.
+    pub fn dispatch_until(&mut self, limit: Duration, mut done: impl FnMut(&mut Fixture) -> bool) {
+        let start = Instant::now();
+        while !done(self) {
+            assert!(start.elapsed() < limit, "not reached within {limit:?}");
+            for client in self.clients.iter_mut().flatten() {
+                client.flush();
+            }
+            self.event_loop
+                .dispatch(Some(Duration::from_millis(20)), &mut self.state)
+                .unwrap();
+            self.state.refresh_and_flush();
+            for client in self.clients.iter_mut().flatten() {
+                client.dispatch();
+            }
+        }
+    }
+
     /// Waits until the server has handled everything `id` sent so far, and the
     /// client has read every reply.
     pub fn roundtrip(&mut self, id: ClientId) {
