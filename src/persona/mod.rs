@@ -131,6 +131,8 @@ pub struct PersonaState {
     pub needs_redraw: bool,
     pub events: Vec<PersonaEvent>,
     pub clock: Clock<Monotonic>,
+    /// This persona's own render element ids (see `render/scoped.rs`).
+    pub render_ids: std::cell::RefCell<crate::render::scoped::ScopedIds>,
 }
 
 /// A persona: its display (the client connections) and its state.
@@ -234,6 +236,7 @@ impl Persona {
             needs_redraw: false,
             events: Vec::new(),
             clock,
+            render_ids: Default::default(),
         };
         Ok(Persona {
             display,

@@ -3,6 +3,8 @@
 //! separate image with a fresh damage tracker, so no tracker ever compares render
 //! elements of two personas (their Wayland object ids can be equal).
 
+pub mod scoped;
+
 use smithay::backend::allocator::Fourcc;
 use smithay::backend::renderer::damage::OutputDamageTracker;
 use smithay::backend::renderer::element::surface::WaylandSurfaceRenderElement;
@@ -75,6 +77,8 @@ pub fn render_persona(
     age: usize,
 ) -> Result<RenderElementStates, RenderError> {
     let elements = persona_elements(renderer, persona)?;
+    let mut ids = persona.render_ids.borrow_mut();
+    let elements = ids.wrap(elements);
     let mut framebuffer = renderer.bind(target)?;
     let result = tracker
         .render_output(
@@ -85,7 +89,7 @@ pub fn render_persona(
             background_color(persona.color),
         )
         .map_err(|err| RenderError::Damage(format!("{err:?}")))?;
-    Ok(result.states)
+    Ok(ids.unscope(result.states))
 }
 
 /// Reads `image` back as RGBA.
