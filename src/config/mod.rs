@@ -202,6 +202,17 @@ pub enum Action {
     Reload,
 }
 
+impl Action {
+    /// Actions that belong to the compositor, not to the persona on screen:
+    /// no client (not even one holding a shortcuts inhibitor) can shadow them.
+    pub fn is_persona_action(&self) -> bool {
+        matches!(
+            self,
+            Action::Next | Action::Prev | Action::Switch(_) | Action::Overview | Action::Lock
+        )
+    }
+}
+
 impl fmt::Display for Action {
     /// Writes the action the way the config file does.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

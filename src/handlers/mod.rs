@@ -2,6 +2,7 @@
 //! request can only ever touch the persona whose display it arrived on.
 
 mod compositor;
+mod input_extras;
 mod seat;
 mod xdg_shell;
 

@@ -4,16 +4,20 @@
 //! matches bindings, routes the rest to the active persona only, and remembers
 //! where each held key and button went (see `keys.rs`).
 
+pub mod backend;
 pub mod keys;
 
 use std::collections::HashMap;
 use std::time::Instant;
 
-use smithay::backend::input::{ButtonState, KeyState};
+use smithay::backend::input::{AxisRelativeDirection, AxisSource, ButtonState, KeyState};
 use smithay::input::keyboard::{FilterResult, KeyboardTarget, Keycode};
+use smithay::input::pointer::{AxisFrame, RelativeMotionEvent};
 use smithay::input::pointer::{ButtonEvent, MotionEvent};
 use smithay::input::touch::{DownEvent, MotionEvent as TouchMotionEvent, UpEvent};
 use smithay::utils::{Logical, Point, SERIAL_COUNTER};
+use smithay::wayland::keyboard_shortcuts_inhibit::KeyboardShortcutsInhibitorSeat;
+use smithay::wayland::pointer_constraints::{with_pointer_constraint, PointerConstraint};
 
 use crate::config::Action;
 use crate::state::State;
@@ -34,6 +38,22 @@ pub enum InputEvent {
     PointerMotionAbsolute {
         x: f64,
         y: f64,
+    },
+    /// A mouse or touchpad moved; `utime` is the device time in microseconds.
+    PointerMotion {
+        dx: f64,
+        dy: f64,
+        dx_unaccel: f64,
+        dy_unaccel: f64,
+        utime: u64,
+    },
+    /// One frame of scrolling.
+    PointerAxis {
+        source: AxisSource,
+        horizontal: f64,
+        vertical: f64,
+        v120: Option<(i32, i32)>,
+        stop: (bool, bool),
     },
     PointerButton {
         button: u32,
@@ -77,6 +97,44 @@ impl State {
                 ));
                 self.on_pointer_motion(pos, time)
             }
+            InputEvent::PointerMotion {
+                dx,
+                dy,
+                dx_unaccel,
+                dy_unaccel,
+                utime,
+            } => self.on_pointer_motion_relative(
+                (dx, dy).into(),
+                (dx_unaccel, dy_unaccel).into(),
+                utime,
+                time,
+            ),
+            InputEvent::PointerAxis {
+                source,
+                horizontal,
+                vertical,
+                v120,
+                stop,
+            } => {
+                let persona = &mut self.personas.active_mut().state;
+                let pointer = persona
+                    .seat
+                    .get_pointer()
+                    .expect("every seat has a pointer");
+                let frame = AxisFrame {
+                    source: Some(source),
+                    relative_direction: (
+                        AxisRelativeDirection::Identical,
+                        AxisRelativeDirection::Identical,
+                    ),
+                    time,
+                    axis: (horizontal, vertical),
+                    v120,
+                    stop,
+                };
+                pointer.axis(persona, frame);
+                pointer.frame(persona);
+            }
             InputEvent::PointerButton { button, pressed } => {
                 self.on_pointer_button(button, pressed, time)
             }
@@ -94,7 +152,7 @@ impl State {
         if pressed {
             let combo = self.binding_keyboard.combo(keycode);
             self.binding_keyboard.update(keycode, true);
-            if let Some(action) = self.binding_for(&combo) {
+            if let Some(action) = self.binding_for(&combo).filter(|a| self.binding_allowed(a)) {
                 self.key_router.press(keycode, KeyRoute::Suppressed);
                 self.run_action(action, Some(at));
                 return;
@@ -170,6 +228,90 @@ impl State {
             .map(|b| b.action.clone())
     }
 
+    /// Persona bindings always work; the others step aside while the focused
+    /// surface holds a keyboard-shortcuts inhibitor (a nested compositor, a VM).
+    fn binding_allowed(&self, action: &Action) -> bool {
+        if action.is_persona_action() {
+            return true;
+        }
+        let persona = &self.personas.active().state;
+        let keyboard = persona
+            .seat
+            .get_keyboard()
+            .expect("every seat has a keyboard");
+        let inhibited = keyboard.current_focus().is_some_and(|surface| {
+            persona
+                .seat
+                .keyboard_shortcuts_inhibitor_for_surface(&surface)
+                .is_some_and(|i| i.is_active())
+        });
+        !inhibited
+    }
+
+    /// Relative motion: the pointer moves unless a lock holds it; a confinement
+    /// keeps it inside its region; clients with relative-pointer get the delta.
+    fn on_pointer_motion_relative(
+        &mut self,
+        delta: Point<f64, Logical>,
+        delta_unaccel: Point<f64, Logical>,
+        utime: u64,
+        time: u32,
+    ) {
+        let size = self.backend.output_spec().size;
+        let persona = &mut self.personas.active_mut().state;
+        let pointer = persona
+            .seat
+            .get_pointer()
+            .expect("every seat has a pointer");
+        let pos = persona.pointer_location;
+        let under = persona.surface_under(pos);
+        let mut locked = false;
+        let mut confine = None;
+        if let Some((surface, origin)) = &under {
+            with_pointer_constraint(surface, &pointer, |constraint| {
+                match constraint.as_deref() {
+                    Some(c) if c.is_active() => match c {
+                        PointerConstraint::Locked(_) => locked = true,
+                        PointerConstraint::Confined(c) => {
+                            confine = Some((surface.clone(), *origin, c.region().cloned()))
+                        }
+                    },
+                    _ => {}
+                }
+            });
+        }
+        pointer.relative_motion(
+            persona,
+            under.clone(),
+            &RelativeMotionEvent {
+                delta,
+                delta_unaccel,
+                utime,
+            },
+        );
+        if locked {
+            pointer.frame(persona);
+            return;
+        }
+        let target = Point::<f64, Logical>::from((
+            (pos.x + delta.x).clamp(0.0, size.w as f64 - 1.0),
+            (pos.y + delta.y).clamp(0.0, size.h as f64 - 1.0),
+        ));
+        if let Some((surface, origin, region)) = confine {
+            let inside_surface = persona
+                .surface_under(target)
+                .is_some_and(|(s, _)| s == surface);
+            let inside_region = region
+                .map(|r| r.contains((target - origin).to_i32_round()))
+                .unwrap_or(true);
+            if !inside_surface || !inside_region {
+                pointer.frame(persona);
+                return;
+            }
+        }
+        self.on_pointer_motion(target, time);
+    }
+
     fn on_pointer_motion(&mut self, pos: Point<f64, Logical>, time: u32) {
         let persona = &mut self.personas.active_mut().state;
         persona.pointer_location = pos;
@@ -180,7 +322,7 @@ impl State {
             .expect("every seat has a pointer");
         pointer.motion(
             persona,
-            under,
+            under.clone(),
             &MotionEvent {
                 location: pos,
                 serial: SERIAL_COUNTER.next_serial(),
@@ -188,6 +330,9 @@ impl State {
             },
         );
         pointer.frame(persona);
+        if let Some((surface, _)) = under {
+            persona.maybe_activate_constraint(&surface);
+        }
     }
 
     fn on_pointer_button(&mut self, button: u32, pressed: bool, time: u32) {
@@ -248,7 +393,7 @@ impl State {
             persona,
             under,
             &DownEvent {
-                slot: Some(slot as u32).into(),
+                slot: touch_slot(slot),
                 location: pos,
                 serial: SERIAL_COUNTER.next_serial(),
                 time,
@@ -268,7 +413,7 @@ impl State {
             persona,
             under,
             &TouchMotionEvent {
-                slot: Some(slot as u32).into(),
+                slot: touch_slot(slot),
                 location: pos,
                 time,
             },
@@ -286,11 +431,16 @@ impl State {
         touch.up(
             persona,
             &UpEvent {
-                slot: Some(slot as u32).into(),
+                slot: touch_slot(slot),
                 serial: SERIAL_COUNTER.next_serial(),
                 time,
             },
         );
         touch.frame(persona);
     }
+}
+
+/// Our slot numbers are libinput's; a negative one means "no slot".
+fn touch_slot(slot: i32) -> smithay::backend::input::TouchSlot {
+    u32::try_from(slot).ok().into()
 }

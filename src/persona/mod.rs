@@ -20,8 +20,12 @@ use smithay::reexports::wayland_server::backend::{ClientData, ClientId, Disconne
 use smithay::reexports::wayland_server::{Client, Display, DisplayHandle};
 use smithay::utils::{Clock, Logical, Monotonic, Point, Size, Transform};
 use smithay::wayland::compositor::{CompositorClientState, CompositorState};
+use smithay::wayland::keyboard_shortcuts_inhibit::KeyboardShortcutsInhibitState;
 use smithay::wayland::output::OutputManagerState;
+use smithay::wayland::pointer_constraints::PointerConstraintsState;
+use smithay::wayland::pointer_gestures::PointerGesturesState;
 use smithay::wayland::presentation::PresentationState;
+use smithay::wayland::relative_pointer::RelativePointerManagerState;
 use smithay::wayland::selection::data_device::DataDeviceState;
 use smithay::wayland::selection::primary_selection::PrimarySelectionState;
 use smithay::wayland::shell::xdg::decoration::XdgDecorationState;
@@ -109,6 +113,10 @@ pub struct PersonaState {
     pub viewporter_state: ViewporterState,
     pub single_pixel_buffer_state: SinglePixelBufferState,
     pub presentation_state: PresentationState,
+    pub relative_pointer_state: RelativePointerManagerState,
+    pub pointer_constraints_state: PointerConstraintsState,
+    pub keyboard_shortcuts_inhibit_state: KeyboardShortcutsInhibitState,
+    pub pointer_gestures_state: PointerGesturesState,
     pub seat: Seat<PersonaState>,
     pub space: Space<Window>,
     pub popups: PopupManager,
@@ -168,6 +176,11 @@ impl Persona {
         let viewporter_state = ViewporterState::new::<PersonaState>(&dh);
         let single_pixel_buffer_state = SinglePixelBufferState::new::<PersonaState>(&dh);
         let presentation_state = PresentationState::new::<PersonaState>(&dh, clock.id() as u32);
+        let relative_pointer_state = RelativePointerManagerState::new::<PersonaState>(&dh);
+        let pointer_constraints_state = PointerConstraintsState::new::<PersonaState>(&dh);
+        let keyboard_shortcuts_inhibit_state =
+            KeyboardShortcutsInhibitState::new::<PersonaState>(&dh);
+        let pointer_gestures_state = PointerGesturesState::new::<PersonaState>(&dh);
 
         let mut seat = seat_state.new_wl_seat(&dh, "seat0");
         let xkb = config.keymap.xkb_config();
@@ -223,6 +236,10 @@ impl Persona {
             viewporter_state,
             single_pixel_buffer_state,
             presentation_state,
+            relative_pointer_state,
+            pointer_constraints_state,
+            keyboard_shortcuts_inhibit_state,
+            pointer_gestures_state,
             seat,
             space,
             popups: PopupManager::default(),

@@ -136,7 +136,9 @@ impl PersonaState {
             }
         }
         // Moving the pointer off every surface first makes a drag lose its
-        // target, so ending the grab cancels the drag instead of dropping.
+        // target, so ending the grab cancels the drag instead of dropping. The
+        // pointer's leave also ends a lock or confinement (unlocked/unconfined;
+        // smithay does that on leave); a persistent one comes back in `enter`.
         motion_to_nothing(self);
         keyboard.unset_grab(self);
         pointer.unset_grab(self, SERIAL_COUNTER.next_serial(), time);
@@ -180,7 +182,7 @@ impl PersonaState {
         let pointer = self.seat.get_pointer().expect("pointer");
         pointer.motion(
             self,
-            under,
+            under.clone(),
             &MotionEvent {
                 location,
                 serial: SERIAL_COUNTER.next_serial(),
@@ -188,6 +190,9 @@ impl PersonaState {
             },
         );
         pointer.frame(self);
+        if let Some((surface, _)) = under {
+            self.maybe_activate_constraint(&surface);
+        }
         self.needs_redraw = true;
     }
 }

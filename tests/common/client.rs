@@ -9,6 +9,8 @@
 //! its next dispatch. Events are only processed in [`TestClient::dispatch`].
 #![allow(dead_code)]
 
+mod extras;
+
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{self, Write};
@@ -147,6 +149,20 @@ pub enum Event {
     SourceCancelled,
     Presented,
     Discarded,
+    PointerAxis {
+        horizontal: f64,
+        vertical: f64,
+    },
+    RelativeMotion {
+        dx: f64,
+        dy: f64,
+    },
+    Locked,
+    Unlocked,
+    Confined,
+    Unconfined,
+    InhibitorActive,
+    InhibitorInactive,
 }
 
 /// One complete toplevel configure sequence (xdg_toplevel.configure + xdg_surface.configure).
@@ -1696,6 +1712,16 @@ impl Dispatch<WlPointer, ()> for ClientState {
                 pressed: matches!(button_state, WEnum::Value(wl_pointer::ButtonState::Pressed)),
             },
             wl_pointer::Event::Frame => Event::PointerFrame,
+            wl_pointer::Event::Axis { axis, value, .. } => match axis {
+                WEnum::Value(wl_pointer::Axis::HorizontalScroll) => Event::PointerAxis {
+                    horizontal: value,
+                    vertical: 0.0,
+                },
+                _ => Event::PointerAxis {
+                    horizontal: 0.0,
+                    vertical: value,
+                },
+            },
             _ => return,
         };
         state.events.push(event);

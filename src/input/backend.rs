@@ -1,0 +1,138 @@
+//! The entry point for real input backends (libinput, winit): smithay's
+//! `InputEvent<I>` for any `I: InputBackend` becomes our backend-independent
+//! [`InputEvent`], so every backend, the test fixture and `--test-input` share
+//! one path from here on.
+
+use std::time::{Duration, Instant};
+
+use smithay::backend::input::{
+    AbsolutePositionEvent, Axis, AxisSource, ButtonState, Event, InputBackend,
+    InputEvent as BackendEvent, KeyState, KeyboardKeyEvent, PointerAxisEvent, PointerButtonEvent,
+    PointerMotionEvent, TouchEvent,
+};
+
+use super::InputEvent;
+use crate::state::State;
+
+impl State {
+    pub fn process_input_event<I: InputBackend>(&mut self, event: BackendEvent<I>) {
+        let size = self.backend.output_spec().size;
+        let logical = (size.w, size.h).into();
+        let (ours, at) = match event {
+            BackendEvent::Keyboard { event } => (
+                InputEvent::Key {
+                    keycode: event.key_code().raw(),
+                    pressed: event.state() == KeyState::Pressed,
+                },
+                event_instant(event.time()),
+            ),
+            BackendEvent::PointerMotion { event } => {
+                let (d, u) = (event.delta(), event.delta_unaccel());
+                (
+                    InputEvent::PointerMotion {
+                        dx: d.x,
+                        dy: d.y,
+                        dx_unaccel: u.x,
+                        dy_unaccel: u.y,
+                        utime: event.time(),
+                    },
+                    event_instant(event.time()),
+                )
+            }
+            BackendEvent::PointerMotionAbsolute { event } => {
+                let pos = event.position_transformed(logical);
+                (
+                    InputEvent::PointerMotionAbsolute { x: pos.x, y: pos.y },
+                    event_instant(event.time()),
+                )
+            }
+            BackendEvent::PointerButton { event } => (
+                InputEvent::PointerButton {
+                    button: event.button_code(),
+                    pressed: event.state() == ButtonState::Pressed,
+                },
+                event_instant(event.time()),
+            ),
+            BackendEvent::PointerAxis { event } => {
+                let source = event.source();
+                let amount = |axis| {
+                    event.amount(axis).unwrap_or_else(|| {
+                        // Wheels report only discrete steps: 15 per 120 is the convention.
+                        event.amount_v120(axis).unwrap_or(0.0) * 15.0 / 120.0
+                    })
+                };
+                let v120 = match (
+                    event.amount_v120(Axis::Horizontal),
+                    event.amount_v120(Axis::Vertical),
+                ) {
+                    (None, None) => None,
+                    (h, v) => Some((h.unwrap_or(0.0) as i32, v.unwrap_or(0.0) as i32)),
+                };
+                let finger = source == AxisSource::Finger;
+                let (h, v) = (amount(Axis::Horizontal), amount(Axis::Vertical));
+                (
+                    InputEvent::PointerAxis {
+                        source,
+                        horizontal: h,
+                        vertical: v,
+                        v120,
+                        stop: (finger && h == 0.0, finger && v == 0.0),
+                    },
+                    event_instant(event.time()),
+                )
+            }
+            BackendEvent::TouchDown { event } => {
+                let pos = event.position_transformed(logical);
+                (
+                    InputEvent::TouchDown {
+                        slot: slot_id(event.slot()),
+                        x: pos.x,
+                        y: pos.y,
+                    },
+                    event_instant(event.time()),
+                )
+            }
+            BackendEvent::TouchMotion { event } => {
+                let pos = event.position_transformed(logical);
+                (
+                    InputEvent::TouchMotion {
+                        slot: slot_id(event.slot()),
+                        x: pos.x,
+                        y: pos.y,
+                    },
+                    event_instant(event.time()),
+                )
+            }
+            BackendEvent::TouchUp { event } => (
+                InputEvent::TouchUp {
+                    slot: slot_id(event.slot()),
+                },
+                event_instant(event.time()),
+            ),
+            // Devices come and go; gestures, tablets and switches are not routed yet.
+            _ => return,
+        };
+        self.process_input(ours, at);
+    }
+}
+
+fn slot_id(slot: smithay::backend::input::TouchSlot) -> i32 {
+    i32::from(slot)
+}
+
+/// The `Instant` of an event stamped in CLOCK_MONOTONIC microseconds, so latency
+/// figures start at the device's own timestamp.
+fn event_instant(usec: u64) -> Instant {
+    let now = Instant::now();
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we own.
+    if unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) } != 0 || usec == 0 {
+        return now;
+    }
+    let mono_now = ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1000;
+    now.checked_sub(Duration::from_micros(mono_now.saturating_sub(usec)))
+        .unwrap_or(now)
+}

@@ -1,0 +1,147 @@
+//! Input protocols beyond the seat, for the input tests: pointer constraints,
+//! relative pointer, keyboard-shortcuts-inhibit. Bound on first use.
+
+use wayland_client::{Connection, Dispatch, QueueHandle};
+use wayland_protocols::wp::keyboard_shortcuts_inhibit::zv1::client::{
+    zwp_keyboard_shortcuts_inhibit_manager_v1::ZwpKeyboardShortcutsInhibitManagerV1,
+    zwp_keyboard_shortcuts_inhibitor_v1::{self, ZwpKeyboardShortcutsInhibitorV1},
+};
+use wayland_protocols::wp::pointer_constraints::zv1::client::{
+    zwp_confined_pointer_v1::{self, ZwpConfinedPointerV1},
+    zwp_locked_pointer_v1::{self, ZwpLockedPointerV1},
+    zwp_pointer_constraints_v1::{Lifetime, ZwpPointerConstraintsV1},
+};
+use wayland_protocols::wp::relative_pointer::zv1::client::{
+    zwp_relative_pointer_manager_v1::ZwpRelativePointerManagerV1,
+    zwp_relative_pointer_v1::{self, ZwpRelativePointerV1},
+};
+
+use super::{ClientState, Event, TestClient, WindowId};
+
+impl TestClient {
+    /// Locks the pointer on window `id` (persistent or oneshot).
+    pub fn lock_pointer(&mut self, id: WindowId, persistent: bool) {
+        let constraints = self.bind_required::<ZwpPointerConstraintsV1>(1);
+        let pointer = self.state.pointer.clone().expect("no wl_pointer yet");
+        let surface = self.state.windows[id].surface.clone();
+        constraints.lock_pointer(&surface, &pointer, None, lifetime(persistent), &self.qh, ());
+        self.flush();
+    }
+
+    /// Confines the pointer to window `id` (persistent or oneshot).
+    pub fn confine_pointer(&mut self, id: WindowId, persistent: bool) {
+        let constraints = self.bind_required::<ZwpPointerConstraintsV1>(1);
+        let pointer = self.state.pointer.clone().expect("no wl_pointer yet");
+        let surface = self.state.windows[id].surface.clone();
+        constraints.confine_pointer(&surface, &pointer, None, lifetime(persistent), &self.qh, ());
+        self.flush();
+    }
+
+    /// Relative motion events arrive as [`Event::RelativeMotion`] from now on.
+    pub fn enable_relative_pointer(&mut self) {
+        let manager = self.bind_required::<ZwpRelativePointerManagerV1>(1);
+        let pointer = self.state.pointer.clone().expect("no wl_pointer yet");
+        manager.get_relative_pointer(&pointer, &self.qh, ());
+        self.flush();
+    }
+
+    /// Asks that the compositor's shortcuts go to window `id` while it is focused.
+    pub fn inhibit_shortcuts(&mut self, id: WindowId) {
+        let manager = self.bind_required::<ZwpKeyboardShortcutsInhibitManagerV1>(1);
+        let seat = self.state.seat.clone().expect("no wl_seat");
+        let surface = self.state.windows[id].surface.clone();
+        manager.inhibit_shortcuts(&surface, &seat, &self.qh, ());
+        self.flush();
+    }
+}
+
+fn lifetime(persistent: bool) -> Lifetime {
+    if persistent {
+        Lifetime::Persistent
+    } else {
+        Lifetime::Oneshot
+    }
+}
+
+macro_rules! no_events {
+    ($($ty:ty),*) => {$(
+        impl Dispatch<$ty, ()> for ClientState {
+            fn event(_: &mut Self, _: &$ty, _: <$ty as wayland_client::Proxy>::Event, _: &(), _: &Connection, _: &QueueHandle<Self>) {}
+        }
+    )*};
+}
+no_events!(
+    ZwpPointerConstraintsV1,
+    ZwpRelativePointerManagerV1,
+    ZwpKeyboardShortcutsInhibitManagerV1
+);
+
+impl Dispatch<ZwpLockedPointerV1, ()> for ClientState {
+    fn event(
+        state: &mut Self,
+        _: &ZwpLockedPointerV1,
+        event: zwp_locked_pointer_v1::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        match event {
+            zwp_locked_pointer_v1::Event::Locked => state.events.push(Event::Locked),
+            zwp_locked_pointer_v1::Event::Unlocked => state.events.push(Event::Unlocked),
+            _ => {}
+        }
+    }
+}
+
+impl Dispatch<ZwpConfinedPointerV1, ()> for ClientState {
+    fn event(
+        state: &mut Self,
+        _: &ZwpConfinedPointerV1,
+        event: zwp_confined_pointer_v1::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        match event {
+            zwp_confined_pointer_v1::Event::Confined => state.events.push(Event::Confined),
+            zwp_confined_pointer_v1::Event::Unconfined => state.events.push(Event::Unconfined),
+            _ => {}
+        }
+    }
+}
+
+impl Dispatch<ZwpRelativePointerV1, ()> for ClientState {
+    fn event(
+        state: &mut Self,
+        _: &ZwpRelativePointerV1,
+        event: zwp_relative_pointer_v1::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let zwp_relative_pointer_v1::Event::RelativeMotion { dx, dy, .. } = event {
+            state.events.push(Event::RelativeMotion { dx, dy });
+        }
+    }
+}
+
+impl Dispatch<ZwpKeyboardShortcutsInhibitorV1, ()> for ClientState {
+    fn event(
+        state: &mut Self,
+        _: &ZwpKeyboardShortcutsInhibitorV1,
+        event: zwp_keyboard_shortcuts_inhibitor_v1::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        match event {
+            zwp_keyboard_shortcuts_inhibitor_v1::Event::Active => {
+                state.events.push(Event::InhibitorActive)
+            }
+            zwp_keyboard_shortcuts_inhibitor_v1::Event::Inactive => {
+                state.events.push(Event::InhibitorInactive)
+            }
+            _ => {}
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! Input across personas: scrolling, relative motion, pointer constraints and
+//! shortcuts inhibitors, and what a switch does to each.
+
+mod common;
+
+use common::client::Event;
+use common::fixture::{key, Fixture};
+use personas::input::InputEvent;
+use smithay::backend::input::AxisSource;
+
+const RED: [u8; 4] = [255, 0, 0, 255];
+const SIZE: (i32, i32) = (320, 200);
+
+fn window_client(fx: &mut Fixture, persona: &str) -> (usize, usize) {
+    let c = fx.add_bound_client(persona);
+    let w = fx.client(c).create_window();
+    fx.roundtrip(c);
+    fx.client(c).ack_and_draw(w, RED, SIZE);
+    fx.roundtrip(c);
+    (c, w)
+}
+
+fn relative(dx: f64, dy: f64) -> InputEvent {
+    InputEvent::PointerMotion {
+        dx,
+        dy,
+        dx_unaccel: dx,
+        dy_unaccel: dy,
+        utime: 0,
+    }
+}
+
+fn count(events: &[Event], f: impl Fn(&Event) -> bool) -> usize {
+    events.iter().filter(|e| f(e)).count()
+}
+
+#[test]
+fn scrolling_reaches_the_active_persona_only() {
+    let mut fx = Fixture::new();
+    let (a, _) = window_client(&mut fx, "work");
+    let (b, _) = window_client(&mut fx, "personal");
+    fx.input(InputEvent::PointerMotionAbsolute { x: 10.0, y: 10.0 });
+    let scroll = InputEvent::PointerAxis {
+        source: AxisSource::Wheel,
+        horizontal: 0.0,
+        vertical: 15.0,
+        v120: Some((0, 120)),
+        stop: (false, false),
+    };
+    fx.input(scroll.clone());
+    fx.roundtrip_all();
+    assert!(fx.client(a).take_events().contains(&Event::PointerAxis {
+        horizontal: 0.0,
+        vertical: 15.0
+    }));
+    fx.switch("personal");
+    fx.client(a).take_events();
+    fx.input(InputEvent::PointerMotionAbsolute { x: 11.0, y: 11.0 });
+    fx.input(scroll);
+    fx.roundtrip_all();
+    assert_eq!(
+        count(&fx.client(a).take_events(), |e| matches!(
+            e,
+            Event::PointerAxis { .. }
+        )),
+        0
+    );
+    assert_eq!(
+        count(&fx.client(b).take_events(), |e| matches!(
+            e,
+            Event::PointerAxis { .. }
+        )),
+        1
+    );
+}
+
+#[test]
+fn a_persistent_lock_ends_on_switch_out_and_returns_on_switch_in() {
+    let mut fx = Fixture::new();
+    let (a, _) = window_client(&mut fx, "work");
+    window_client(&mut fx, "personal");
+    fx.input(InputEvent::PointerMotionAbsolute { x: 100.0, y: 100.0 });
+    fx.client(a).enable_relative_pointer();
+    fx.client(a).lock_pointer(0, true);
+    fx.roundtrip(a);
+    assert!(fx.client(a).take_events().contains(&Event::Locked));
+
+    // Locked: the client gets the motion, the cursor stays.
+    fx.input(relative(5.0, 3.0));
+    fx.roundtrip(a);
+    let events = fx.client(a).take_events();
+    assert!(
+        events.contains(&Event::RelativeMotion { dx: 5.0, dy: 3.0 }),
+        "{events:?}"
+    );
+    assert_eq!(
+        count(&events, |e| matches!(e, Event::PointerMotion { .. })),
+        0
+    );
+    assert_eq!(
+        fx.state.personas.active().state.pointer_location,
+        (100.0, 100.0).into()
+    );
+
+    fx.switch("personal");
+    let events = fx.client(a).take_events();
+    assert!(events.contains(&Event::Unlocked), "{events:?}");
+    // Motion in personal reaches no lock of work.
+    fx.input(relative(7.0, 7.0));
+    fx.roundtrip_all();
+    assert_eq!(
+        count(&fx.client(a).take_events(), |e| matches!(
+            e,
+            Event::RelativeMotion { .. }
+        )),
+        0
+    );
+
+    fx.switch("work");
+    let events = fx.client(a).take_events();
+    assert!(
+        events.contains(&Event::Locked),
+        "persistent lock comes back: {events:?}"
+    );
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, Event::PointerEnter { x, y, .. } if (*x, *y) == (100.0, 100.0))));
+}
+
+#[test]
+fn a_oneshot_lock_does_not_come_back() {
+    let mut fx = Fixture::new();
+    let (a, _) = window_client(&mut fx, "work");
+    window_client(&mut fx, "personal");
+    fx.input(InputEvent::PointerMotionAbsolute { x: 50.0, y: 50.0 });
+    fx.client(a).lock_pointer(0, false);
+    fx.roundtrip(a);
+    assert!(fx.client(a).take_events().contains(&Event::Locked));
+    fx.switch("personal");
+    assert!(fx.client(a).take_events().contains(&Event::Unlocked));
+    fx.switch("work");
+    assert!(!fx.client(a).take_events().contains(&Event::Locked));
+}
+
+#[test]
+fn a_lock_asked_for_in_the_background_waits_for_the_switch() {
+    let mut fx = Fixture::new();
+    window_client(&mut fx, "work");
+    let (b, _) = window_client(&mut fx, "personal");
+    fx.client(b).lock_pointer(0, true);
+    fx.roundtrip(b);
+    assert!(
+        !fx.client(b).take_events().contains(&Event::Locked),
+        "not while in the background"
+    );
+    fx.switch("personal");
+    assert!(fx.client(b).take_events().contains(&Event::Locked));
+}
+
+#[test]
+fn a_confinement_holds_the_cursor_and_is_lifted_by_a_switch() {
+    let mut fx = Fixture::new();
+    let c = fx.add_bound_client("work");
+    let w = fx.client(c).create_window();
+    fx.roundtrip(c);
+    fx.client(c).draw_fixed(w, RED, (100, 50)); // centered: x 110..210, y 75..125
+    fx.roundtrip(c);
+    window_client(&mut fx, "personal");
+    fx.input(InputEvent::PointerMotionAbsolute { x: 150.0, y: 100.0 });
+    fx.client(c).confine_pointer(w, true);
+    fx.roundtrip(c);
+    assert!(fx.client(c).take_events().contains(&Event::Confined));
+    fx.input(relative(500.0, 0.0));
+    let pos = fx.state.personas.active().state.pointer_location;
+    assert!(pos.x < 210.0, "the cursor stays inside: {pos:?}");
+    fx.switch("personal");
+    assert!(fx.client(c).take_events().contains(&Event::Unconfined));
+    fx.switch("work");
+    assert!(fx.client(c).take_events().contains(&Event::Confined));
+}
+
+#[test]
+fn a_shortcuts_inhibitor_gets_window_bindings_but_never_persona_bindings() {
+    let mut fx = Fixture::new();
+    let (a, w1) = window_client(&mut fx, "work");
+    let w2 = fx.client(a).create_window();
+    fx.roundtrip(a);
+    fx.client(a).ack_and_draw(w2, RED, SIZE);
+    fx.roundtrip(a);
+    fx.client(a).inhibit_shortcuts(w2);
+    fx.roundtrip(a);
+    assert!(fx.client(a).take_events().contains(&Event::InhibitorActive));
+
+    // Alt+Tab goes to the client instead of cycling windows.
+    fx.key(key::LEFTALT, true);
+    fx.key(key::TAB, true);
+    fx.key(key::TAB, false);
+    fx.key(key::LEFTALT, false);
+    fx.roundtrip(a);
+    let events = fx.client(a).take_events();
+    assert!(
+        events.contains(&Event::Key {
+            key: key::TAB,
+            pressed: true
+        }),
+        "{events:?}"
+    );
+    assert!(!events.contains(&Event::KeyboardEnter {
+        surface: w1,
+        keys: vec![key::LEFTALT]
+    }));
+
+    // The persona switch cannot be inhibited, and a switch tells the inhibitor nothing.
+    fx.key(key::LEFTMETA, true);
+    fx.key(key::LEFTCTRL, true);
+    fx.key(key::RIGHT, true);
+    fx.key(key::RIGHT, false);
+    fx.key(key::LEFTCTRL, false);
+    fx.key(key::LEFTMETA, false);
+    assert_eq!(fx.active(), "personal");
+    let events = fx.client(a).take_events();
+    assert!(!events
+        .iter()
+        .any(|e| matches!(e, Event::Key { key, .. } if *key == key::RIGHT)));
+    assert!(!events.contains(&Event::InhibitorInactive));
+}
