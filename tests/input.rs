@@ -224,3 +224,67 @@ fn a_shortcuts_inhibitor_gets_window_bindings_but_never_persona_bindings() {
         .any(|e| matches!(e, Event::Key { key, .. } if *key == key::RIGHT)));
     assert!(!events.contains(&Event::InhibitorInactive));
 }
+
+#[test]
+fn activation_in_the_background_raises_attention_not_the_screen() {
+    let mut fx = Fixture::new();
+    let (a, wa) = window_client(&mut fx, "work");
+    let (b, w1) = window_client(&mut fx, "personal");
+    let w2 = fx.client(b).create_window();
+    fx.roundtrip(b);
+    fx.client(b).ack_and_draw(w2, RED, SIZE);
+    fx.roundtrip(b);
+    fx.client(a).take_events();
+    fx.client(b).request_activation(w1);
+    fx.roundtrip(b);
+    fx.roundtrip(b);
+    assert_eq!(fx.active(), "work", "no switch");
+    assert!(!fx
+        .client(a)
+        .take_events()
+        .contains(&Event::KeyboardLeave { surface: wa }));
+    assert!(!fx.client(b).window(w1).activated());
+    match fx.request(personas::ipc::protocol::Request::List) {
+        personas::ipc::protocol::Reply::Personas { personas } => {
+            assert!(!personas[0].attention);
+            assert!(personas[1].attention, "personal wants attention");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Coming back, the window that asked is the one focused; attention is cleared.
+    fx.switch("personal");
+    assert!(fx.client(b).window(w1).activated());
+    assert!(!fx.client(b).window(w2).activated());
+    assert!(!fx.state.personas.active().state.attention);
+}
+
+#[test]
+fn activation_in_the_active_persona_focuses_the_window() {
+    let mut fx = Fixture::new();
+    let (a, w1) = window_client(&mut fx, "work");
+    let w2 = fx.client(a).create_window();
+    fx.roundtrip(a);
+    fx.client(a).ack_and_draw(w2, RED, SIZE);
+    fx.roundtrip(a);
+    assert!(fx.client(a).window(w2).activated());
+    fx.client(a).request_activation(w1);
+    fx.roundtrip(a);
+    fx.roundtrip(a);
+    assert!(fx.client(a).window(w1).activated());
+}
+
+#[test]
+fn a_persona_allowed_to_activate_comes_to_the_front() {
+    let config = common::fixture::TWO_PERSONAS.replace(
+        "name = \"personal\"",
+        "name = \"personal\"\nallow_activation = true",
+    );
+    let mut fx = Fixture::with_config(&config);
+    window_client(&mut fx, "work");
+    let (b, wb) = window_client(&mut fx, "personal");
+    fx.client(b).request_activation(wb);
+    fx.roundtrip(b);
+    fx.roundtrip(b);
+    assert_eq!(fx.active(), "personal");
+    assert!(fx.client(b).window(wb).activated());
+}

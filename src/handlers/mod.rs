@@ -4,6 +4,7 @@
 mod compositor;
 mod input_extras;
 mod seat;
+mod xdg_activation;
 mod xdg_shell;
 
 use smithay::wayland::output::OutputHandler;

@@ -576,7 +576,13 @@ fn format_personas(personas: &[PersonaInfo]) -> String {
     for (p, row) in personas.iter().zip(&rows) {
         text.push('\n');
         text.push_str(&line(
-            if p.active { "*" } else { " " },
+            if p.active {
+                "*"
+            } else if p.attention {
+                "!"
+            } else {
+                " "
+            },
             [&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]],
         ));
     }
@@ -647,6 +653,7 @@ pub fn format_event(event: &Event) -> String {
             title,
         } => format!("window closed in {persona}: {}", window_text(app_id, title)),
         Event::ConfigReloaded => "config reloaded".to_string(),
+        Event::Attention { persona } => format!("{persona} wants attention"),
     }
 }
 
@@ -833,6 +840,7 @@ mod tests {
                         pid: Some(4242),
                         exit: None,
                     }),
+                    attention: false,
                 },
                 PersonaInfo {
                     name: "personal".into(),
@@ -842,14 +850,15 @@ mod tests {
                     windows: 0,
                     clients: 0,
                     session: None,
+                    attention: true,
                 },
             ],
         };
         assert_eq!(
             format_reply(&list),
             "  NAME      COLOR    WINDOWS  CLIENTS  SESSION             SOCKET\n\
-             * work      #3366cc       12        3  running (pid 4242)  /run/user/1000/personas/work/wayland-0\n  \
-             personal  #cc6633        0        0  -                   /run/user/1000/personas/personal/wayland-0"
+             * work      #3366cc       12        3  running (pid 4242)  /run/user/1000/personas/work/wayland-0\n\
+             ! personal  #cc6633        0        0  -                   /run/user/1000/personas/personal/wayland-0"
         );
         let stats = Reply::Stats {
             stats: Stats {

@@ -169,6 +169,10 @@ pub struct PersonaInfo {
     pub clients: u32,
     #[serde(default)]
     pub session: Option<SessionInfo>,
+    /// A background client asked to be activated (xdg-activation); cleared
+    /// when the persona comes to the front.
+    #[serde(default)]
+    pub attention: bool,
 }
 
 /// State of the session launched for a persona.
@@ -332,6 +336,10 @@ pub enum Event {
         title: Option<String>,
     },
     ConfigReloaded,
+    /// A background persona wants attention (a client asked to be activated).
+    Attention {
+        persona: String,
+    },
 }
 
 /// Why no control socket path could be determined.
@@ -573,12 +581,13 @@ mod tests {
                         pid: Some(42),
                         exit: None
                     }),
+                    attention: false,
                 }]
             }),
             concat!(
                 r##"{"reply":"personas","personas":[{"name":"work","color":"#3366cc","active":true,"##,
                 r#""socket":"/run/user/1000/personas/work/wayland-0","windows":2,"clients":1,"#,
-                r#""session":{"state":"running","pid":42,"exit":null}}]}"#
+                r#""session":{"state":"running","pid":42,"exit":null},"attention":false}]}"#
             )
         );
         let stats = Stats {

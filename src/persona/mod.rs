@@ -33,6 +33,7 @@ use smithay::wayland::shell::xdg::XdgShellState;
 use smithay::wayland::shm::ShmState;
 use smithay::wayland::single_pixel_buffer::SinglePixelBufferState;
 use smithay::wayland::viewporter::ViewporterState;
+use smithay::wayland::xdg_activation::XdgActivationState;
 
 use crate::config::{BackgroundFrames, Color, PersonaConfig};
 
@@ -65,6 +66,8 @@ pub enum PersonaEvent {
         app_id: Option<String>,
         title: Option<String>,
     },
+    /// A client of this background persona asked to be activated.
+    ActivationRequested,
 }
 
 /// The physical output a persona's virtual output mirrors.
@@ -117,6 +120,7 @@ pub struct PersonaState {
     pub pointer_constraints_state: PointerConstraintsState,
     pub keyboard_shortcuts_inhibit_state: KeyboardShortcutsInhibitState,
     pub pointer_gestures_state: PointerGesturesState,
+    pub xdg_activation_state: XdgActivationState,
     pub seat: Seat<PersonaState>,
     pub space: Space<Window>,
     pub popups: PopupManager,
@@ -134,6 +138,9 @@ pub struct PersonaState {
     pub pointer_location: Point<f64, Logical>,
     /// Only the active persona is composited and receives input.
     pub active: bool,
+    /// A background client asked to be activated; cleared when this persona
+    /// comes to the front.
+    pub attention: bool,
     pub background_frames: BackgroundFrames,
     /// Set by handlers when the active persona's scene changed.
     pub needs_redraw: bool,
@@ -181,6 +188,7 @@ impl Persona {
         let keyboard_shortcuts_inhibit_state =
             KeyboardShortcutsInhibitState::new::<PersonaState>(&dh);
         let pointer_gestures_state = PointerGesturesState::new::<PersonaState>(&dh);
+        let xdg_activation_state = XdgActivationState::new::<PersonaState>(&dh);
 
         let mut seat = seat_state.new_wl_seat(&dh, "seat0");
         let xkb = config.keymap.xkb_config();
@@ -240,6 +248,7 @@ impl Persona {
             pointer_constraints_state,
             keyboard_shortcuts_inhibit_state,
             pointer_gestures_state,
+            xdg_activation_state,
             seat,
             space,
             popups: PopupManager::default(),
@@ -249,6 +258,7 @@ impl Persona {
             touch_points: Default::default(),
             pointer_location: center,
             active: false,
+            attention: false,
             background_frames: config.effective_background_frames(background_frames),
             needs_redraw: false,
             events: Vec::new(),

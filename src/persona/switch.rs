@@ -173,6 +173,7 @@ impl PersonaState {
     /// This persona comes to the front.
     fn enter(&mut self, time: u32) {
         self.active = true;
+        self.attention = false;
         self.space.refresh();
         self.popups.cleanup();
         self.update_activation();

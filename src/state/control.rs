@@ -77,6 +77,7 @@ impl State {
                 windows: p.state.window_count() as u32,
                 clients: p.client_count() as u32,
                 session: self.sessions.info(&p.state.name),
+                attention: p.state.attention,
             })
             .collect()
     }

@@ -293,6 +293,17 @@ impl State {
         if self.redraw == RedrawState::Queued {
             self.render_frame();
         }
+        // Handling an event can touch further personas (an activation that
+        // switches); go round until everything touched is flushed.
+        for _ in 0..4 {
+            if self.dirty.is_empty() {
+                break;
+            }
+            self.flush_dirty();
+        }
+    }
+
+    fn flush_dirty(&mut self) {
         let dirty = std::mem::take(&mut self.dirty);
         for id in dirty {
             let Some(persona) = self.personas.get_mut(id) else {
@@ -300,9 +311,10 @@ impl State {
             };
             let events = std::mem::take(&mut persona.state.events);
             let name = persona.state.name.clone();
+            let allow_activation = persona.config.extra.allow_activation;
             persona.flush();
             for event in events {
-                self.ipc_events.broadcast(&match event {
+                let event = match event {
                     PersonaEvent::WindowOpened { app_id, title } => Event::WindowOpened {
                         persona: name.clone(),
                         app_id,
@@ -313,7 +325,29 @@ impl State {
                         app_id,
                         title,
                     },
-                });
+                    PersonaEvent::ActivationRequested if allow_activation => {
+                        let origin = SwitchOrigin {
+                            requested: Instant::now(),
+                            input: None,
+                        };
+                        self.switch_to(id, origin);
+                        continue;
+                    }
+                    PersonaEvent::ActivationRequested => {
+                        let Some(persona) = self.personas.get_mut(id) else {
+                            continue;
+                        };
+                        if persona.state.active || persona.state.attention {
+                            continue;
+                        }
+                        persona.state.attention = true;
+                        tracing::info!(persona = %name, "persona wants attention");
+                        Event::Attention {
+                            persona: name.clone(),
+                        }
+                    }
+                };
+                self.ipc_events.broadcast(&event);
             }
         }
     }

@@ -16,6 +16,11 @@ use wayland_protocols::wp::relative_pointer::zv1::client::{
     zwp_relative_pointer_v1::{self, ZwpRelativePointerV1},
 };
 
+use wayland_protocols::xdg::activation::v1::client::{
+    xdg_activation_token_v1::{self, XdgActivationTokenV1},
+    xdg_activation_v1::XdgActivationV1,
+};
+
 use super::{ClientState, Event, TestClient, WindowId};
 
 impl TestClient {
@@ -55,6 +60,19 @@ impl TestClient {
     }
 }
 
+impl TestClient {
+    /// Asks (through xdg-activation) for window `id` to be activated: a token
+    /// is requested, and used as soon as it arrives.
+    pub fn request_activation(&mut self, id: WindowId) {
+        let activation = self.bind_required::<XdgActivationV1>(1);
+        let surface = self.state.windows[id].surface.clone();
+        let token = activation.get_activation_token(&self.qh, (activation.clone(), id));
+        token.set_surface(&surface);
+        token.commit();
+        self.flush();
+    }
+}
+
 fn lifetime(persistent: bool) -> Lifetime {
     if persistent {
         Lifetime::Persistent
@@ -71,6 +89,7 @@ macro_rules! no_events {
     )*};
 }
 no_events!(
+    XdgActivationV1,
     ZwpPointerConstraintsV1,
     ZwpRelativePointerManagerV1,
     ZwpKeyboardShortcutsInhibitManagerV1
@@ -142,6 +161,22 @@ impl Dispatch<ZwpKeyboardShortcutsInhibitorV1, ()> for ClientState {
                 state.events.push(Event::InhibitorInactive)
             }
             _ => {}
+        }
+    }
+}
+
+impl Dispatch<XdgActivationTokenV1, (XdgActivationV1, WindowId)> for ClientState {
+    fn event(
+        state: &mut Self,
+        token: &XdgActivationTokenV1,
+        event: xdg_activation_token_v1::Event,
+        (activation, id): &(XdgActivationV1, WindowId),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let xdg_activation_token_v1::Event::Done { token: value } = event {
+            activation.activate(value, &state.windows[*id].surface);
+            token.destroy();
         }
     }
 }
