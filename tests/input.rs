@@ -288,3 +288,60 @@ fn a_persona_allowed_to_activate_comes_to_the_front() {
     assert_eq!(fx.active(), "personal");
     assert!(fx.client(b).window(wb).activated());
 }
+
+/// A drag within work over a target that accepted, then a switch.
+fn drag_then(fx: &mut Fixture, end: impl FnOnce(&mut Fixture)) -> Vec<Event> {
+    let (a, wa) = window_client(fx, "work");
+    window_client(fx, "personal");
+    fx.client(a).accept_drags(true);
+    fx.input(InputEvent::PointerMotionAbsolute { x: 40.0, y: 40.0 });
+    fx.input(InputEvent::PointerButton {
+        button: personas::input::BTN_LEFT,
+        pressed: true,
+    });
+    fx.roundtrip(a);
+    fx.client(a).start_drag(wa, "text/plain", b"dragged");
+    fx.roundtrip(a);
+    fx.input(InputEvent::PointerMotionAbsolute { x: 60.0, y: 60.0 });
+    fx.roundtrip(a);
+    fx.roundtrip(a);
+    let events = fx.client(a).take_events();
+    assert!(
+        events.contains(&Event::DndEnter),
+        "the drag is over its target: {events:?}"
+    );
+    end(fx);
+    fx.roundtrip_all();
+    fx.client(a).take_events()
+}
+
+#[test]
+fn a_switch_cancels_a_drag_even_over_a_target_that_accepted() {
+    let mut fx = Fixture::new();
+    let events = drag_then(&mut fx, |fx| {
+        fx.switch("personal");
+        // The button comes up after the switch: it must not drop anything.
+        fx.input(InputEvent::PointerButton {
+            button: personas::input::BTN_LEFT,
+            pressed: false,
+        });
+    });
+    assert!(events.contains(&Event::SourceCancelled), "{events:?}");
+    assert!(events.contains(&Event::DndLeave), "{events:?}");
+    assert!(!events.contains(&Event::DndDrop), "{events:?}");
+    assert!(!events.contains(&Event::SourceDropPerformed), "{events:?}");
+}
+
+#[test]
+fn without_a_switch_the_same_drag_drops() {
+    // The control for the test above: the drag really was droppable.
+    let mut fx = Fixture::new();
+    let events = drag_then(&mut fx, |fx| {
+        fx.input(InputEvent::PointerButton {
+            button: personas::input::BTN_LEFT,
+            pressed: false,
+        });
+    });
+    assert!(events.contains(&Event::DndDrop), "{events:?}");
+    assert!(events.contains(&Event::SourceDropPerformed), "{events:?}");
+}

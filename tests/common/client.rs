@@ -24,7 +24,7 @@ use wayland_client::protocol::{
     wl_callback::{self, WlCallback},
     wl_compositor::WlCompositor,
     wl_data_device::{self, WlDataDevice},
-    wl_data_device_manager::WlDataDeviceManager,
+    wl_data_device_manager::{self, WlDataDeviceManager},
     wl_data_offer::{self, WlDataOffer},
     wl_data_source::{self, WlDataSource},
     wl_keyboard::{self, WlKeyboard},
@@ -163,6 +163,11 @@ pub enum Event {
     Unconfined,
     InhibitorActive,
     InhibitorInactive,
+    DndEnter,
+    DndLeave,
+    DndDrop,
+    SourceDropPerformed,
+    SourceFinished,
 }
 
 /// One complete toplevel configure sequence (xdg_toplevel.configure + xdg_surface.configure).
@@ -399,6 +404,10 @@ pub struct ClientState {
     selection_offer: Option<WlDataOffer>,
     primary_offer: Option<ZwpPrimarySelectionOfferV1>,
     dnd_offer: Option<WlDataOffer>,
+    /// Accept every drag that enters (the first offered mime, action copy).
+    accept_drags: bool,
+    /// Serial of the latest wl_pointer.button press (to start a drag with).
+    button_serial: Option<u32>,
     pending_writes: Vec<PendingWrite>,
     protocol_error: Option<(u32, String, String)>,
 }
@@ -1706,11 +1715,17 @@ impl Dispatch<WlPointer, ()> for ClientState {
             wl_pointer::Event::Button {
                 button,
                 state: button_state,
+                serial,
                 ..
-            } => Event::PointerButton {
-                button,
-                pressed: matches!(button_state, WEnum::Value(wl_pointer::ButtonState::Pressed)),
-            },
+            } => {
+                if matches!(button_state, WEnum::Value(wl_pointer::ButtonState::Pressed)) {
+                    state.button_serial = Some(serial);
+                }
+                Event::PointerButton {
+                    button,
+                    pressed: matches!(button_state, WEnum::Value(wl_pointer::ButtonState::Pressed)),
+                }
+            }
             wl_pointer::Event::Frame => Event::PointerFrame,
             wl_pointer::Event::Axis { axis, value, .. } => match axis {
                 WEnum::Value(wl_pointer::Axis::HorizontalScroll) => Event::PointerAxis {
@@ -1766,17 +1781,34 @@ impl Dispatch<WlDataDevice, ()> for ClientState {
         _: &QueueHandle<Self>,
     ) {
         match event {
-            // Drag-and-drop offers are not tested; only make sure they don't leak.
-            wl_data_device::Event::Enter { id, .. } => {
+            wl_data_device::Event::Enter { id, serial, .. } => {
+                if let (true, Some(offer)) = (state.accept_drags, &id) {
+                    let mime = offer
+                        .data::<OfferData>()
+                        .unwrap()
+                        .mimes()
+                        .into_iter()
+                        .next();
+                    offer.accept(serial, mime);
+                    if offer.version() >= 3 {
+                        offer.set_actions(
+                            wl_data_device_manager::DndAction::Copy,
+                            wl_data_device_manager::DndAction::Copy,
+                        );
+                    }
+                }
                 if let Some(old) = std::mem::replace(&mut state.dnd_offer, id) {
                     old.destroy();
                 }
+                state.events.push(Event::DndEnter);
             }
             wl_data_device::Event::Leave => {
                 if let Some(old) = state.dnd_offer.take() {
                     old.destroy();
                 }
+                state.events.push(Event::DndLeave);
             }
+            wl_data_device::Event::Drop => state.events.push(Event::DndDrop),
             wl_data_device::Event::Selection { id } => {
                 if let Some(old) = std::mem::replace(&mut state.selection_offer, id.clone()) {
                     if Some(&old) != id.as_ref() {
@@ -1828,6 +1860,10 @@ impl Dispatch<WlDataSource, SourceData> for ClientState {
                 source.destroy();
                 state.events.push(Event::SourceCancelled);
             }
+            wl_data_source::Event::DndDropPerformed => {
+                state.events.push(Event::SourceDropPerformed)
+            }
+            wl_data_source::Event::DndFinished => state.events.push(Event::SourceFinished),
             _ => {}
         }
     }

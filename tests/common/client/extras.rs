@@ -1,7 +1,7 @@
 //! Input protocols beyond the seat, for the input tests: pointer constraints,
 //! relative pointer, keyboard-shortcuts-inhibit. Bound on first use.
 
-use wayland_client::{Connection, Dispatch, QueueHandle};
+use wayland_client::{Connection, Dispatch, Proxy, QueueHandle};
 use wayland_protocols::wp::keyboard_shortcuts_inhibit::zv1::client::{
     zwp_keyboard_shortcuts_inhibit_manager_v1::ZwpKeyboardShortcutsInhibitManagerV1,
     zwp_keyboard_shortcuts_inhibitor_v1::{self, ZwpKeyboardShortcutsInhibitorV1},
@@ -70,6 +70,42 @@ impl TestClient {
         token.set_surface(&surface);
         token.commit();
         self.flush();
+    }
+}
+
+impl TestClient {
+    /// Starts a drag of `data` as `mime` from window `id`, with the serial of the
+    /// latest pointer button press (the button must still be held).
+    pub fn start_drag(&mut self, id: WindowId, mime: &str, data: &[u8]) {
+        let serial = self
+            .state
+            .button_serial
+            .expect("no button press to drag with");
+        let manager = self
+            .state
+            .data_device_manager
+            .clone()
+            .expect("no data device manager");
+        let device = self.state.data_device.clone().expect("no wl_data_device");
+        let source = manager.create_data_source(
+            &self.qh,
+            super::SourceData {
+                mime: mime.to_owned(),
+                data: data.to_vec(),
+            },
+        );
+        source.offer(mime.to_owned());
+        if source.version() >= 3 {
+            source.set_actions(wayland_client::protocol::wl_data_device_manager::DndAction::Copy);
+        }
+        let surface = self.state.windows[id].surface.clone();
+        device.start_drag(Some(&source), &surface, None, serial);
+        self.flush();
+    }
+
+    /// Whether this client accepts every drag that enters one of its surfaces.
+    pub fn accept_drags(&mut self, accept: bool) {
+        self.state.accept_drags = accept;
     }
 }
 
