@@ -345,3 +345,72 @@ fn without_a_switch_the_same_drag_drops() {
     assert!(events.contains(&Event::DndDrop), "{events:?}");
     assert!(events.contains(&Event::SourceDropPerformed), "{events:?}");
 }
+
+#[test]
+fn a_popup_grab_ends_with_popup_done_on_switch_and_does_not_come_back() {
+    let mut fx = Fixture::new();
+    let (a, wa) = window_client(&mut fx, "work");
+    let (b, wb) = window_client(&mut fx, "personal");
+    fx.input(InputEvent::PointerMotionAbsolute { x: 30.0, y: 30.0 });
+    fx.input(InputEvent::PointerButton {
+        button: personas::input::BTN_LEFT,
+        pressed: true,
+    });
+    fx.roundtrip(a);
+    let popup = fx
+        .client(a)
+        .create_grabbing_popup(wa, (60, 40), (30, 30, 1, 1));
+    fx.roundtrip(a);
+    fx.roundtrip(a);
+    fx.input(InputEvent::PointerButton {
+        button: personas::input::BTN_LEFT,
+        pressed: false,
+    });
+    let events = fx.client(a).take_events();
+    assert!(
+        events.contains(&Event::KeyboardEnter {
+            surface: popup,
+            keys: vec![]
+        }),
+        "the grab gives the popup the keyboard: {events:?}"
+    );
+    assert!(!fx.client(a).window(popup).popup_done);
+    fx.client(b).take_events();
+
+    fx.switch("personal");
+    assert!(
+        fx.client(a).window(popup).popup_done,
+        "popup_done on switch-out"
+    );
+    let events = fx.client(a).take_events();
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::KeyboardLeave { .. })),
+        "{events:?}"
+    );
+    // Input goes to personal, nothing to the old grab.
+    fx.key(key::A, true);
+    fx.key(key::A, false);
+    assert!(!fx
+        .client(a)
+        .take_events()
+        .iter()
+        .any(|e| matches!(e, Event::Key { .. })));
+    assert!(fx.client(b).take_events().contains(&Event::Key {
+        key: key::A,
+        pressed: true
+    }));
+
+    // Back in work the toplevel has focus; the popup grab is not resumed.
+    fx.switch("work");
+    let events = fx.client(a).take_events();
+    assert!(
+        events.contains(&Event::KeyboardEnter {
+            surface: wa,
+            keys: vec![]
+        }),
+        "{events:?}"
+    );
+    let _ = wb;
+}

@@ -1021,6 +1021,27 @@ impl TestClient {
         size: (i32, i32),
         anchor_rect: (i32, i32, i32, i32),
     ) -> WindowId {
+        self.create_popup_with(parent, size, anchor_rect, false)
+    }
+
+    /// A popup as [`create_popup`](Self::create_popup) that takes an explicit grab
+    /// with the serial of the latest pointer button press.
+    pub fn create_grabbing_popup(
+        &mut self,
+        parent: WindowId,
+        size: (i32, i32),
+        anchor_rect: (i32, i32, i32, i32),
+    ) -> WindowId {
+        self.create_popup_with(parent, size, anchor_rect, true)
+    }
+
+    fn create_popup_with(
+        &mut self,
+        parent: WindowId,
+        size: (i32, i32),
+        anchor_rect: (i32, i32, i32, i32),
+        grab: bool,
+    ) -> WindowId {
         let parent_xdg = self
             .state
             .window_mut(parent)
@@ -1043,6 +1064,14 @@ impl TestClient {
         );
         let popup = xdg_surface.get_popup(Some(&parent_xdg), &positioner, &self.qh, id);
         positioner.destroy();
+        if grab {
+            let seat = self.state.seat.clone().expect("no wl_seat");
+            let serial = self
+                .state
+                .button_serial
+                .expect("no button press to grab with");
+            popup.grab(&seat, serial);
+        }
         surface.commit();
         let window = &mut self.state.windows[id];
         window.xdg_surface = Some(xdg_surface);
