@@ -414,3 +414,126 @@ fn a_popup_grab_ends_with_popup_done_on_switch_and_does_not_come_back() {
     );
     let _ = wb;
 }
+
+/// A grabbing popup in work, opened with a click; returns (client, toplevel, popup).
+fn grabbing_popup(fx: &mut Fixture) -> (usize, usize, usize) {
+    let (a, wa) = window_client(fx, "work");
+    fx.input(InputEvent::PointerMotionAbsolute { x: 30.0, y: 30.0 });
+    fx.input(InputEvent::PointerButton {
+        button: personas::input::BTN_LEFT,
+        pressed: true,
+    });
+    fx.roundtrip(a);
+    let popup = fx
+        .client(a)
+        .create_grabbing_popup(wa, (60, 40), (30, 30, 1, 1));
+    fx.roundtrip(a);
+    fx.roundtrip(a);
+    fx.input(InputEvent::PointerButton {
+        button: personas::input::BTN_LEFT,
+        pressed: false,
+    });
+    (a, wa, popup)
+}
+
+#[test]
+fn a_client_destroying_its_grabbing_popup_leaves_no_grab_behind() {
+    let mut fx = Fixture::new();
+    let (a, wa, popup) = grabbing_popup(&mut fx);
+    fx.client(a).close_window(popup);
+    fx.roundtrip(a);
+    fx.client(a).take_events();
+    fx.key(key::A, true);
+    fx.key(key::A, false);
+    fx.roundtrip(a);
+    let events = fx.client(a).take_events();
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| matches!(e, Event::Key { .. }))
+            .count(),
+        2,
+        "keys reach the toplevel again: {events:?}"
+    );
+    let keyboard = fx
+        .state
+        .personas
+        .active()
+        .state
+        .seat
+        .get_keyboard()
+        .unwrap();
+    assert!(!keyboard.is_grabbed() || keyboard.current_focus().is_some());
+    let _ = wa;
+    fx.switch("personal");
+    fx.switch("work");
+}
+
+#[test]
+fn a_client_dying_with_a_grab_leaves_no_grab_pointing_at_it() {
+    let mut fx = Fixture::new();
+    let (other, wo) = window_client(&mut fx, "work");
+    let (a, _, _) = grabbing_popup(&mut fx);
+    fx.kill_client(a);
+    fx.roundtrip_all();
+    fx.client(other).take_events();
+    fx.key(key::A, true);
+    fx.key(key::A, false);
+    fx.roundtrip(other);
+    let events = fx.client(other).take_events();
+    assert!(
+        events.contains(&Event::Key {
+            key: key::A,
+            pressed: true
+        }),
+        "the remaining window gets the keyboard: {events:?}"
+    );
+    let _ = wo;
+    // Switching away and back works with nothing stale.
+    fx.switch("personal");
+    fx.switch("work");
+}
+
+#[test]
+fn caps_lock_belongs_to_each_persona() {
+    let mut fx = Fixture::new();
+    let (a, _) = window_client(&mut fx, "work");
+    let (b, _) = window_client(&mut fx, "personal");
+    const CAPS: u32 = 58;
+    const LOCK: u32 = 2;
+    fx.key(CAPS, true);
+    fx.key(CAPS, false);
+    fx.roundtrip(a);
+    let locked = |events: &[Event]| {
+        events.iter().rev().find_map(|e| match e {
+            Event::Modifiers { locked, .. } => Some(*locked),
+            _ => None,
+        })
+    };
+    assert_eq!(locked(&fx.client(a).take_events()), Some(LOCK));
+    fx.client(b).take_events();
+    fx.switch("personal");
+    assert_eq!(
+        locked(&fx.client(b).take_events()),
+        Some(0),
+        "personal's own lock state"
+    );
+    fx.switch("work");
+    assert_eq!(
+        locked(&fx.client(a).take_events()),
+        Some(LOCK),
+        "work kept its Caps Lock"
+    );
+
+    // Caps held across a switch toggles nothing in the other persona.
+    fx.key(CAPS, true);
+    fx.switch("personal");
+    fx.key(CAPS, false);
+    fx.roundtrip_all();
+    let eb = fx.client(b).take_events();
+    assert!(
+        !eb.iter()
+            .any(|e| matches!(e, Event::Modifiers { locked, .. } if *locked != 0)),
+        "{eb:?}"
+    );
+}
