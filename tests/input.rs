@@ -537,3 +537,19 @@ fn caps_lock_belongs_to_each_persona() {
         "{eb:?}"
     );
 }
+
+#[test]
+fn key_repeat_settings_reach_every_persona() {
+    let config = common::fixture::TWO_PERSONAS.replace(
+        "[headless]",
+        "[input]\nrepeat_rate = 40\nrepeat_delay = 250\n[headless]",
+    );
+    let mut fx = Fixture::with_config(&config);
+    for persona in ["work", "personal"] {
+        let (c, _) = window_client(&mut fx, persona);
+        assert!(fx.client(c).events().contains(&Event::RepeatInfo {
+            rate: 40,
+            delay: 250
+        }));
+    }
+}

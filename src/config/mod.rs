@@ -135,6 +135,10 @@ pub struct InputConfig {
     /// The xkb layout on which key bindings are matched, whatever the active
     /// persona's own keymap is.
     pub binding_layout: String,
+    /// Key repeat rate (keys per second, 0 disables) and delay (ms), told to
+    /// every persona's clients.
+    pub repeat_rate: i32,
+    pub repeat_delay: i32,
 }
 
 /// One key binding.

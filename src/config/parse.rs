@@ -48,7 +48,7 @@ const TOP_KEYS: &[&str] = &[
 ];
 const HEADLESS_KEYS: &[&str] = &["size"];
 const OUTPUT_KEYS: &[&str] = &["mode", "scale", "transform", "position"];
-const INPUT_KEYS: &[&str] = &["binding_layout"];
+const INPUT_KEYS: &[&str] = &["binding_layout", "repeat_rate", "repeat_delay"];
 const PERSONA_KEYS: &[&str] = &[
     "name",
     "color",
@@ -463,6 +463,8 @@ impl Cx<'_> {
             outputs: BTreeMap::new(),
             input: InputConfig {
                 binding_layout: "us".to_string(),
+                repeat_rate: 25,
+                repeat_delay: 600,
             },
             bindings: Vec::new(),
             personas: Vec::new(),
@@ -508,6 +510,25 @@ impl Cx<'_> {
                             );
                         }
                         config.input.binding_layout = name;
+                    }
+                }
+                for (key, max) in [("repeat_rate", 1000), ("repeat_delay", 10_000)] {
+                    let Some(entry) = find(table, key) else {
+                        continue;
+                    };
+                    match entry.node.value {
+                        Value::Integer(n) if (0..=max).contains(&n) => {
+                            if key == "repeat_rate" {
+                                config.input.repeat_rate = n as i32;
+                            } else {
+                                config.input.repeat_delay = n as i32;
+                            }
+                        }
+                        Value::Integer(n) => self.error(
+                            entry.node.span.as_ref().map_or(0, |s| s.start),
+                            format!("{key} {n} is out of range: it must be between 0 and {max}"),
+                        ),
+                        _ => self.type_error(entry, "an integer"),
                     }
                 }
             }

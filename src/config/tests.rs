@@ -156,6 +156,8 @@ fn full_config_round_trip() {
         outputs,
         input: InputConfig {
             binding_layout: "de".to_string(),
+            repeat_rate: 25,
+            repeat_delay: 600,
         },
         bindings: vec![
             bind("lc", keysyms::KEY_Right, Action::Next),
@@ -1169,4 +1171,25 @@ fn keymaps_that_xkb_cannot_compile_are_errors() {
         "keymap = { layout = \"de\", variant = \"nodeadkeys\" }",
     ]);
     assert_eq!(ok.personas[0].keymap.layout, "de");
+}
+
+#[test]
+fn key_repeat_settings() {
+    let c = parse_ok(&[
+        "[input]",
+        "repeat_rate = 40",
+        "repeat_delay = 250",
+        "[[persona]]",
+        "name = \"work\"",
+    ]);
+    assert_eq!((c.input.repeat_rate, c.input.repeat_delay), (40, 250));
+    assert_eq!(
+        errors(&[
+            "[input]",
+            "repeat_rate = 5000",
+            "[[persona]]",
+            "name = \"w\""
+        ]),
+        vec!["2:15: repeat_rate 5000 is out of range: it must be between 0 and 1000".to_string()]
+    );
 }

@@ -35,7 +35,7 @@ use smithay::wayland::single_pixel_buffer::SinglePixelBufferState;
 use smithay::wayland::viewporter::ViewporterState;
 use smithay::wayland::xdg_activation::XdgActivationState;
 
-use crate::config::{BackgroundFrames, Color, PersonaConfig};
+use crate::config::{BackgroundFrames, Color, Config, PersonaConfig};
 
 /// Stable identity of a persona for the life of the process (names can be reused
 /// after a reload removes and re-adds one).
@@ -165,9 +165,10 @@ impl Persona {
     pub fn new(
         id: PersonaId,
         config: &PersonaConfig,
-        background_frames: BackgroundFrames,
+        global: &Config,
         output_spec: &OutputSpec,
     ) -> Result<Persona, PersonaError> {
+        let background_frames = global.background_frames;
         let display: Display<PersonaState> = Display::new().expect("wayland display");
         let dh = display.handle();
         let clock = Clock::<Monotonic>::new();
@@ -192,7 +193,7 @@ impl Persona {
 
         let mut seat = seat_state.new_wl_seat(&dh, "seat0");
         let xkb = config.keymap.xkb_config();
-        seat.add_keyboard(xkb, 600, 25)
+        seat.add_keyboard(xkb, global.input.repeat_delay, global.input.repeat_rate)
             .map_err(|err| PersonaError::Keymap {
                 name: config.name.clone(),
                 message: err.to_string(),
@@ -322,7 +323,11 @@ impl Persona {
     }
 
     /// Applies settings that can change on reload without restarting the persona.
-    pub fn apply_config(&mut self, config: &PersonaConfig, background_frames: BackgroundFrames) {
+    pub fn apply_config(&mut self, config: &PersonaConfig, global: &Config) {
+        let background_frames = global.background_frames;
+        if let Some(keyboard) = self.state.seat.get_keyboard() {
+            keyboard.change_repeat_info(global.input.repeat_rate, global.input.repeat_delay);
+        }
         self.state.color = config.color;
         self.state.background_frames = config.effective_background_frames(background_frames);
         if config.keymap != self.config.keymap {

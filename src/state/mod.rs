@@ -137,7 +137,7 @@ impl State {
 
     /// Creates a persona, its socket and its event sources, and launches its session.
     pub fn add_persona(&mut self, config: &PersonaConfig) -> Result<PersonaId, StateError> {
-        let persona = self.create_persona(config, self.personas.next_id())?;
+        let persona = self.create_persona(config, &self.config, self.personas.next_id())?;
         self.register_persona(persona)
     }
 
@@ -146,14 +146,10 @@ impl State {
     pub fn create_persona(
         &self,
         config: &PersonaConfig,
+        global: &Config,
         id: PersonaId,
     ) -> Result<Persona, StateError> {
-        let mut persona = Persona::new(
-            id,
-            config,
-            self.config.background_frames,
-            self.backend.output_spec(),
-        )?;
+        let mut persona = Persona::new(id, config, global, self.backend.output_spec())?;
         if let Some(runtime_dir) = &self.runtime_dir {
             persona.listen(runtime_dir)?;
         }

@@ -41,7 +41,7 @@ impl State {
             if self.personas.by_name(&persona.name).is_none() {
                 let id = self.personas.next_id() + created.len() as PersonaId;
                 created.push(
-                    self.create_persona(persona, id)
+                    self.create_persona(persona, &new, id)
                         .map_err(|e| e.to_string())?,
                 );
             }
@@ -52,6 +52,11 @@ impl State {
             self.register_persona(persona).map_err(|e| e.to_string())?;
         }
         let mut changed = Vec::new();
+        let repeat_changed = (new.input.repeat_rate, new.input.repeat_delay)
+            != (
+                self.config.input.repeat_rate,
+                self.config.input.repeat_delay,
+            );
         for persona in &new.personas {
             let id = self
                 .personas
@@ -65,8 +70,10 @@ impl State {
                 || p.state.background_frames
                     != persona.effective_background_frames(new.background_frames)
             {
-                p.apply_config(persona, new.background_frames);
                 changed.push(persona.name.clone());
+                p.apply_config(persona, &new);
+            } else if repeat_changed {
+                p.apply_config(persona, &new);
             }
         }
         let removed_ids: Vec<PersonaId> = self
