@@ -553,3 +553,84 @@ fn key_repeat_settings_reach_every_persona() {
         }));
     }
 }
+
+/// Fingers from `starts` moving by `by` in ten steps over `ms`, then lifted.
+fn swipe(fx: &mut Fixture, starts: &[(f64, f64)], by: (f64, f64), ms: u64) {
+    let t0 = std::time::Instant::now();
+    for (slot, &(x, y)) in starts.iter().enumerate() {
+        fx.input_at(
+            InputEvent::TouchDown {
+                slot: slot as i32,
+                x,
+                y,
+            },
+            t0,
+        );
+    }
+    for step in 1..=10u64 {
+        let at = t0 + std::time::Duration::from_millis(ms * step / 10);
+        for (slot, &(x, y)) in starts.iter().enumerate() {
+            let f = step as f64 / 10.0;
+            fx.input_at(
+                InputEvent::TouchMotion {
+                    slot: slot as i32,
+                    x: x + by.0 * f,
+                    y: y + by.1 * f,
+                },
+                at,
+            );
+        }
+    }
+    for slot in 0..starts.len() {
+        fx.input(InputEvent::TouchUp { slot: slot as i32 });
+    }
+    fx.roundtrip_all();
+}
+
+#[test]
+fn an_edge_swipe_switches_and_its_touches_are_cancelled_for_the_client() {
+    let mut fx = Fixture::new();
+    let (a, _) = window_client(&mut fx, "work");
+    let (b, _) = window_client(&mut fx, "personal");
+    fx.client(b).take_events();
+    // In from the right edge: next.
+    swipe(&mut fx, &[(318.0, 100.0)], (-150.0, 0.0), 200);
+    assert_eq!(fx.active(), "personal");
+    let ea = fx.client(a).take_events();
+    assert!(
+        ea.iter().any(|e| matches!(e, Event::TouchDown { .. })),
+        "{ea:?}"
+    );
+    assert!(ea.contains(&Event::TouchCancel), "{ea:?}");
+    assert!(
+        !ea.iter().any(|e| matches!(e, Event::TouchUp { .. })),
+        "{ea:?}"
+    );
+    let eb = fx.client(b).take_events();
+    assert!(
+        !eb.iter().any(|e| matches!(
+            e,
+            Event::TouchDown { .. } | Event::TouchMotion { .. } | Event::TouchUp { .. }
+        )),
+        "the rest of the sequence reaches nobody: {eb:?}"
+    );
+}
+
+#[test]
+fn a_three_finger_swipe_switches_and_slow_or_short_ones_do_not() {
+    let mut fx = Fixture::new();
+    let (a, _) = window_client(&mut fx, "work");
+    window_client(&mut fx, "personal");
+    let fingers = [(100.0, 80.0), (140.0, 90.0), (180.0, 85.0)];
+    swipe(&mut fx, &fingers, (-60.0, 0.0), 200);
+    assert_eq!(fx.active(), "work", "too short");
+    swipe(&mut fx, &fingers, (130.0, 0.0), 3000);
+    assert_eq!(fx.active(), "work", "too slow");
+    let ea = fx.client(a).take_events();
+    assert!(
+        ea.iter().any(|e| matches!(e, Event::TouchUp { .. })),
+        "ordinary touches reach the client"
+    );
+    swipe(&mut fx, &fingers, (130.0, 0.0), 200);
+    assert_eq!(fx.active(), "personal", "three fingers right: prev (wraps)");
+}

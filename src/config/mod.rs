@@ -40,6 +40,8 @@ pub struct Config {
     pub input: InputConfig,
     /// Key bindings, from `[keys]` in file order (the defaults when `[keys]` is absent).
     pub bindings: Vec<Binding>,
+    /// Touchscreen gestures, from `[gestures]`.
+    pub gestures: GestureConfig,
     /// The personas, from `[[persona]]` in file order; never empty.
     pub personas: Vec<PersonaConfig>,
 }
@@ -204,6 +206,89 @@ pub enum Action {
     /// Runs a command outside every persona (argv).
     Spawn(Vec<String>),
     Reload,
+}
+
+/// Touchscreen gestures: their thresholds and what they do.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GestureConfig {
+    /// How close to an edge (px) an edge swipe must start.
+    pub edge_size: f64,
+    /// How far (px) a swipe must travel to count.
+    pub distance: f64,
+    /// Within how long (ms) from the first finger down.
+    pub time_ms: u32,
+    /// From `[gestures.bind]` (defaults when absent).
+    pub bindings: Vec<(Gesture, Action)>,
+}
+
+impl Default for GestureConfig {
+    fn default() -> Self {
+        GestureConfig {
+            edge_size: 24.0,
+            distance: 120.0,
+            time_ms: 700,
+            bindings: vec![
+                (Gesture::Edge(Direction::Left), Action::Prev),
+                (Gesture::Edge(Direction::Right), Action::Next),
+                (
+                    Gesture::Swipe {
+                        fingers: 3,
+                        direction: Direction::Left,
+                    },
+                    Action::Next,
+                ),
+                (
+                    Gesture::Swipe {
+                        fingers: 3,
+                        direction: Direction::Right,
+                    },
+                    Action::Prev,
+                ),
+            ],
+        }
+    }
+}
+
+/// A touchscreen gesture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Gesture {
+    /// One finger in from this edge of the output ("edge-left", …).
+    Edge(Direction),
+    /// N fingers moving together in one direction ("swipe-3-left", …).
+    Swipe { fingers: u8, direction: Direction },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    Left,
+    Right,
+    Up,
+    Down,
+}
+
+impl Gesture {
+    /// "edge-left", "swipe-3-up", …
+    pub fn parse(name: &str) -> Option<Gesture> {
+        let direction = |d: &str| match d {
+            "left" => Some(Direction::Left),
+            "right" => Some(Direction::Right),
+            "up" | "top" => Some(Direction::Up),
+            "down" | "bottom" => Some(Direction::Down),
+            _ => None,
+        };
+        let mut parts = name.split('-');
+        match (parts.next()?, parts.next()?, parts.next(), parts.next()) {
+            ("edge", edge, None, None) => direction(edge).map(Gesture::Edge),
+            ("swipe", n, Some(d), None) => {
+                let fingers: u8 = n.parse().ok().filter(|n| (2..=5).contains(n))?;
+                Some(Gesture::Swipe {
+                    fingers,
+                    direction: direction(d)?,
+                })
+            }
+            _ => None,
+        }
+    }
 }
 
 impl Action {

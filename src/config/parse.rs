@@ -6,9 +6,9 @@ use smithay::input::keyboard::xkb;
 
 use super::raw::{self, Entry, Node, Value};
 use super::{
-    Action, BackgroundFrames, Binding, Color, Config, ConfigError, ConfigErrors, HeadlessConfig,
-    Indicator, InputConfig, KeyCombo, KeymapConfig, Mode, Mods, OutputConfig, PersonaConfig,
-    PersonaExtra, Transform, Transition,
+    Action, BackgroundFrames, Binding, Color, Config, ConfigError, ConfigErrors, Gesture,
+    GestureConfig, HeadlessConfig, Indicator, InputConfig, KeyCombo, KeymapConfig, Mode, Mods,
+    OutputConfig, PersonaConfig, PersonaExtra, Transform, Transition,
 };
 
 /// Largest width or height accepted for a mode or the headless output.
@@ -44,8 +44,10 @@ const TOP_KEYS: &[&str] = &[
     "outputs",
     "input",
     "keys",
+    "gestures",
     "persona",
 ];
+const GESTURE_KEYS: &[&str] = &["edge_size", "distance", "time_ms", "bind"];
 const HEADLESS_KEYS: &[&str] = &["size"];
 const OUTPUT_KEYS: &[&str] = &["mode", "scale", "transform", "position"];
 const INPUT_KEYS: &[&str] = &["binding_layout", "repeat_rate", "repeat_delay"];
@@ -467,6 +469,7 @@ impl Cx<'_> {
                 repeat_delay: 600,
             },
             bindings: Vec::new(),
+            gestures: GestureConfig::default(),
             personas: Vec::new(),
         };
         if let Some(entry) = find(root, "background_frames") {
@@ -547,7 +550,64 @@ impl Cx<'_> {
             Some(entry) => self.bindings(entry, &names),
             None => default_bindings(&config.personas),
         };
+        if let Some(entry) = find(root, "gestures") {
+            config.gestures = self.gestures(entry, &names);
+        }
         config
+    }
+
+    fn gestures(&mut self, entry: &Entry, personas: &[String]) -> GestureConfig {
+        let mut gestures = GestureConfig::default();
+        let Some(table) = self.table(entry) else {
+            return gestures;
+        };
+        self.check_keys(table, GESTURE_KEYS, "in [gestures]");
+        for (key, max) in [("edge_size", 500), ("distance", 5000), ("time_ms", 10_000)] {
+            let Some(setting) = find(table, key) else {
+                continue;
+            };
+            match setting.node.value {
+                Value::Integer(n) if (1..=max).contains(&n) => match key {
+                    "edge_size" => gestures.edge_size = n as f64,
+                    "distance" => gestures.distance = n as f64,
+                    _ => gestures.time_ms = n as u32,
+                },
+                Value::Integer(n) => self.error(
+                    value_pos(setting),
+                    format!("{key} {n} is out of range: it must be between 1 and {max}"),
+                ),
+                _ => self.type_error(setting, "an integer"),
+            }
+        }
+        if let Some(bind) = find(table, "bind") {
+            if let Some(bind_table) = self.table(bind) {
+                gestures.bindings.clear();
+                for binding in bind_table {
+                    let action = self.action(binding, personas);
+                    match Gesture::parse(&binding.key) {
+                        Some(gesture) => {
+                            if gestures.bindings.iter().any(|(g, _)| *g == gesture) {
+                                self.error(
+                                    key_pos(binding),
+                                    format!("duplicate gesture `{}`", binding.key),
+                                );
+                            } else if let Some(action) = action {
+                                gestures.bindings.push((gesture, action));
+                            }
+                        }
+                        None => self.error(
+                            key_pos(binding),
+                            format!(
+                                "unknown gesture `{}`: expected edge-left|right|top|bottom \
+                                 or swipe-N-left|right|up|down with N from 2 to 5",
+                                binding.key
+                            ),
+                        ),
+                    }
+                }
+            }
+        }
+        gestures
     }
 
     fn headless(&mut self, entry: &Entry) -> Option<(u32, u32)> {

@@ -149,6 +149,7 @@ fn full_config_round_trip() {
     env.insert("EDITOR".to_string(), "vim".to_string());
     env.insert("LANG".to_string(), "de_DE.UTF-8".to_string());
     let expected = Config {
+        gestures: GestureConfig::default(),
         background_frames: BackgroundFrames::Paused,
         indicator: Indicator::Badge,
         transition: Transition::Slide,
@@ -1191,5 +1192,67 @@ fn key_repeat_settings() {
             "name = \"w\""
         ]),
         vec!["2:15: repeat_rate 5000 is out of range: it must be between 0 and 1000".to_string()]
+    );
+}
+
+#[test]
+fn gestures_are_configurable_and_checked() {
+    let c = parse_ok(&[
+        "[gestures]",
+        "edge_size = 30",
+        "distance = 80",
+        "time_ms = 500",
+        "[gestures.bind]",
+        "\"edge-top\" = \"next\"",
+        "\"swipe-4-down\" = { switch = \"work\" }",
+        "[[persona]]",
+        "name = \"work\"",
+    ]);
+    assert_eq!(
+        (
+            c.gestures.edge_size,
+            c.gestures.distance,
+            c.gestures.time_ms
+        ),
+        (30.0, 80.0, 500)
+    );
+    assert_eq!(
+        c.gestures.bindings,
+        vec![
+            (Gesture::Edge(Direction::Up), Action::Next),
+            (
+                Gesture::Swipe {
+                    fingers: 4,
+                    direction: Direction::Down
+                },
+                Action::Switch("work".into())
+            ),
+        ]
+    );
+    assert_eq!(
+        parse_ok(&["[[persona]]", "name = \"w\""]).gestures,
+        GestureConfig::default()
+    );
+    let errs = errors(&[
+        "[gestures]",
+        "distance = 0",
+        "[gestures.bind]",
+        "\"swipe-9-left\" = \"next\"",
+        "\"edge-left\" = \"fly\"",
+        "[[persona]]",
+        "name = \"w\"",
+    ]);
+    assert_eq!(errs.len(), 3, "{errs:?}");
+    assert_eq!(
+        errs[0],
+        "2:12: distance 0 is out of range: it must be between 1 and 5000"
+    );
+    assert!(
+        errs[1].starts_with("4:1: unknown gesture `swipe-9-left`"),
+        "{errs:?}"
+    );
+    assert!(
+        errs[2].starts_with("5:15: unknown action `fly`"),
+        "{errs:?}"
     );
 }

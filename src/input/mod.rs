@@ -5,6 +5,7 @@
 //! where each held key and button went (see `keys.rs`).
 
 pub mod backend;
+pub mod gestures;
 pub mod keys;
 
 use std::collections::HashMap;
@@ -81,6 +82,8 @@ pub struct PointerRouter {
     pub buttons: HashMap<u32, bool>,
     /// Touch slots down, and whether they belong to the active persona.
     pub touches: HashMap<i32, bool>,
+    /// Recognises the compositor's own touch gestures.
+    pub gestures: gestures::GestureTracker,
 }
 
 impl State {
@@ -138,11 +141,32 @@ impl State {
             InputEvent::PointerButton { button, pressed } => {
                 self.on_pointer_button(button, pressed, time)
             }
-            InputEvent::TouchDown { slot, x, y } => self.on_touch_down(slot, (x, y).into(), time),
-            InputEvent::TouchMotion { slot, x, y } => {
-                self.on_touch_motion(slot, (x, y).into(), time)
+            InputEvent::TouchDown { slot, x, y } => {
+                let size = self.backend.output_spec().size;
+                let size = (size.w as f64, size.h as f64);
+                let gestures = &mut self.pointer_router.gestures;
+                gestures.down(slot, (x, y), at, size, &self.config.gestures);
+                if gestures.claimed() {
+                    // A finger added to a recognised gesture is the compositor's too.
+                    self.pointer_router.touches.insert(slot, false);
+                } else {
+                    self.on_touch_down(slot, (x, y).into(), time)
+                }
             }
-            InputEvent::TouchUp { slot } => self.on_touch_up(slot, time),
+            InputEvent::TouchMotion { slot, x, y } => {
+                let recognised =
+                    self.pointer_router
+                        .gestures
+                        .motion(slot, (x, y), at, &self.config.gestures);
+                match recognised {
+                    Some(gesture) => self.on_gesture(gesture, at),
+                    None => self.on_touch_motion(slot, (x, y).into(), time),
+                }
+            }
+            InputEvent::TouchUp { slot } => {
+                self.pointer_router.gestures.up(slot);
+                self.on_touch_up(slot, time)
+            }
         }
         let active = self.personas.active_id();
         self.mark_dirty(active);
@@ -381,12 +405,31 @@ impl State {
         pointer.frame(persona);
     }
 
+    /// A recognised gesture takes the touch sequence from the clients, then acts.
+    fn on_gesture(&mut self, gesture: crate::config::Gesture, at: Instant) {
+        self.personas.active_mut().state.cancel_touches();
+        for routed in self.pointer_router.touches.values_mut() {
+            *routed = false;
+        }
+        let action = self
+            .config
+            .gestures
+            .bindings
+            .iter()
+            .find(|(g, _)| *g == gesture)
+            .map(|(_, a)| a.clone());
+        if let Some(action) = action {
+            tracing::debug!(?gesture, ?action, "gesture");
+            self.run_action(action, Some(at));
+        }
+    }
+
     fn on_touch_down(&mut self, slot: i32, pos: Point<f64, Logical>, time: u32) {
         self.pointer_router.touches.insert(slot, true);
         let persona = &mut self.personas.active_mut().state;
         let under = persona.surface_under(pos);
-        if let Some((surface, _)) = &under {
-            persona.touch_points.insert(slot, surface.clone());
+        if under.is_some() {
+            persona.touch_points.insert(slot, pos);
         }
         let touch = persona.seat.get_touch().expect("every seat has touch");
         touch.down(
@@ -407,6 +450,9 @@ impl State {
             return;
         }
         let persona = &mut self.personas.active_mut().state;
+        if let Some(last) = persona.touch_points.get_mut(&slot) {
+            *last = pos;
+        }
         let under = persona.surface_under(pos);
         let touch = persona.seat.get_touch().expect("every seat has touch");
         touch.motion(

@@ -129,11 +129,8 @@ pub struct PersonaState {
     pub output: Output,
     /// Mapped toplevels, least recently focused first; the last one is focused.
     pub focus_stack: Vec<Window>,
-    /// Surfaces holding this persona's touch points, by slot (cancelled on switch-out).
-    pub touch_points: std::collections::HashMap<
-        i32,
-        smithay::reexports::wayland_server::protocol::wl_surface::WlSurface,
-    >,
+    /// Where this persona's touch points are, by slot (cancelled on switch-out).
+    pub touch_points: std::collections::HashMap<i32, Point<f64, Logical>>,
     /// This persona's own cursor position, kept while it is in the background.
     pub pointer_location: Point<f64, Logical>,
     /// Only the active persona is composited and receives input.

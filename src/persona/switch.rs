@@ -17,10 +17,8 @@ use smithay::desktop::utils::OutputPresentationFeedback;
 use smithay::desktop::PopupUngrabStrategy;
 use smithay::input::keyboard::FilterResult;
 use smithay::input::pointer::MotionEvent;
-use smithay::input::touch::TouchTarget;
 use smithay::reexports::wayland_protocols::wp::presentation_time::server::wp_presentation_feedback;
-use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
-use smithay::utils::SERIAL_COUNTER;
+use smithay::utils::{Logical, Point, SERIAL_COUNTER};
 
 use super::{PersonaId, PersonaState};
 use crate::ipc::protocol::Event;
@@ -115,6 +113,27 @@ impl State {
 }
 
 impl PersonaState {
+    /// Every touch point of this persona ends with wl_touch.cancel. smithay's
+    /// TouchHandle::cancel only reaches points with an event since their last
+    /// frame, so each point first gets a motion to where it already is.
+    pub fn cancel_touches(&mut self) {
+        let touch = self.seat.get_touch().expect("touch");
+        let time = self.clock.now().as_millis();
+        let points: Vec<(i32, Point<f64, Logical>)> = self.touch_points.drain().collect();
+        if points.is_empty() {
+            return;
+        }
+        for (slot, location) in points {
+            let event = smithay::input::touch::MotionEvent {
+                slot: u32::try_from(slot).ok().into(),
+                location,
+                time,
+            };
+            touch.motion(self, None, &event);
+        }
+        touch.cancel(self);
+    }
+
     /// This persona goes to the background.
     fn leave(&mut self, time: u32) {
         let keyboard = self.seat.get_keyboard().expect("keyboard");
@@ -144,18 +163,7 @@ impl PersonaState {
         pointer.unset_grab(self, SERIAL_COUNTER.next_serial(), time);
         keyboard.set_focus(self, None, SERIAL_COUNTER.next_serial());
         motion_to_nothing(self);
-        // smithay's TouchHandle::cancel skips points whose frame was sent, so
-        // the surfaces holding touch points are told directly.
-        let seat = self.seat.clone();
-        let mut touched: Vec<WlSurface> = Vec::new();
-        for (_, surface) in self.touch_points.drain() {
-            if !touched.contains(&surface) {
-                touched.push(surface);
-            }
-        }
-        for surface in touched {
-            TouchTarget::cancel(&surface, &seat, self, SERIAL_COUNTER.next_serial());
-        }
+        self.cancel_touches();
         // Content committed but never shown will not be presented.
         let mut feedback = OutputPresentationFeedback::new(&self.output);
         for window in self.space.elements() {

@@ -212,6 +212,12 @@ impl Fixture {
         self.dispatch();
     }
 
+    /// An input event stamped `at` (gestures measure their speed with it).
+    pub fn input_at(&mut self, event: InputEvent, at: Instant) {
+        self.state.process_input(event, at);
+        self.dispatch();
+    }
+
     pub fn input(&mut self, event: InputEvent) {
         self.state.process_input(event, Instant::now());
         self.dispatch();
