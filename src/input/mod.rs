@@ -80,6 +80,9 @@ pub enum InputEvent {
 pub struct PointerRouter {
     /// Buttons held, and whether their press reached the active persona.
     pub buttons: HashMap<u32, bool>,
+    /// The surface each held button's press went to.
+    pub pressed_on:
+        HashMap<u32, Option<smithay::reexports::wayland_server::protocol::wl_surface::WlSurface>>,
     /// Touch slots down, and whether they belong to the active persona.
     pub touches: HashMap<i32, bool>,
     /// Recognises the compositor's own touch gestures.
@@ -174,15 +177,17 @@ impl State {
 
     fn on_key(&mut self, keycode: Keycode, pressed: bool, time: u32, at: Instant) {
         if pressed {
+            if self.key_router.is_held(keycode) {
+                // A second press without a release (two keyboards, a confused
+                // device): the key is down already; counting it twice would
+                // leave it (or its modifier) stuck after one release.
+                return;
+            }
             let combo = self.binding_keyboard.combo(keycode);
             self.binding_keyboard.update(keycode, true);
             if let Some(action) = self.binding_for(&combo).filter(|a| self.binding_allowed(a)) {
                 self.key_router.press(keycode, KeyRoute::Suppressed);
                 self.run_action(action, Some(at));
-                return;
-            }
-            if self.key_router.is_held(keycode) {
-                // A repeated press without release (a confused device): ignore.
                 return;
             }
             self.key_router.press(keycode, KeyRoute::Forwarded);
@@ -203,10 +208,11 @@ impl State {
             return;
         }
 
-        self.binding_keyboard.update(keycode, false);
         let Some(route) = self.key_router.release(keycode) else {
+            // Released but never seen pressed (held since before we started).
             return;
         };
+        self.binding_keyboard.update(keycode, false);
         let persona = &mut self.personas.active_mut().state;
         let keyboard = persona
             .seat
@@ -360,15 +366,21 @@ impl State {
     }
 
     fn on_pointer_button(&mut self, button: u32, pressed: bool, time: u32) {
-        if !pressed {
+        let pressed_on = if !pressed {
             // A button pressed in another persona (before a switch) is released nowhere.
             match self.pointer_router.buttons.remove(&button) {
                 Some(true) => {}
                 _ => return,
             }
+            self.pointer_router.pressed_on.remove(&button).flatten()
         } else {
+            if self.pointer_router.buttons.contains_key(&button) {
+                // Already down (a second device): not pressed twice.
+                return;
+            }
             self.pointer_router.buttons.insert(button, true);
-        }
+            None
+        };
         let persona = &mut self.personas.active_mut().state;
         let pointer = persona
             .seat
@@ -389,6 +401,20 @@ impl State {
                 }
             }
         }
+        // The surface that got the press is gone and another has the pointer:
+        // that one never saw the press, so the release goes to nobody (the
+        // pointer steps off and back on around it).
+        let focus = pointer.current_focus();
+        let misdirected = !pressed && focus.is_some() && focus != pressed_on;
+        let location = persona.pointer_location;
+        let motion = |serial| MotionEvent {
+            location,
+            serial,
+            time,
+        };
+        if misdirected {
+            pointer.motion(persona, None, &motion(SERIAL_COUNTER.next_serial()));
+        }
         pointer.button(
             persona,
             &ButtonEvent {
@@ -402,7 +428,16 @@ impl State {
                 },
             },
         );
+        if misdirected {
+            let under = persona.surface_under(location);
+            pointer.motion(persona, under, &motion(SERIAL_COUNTER.next_serial()));
+        }
         pointer.frame(persona);
+        if pressed {
+            self.pointer_router
+                .pressed_on
+                .insert(button, pointer.current_focus());
+        }
     }
 
     /// A recognised gesture takes the touch sequence from the clients, then acts.
