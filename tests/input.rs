@@ -587,9 +587,18 @@ fn swipe(fx: &mut Fixture, starts: &[(f64, f64)], by: (f64, f64), ms: u64) {
     fx.roundtrip_all();
 }
 
+/// Three personas, so `next` and `prev` go to different places.
+fn three_personas() -> Fixture {
+    let config = format!(
+        "{}\n[[persona]]\nname = \"kids\"\ncolor = \"#22aa44\"\n",
+        common::fixture::TWO_PERSONAS
+    );
+    Fixture::with_config(&config)
+}
+
 #[test]
 fn an_edge_swipe_switches_and_its_touches_are_cancelled_for_the_client() {
-    let mut fx = Fixture::new();
+    let mut fx = three_personas();
     let (a, _) = window_client(&mut fx, "work");
     let (b, _) = window_client(&mut fx, "personal");
     fx.client(b).take_events();
@@ -618,7 +627,7 @@ fn an_edge_swipe_switches_and_its_touches_are_cancelled_for_the_client() {
 
 #[test]
 fn a_three_finger_swipe_switches_and_slow_or_short_ones_do_not() {
-    let mut fx = Fixture::new();
+    let mut fx = three_personas();
     let (a, _) = window_client(&mut fx, "work");
     window_client(&mut fx, "personal");
     let fingers = [(100.0, 80.0), (140.0, 90.0), (180.0, 85.0)];
@@ -632,5 +641,123 @@ fn a_three_finger_swipe_switches_and_slow_or_short_ones_do_not() {
         "ordinary touches reach the client"
     );
     swipe(&mut fx, &fingers, (130.0, 0.0), 200);
-    assert_eq!(fx.active(), "personal", "three fingers right: prev (wraps)");
+    assert_eq!(fx.active(), "kids", "three fingers right: prev (wraps)");
+    swipe(&mut fx, &fingers, (-130.0, 0.0), 200);
+    assert_eq!(fx.active(), "work", "three fingers left: next");
+    swipe(&mut fx, &[(2.0, 100.0)], (150.0, 0.0), 200);
+    assert_eq!(fx.active(), "kids", "in from the left edge: prev");
+}
+
+#[test]
+fn touch_works_again_after_a_gesture_from_empty_space_and_a_round_trip() {
+    let mut fx = three_personas();
+    // A fixed-size window leaves the edges empty: the swipe starts on no surface.
+    let c = fx.add_bound_client("work");
+    let w = fx.client(c).create_window();
+    fx.roundtrip(c);
+    fx.client(c).draw_fixed(w, RED, (100, 50)); // x 110..210, y 75..125
+    fx.roundtrip(c);
+    swipe(&mut fx, &[(318.0, 10.0)], (-150.0, 0.0), 200);
+    assert_eq!(fx.active(), "personal");
+    fx.switch("work");
+    fx.client(c).take_events();
+    fx.input(InputEvent::TouchDown {
+        slot: 0,
+        x: 150.0,
+        y: 100.0,
+    });
+    fx.input(InputEvent::TouchUp { slot: 0 });
+    fx.roundtrip(c);
+    let events = fx.client(c).take_events();
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::TouchDown { surface, .. } if *surface == w)),
+        "{events:?}"
+    );
+    assert!(
+        events.iter().any(|e| matches!(e, Event::TouchUp { .. })),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn a_gesture_whose_action_cannot_run_is_left_to_the_client() {
+    // One persona: next goes nowhere, so the swipe is the app's.
+    let config = "[headless]\nsize = \"320x200\"\n[[persona]]\nname = \"only\"\n";
+    let mut fx = Fixture::with_config(config);
+    let (a, _) = window_client(&mut fx, "only");
+    swipe(&mut fx, &[(318.0, 100.0)], (-150.0, 0.0), 200);
+    let events = fx.client(a).take_events();
+    assert!(!events.contains(&Event::TouchCancel), "{events:?}");
+    assert!(
+        events.iter().any(|e| matches!(e, Event::TouchUp { .. })),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn a_device_cancelled_touch_ends_for_the_client_and_gestures_still_work() {
+    let mut fx = three_personas();
+    let (a, _) = window_client(&mut fx, "work");
+    fx.input(InputEvent::TouchDown {
+        slot: 0,
+        x: 150.0,
+        y: 100.0,
+    });
+    fx.input(InputEvent::TouchCancel { slot: 0 });
+    fx.roundtrip(a);
+    assert!(fx.client(a).take_events().contains(&Event::TouchCancel));
+    swipe(&mut fx, &[(318.0, 100.0)], (-150.0, 0.0), 200);
+    assert_eq!(
+        fx.active(),
+        "personal",
+        "the tracker was not left mid-sequence"
+    );
+}
+
+#[test]
+fn an_absolute_pointer_respects_a_lock() {
+    let mut fx = Fixture::new();
+    let (a, _) = window_client(&mut fx, "work");
+    fx.input(InputEvent::PointerMotionAbsolute { x: 100.0, y: 100.0 });
+    fx.client(a).lock_pointer(0, true);
+    fx.roundtrip(a);
+    assert!(fx.client(a).take_events().contains(&Event::Locked));
+    fx.input(InputEvent::PointerMotionAbsolute { x: 200.0, y: 150.0 });
+    fx.roundtrip(a);
+    assert_eq!(
+        fx.state.personas.active().state.pointer_location,
+        (100.0, 100.0).into()
+    );
+    assert!(!fx
+        .client(a)
+        .take_events()
+        .iter()
+        .any(|e| matches!(e, Event::PointerMotion { .. })));
+}
+
+#[test]
+fn allow_activation_waits_while_input_is_held() {
+    let config = common::fixture::TWO_PERSONAS.replace(
+        "name = \"personal\"",
+        "name = \"personal\"\nallow_activation = true",
+    );
+    let mut fx = Fixture::with_config(&config);
+    window_client(&mut fx, "work");
+    let (b, wb) = window_client(&mut fx, "personal");
+    fx.key(key::A, true); // typing in work
+    fx.client(b).request_activation(wb);
+    fx.roundtrip(b);
+    fx.roundtrip(b);
+    assert_eq!(fx.active(), "work", "not while a key is down");
+    assert!(
+        fx.state
+            .personas
+            .get(fx.state.personas.by_name("personal").unwrap())
+            .unwrap()
+            .state
+            .attention
+    );
+    fx.key(key::A, false);
 }

@@ -109,6 +109,12 @@ impl State {
                 },
                 event_instant(event.time()),
             ),
+            BackendEvent::TouchCancel { event } => (
+                InputEvent::TouchCancel {
+                    slot: slot_id(event.slot()),
+                },
+                event_instant(event.time()),
+            ),
             // Devices come and go; gestures, tablets and switches are not routed yet.
             _ => return,
         };

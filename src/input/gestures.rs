@@ -74,13 +74,15 @@ impl GestureTracker {
         self.most = self.most.max(self.fingers.len());
     }
 
-    /// A finger moved; returns a gesture bound in `config` once recognised.
+    /// A finger moved; returns a gesture once recognised, if `usable` accepts it
+    /// (bound, and its action can run now): only then is the sequence claimed.
     pub fn motion(
         &mut self,
         slot: i32,
         pos: (f64, f64),
         at: Instant,
         config: &GestureConfig,
+        usable: impl Fn(Gesture) -> bool,
     ) -> Option<Gesture> {
         let finger = self.fingers.get_mut(&slot)?;
         finger.now = pos;
@@ -93,7 +95,7 @@ impl GestureTracker {
             return None;
         }
         let gesture = self.recognise(config)?;
-        if config.bindings.iter().any(|(g, _)| *g == gesture) {
+        if usable(gesture) {
             self.phase = Phase::Claimed;
             Some(gesture)
         } else {
@@ -101,7 +103,7 @@ impl GestureTracker {
         }
     }
 
-    /// A finger lifted. Returns whether that ended a claimed sequence's last finger.
+    /// A finger lifted (or its touch was cancelled).
     pub fn up(&mut self, slot: i32) {
         self.fingers.remove(&slot);
         if self.fingers.is_empty() {
@@ -141,7 +143,18 @@ impl GestureTracker {
             };
             (direction == inward).then_some(Gesture::Edge(edge))
         } else {
-            (self.fingers.len() == self.most).then_some(Gesture::Swipe {
+            // Every finger goes the same way, at least half the distance.
+            let along = |f: &Finger| match direction {
+                Direction::Left => f.start.0 - f.now.0,
+                Direction::Right => f.now.0 - f.start.0,
+                Direction::Up => f.start.1 - f.now.1,
+                Direction::Down => f.now.1 - f.start.1,
+            };
+            let together = self
+                .fingers
+                .values()
+                .all(|f| along(f) >= config.distance / 2.0);
+            (together && self.fingers.len() == self.most).then_some(Gesture::Swipe {
                 fingers: self.most as u8,
                 direction,
             })
@@ -191,7 +204,9 @@ mod tests {
             for &(slot, pos) in slots {
                 let f = step as f64 / 10.0;
                 let p = (pos.0 + by.0 * f, pos.1 + by.1 * f);
-                if let Some(g) = t.motion(slot, p, at, &c) {
+                if let Some(g) =
+                    t.motion(slot, p, at, &c, |g| c.bindings.iter().any(|(b, _)| *b == g))
+                {
                     found = Some(g);
                 }
             }
@@ -260,6 +275,46 @@ mod tests {
     }
 
     #[test]
+    fn movement_before_the_other_fingers_landed_does_not_count() {
+        let c = config();
+        let bound = |g| c.bindings.iter().any(|(b, _)| *b == g);
+        let mut t = GestureTracker::default();
+        let t0 = Instant::now();
+        t.down(0, (800.0, 300.0), t0, SIZE, &c);
+        // A one-finger fling, then two more fingers land.
+        assert_eq!(
+            t.motion(
+                0,
+                (380.0, 300.0),
+                t0 + Duration::from_millis(150),
+                &c,
+                bound
+            ),
+            None
+        );
+        let t1 = t0 + Duration::from_millis(160);
+        t.down(1, (400.0, 350.0), t1, SIZE, &c);
+        t.down(2, (420.0, 250.0), t1, SIZE, &c);
+        assert_eq!(t.motion(0, (379.0, 300.0), t1, &c, bound), None);
+        assert!(!t.claimed());
+    }
+
+    #[test]
+    fn fingers_going_different_ways_are_no_swipe() {
+        let c = config();
+        let bound = |g| c.bindings.iter().any(|(b, _)| *b == g);
+        let mut t = GestureTracker::default();
+        let t0 = Instant::now();
+        for (slot, x) in [(0, 400.0), (1, 450.0), (2, 500.0)] {
+            t.down(slot, (x, 300.0), t0, SIZE, &c);
+        }
+        // Two fingers far left, one not moving: the average passes, each does not.
+        t.motion(0, (0.0, 300.0), t0, &c, bound);
+        assert_eq!(t.motion(1, (50.0, 300.0), t0, &c, bound), None);
+        assert!(!t.claimed());
+    }
+
+    #[test]
     fn only_bound_gestures_are_claimed() {
         let mut c = config();
         c.bindings = vec![(
@@ -272,8 +327,9 @@ mod tests {
         let mut t = GestureTracker::default();
         let start = Instant::now();
         t.down(0, (3.0, 300.0), start, SIZE, &c);
+        let bound = |g| c.bindings.iter().any(|(b, _)| *b == g);
         assert_eq!(
-            t.motion(0, (300.0, 300.0), start, &c),
+            t.motion(0, (300.0, 300.0), start, &c, bound),
             None,
             "edge-left not bound here"
         );

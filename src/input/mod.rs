@@ -73,6 +73,19 @@ pub enum InputEvent {
     TouchUp {
         slot: i32,
     },
+    TouchCancel {
+        slot: i32,
+    },
+}
+
+#[derive(Debug)]
+enum ActiveConstraint {
+    Locked,
+    Confined {
+        surface: smithay::reexports::wayland_server::protocol::wl_surface::WlSurface,
+        origin: Point<f64, Logical>,
+        region: Option<smithay::wayland::compositor::RegionAttributes>,
+    },
 }
 
 /// Where held pointer buttons and touch points went, so releases follow presses.
@@ -101,7 +114,11 @@ impl State {
                     x.clamp(0.0, size.w as f64 - 1.0),
                     y.clamp(0.0, size.h as f64 - 1.0),
                 ));
-                self.on_pointer_motion(pos, time)
+                // A tablet-like pointer obeys constraints too: held by a lock,
+                // kept inside a confinement.
+                if self.constraint_allows(pos) {
+                    self.on_pointer_motion(pos, time)
+                }
             }
             InputEvent::PointerMotion {
                 dx,
@@ -157,10 +174,25 @@ impl State {
                 }
             }
             InputEvent::TouchMotion { slot, x, y } => {
-                let recognised =
-                    self.pointer_router
-                        .gestures
-                        .motion(slot, (x, y), at, &self.config.gestures);
+                let usable = |g| {
+                    self.gesture_action(g)
+                        .is_some_and(|a| self.action_available(&a))
+                };
+                let usable: Vec<_> = self
+                    .config
+                    .gestures
+                    .bindings
+                    .iter()
+                    .map(|(g, _)| *g)
+                    .filter(|&g| usable(g))
+                    .collect();
+                let recognised = self.pointer_router.gestures.motion(
+                    slot,
+                    (x, y),
+                    at,
+                    &self.config.gestures,
+                    |g| usable.contains(&g),
+                );
                 match recognised {
                     Some(gesture) => self.on_gesture(gesture, at),
                     None => self.on_touch_motion(slot, (x, y).into(), time),
@@ -169,6 +201,16 @@ impl State {
             InputEvent::TouchUp { slot } => {
                 self.pointer_router.gestures.up(slot);
                 self.on_touch_up(slot, time)
+            }
+            InputEvent::TouchCancel { slot } => {
+                // The device gave up on this touch (a palm, say): wl_touch has
+                // no per-point cancel, so the whole sequence ends for the client.
+                self.pointer_router.gestures.up(slot);
+                self.personas.active_mut().state.cancel_touches();
+                for routed in self.pointer_router.touches.values_mut() {
+                    *routed = false;
+                }
+                self.pointer_router.touches.remove(&slot);
             }
         }
         let active = self.personas.active_id();
@@ -295,24 +337,11 @@ impl State {
             .expect("every seat has a pointer");
         let pos = persona.pointer_location;
         let under = persona.surface_under(pos);
-        let mut locked = false;
-        let mut confine = None;
-        if let Some((surface, origin)) = &under {
-            with_pointer_constraint(surface, &pointer, |constraint| {
-                match constraint.as_deref() {
-                    Some(c) if c.is_active() => match c {
-                        PointerConstraint::Locked(_) => locked = true,
-                        PointerConstraint::Confined(c) => {
-                            confine = Some((surface.clone(), *origin, c.region().cloned()))
-                        }
-                    },
-                    _ => {}
-                }
-            });
-        }
+        let locked = matches!(self.active_constraint(), Some(ActiveConstraint::Locked));
+        let persona = &mut self.personas.active_mut().state;
         pointer.relative_motion(
             persona,
-            under.clone(),
+            under,
             &RelativeMotionEvent {
                 delta,
                 delta_unaccel,
@@ -327,19 +356,54 @@ impl State {
             (pos.x + delta.x).clamp(0.0, size.w as f64 - 1.0),
             (pos.y + delta.y).clamp(0.0, size.h as f64 - 1.0),
         ));
-        if let Some((surface, origin, region)) = confine {
-            let inside_surface = persona
-                .surface_under(target)
-                .is_some_and(|(s, _)| s == surface);
-            let inside_region = region
-                .map(|r| r.contains((target - origin).to_i32_round()))
-                .unwrap_or(true);
-            if !inside_surface || !inside_region {
-                pointer.frame(persona);
-                return;
-            }
+        if !self.constraint_allows(target) {
+            let persona = &mut self.personas.active_mut().state;
+            pointer.frame(persona);
+            return;
         }
         self.on_pointer_motion(target, time);
+    }
+
+    /// The active constraint on the surface under the cursor, if any.
+    fn active_constraint(&self) -> Option<ActiveConstraint> {
+        let persona = &self.personas.active().state;
+        let pointer = persona.seat.get_pointer()?;
+        let (surface, origin) = persona.surface_under(persona.pointer_location)?;
+        with_pointer_constraint(&surface, &pointer, |constraint| {
+            match constraint.as_deref() {
+                Some(c) if c.is_active() => match c {
+                    PointerConstraint::Locked(_) => Some(ActiveConstraint::Locked),
+                    PointerConstraint::Confined(c) => Some(ActiveConstraint::Confined {
+                        surface: surface.clone(),
+                        origin,
+                        region: c.region().cloned(),
+                    }),
+                },
+                _ => None,
+            }
+        })
+    }
+
+    /// Whether the cursor may move to `target` under the active constraint.
+    fn constraint_allows(&self, target: Point<f64, Logical>) -> bool {
+        match self.active_constraint() {
+            None => true,
+            Some(ActiveConstraint::Locked) => false,
+            Some(ActiveConstraint::Confined {
+                surface,
+                origin,
+                region,
+            }) => {
+                let persona = &self.personas.active().state;
+                let on_surface = persona
+                    .surface_under(target)
+                    .is_some_and(|(s, _)| s == surface);
+                let in_region = region
+                    .map(|r| r.contains((target - origin).to_i32_round()))
+                    .unwrap_or(true);
+                on_surface && in_region
+            }
+        }
     }
 
     fn on_pointer_motion(&mut self, pos: Point<f64, Logical>, time: u32) {
@@ -440,20 +504,22 @@ impl State {
         }
     }
 
+    fn gesture_action(&self, gesture: crate::config::Gesture) -> Option<Action> {
+        self.config
+            .gestures
+            .bindings
+            .iter()
+            .find(|(g, _)| *g == gesture)
+            .map(|(_, a)| a.clone())
+    }
+
     /// A recognised gesture takes the touch sequence from the clients, then acts.
     fn on_gesture(&mut self, gesture: crate::config::Gesture, at: Instant) {
         self.personas.active_mut().state.cancel_touches();
         for routed in self.pointer_router.touches.values_mut() {
             *routed = false;
         }
-        let action = self
-            .config
-            .gestures
-            .bindings
-            .iter()
-            .find(|(g, _)| *g == gesture)
-            .map(|(_, a)| a.clone());
-        if let Some(action) = action {
+        if let Some(action) = self.gesture_action(gesture) {
             tracing::debug!(?gesture, ?action, "gesture");
             self.run_action(action, Some(at));
         }
@@ -463,9 +529,8 @@ impl State {
         self.pointer_router.touches.insert(slot, true);
         let persona = &mut self.personas.active_mut().state;
         let under = persona.surface_under(pos);
-        if under.is_some() {
-            persona.touch_points.insert(slot, pos);
-        }
+        // Every point, over a surface or not: smithay's touch grab holds them all.
+        persona.touch_points.insert(slot, pos);
         let touch = persona.seat.get_touch().expect("every seat has touch");
         touch.down(
             persona,

@@ -113,16 +113,14 @@ impl State {
 }
 
 impl PersonaState {
-    /// Every touch point of this persona ends with wl_touch.cancel. smithay's
+    /// Every touch point of this persona ends with wl_touch.cancel, and the
+    /// touch grab smithay holds until the last finger lifts is dropped. smithay's
     /// TouchHandle::cancel only reaches points with an event since their last
     /// frame, so each point first gets a motion to where it already is.
     pub fn cancel_touches(&mut self) {
         let touch = self.seat.get_touch().expect("touch");
         let time = self.clock.now().as_millis();
         let points: Vec<(i32, Point<f64, Logical>)> = self.touch_points.drain().collect();
-        if points.is_empty() {
-            return;
-        }
         for (slot, location) in points {
             let event = smithay::input::touch::MotionEvent {
                 slot: u32::try_from(slot).ok().into(),
@@ -132,6 +130,7 @@ impl PersonaState {
             touch.motion(self, None, &event);
         }
         touch.cancel(self);
+        touch.unset_grab(self);
     }
 
     /// This persona goes to the background.

@@ -43,6 +43,10 @@ impl State {
             if pointer.current_focus().is_some() {
                 return Err(format!("background persona {} holds pointer focus", p.name));
             }
+            let touch = p.seat.get_touch().expect("touch");
+            if touch.is_grabbed() || !p.touch_points.is_empty() {
+                return Err(format!("background persona {} holds touch points", p.name));
+            }
             if keyboard.is_grabbed() || pointer.is_grabbed() {
                 return Err(format!("background persona {} holds a grab", p.name));
             }

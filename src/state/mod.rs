@@ -321,7 +321,10 @@ impl State {
                         app_id,
                         title,
                     },
-                    PersonaEvent::ActivationRequested if allow_activation => {
+                    // Allowed to come forward, but never while the user is in the
+                    // middle of something (keys, buttons or fingers down):
+                    // what they type next is meant for the persona they see.
+                    PersonaEvent::ActivationRequested if allow_activation && !self.input_held() => {
                         let origin = SwitchOrigin {
                             requested: Instant::now(),
                             input: None,
@@ -414,6 +417,30 @@ impl State {
             Action::Overview | Action::TransferCopy | Action::TransferPaste | Action::Lock => {
                 tracing::warn!(?action, "this action is not available yet");
             }
+        }
+    }
+
+    /// Whether any key, button or touch point is physically down.
+    pub fn input_held(&self) -> bool {
+        self.key_router.held_count() > 0
+            || !self.pointer_router.buttons.is_empty()
+            || !self.pointer_router.touches.is_empty()
+    }
+
+    /// Whether `action` would do anything now (a gesture that would not is left
+    /// to the clients).
+    pub fn action_available(&self, action: &Action) -> bool {
+        let persona = &self.personas.active().state;
+        match action {
+            Action::Next | Action::Prev => self.personas.len() > 1,
+            Action::Switch(name) => self
+                .personas
+                .by_name(name)
+                .is_some_and(|id| id != self.personas.active_id()),
+            Action::FocusNextWindow | Action::FocusPrevWindow => persona.window_count() > 1,
+            Action::CloseWindow => persona.focused_window().is_some(),
+            Action::Spawn(_) | Action::Reload => true,
+            Action::Overview | Action::TransferCopy | Action::TransferPaste | Action::Lock => false,
         }
     }
 
