@@ -12,12 +12,7 @@ const RED: [u8; 4] = [255, 0, 0, 255];
 const SIZE: (i32, i32) = (320, 200);
 
 fn window_client(fx: &mut Fixture, persona: &str) -> (usize, usize) {
-    let c = fx.add_bound_client(persona);
-    let w = fx.client(c).create_window();
-    fx.roundtrip(c);
-    fx.client(c).ack_and_draw(w, RED, SIZE);
-    fx.roundtrip(c);
-    (c, w)
+    fx.open_window(persona, RED)
 }
 
 fn relative(dx: f64, dy: f64) -> InputEvent {
@@ -349,23 +344,8 @@ fn without_a_switch_the_same_drag_drops() {
 #[test]
 fn a_popup_grab_ends_with_popup_done_on_switch_and_does_not_come_back() {
     let mut fx = Fixture::new();
-    let (a, wa) = window_client(&mut fx, "work");
-    let (b, wb) = window_client(&mut fx, "personal");
-    fx.input(InputEvent::PointerMotionAbsolute { x: 30.0, y: 30.0 });
-    fx.input(InputEvent::PointerButton {
-        button: personas::input::BTN_LEFT,
-        pressed: true,
-    });
-    fx.roundtrip(a);
-    let popup = fx
-        .client(a)
-        .create_grabbing_popup(wa, (60, 40), (30, 30, 1, 1));
-    fx.roundtrip(a);
-    fx.roundtrip(a);
-    fx.input(InputEvent::PointerButton {
-        button: personas::input::BTN_LEFT,
-        pressed: false,
-    });
+    let (b, _) = window_client(&mut fx, "personal");
+    let (a, wa, popup) = grabbing_popup(&mut fx);
     let events = fx.client(a).take_events();
     assert!(
         events.contains(&Event::KeyboardEnter {
@@ -412,7 +392,6 @@ fn a_popup_grab_ends_with_popup_done_on_switch_and_does_not_come_back() {
         }),
         "{events:?}"
     );
-    let _ = wb;
 }
 
 /// A grabbing popup in work, opened with a click; returns (client, toplevel, popup).

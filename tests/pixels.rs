@@ -13,12 +13,7 @@ const SIZE: (i32, i32) = (320, 200);
 const FULL: (u32, u32, u32, u32) = (0, 0, 320, 200);
 
 fn colored_window(fx: &mut Fixture, persona: &str, color: [u8; 4]) -> (usize, usize) {
-    let c = fx.add_bound_client(persona);
-    let w = fx.client(c).create_window();
-    fx.roundtrip(c);
-    fx.client(c).ack_and_draw(w, color, SIZE);
-    fx.roundtrip(c);
-    (c, w)
+    fx.open_window(persona, color)
 }
 
 #[test]

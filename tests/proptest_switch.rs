@@ -1036,13 +1036,8 @@ fn model_rejects_leaks() {
 // ---- Compositor bugs found by the proptest, minimised ----
 
 /// A client in `persona` with one mapped window; returns (client, window).
-fn window_client(fx: &mut Fixture, persona: &str) -> (ClientId, WindowId) {
-    let c = fx.add_bound_client(persona);
-    let w = fx.client(c).create_window();
-    fx.roundtrip(c);
-    fx.client(c).ack_and_draw(w, RED, SIZE);
-    fx.roundtrip(c);
-    (c, w)
+fn window_client(fx: &mut Fixture, persona: &str) -> (usize, usize) {
+    fx.open_window(persona, RED)
 }
 
 fn key_events(events: &[Event]) -> Vec<Event> {

@@ -15,12 +15,7 @@ const MOD_LOGO: u32 = 64;
 
 /// A client in `persona` with one mapped window; returns (client, window).
 fn window_client(fx: &mut Fixture, persona: &str) -> (usize, usize) {
-    let c = fx.add_bound_client(persona);
-    let w = fx.client(c).create_window();
-    fx.roundtrip(c);
-    fx.client(c).ack_and_draw(w, RED, SIZE);
-    fx.roundtrip(c);
-    (c, w)
+    fx.open_window(persona, RED)
 }
 
 /// Keyboard focus, key and modifier events only.

@@ -109,6 +109,17 @@ impl Fixture {
         id
     }
 
+    /// A client in `persona` with one mapped window filled with `color` at the
+    /// size its configure asked for; returns (client, window).
+    pub fn open_window(&mut self, persona: &str, color: [u8; 4]) -> (ClientId, usize) {
+        let c = self.add_bound_client(persona);
+        let w = self.client(c).create_window();
+        self.roundtrip(c);
+        self.client(c).ack_and_draw(w, color, (1, 1));
+        self.roundtrip(c);
+        (c, w)
+    }
+
     pub fn client(&mut self, id: ClientId) -> &mut TestClient {
         self.clients[id].as_mut().expect("client was killed")
     }
