@@ -178,19 +178,13 @@ fn a_confinement_holds_the_cursor_and_is_lifted_by_a_switch() {
 fn a_shortcuts_inhibitor_gets_window_bindings_but_never_persona_bindings() {
     let mut fx = Fixture::new();
     let (a, w1) = window_client(&mut fx, "work");
-    let w2 = fx.client(a).create_window();
-    fx.roundtrip(a);
-    fx.client(a).ack_and_draw(w2, RED, SIZE);
-    fx.roundtrip(a);
+    let w2 = fx.add_window(a, RED);
     fx.client(a).inhibit_shortcuts(w2);
     fx.roundtrip(a);
     assert!(fx.client(a).take_events().contains(&Event::InhibitorActive));
 
     // Alt+Tab goes to the client instead of cycling windows.
-    fx.key(key::LEFTALT, true);
-    fx.key(key::TAB, true);
-    fx.key(key::TAB, false);
-    fx.key(key::LEFTALT, false);
+    fx.chord(&[key::LEFTALT, key::TAB]);
     fx.roundtrip(a);
     let events = fx.client(a).take_events();
     assert!(
@@ -206,12 +200,7 @@ fn a_shortcuts_inhibitor_gets_window_bindings_but_never_persona_bindings() {
     }));
 
     // The persona switch cannot be inhibited, and a switch tells the inhibitor nothing.
-    fx.key(key::LEFTMETA, true);
-    fx.key(key::LEFTCTRL, true);
-    fx.key(key::RIGHT, true);
-    fx.key(key::RIGHT, false);
-    fx.key(key::LEFTCTRL, false);
-    fx.key(key::LEFTMETA, false);
+    fx.chord(&[key::LEFTMETA, key::LEFTCTRL, key::RIGHT]);
     assert_eq!(fx.active(), "personal");
     let events = fx.client(a).take_events();
     assert!(!events
@@ -225,10 +214,7 @@ fn activation_in_the_background_raises_attention_not_the_screen() {
     let mut fx = Fixture::new();
     let (a, wa) = window_client(&mut fx, "work");
     let (b, w1) = window_client(&mut fx, "personal");
-    let w2 = fx.client(b).create_window();
-    fx.roundtrip(b);
-    fx.client(b).ack_and_draw(w2, RED, SIZE);
-    fx.roundtrip(b);
+    let w2 = fx.add_window(b, RED);
     fx.client(a).take_events();
     fx.client(b).request_activation(w1);
     fx.roundtrip(b);
@@ -257,10 +243,7 @@ fn activation_in_the_background_raises_attention_not_the_screen() {
 fn activation_in_the_active_persona_focuses_the_window() {
     let mut fx = Fixture::new();
     let (a, w1) = window_client(&mut fx, "work");
-    let w2 = fx.client(a).create_window();
-    fx.roundtrip(a);
-    fx.client(a).ack_and_draw(w2, RED, SIZE);
-    fx.roundtrip(a);
+    let w2 = fx.add_window(a, RED);
     assert!(fx.client(a).window(w2).activated());
     fx.client(a).request_activation(w1);
     fx.roundtrip(a);

@@ -162,15 +162,9 @@ fn focus_follows_open_and_close() {
 fn alt_tab_cycles_windows_of_the_active_persona() {
     let mut fx = Fixture::new();
     let (c, w1) = window_client(&mut fx, "work");
-    let w2 = fx.client(c).create_window();
-    fx.roundtrip(c);
-    fx.client(c).ack_and_draw(w2, RED, SIZE);
-    fx.roundtrip(c);
+    let w2 = fx.add_window(c, RED);
     fx.client(c).take_events();
-    fx.key(key::LEFTALT, true);
-    fx.key(key::TAB, true);
-    fx.key(key::TAB, false);
-    fx.key(key::LEFTALT, false);
+    fx.chord(&[key::LEFTALT, key::TAB]);
     fx.roundtrip(c);
     let events = fx.client(c).take_events();
     // Alt is still held and was forwarded: the enter lists it.
@@ -593,12 +587,7 @@ fn a_persona_keymap_is_its_own_and_bindings_still_work() {
     assert_ne!(ka, kb, "each persona sends its own keymap");
     fx.switch("personal");
     // Super+Ctrl+Right is matched on the binding layout, whatever personal uses.
-    fx.key(key::LEFTMETA, true);
-    fx.key(key::LEFTCTRL, true);
-    fx.key(key::RIGHT, true);
-    fx.key(key::RIGHT, false);
-    fx.key(key::LEFTCTRL, false);
-    fx.key(key::LEFTMETA, false);
+    fx.chord(&[key::LEFTMETA, key::LEFTCTRL, key::RIGHT]);
     assert_eq!(fx.active(), "work");
 }
 
@@ -704,10 +693,7 @@ fn a_button_held_across_a_switch_is_released_nowhere() {
 fn covered_windows_get_frames_only_at_the_hidden_rate() {
     let mut fx = Fixture::new();
     let (c, below) = window_client(&mut fx, "work");
-    let top = fx.client(c).create_window();
-    fx.roundtrip(c);
-    fx.client(c).ack_and_draw(top, RED, SIZE);
-    fx.roundtrip(c);
+    let top = fx.add_window(c, RED);
     fx.render();
     for _ in 0..5 {
         fx.client(c).request_frame(below);

@@ -113,11 +113,27 @@ impl Fixture {
     /// size its configure asked for; returns (client, window).
     pub fn open_window(&mut self, persona: &str, color: [u8; 4]) -> (ClientId, usize) {
         let c = self.add_bound_client(persona);
+        let w = self.add_window(c, color);
+        (c, w)
+    }
+
+    /// Another mapped window of client `c`.
+    pub fn add_window(&mut self, c: ClientId, color: [u8; 4]) -> usize {
         let w = self.client(c).create_window();
         self.roundtrip(c);
         self.client(c).ack_and_draw(w, color, (1, 1));
         self.roundtrip(c);
-        (c, w)
+        w
+    }
+
+    /// Presses `keys` in order, then releases them in reverse.
+    pub fn chord(&mut self, keys: &[u32]) {
+        for &k in keys {
+            self.key(k, true);
+        }
+        for &k in keys.iter().rev() {
+            self.key(k, false);
+        }
     }
 
     pub fn client(&mut self, id: ClientId) -> &mut TestClient {
