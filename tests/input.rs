@@ -9,7 +9,6 @@ use personas::input::InputEvent;
 use smithay::backend::input::AxisSource;
 
 const RED: [u8; 4] = [255, 0, 0, 255];
-const SIZE: (i32, i32) = (320, 200);
 
 fn window_client(fx: &mut Fixture, persona: &str) -> (usize, usize) {
     fx.open_window(persona, RED)

@@ -162,7 +162,7 @@ fn focus_follows_open_and_close() {
 fn alt_tab_cycles_windows_of_the_active_persona() {
     let mut fx = Fixture::new();
     let (c, w1) = window_client(&mut fx, "work");
-    let w2 = fx.add_window(c, RED);
+    fx.add_window(c, RED);
     fx.client(c).take_events();
     fx.chord(&[key::LEFTALT, key::TAB]);
     fx.roundtrip(c);
