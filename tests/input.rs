@@ -722,3 +722,66 @@ fn allow_activation_waits_while_input_is_held() {
     );
     fx.key(key::A, false);
 }
+
+#[test]
+fn an_input_method_types_into_its_own_persona_only() {
+    let mut fx = Fixture::new();
+    // Work: a text field and an on-screen keyboard. Personal: a text field and its own.
+    let (field_w, _) = window_client(&mut fx, "work");
+    fx.client(field_w).enable_text_input();
+    let osk_w = fx.add_bound_client("work");
+    fx.client(osk_w).become_input_method();
+    let (field_p, _) = window_client(&mut fx, "personal");
+    fx.client(field_p).enable_text_input();
+    let osk_p = fx.add_bound_client("personal");
+    fx.client(osk_p).become_input_method();
+    fx.roundtrip_all();
+    fx.roundtrip_all();
+    assert!(fx
+        .client(osk_w)
+        .take_events()
+        .contains(&Event::InputMethodActivate));
+    assert!(
+        !fx.client(osk_p)
+            .take_events()
+            .contains(&Event::InputMethodActivate),
+        "personal's keyboard has nothing to type into while personal is hidden"
+    );
+
+    fx.client(osk_w).input_method_type("hello");
+    fx.roundtrip_all();
+    assert!(fx
+        .client(field_w)
+        .take_events()
+        .contains(&Event::TextCommitted("hello".into())));
+    // Personal's keyboard types, but nothing of work hears it.
+    fx.client(osk_p).input_method_type("secret");
+    fx.roundtrip_all();
+    assert!(!fx
+        .client(field_w)
+        .take_events()
+        .iter()
+        .any(|e| matches!(e, Event::TextCommitted(_))));
+
+    fx.switch("personal");
+    fx.roundtrip_all();
+    assert!(fx
+        .client(osk_w)
+        .take_events()
+        .contains(&Event::InputMethodDeactivate));
+    assert!(fx
+        .client(osk_p)
+        .take_events()
+        .contains(&Event::InputMethodActivate));
+    fx.client(osk_p).input_method_type("personal");
+    fx.roundtrip_all();
+    assert!(fx
+        .client(field_p)
+        .take_events()
+        .contains(&Event::TextCommitted("personal".into())));
+    assert!(!fx
+        .client(field_w)
+        .take_events()
+        .iter()
+        .any(|e| matches!(e, Event::TextCommitted(_))));
+}

@@ -3,6 +3,7 @@
 
 mod compositor;
 mod input_extras;
+mod input_method;
 mod seat;
 mod xdg_activation;
 mod xdg_shell;

@@ -20,6 +20,7 @@ use smithay::reexports::wayland_server::backend::{ClientData, ClientId, Disconne
 use smithay::reexports::wayland_server::{Client, Display, DisplayHandle};
 use smithay::utils::{Clock, Logical, Monotonic, Point, Size, Transform};
 use smithay::wayland::compositor::{CompositorClientState, CompositorState};
+use smithay::wayland::input_method::InputMethodManagerState;
 use smithay::wayland::keyboard_shortcuts_inhibit::KeyboardShortcutsInhibitState;
 use smithay::wayland::output::OutputManagerState;
 use smithay::wayland::pointer_constraints::PointerConstraintsState;
@@ -32,6 +33,7 @@ use smithay::wayland::shell::xdg::decoration::XdgDecorationState;
 use smithay::wayland::shell::xdg::XdgShellState;
 use smithay::wayland::shm::ShmState;
 use smithay::wayland::single_pixel_buffer::SinglePixelBufferState;
+use smithay::wayland::text_input::TextInputManagerState;
 use smithay::wayland::viewporter::ViewporterState;
 use smithay::wayland::xdg_activation::XdgActivationState;
 
@@ -121,6 +123,8 @@ pub struct PersonaState {
     pub keyboard_shortcuts_inhibit_state: KeyboardShortcutsInhibitState,
     pub pointer_gestures_state: PointerGesturesState,
     pub xdg_activation_state: XdgActivationState,
+    pub text_input_state: TextInputManagerState,
+    pub input_method_state: InputMethodManagerState,
     pub seat: Seat<PersonaState>,
     pub space: Space<Window>,
     pub popups: PopupManager,
@@ -187,6 +191,11 @@ impl Persona {
             KeyboardShortcutsInhibitState::new::<PersonaState>(&dh);
         let pointer_gestures_state = PointerGesturesState::new::<PersonaState>(&dh);
         let xdg_activation_state = XdgActivationState::new::<PersonaState>(&dh);
+        let text_input_state = TextInputManagerState::new::<PersonaState>(&dh);
+        // Every client of the persona may be its input method (an on-screen
+        // keyboard is an ordinary app); it reaches only this persona.
+        let input_method_state =
+            InputMethodManagerState::new::<PersonaState, _>(&dh, |_client| true);
 
         let mut seat = seat_state.new_wl_seat(&dh, "seat0");
         let xkb = config.keymap.xkb_config();
@@ -247,6 +256,8 @@ impl Persona {
             keyboard_shortcuts_inhibit_state,
             pointer_gestures_state,
             xdg_activation_state,
+            text_input_state,
+            input_method_state,
             seat,
             space,
             popups: PopupManager::default(),

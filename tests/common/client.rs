@@ -163,6 +163,11 @@ pub enum Event {
     Unconfined,
     InhibitorActive,
     InhibitorInactive,
+    TextInputEnter,
+    TextInputLeave,
+    TextCommitted(String),
+    InputMethodActivate,
+    InputMethodDeactivate,
     DndEnter,
     DndLeave,
     DndDrop,
@@ -408,6 +413,13 @@ pub struct ClientState {
     accept_drags: bool,
     /// Serial of the latest wl_pointer.button press (to start a drag with).
     button_serial: Option<u32>,
+    text_input:
+        Option<wayland_protocols::wp::text_input::zv3::client::zwp_text_input_v3::ZwpTextInputV3>,
+    input_method: Option<
+        wayland_protocols_misc::zwp_input_method_v2::client::zwp_input_method_v2::ZwpInputMethodV2,
+    >,
+    /// input_method.done events seen (the serial for input_method.commit).
+    input_method_serial: u32,
     pending_writes: Vec<PendingWrite>,
     protocol_error: Option<(u32, String, String)>,
 }

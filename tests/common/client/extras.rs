@@ -216,3 +216,89 @@ impl Dispatch<XdgActivationTokenV1, (XdgActivationV1, WindowId)> for ClientState
         }
     }
 }
+
+use wayland_protocols::wp::text_input::zv3::client::{
+    zwp_text_input_manager_v3::ZwpTextInputManagerV3,
+    zwp_text_input_v3::{self, ZwpTextInputV3},
+};
+use wayland_protocols_misc::zwp_input_method_v2::client::{
+    zwp_input_method_manager_v2::ZwpInputMethodManagerV2,
+    zwp_input_method_v2::{self, ZwpInputMethodV2},
+};
+
+impl TestClient {
+    /// A text field: a text-input that enables itself whenever it gets focus,
+    /// and reports committed text as [`Event::TextCommitted`].
+    pub fn enable_text_input(&mut self) {
+        let manager = self.bind_required::<ZwpTextInputManagerV3>(1);
+        let seat = self.state.seat.clone().expect("no wl_seat");
+        self.state.text_input = Some(manager.get_text_input(&seat, &self.qh, ()));
+        self.flush();
+    }
+
+    /// Becomes the seat's input method (an on-screen keyboard, say).
+    pub fn become_input_method(&mut self) {
+        let manager = self.bind_required::<ZwpInputMethodManagerV2>(1);
+        let seat = self.state.seat.clone().expect("no wl_seat");
+        self.state.input_method = Some(manager.get_input_method(&seat, &self.qh, ()));
+        self.flush();
+    }
+
+    /// As the input method, types `text` into the focused text field.
+    pub fn input_method_type(&mut self, text: &str) {
+        let im = self
+            .state
+            .input_method
+            .clone()
+            .expect("not an input method");
+        im.commit_string(text.to_owned());
+        im.commit(self.state.input_method_serial);
+        self.flush();
+    }
+}
+
+no_events!(ZwpTextInputManagerV3, ZwpInputMethodManagerV2);
+
+impl Dispatch<ZwpTextInputV3, ()> for ClientState {
+    fn event(
+        state: &mut Self,
+        ti: &ZwpTextInputV3,
+        event: zwp_text_input_v3::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        match event {
+            zwp_text_input_v3::Event::Enter { .. } => {
+                ti.enable();
+                ti.commit();
+                state.events.push(Event::TextInputEnter);
+            }
+            zwp_text_input_v3::Event::Leave { .. } => state.events.push(Event::TextInputLeave),
+            zwp_text_input_v3::Event::CommitString { text } => state
+                .events
+                .push(Event::TextCommitted(text.unwrap_or_default())),
+            _ => {}
+        }
+    }
+}
+
+impl Dispatch<ZwpInputMethodV2, ()> for ClientState {
+    fn event(
+        state: &mut Self,
+        _: &ZwpInputMethodV2,
+        event: zwp_input_method_v2::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        match event {
+            zwp_input_method_v2::Event::Activate => state.events.push(Event::InputMethodActivate),
+            zwp_input_method_v2::Event::Deactivate => {
+                state.events.push(Event::InputMethodDeactivate)
+            }
+            zwp_input_method_v2::Event::Done => state.input_method_serial += 1,
+            _ => {}
+        }
+    }
+}
