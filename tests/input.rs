@@ -785,3 +785,85 @@ fn an_input_method_types_into_its_own_persona_only() {
         .iter()
         .any(|e| matches!(e, Event::TextCommitted(_))));
 }
+
+fn pen(x: f64, y: f64, action: personas::input::tablet::TabletAction) -> InputEvent {
+    use smithay::backend::input::{TabletToolCapabilities, TabletToolDescriptor, TabletToolType};
+    InputEvent::Tablet {
+        tablet: smithay::wayland::tablet_manager::TabletDescriptor {
+            name: "test tablet".into(),
+            usb_id: None,
+            syspath: None,
+        },
+        tool: TabletToolDescriptor {
+            tool_type: TabletToolType::Pen,
+            hardware_serial: 1,
+            hardware_id_wacom: 0,
+            capabilities: TabletToolCapabilities::PRESSURE,
+        },
+        x,
+        y,
+        action,
+    }
+}
+
+#[test]
+fn a_stylus_leaves_the_old_persona_on_switch_and_its_tip_comes_up_nowhere() {
+    use personas::input::tablet::TabletAction;
+    let mut fx = Fixture::new();
+    let (a, wa) = window_client(&mut fx, "work");
+    let (b, wb) = window_client(&mut fx, "personal");
+    fx.client(a).enable_tablets();
+    fx.client(b).enable_tablets();
+    fx.roundtrip_all();
+    fx.input(pen(40.0, 40.0, TabletAction::Proximity { entering: true }));
+    fx.input(pen(40.0, 40.0, TabletAction::Tip { down: true }));
+    fx.input(pen(
+        45.0,
+        42.0,
+        TabletAction::Motion {
+            pressure: Some(0.5),
+        },
+    ));
+    fx.roundtrip_all();
+    let ea = fx.client(a).take_events();
+    assert!(
+        ea.contains(&Event::TabletProximityIn { surface: wa }),
+        "{ea:?}"
+    );
+    assert!(ea.contains(&Event::TabletDown), "{ea:?}");
+    assert!(
+        ea.contains(&Event::TabletMotion { x: 45.0, y: 42.0 }),
+        "{ea:?}"
+    );
+    assert!(
+        !fx.client(b)
+            .take_events()
+            .iter()
+            .any(|e| matches!(e, Event::TabletProximityIn { .. } | Event::TabletDown)),
+        "personal sees nothing of the stylus in work"
+    );
+
+    fx.switch("personal");
+    let ea = fx.client(a).take_events();
+    assert!(ea.contains(&Event::TabletProximityOut), "{ea:?}");
+    fx.input(pen(50.0, 50.0, TabletAction::Tip { down: false }));
+    fx.input(pen(60.0, 60.0, TabletAction::Motion { pressure: None }));
+    fx.roundtrip_all();
+    let ea = fx.client(a).take_events();
+    assert!(
+        !ea.iter().any(|e| matches!(
+            e,
+            Event::TabletUp | Event::TabletMotion { .. } | Event::TabletProximityIn { .. }
+        )),
+        "nothing after proximity out: {ea:?}"
+    );
+    let eb = fx.client(b).take_events();
+    assert!(
+        !eb.contains(&Event::TabletUp),
+        "the tip went down in work: {eb:?}"
+    );
+    assert!(
+        eb.contains(&Event::TabletProximityIn { surface: wb }),
+        "{eb:?}"
+    );
+}

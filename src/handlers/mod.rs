@@ -5,6 +5,7 @@ mod compositor;
 mod input_extras;
 mod input_method;
 mod seat;
+mod tablet;
 mod xdg_activation;
 mod xdg_shell;
 

@@ -11,6 +11,13 @@ use smithay::backend::input::{
     PointerMotionEvent, TouchEvent,
 };
 
+use smithay::backend::input::{
+    ProximityState, TabletToolButtonEvent, TabletToolEvent, TabletToolProximityEvent,
+    TabletToolTipEvent, TabletToolTipState,
+};
+use smithay::wayland::tablet_manager::TabletDescriptor;
+
+use super::tablet::TabletAction;
 use super::InputEvent;
 use crate::state::State;
 
@@ -115,7 +122,68 @@ impl State {
                 },
                 event_instant(event.time()),
             ),
-            // Devices come and go; gestures, tablets and switches are not routed yet.
+            BackendEvent::TabletToolProximity { event } => {
+                let pos = event.position_transformed(logical);
+                (
+                    InputEvent::Tablet {
+                        tablet: TabletDescriptor::from(&event.device()),
+                        tool: event.tool(),
+                        x: pos.x,
+                        y: pos.y,
+                        action: TabletAction::Proximity {
+                            entering: event.state() == ProximityState::In,
+                        },
+                    },
+                    event_instant(event.time()),
+                )
+            }
+            BackendEvent::TabletToolAxis { event } => {
+                let pos = event.position_transformed(logical);
+                (
+                    InputEvent::Tablet {
+                        tablet: TabletDescriptor::from(&event.device()),
+                        tool: event.tool(),
+                        x: pos.x,
+                        y: pos.y,
+                        action: TabletAction::Motion {
+                            pressure: event.pressure_has_changed().then(|| event.pressure()),
+                        },
+                    },
+                    event_instant(event.time()),
+                )
+            }
+            BackendEvent::TabletToolTip { event } => {
+                let pos = event.position_transformed(logical);
+                (
+                    InputEvent::Tablet {
+                        tablet: TabletDescriptor::from(&event.device()),
+                        tool: event.tool(),
+                        x: pos.x,
+                        y: pos.y,
+                        action: TabletAction::Tip {
+                            down: event.tip_state() == TabletToolTipState::Down,
+                        },
+                    },
+                    event_instant(event.time()),
+                )
+            }
+            BackendEvent::TabletToolButton { event } => {
+                let pos = self.personas.active().state.pointer_location;
+                (
+                    InputEvent::Tablet {
+                        tablet: TabletDescriptor::from(&event.device()),
+                        tool: event.tool(),
+                        x: pos.x,
+                        y: pos.y,
+                        action: TabletAction::Button {
+                            button: event.button(),
+                            pressed: event.button_state() == ButtonState::Pressed,
+                        },
+                    },
+                    event_instant(event.time()),
+                )
+            }
+            // Devices come and go; touchpad gestures and switches are not routed yet.
             _ => return,
         };
         self.process_input(ours, at);

@@ -7,6 +7,7 @@
 pub mod backend;
 pub mod gestures;
 pub mod keys;
+pub mod tablet;
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -76,6 +77,14 @@ pub enum InputEvent {
     TouchCancel {
         slot: i32,
     },
+    /// A tablet tool, at `x`, `y` in output coordinates.
+    Tablet {
+        tablet: smithay::wayland::tablet_manager::TabletDescriptor,
+        tool: smithay::backend::input::TabletToolDescriptor,
+        x: f64,
+        y: f64,
+        action: tablet::TabletAction,
+    },
 }
 
 #[derive(Debug)]
@@ -100,6 +109,8 @@ pub struct PointerRouter {
     pub touches: HashMap<i32, bool>,
     /// Recognises the compositor's own touch gestures.
     pub gestures: gestures::GestureTracker,
+    /// A tablet tool's tip is down on the active persona.
+    pub tablet_tip: bool,
 }
 
 impl State {
@@ -202,6 +213,13 @@ impl State {
                 self.pointer_router.gestures.up(slot);
                 self.on_touch_up(slot, time)
             }
+            InputEvent::Tablet {
+                tablet,
+                tool,
+                x,
+                y,
+                action,
+            } => self.on_tablet(&tablet, &tool, (x, y).into(), action, time),
             InputEvent::TouchCancel { slot } => {
                 // The device gave up on this touch (a palm, say): wl_touch has
                 // no per-point cancel, so the whole sequence ends for the client.

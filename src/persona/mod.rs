@@ -20,6 +20,7 @@ use smithay::reexports::wayland_server::backend::{ClientData, ClientId, Disconne
 use smithay::reexports::wayland_server::{Client, Display, DisplayHandle};
 use smithay::utils::{Clock, Logical, Monotonic, Point, Size, Transform};
 use smithay::wayland::compositor::{CompositorClientState, CompositorState};
+use smithay::wayland::cursor_shape::CursorShapeManagerState;
 use smithay::wayland::input_method::InputMethodManagerState;
 use smithay::wayland::keyboard_shortcuts_inhibit::KeyboardShortcutsInhibitState;
 use smithay::wayland::output::OutputManagerState;
@@ -33,6 +34,7 @@ use smithay::wayland::shell::xdg::decoration::XdgDecorationState;
 use smithay::wayland::shell::xdg::XdgShellState;
 use smithay::wayland::shm::ShmState;
 use smithay::wayland::single_pixel_buffer::SinglePixelBufferState;
+use smithay::wayland::tablet_manager::TabletManagerState;
 use smithay::wayland::text_input::TextInputManagerState;
 use smithay::wayland::viewporter::ViewporterState;
 use smithay::wayland::xdg_activation::XdgActivationState;
@@ -125,6 +127,10 @@ pub struct PersonaState {
     pub xdg_activation_state: XdgActivationState,
     pub text_input_state: TextInputManagerState,
     pub input_method_state: InputMethodManagerState,
+    pub tablet_manager_state: TabletManagerState,
+    pub cursor_shape_state: CursorShapeManagerState,
+    /// Tablet tools in proximity of this persona's surfaces (they leave on switch-out).
+    pub tools_in_proximity: Vec<smithay::backend::input::TabletToolDescriptor>,
     pub seat: Seat<PersonaState>,
     pub space: Space<Window>,
     pub popups: PopupManager,
@@ -196,6 +202,8 @@ impl Persona {
         // keyboard is an ordinary app); it reaches only this persona.
         let input_method_state =
             InputMethodManagerState::new::<PersonaState, _>(&dh, |_client| true);
+        let tablet_manager_state = TabletManagerState::new::<PersonaState>(&dh);
+        let cursor_shape_state = CursorShapeManagerState::new::<PersonaState>(&dh);
 
         let mut seat = seat_state.new_wl_seat(&dh, "seat0");
         let xkb = config.keymap.xkb_config();
@@ -258,6 +266,9 @@ impl Persona {
             xdg_activation_state,
             text_input_state,
             input_method_state,
+            tablet_manager_state,
+            cursor_shape_state,
+            tools_in_proximity: Vec::new(),
             seat,
             space,
             popups: PopupManager::default(),

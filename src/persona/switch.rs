@@ -80,6 +80,7 @@ impl State {
         for routed in self.pointer_router.touches.values_mut() {
             *routed = false;
         }
+        self.pointer_router.tablet_tip = false;
         self.mark_dirty(old);
 
         self.personas.set_active(target);
@@ -163,6 +164,7 @@ impl PersonaState {
         keyboard.set_focus(self, None, SERIAL_COUNTER.next_serial());
         motion_to_nothing(self);
         self.cancel_touches();
+        self.tools_out_of_proximity(time);
         // Content committed but never shown will not be presented.
         let mut feedback = OutputPresentationFeedback::new(&self.output);
         for window in self.space.elements() {

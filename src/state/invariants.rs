@@ -43,6 +43,12 @@ impl State {
             if pointer.current_focus().is_some() {
                 return Err(format!("background persona {} holds pointer focus", p.name));
             }
+            if !p.tools_in_proximity.is_empty() {
+                return Err(format!(
+                    "background persona {} has a tablet tool in proximity",
+                    p.name
+                ));
+            }
             let touch = p.seat.get_touch().expect("touch");
             if touch.is_grabbed() || !p.touch_points.is_empty() {
                 return Err(format!("background persona {} holds touch points", p.name));

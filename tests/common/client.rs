@@ -163,6 +163,17 @@ pub enum Event {
     Unconfined,
     InhibitorActive,
     InhibitorInactive,
+    TabletProximityIn {
+        surface: WindowId,
+    },
+    TabletProximityOut,
+    TabletDown,
+    TabletUp,
+    TabletMotion {
+        x: f64,
+        y: f64,
+    },
+    TabletToolAdded,
     TextInputEnter,
     TextInputLeave,
     TextCommitted(String),
@@ -420,6 +431,8 @@ pub struct ClientState {
     >,
     /// input_method.done events seen (the serial for input_method.commit).
     input_method_serial: u32,
+    tablet_seat:
+        Option<wayland_protocols::wp::tablet::zv2::client::zwp_tablet_seat_v2::ZwpTabletSeatV2>,
     pending_writes: Vec<PendingWrite>,
     protocol_error: Option<(u32, String, String)>,
 }

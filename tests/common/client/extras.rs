@@ -302,3 +302,68 @@ impl Dispatch<ZwpInputMethodV2, ()> for ClientState {
         }
     }
 }
+
+use wayland_client::event_created_child;
+use wayland_protocols::wp::tablet::zv2::client::{
+    zwp_tablet_manager_v2::ZwpTabletManagerV2,
+    zwp_tablet_pad_v2::ZwpTabletPadV2,
+    zwp_tablet_seat_v2::{self, ZwpTabletSeatV2},
+    zwp_tablet_tool_v2::{self, ZwpTabletToolV2},
+    zwp_tablet_v2::ZwpTabletV2,
+};
+
+impl TestClient {
+    /// Tablet and tool events arrive as `Event::Tablet*` from now on.
+    pub fn enable_tablets(&mut self) {
+        let manager = self.bind_required::<ZwpTabletManagerV2>(1);
+        let seat = self.state.seat.clone().expect("no wl_seat");
+        self.state.tablet_seat = Some(manager.get_tablet_seat(&seat, &self.qh, ()));
+        self.flush();
+    }
+}
+
+no_events!(ZwpTabletManagerV2, ZwpTabletV2, ZwpTabletPadV2);
+
+impl Dispatch<ZwpTabletSeatV2, ()> for ClientState {
+    fn event(
+        state: &mut Self,
+        _: &ZwpTabletSeatV2,
+        event: zwp_tablet_seat_v2::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let zwp_tablet_seat_v2::Event::ToolAdded { .. } = event {
+            state.events.push(Event::TabletToolAdded);
+        }
+    }
+
+    event_created_child!(ClientState, ZwpTabletSeatV2, [
+        zwp_tablet_seat_v2::EVT_TABLET_ADDED_OPCODE => (ZwpTabletV2, ()),
+        zwp_tablet_seat_v2::EVT_TOOL_ADDED_OPCODE => (ZwpTabletToolV2, ()),
+        zwp_tablet_seat_v2::EVT_PAD_ADDED_OPCODE => (ZwpTabletPadV2, ()),
+    ]);
+}
+
+impl Dispatch<ZwpTabletToolV2, ()> for ClientState {
+    fn event(
+        state: &mut Self,
+        _: &ZwpTabletToolV2,
+        event: zwp_tablet_tool_v2::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        let event = match event {
+            zwp_tablet_tool_v2::Event::ProximityIn { surface, .. } => Event::TabletProximityIn {
+                surface: ClientState::surface_window(&surface),
+            },
+            zwp_tablet_tool_v2::Event::ProximityOut => Event::TabletProximityOut,
+            zwp_tablet_tool_v2::Event::Down { .. } => Event::TabletDown,
+            zwp_tablet_tool_v2::Event::Up => Event::TabletUp,
+            zwp_tablet_tool_v2::Event::Motion { x, y } => Event::TabletMotion { x, y },
+            _ => return,
+        };
+        state.events.push(event);
+    }
+}
