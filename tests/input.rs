@@ -867,3 +867,56 @@ fn a_stylus_leaves_the_old_persona_on_switch_and_its_tip_comes_up_nowhere() {
         "{eb:?}"
     );
 }
+
+#[test]
+fn a_touchpad_swipe_in_progress_ends_cancelled_on_switch() {
+    use personas::input::touchpad::{GestureKind, TouchpadGesture};
+    let mut fx = Fixture::new();
+    let (a, _) = window_client(&mut fx, "work");
+    let (b, _) = window_client(&mut fx, "personal");
+    fx.client(a).enable_swipe_gestures();
+    fx.client(b).enable_swipe_gestures();
+    fx.input(InputEvent::PointerMotionAbsolute { x: 50.0, y: 50.0 });
+    fx.roundtrip_all();
+    let swipe = |g| InputEvent::Touchpad(g);
+    let update = TouchpadGesture::Update {
+        kind: GestureKind::Swipe,
+        dx: 5.0,
+        dy: 0.0,
+        scale: 1.0,
+        rotation: 0.0,
+    };
+    fx.input(swipe(TouchpadGesture::Begin {
+        kind: GestureKind::Swipe,
+        fingers: 3,
+    }));
+    fx.input(swipe(update.clone()));
+    fx.roundtrip(a);
+    let ea = fx.client(a).take_events();
+    assert!(
+        ea.contains(&Event::SwipeBegin { fingers: 3 }) && ea.contains(&Event::SwipeUpdate),
+        "{ea:?}"
+    );
+    fx.client(b).take_events();
+    fx.switch("personal");
+    fx.input(swipe(update));
+    fx.input(swipe(TouchpadGesture::End {
+        kind: GestureKind::Swipe,
+        cancelled: false,
+    }));
+    fx.roundtrip_all();
+    let ea = fx.client(a).take_events();
+    assert!(ea.contains(&Event::SwipeEnd { cancelled: true }), "{ea:?}");
+    assert!(
+        !ea.contains(&Event::SwipeEnd { cancelled: false }),
+        "{ea:?}"
+    );
+    let eb = fx.client(b).take_events();
+    assert!(
+        !eb.iter().any(|e| matches!(
+            e,
+            Event::SwipeBegin { .. } | Event::SwipeUpdate | Event::SwipeEnd { .. }
+        )),
+        "{eb:?}"
+    );
+}

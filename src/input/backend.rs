@@ -17,7 +17,12 @@ use smithay::backend::input::{
 };
 use smithay::wayland::tablet_manager::TabletDescriptor;
 
+use smithay::backend::input::{
+    GestureBeginEvent, GestureEndEvent, GesturePinchUpdateEvent as _, GestureSwipeUpdateEvent as _,
+};
+
 use super::tablet::TabletAction;
+use super::touchpad::{GestureKind, TouchpadGesture};
 use super::InputEvent;
 use crate::state::State;
 
@@ -183,11 +188,77 @@ impl State {
                     event_instant(event.time()),
                 )
             }
-            // Devices come and go; touchpad gestures and switches are not routed yet.
+            BackendEvent::GestureSwipeBegin { event } => touchpad(
+                TouchpadGesture::Begin {
+                    kind: GestureKind::Swipe,
+                    fingers: event.fingers(),
+                },
+                event.time(),
+            ),
+            BackendEvent::GestureSwipeUpdate { event } => touchpad(
+                TouchpadGesture::Update {
+                    kind: GestureKind::Swipe,
+                    dx: event.delta_x(),
+                    dy: event.delta_y(),
+                    scale: 1.0,
+                    rotation: 0.0,
+                },
+                event.time(),
+            ),
+            BackendEvent::GestureSwipeEnd { event } => touchpad(
+                TouchpadGesture::End {
+                    kind: GestureKind::Swipe,
+                    cancelled: event.cancelled(),
+                },
+                event.time(),
+            ),
+            BackendEvent::GesturePinchBegin { event } => touchpad(
+                TouchpadGesture::Begin {
+                    kind: GestureKind::Pinch,
+                    fingers: event.fingers(),
+                },
+                event.time(),
+            ),
+            BackendEvent::GesturePinchUpdate { event } => touchpad(
+                TouchpadGesture::Update {
+                    kind: GestureKind::Pinch,
+                    dx: event.delta_x(),
+                    dy: event.delta_y(),
+                    scale: event.scale(),
+                    rotation: event.rotation(),
+                },
+                event.time(),
+            ),
+            BackendEvent::GesturePinchEnd { event } => touchpad(
+                TouchpadGesture::End {
+                    kind: GestureKind::Pinch,
+                    cancelled: event.cancelled(),
+                },
+                event.time(),
+            ),
+            BackendEvent::GestureHoldBegin { event } => touchpad(
+                TouchpadGesture::Begin {
+                    kind: GestureKind::Hold,
+                    fingers: event.fingers(),
+                },
+                event.time(),
+            ),
+            BackendEvent::GestureHoldEnd { event } => touchpad(
+                TouchpadGesture::End {
+                    kind: GestureKind::Hold,
+                    cancelled: event.cancelled(),
+                },
+                event.time(),
+            ),
+            // Devices come and go; switches (lid, tablet mode) are not routed yet.
             _ => return,
         };
         self.process_input(ours, at);
     }
+}
+
+fn touchpad(gesture: TouchpadGesture, usec: u64) -> (InputEvent, Instant) {
+    (InputEvent::Touchpad(gesture), event_instant(usec))
 }
 
 fn slot_id(slot: smithay::backend::input::TouchSlot) -> i32 {

@@ -8,6 +8,7 @@ pub mod backend;
 pub mod gestures;
 pub mod keys;
 pub mod tablet;
+pub mod touchpad;
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -77,6 +78,8 @@ pub enum InputEvent {
     TouchCancel {
         slot: i32,
     },
+    /// A touchpad gesture.
+    Touchpad(touchpad::TouchpadGesture),
     /// A tablet tool, at `x`, `y` in output coordinates.
     Tablet {
         tablet: smithay::wayland::tablet_manager::TabletDescriptor,
@@ -111,6 +114,8 @@ pub struct PointerRouter {
     pub gestures: gestures::GestureTracker,
     /// A tablet tool's tip is down on the active persona.
     pub tablet_tip: bool,
+    /// A touchpad gesture in progress on the active persona.
+    pub touchpad_gesture: Option<touchpad::GestureKind>,
 }
 
 impl State {
@@ -213,6 +218,7 @@ impl State {
                 self.pointer_router.gestures.up(slot);
                 self.on_touch_up(slot, time)
             }
+            InputEvent::Touchpad(gesture) => self.on_touchpad_gesture(gesture, time),
             InputEvent::Tablet {
                 tablet,
                 tool,

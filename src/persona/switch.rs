@@ -48,6 +48,11 @@ impl State {
             .key_router
             .persona_keys_split(|key| self.binding_keyboard.is_lock_key(key));
         let old_state = &mut self.personas.get_mut(old).expect("active exists").state;
+        // A touchpad gesture in progress ends, cancelled, while its surface
+        // still has the pointer.
+        if let Some(kind) = self.pointer_router.touchpad_gesture.take() {
+            old_state.end_touchpad_gesture(kind, true, time);
+        }
         old_state.leave(time);
         // Release what the old persona still holds, in its state only: it has no
         // focus any more, so no client hears of it.

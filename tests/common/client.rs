@@ -174,6 +174,13 @@ pub enum Event {
         y: f64,
     },
     TabletToolAdded,
+    SwipeBegin {
+        fingers: u32,
+    },
+    SwipeUpdate,
+    SwipeEnd {
+        cancelled: bool,
+    },
     TextInputEnter,
     TextInputLeave,
     TextCommitted(String),

@@ -367,3 +367,43 @@ impl Dispatch<ZwpTabletToolV2, ()> for ClientState {
         state.events.push(event);
     }
 }
+
+use wayland_protocols::wp::pointer_gestures::zv1::client::{
+    zwp_pointer_gesture_swipe_v1::{self, ZwpPointerGestureSwipeV1},
+    zwp_pointer_gestures_v1::ZwpPointerGesturesV1,
+};
+
+impl TestClient {
+    /// Touchpad swipes arrive as `Event::Swipe*` from now on.
+    pub fn enable_swipe_gestures(&mut self) {
+        let gestures = self.bind_required::<ZwpPointerGesturesV1>(1);
+        let pointer = self.state.pointer.clone().expect("no wl_pointer yet");
+        gestures.get_swipe_gesture(&pointer, &self.qh, ());
+        self.flush();
+    }
+}
+
+no_events!(ZwpPointerGesturesV1);
+
+impl Dispatch<ZwpPointerGestureSwipeV1, ()> for ClientState {
+    fn event(
+        state: &mut Self,
+        _: &ZwpPointerGestureSwipeV1,
+        event: zwp_pointer_gesture_swipe_v1::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        let event = match event {
+            zwp_pointer_gesture_swipe_v1::Event::Begin { fingers, .. } => {
+                Event::SwipeBegin { fingers }
+            }
+            zwp_pointer_gesture_swipe_v1::Event::Update { .. } => Event::SwipeUpdate,
+            zwp_pointer_gesture_swipe_v1::Event::End { cancelled, .. } => Event::SwipeEnd {
+                cancelled: cancelled != 0,
+            },
+            _ => return,
+        };
+        state.events.push(event);
+    }
+}
