@@ -920,3 +920,26 @@ fn a_touchpad_swipe_in_progress_ends_cancelled_on_switch() {
         "{eb:?}"
     );
 }
+
+#[test]
+fn hardware_keys_are_bindable_and_reach_no_client() {
+    let config = common::fixture::TWO_PERSONAS.replace(
+        "\"Alt+Tab\" = \"focus-next-window\"",
+        "\"Alt+Tab\" = \"focus-next-window\"\n\"XF86PowerOff\" = \"next\"\n\"XF86AudioLowerVolume\" = { switch = \"personal\" }",
+    );
+    let mut fx = Fixture::with_config(&config);
+    let (a, _) = window_client(&mut fx, "work");
+    const KEY_POWER: u32 = 116;
+    const KEY_VOLUMEDOWN: u32 = 114;
+    fx.chord(&[KEY_VOLUMEDOWN]);
+    assert_eq!(fx.active(), "personal");
+    fx.chord(&[KEY_POWER]);
+    assert_eq!(fx.active(), "work");
+    let events = fx.client(a).take_events();
+    assert!(
+        !events.iter().any(
+            |e| matches!(e, Event::Key { key, .. } if *key == KEY_POWER || *key == KEY_VOLUMEDOWN)
+        ),
+        "{events:?}"
+    );
+}

@@ -3,10 +3,11 @@
 //! [`InputEvent`], so every backend, the test fixture and `--test-input` share
 //! one path from here on.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use smithay::backend::input::{
-    AbsolutePositionEvent, Axis, AxisSource, ButtonState, Event, InputBackend,
+    AbsolutePositionEvent, Axis, AxisSource, ButtonState, Device, Event, InputBackend,
     InputEvent as BackendEvent, KeyState, KeyboardKeyEvent, PointerAxisEvent, PointerButtonEvent,
     PointerMotionEvent, TouchEvent,
 };
@@ -30,13 +31,21 @@ impl State {
     pub fn process_input_event<I: InputBackend>(&mut self, event: BackendEvent<I>) {
         let size = self.backend.output_spec().size;
         let logical = (size.w, size.h).into();
-        let (ours, at) = match event {
+        let (ours, at, device) = match event {
+            BackendEvent::DeviceRemoved { device } => {
+                // Unplugged mid-press: what it held is released, nothing sticks.
+                for release in self.input_devices.removed(&device.id()) {
+                    self.process_input(release, Instant::now());
+                }
+                return;
+            }
             BackendEvent::Keyboard { event } => (
                 InputEvent::Key {
                     keycode: event.key_code().raw(),
                     pressed: event.state() == KeyState::Pressed,
                 },
                 event_instant(event.time()),
+                event.device().id(),
             ),
             BackendEvent::PointerMotion { event } => {
                 let (d, u) = (event.delta(), event.delta_unaccel());
@@ -49,6 +58,7 @@ impl State {
                         utime: event.time(),
                     },
                     event_instant(event.time()),
+                    event.device().id(),
                 )
             }
             BackendEvent::PointerMotionAbsolute { event } => {
@@ -56,6 +66,7 @@ impl State {
                 (
                     InputEvent::PointerMotionAbsolute { x: pos.x, y: pos.y },
                     event_instant(event.time()),
+                    event.device().id(),
                 )
             }
             BackendEvent::PointerButton { event } => (
@@ -64,6 +75,7 @@ impl State {
                     pressed: event.state() == ButtonState::Pressed,
                 },
                 event_instant(event.time()),
+                event.device().id(),
             ),
             BackendEvent::PointerAxis { event } => {
                 let source = event.source();
@@ -91,6 +103,7 @@ impl State {
                         stop: (finger && h == 0.0, finger && v == 0.0),
                     },
                     event_instant(event.time()),
+                    event.device().id(),
                 )
             }
             BackendEvent::TouchDown { event } => {
@@ -102,6 +115,7 @@ impl State {
                         y: pos.y,
                     },
                     event_instant(event.time()),
+                    event.device().id(),
                 )
             }
             BackendEvent::TouchMotion { event } => {
@@ -113,6 +127,7 @@ impl State {
                         y: pos.y,
                     },
                     event_instant(event.time()),
+                    event.device().id(),
                 )
             }
             BackendEvent::TouchUp { event } => (
@@ -120,12 +135,14 @@ impl State {
                     slot: slot_id(event.slot()),
                 },
                 event_instant(event.time()),
+                event.device().id(),
             ),
             BackendEvent::TouchCancel { event } => (
                 InputEvent::TouchCancel {
                     slot: slot_id(event.slot()),
                 },
                 event_instant(event.time()),
+                event.device().id(),
             ),
             BackendEvent::TabletToolProximity { event } => {
                 let pos = event.position_transformed(logical);
@@ -140,6 +157,7 @@ impl State {
                         },
                     },
                     event_instant(event.time()),
+                    event.device().id(),
                 )
             }
             BackendEvent::TabletToolAxis { event } => {
@@ -155,6 +173,7 @@ impl State {
                         },
                     },
                     event_instant(event.time()),
+                    event.device().id(),
                 )
             }
             BackendEvent::TabletToolTip { event } => {
@@ -170,6 +189,7 @@ impl State {
                         },
                     },
                     event_instant(event.time()),
+                    event.device().id(),
                 )
             }
             BackendEvent::TabletToolButton { event } => {
@@ -186,16 +206,18 @@ impl State {
                         },
                     },
                     event_instant(event.time()),
+                    event.device().id(),
                 )
             }
             BackendEvent::GestureSwipeBegin { event } => touchpad(
+                &event,
                 TouchpadGesture::Begin {
                     kind: GestureKind::Swipe,
                     fingers: event.fingers(),
                 },
-                event.time(),
             ),
             BackendEvent::GestureSwipeUpdate { event } => touchpad(
+                &event,
                 TouchpadGesture::Update {
                     kind: GestureKind::Swipe,
                     dx: event.delta_x(),
@@ -203,23 +225,23 @@ impl State {
                     scale: 1.0,
                     rotation: 0.0,
                 },
-                event.time(),
             ),
             BackendEvent::GestureSwipeEnd { event } => touchpad(
+                &event,
                 TouchpadGesture::End {
                     kind: GestureKind::Swipe,
                     cancelled: event.cancelled(),
                 },
-                event.time(),
             ),
             BackendEvent::GesturePinchBegin { event } => touchpad(
+                &event,
                 TouchpadGesture::Begin {
                     kind: GestureKind::Pinch,
                     fingers: event.fingers(),
                 },
-                event.time(),
             ),
             BackendEvent::GesturePinchUpdate { event } => touchpad(
+                &event,
                 TouchpadGesture::Update {
                     kind: GestureKind::Pinch,
                     dx: event.delta_x(),
@@ -227,38 +249,45 @@ impl State {
                     scale: event.scale(),
                     rotation: event.rotation(),
                 },
-                event.time(),
             ),
             BackendEvent::GesturePinchEnd { event } => touchpad(
+                &event,
                 TouchpadGesture::End {
                     kind: GestureKind::Pinch,
                     cancelled: event.cancelled(),
                 },
-                event.time(),
             ),
             BackendEvent::GestureHoldBegin { event } => touchpad(
+                &event,
                 TouchpadGesture::Begin {
                     kind: GestureKind::Hold,
                     fingers: event.fingers(),
                 },
-                event.time(),
             ),
             BackendEvent::GestureHoldEnd { event } => touchpad(
+                &event,
                 TouchpadGesture::End {
                     kind: GestureKind::Hold,
                     cancelled: event.cancelled(),
                 },
-                event.time(),
             ),
             // Devices come and go; switches (lid, tablet mode) are not routed yet.
             _ => return,
         };
+        self.input_devices.note(&device, &ours);
         self.process_input(ours, at);
     }
 }
 
-fn touchpad(gesture: TouchpadGesture, usec: u64) -> (InputEvent, Instant) {
-    (InputEvent::Touchpad(gesture), event_instant(usec))
+fn touchpad<B: InputBackend>(
+    event: &impl Event<B>,
+    gesture: TouchpadGesture,
+) -> (InputEvent, Instant, String) {
+    (
+        InputEvent::Touchpad(gesture),
+        event_instant(event.time()),
+        event.device().id(),
+    )
 }
 
 fn slot_id(slot: smithay::backend::input::TouchSlot) -> i32 {
@@ -280,4 +309,108 @@ fn event_instant(usec: u64) -> Instant {
     let mono_now = ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1000;
     now.checked_sub(Duration::from_micros(mono_now.saturating_sub(usec)))
         .unwrap_or(now)
+}
+
+/// What each input device holds down, so that a device unplugged mid-press
+/// leaves nothing stuck: its keys, buttons and touch points are released.
+#[derive(Debug, Default)]
+pub struct DeviceHolds {
+    by_device: HashMap<String, Held>,
+}
+
+#[derive(Debug, Default)]
+struct Held {
+    keys: Vec<u32>,
+    buttons: Vec<u32>,
+    touches: Vec<i32>,
+}
+
+impl DeviceHolds {
+    pub fn note(&mut self, device: &str, event: &InputEvent) {
+        let held = self.by_device.entry(device.to_owned()).or_default();
+        let toggle = |list: &mut Vec<u32>, value: u32, down: bool| {
+            list.retain(|&v| v != value);
+            if down {
+                list.push(value);
+            }
+        };
+        match *event {
+            InputEvent::Key { keycode, pressed } => toggle(&mut held.keys, keycode, pressed),
+            InputEvent::PointerButton { button, pressed } => {
+                toggle(&mut held.buttons, button, pressed)
+            }
+            InputEvent::TouchDown { slot, .. } => held.touches.push(slot),
+            InputEvent::TouchUp { slot } | InputEvent::TouchCancel { slot } => {
+                held.touches.retain(|&s| s != slot)
+            }
+            _ => {}
+        }
+    }
+
+    /// The releases that end what `device` held.
+    pub fn removed(&mut self, device: &str) -> Vec<InputEvent> {
+        let Some(held) = self.by_device.remove(device) else {
+            return Vec::new();
+        };
+        let keys = held.keys.into_iter().map(|keycode| InputEvent::Key {
+            keycode,
+            pressed: false,
+        });
+        let buttons = held
+            .buttons
+            .into_iter()
+            .map(|button| InputEvent::PointerButton {
+                button,
+                pressed: false,
+            });
+        let touches = held
+            .touches
+            .into_iter()
+            .map(|slot| InputEvent::TouchCancel { slot });
+        keys.chain(buttons).chain(touches).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unplugged_device_releases_only_what_it_held() {
+        let mut holds = DeviceHolds::default();
+        let key = |keycode, pressed| InputEvent::Key { keycode, pressed };
+        holds.note("kbd-a", &key(38, true));
+        holds.note("kbd-a", &key(50, true));
+        holds.note("kbd-a", &key(38, false));
+        holds.note("kbd-b", &key(60, true));
+        holds.note(
+            "mouse",
+            &InputEvent::PointerButton {
+                button: 0x110,
+                pressed: true,
+            },
+        );
+        holds.note(
+            "touch",
+            &InputEvent::TouchDown {
+                slot: 3,
+                x: 0.0,
+                y: 0.0,
+            },
+        );
+        assert_eq!(holds.removed("kbd-a"), vec![key(50, false)]);
+        assert_eq!(holds.removed("kbd-a"), vec![]);
+        assert_eq!(
+            holds.removed("mouse"),
+            vec![InputEvent::PointerButton {
+                button: 0x110,
+                pressed: false
+            }]
+        );
+        assert_eq!(
+            holds.removed("touch"),
+            vec![InputEvent::TouchCancel { slot: 3 }]
+        );
+        assert_eq!(holds.removed("kbd-b"), vec![key(60, false)]);
+    }
 }

@@ -64,6 +64,8 @@ pub struct State {
     pub binding_keyboard: BindingKeyboard,
     pub key_router: KeyRouter,
     pub pointer_router: PointerRouter,
+    /// What each physical input device holds down (released if it is unplugged).
+    pub input_devices: crate::input::backend::DeviceHolds,
     pub ipc_events: EventSink,
     pub loop_handle: LoopHandle<'static, State>,
     pub runtime_dir: Option<PathBuf>,
@@ -102,6 +104,7 @@ impl State {
             binding_keyboard,
             key_router: KeyRouter::default(),
             pointer_router: PointerRouter::default(),
+            input_devices: Default::default(),
             ipc_events: EventSink::detached(),
             loop_handle,
             runtime_dir,
