@@ -943,3 +943,37 @@ fn hardware_keys_are_bindable_and_reach_no_client() {
         "{events:?}"
     );
 }
+
+#[test]
+fn a_long_press_runs_its_own_binding_and_a_short_one_the_plain_binding() {
+    let config = common::fixture::TWO_PERSONAS
+        .replace(
+            "\"Alt+Tab\" = \"focus-next-window\"",
+            "\"Alt+Tab\" = \"focus-next-window\"\n\"XF86PowerOff\" = \"next\"\n\"Long+XF86PowerOff\" = { switch = \"personal\" }",
+        )
+        .replace("[headless]", "[input]\nlong_press_ms = 200\n[headless]");
+    let mut fx = Fixture::with_config(&config);
+    let (a, _) = window_client(&mut fx, "work");
+    const KEY_POWER: u32 = 116;
+    // Short: the plain binding, on release.
+    fx.key(KEY_POWER, true);
+    assert_eq!(fx.active(), "work", "nothing yet while held");
+    fx.key(KEY_POWER, false);
+    assert_eq!(fx.active(), "personal");
+    fx.switch("work");
+    // Long: held past long_press_ms.
+    fx.key(KEY_POWER, true);
+    fx.dispatch_until(std::time::Duration::from_secs(5), |fx| {
+        fx.active() == "personal"
+    });
+    fx.key(KEY_POWER, false);
+    assert_eq!(
+        fx.active(),
+        "personal",
+        "the release does not run the short binding too"
+    );
+    let events = fx.client(a).take_events();
+    assert!(!events
+        .iter()
+        .any(|e| matches!(e, Event::Key { key, .. } if *key == KEY_POWER)));
+}

@@ -141,6 +141,8 @@ pub struct InputConfig {
     /// every persona's clients.
     pub repeat_rate: i32,
     pub repeat_delay: i32,
+    /// How long a key is held before its `Long+` binding runs (ms).
+    pub long_press_ms: u32,
 }
 
 /// One key binding.
@@ -162,6 +164,7 @@ impl fmt::Display for KeyCombo {
     /// Writes the combo the way the config file does, e.g. `Super+Ctrl+Right`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names = [
+            (self.mods.long, "Long"),
             (self.mods.logo, "Super"),
             (self.mods.ctrl, "Ctrl"),
             (self.mods.alt, "Alt"),
@@ -187,6 +190,8 @@ pub struct Mods {
     pub shift: bool,
     /// Super / Logo / Mod4 / Win.
     pub logo: bool,
+    /// `Long+`: the key held for `[input] long_press_ms` (not a real modifier).
+    pub long: bool,
 }
 
 /// What a binding (or a gesture) does.

@@ -50,7 +50,12 @@ const TOP_KEYS: &[&str] = &[
 const GESTURE_KEYS: &[&str] = &["edge_size", "distance", "time_ms", "bind"];
 const HEADLESS_KEYS: &[&str] = &["size"];
 const OUTPUT_KEYS: &[&str] = &["mode", "scale", "transform", "position"];
-const INPUT_KEYS: &[&str] = &["binding_layout", "repeat_rate", "repeat_delay"];
+const INPUT_KEYS: &[&str] = &[
+    "binding_layout",
+    "repeat_rate",
+    "repeat_delay",
+    "long_press_ms",
+];
 const PERSONA_KEYS: &[&str] = &[
     "name",
     "color",
@@ -467,6 +472,7 @@ impl Cx<'_> {
                 binding_layout: "us".to_string(),
                 repeat_rate: 25,
                 repeat_delay: 600,
+                long_press_ms: 600,
             },
             bindings: Vec::new(),
             gestures: GestureConfig::default(),
@@ -515,18 +521,20 @@ impl Cx<'_> {
                         config.input.binding_layout = name;
                     }
                 }
-                for (key, max) in [("repeat_rate", 1000), ("repeat_delay", 10_000)] {
+                for (key, max) in [
+                    ("repeat_rate", 1000),
+                    ("repeat_delay", 10_000),
+                    ("long_press_ms", 10_000),
+                ] {
                     let Some(entry) = find(table, key) else {
                         continue;
                     };
                     match entry.node.value {
-                        Value::Integer(n) if (0..=max).contains(&n) => {
-                            if key == "repeat_rate" {
-                                config.input.repeat_rate = n as i32;
-                            } else {
-                                config.input.repeat_delay = n as i32;
-                            }
-                        }
+                        Value::Integer(n) if (0..=max).contains(&n) => match key {
+                            "repeat_rate" => config.input.repeat_rate = n as i32,
+                            "repeat_delay" => config.input.repeat_delay = n as i32,
+                            _ => config.input.long_press_ms = n as u32,
+                        },
                         Value::Integer(n) => self.error(
                             entry.node.span.as_ref().map_or(0, |s| s.start),
                             format!("{key} {n} is out of range: it must be between 0 and {max}"),
@@ -1175,7 +1183,8 @@ pub(super) fn parse_position(text: &str) -> Option<(i32, i32)> {
     Some((x.trim().parse().ok()?, y.trim().parse().ok()?))
 }
 
-const MODIFIER_HELP: &str = "Super (or Logo, Mod4, Win), Ctrl (or Control), Alt (or Mod1), Shift";
+const MODIFIER_HELP: &str =
+    "Super (or Logo, Mod4, Win), Ctrl (or Control), Alt (or Mod1), Shift, Long (held)";
 
 /// Which modifier a name means, case-insensitively.
 fn modifier(name: &str) -> Option<fn(&mut Mods) -> &mut bool> {
@@ -1184,6 +1193,7 @@ fn modifier(name: &str) -> Option<fn(&mut Mods) -> &mut bool> {
         "ctrl" | "control" => Some(|m| &mut m.ctrl),
         "alt" | "mod1" => Some(|m| &mut m.alt),
         "shift" => Some(|m| &mut m.shift),
+        "long" => Some(|m| &mut m.long),
         _ => None,
     }
 }

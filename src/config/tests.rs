@@ -41,6 +41,7 @@ fn mods(spec: &str) -> Mods {
         alt: spec.contains('a'),
         shift: spec.contains('s'),
         logo: spec.contains('l'),
+        long: false,
     }
 }
 
@@ -159,6 +160,7 @@ fn full_config_round_trip() {
             binding_layout: "de".to_string(),
             repeat_rate: 25,
             repeat_delay: 600,
+            long_press_ms: 600,
         },
         bindings: vec![
             bind("lc", keysyms::KEY_Right, Action::Next),
@@ -667,7 +669,7 @@ fn key_combo_errors() {
         [
             "2:1: key combo `Super+` has no key",
             "3:1: unknown key `Rigth` in key combo `Super+Rigth`",
-            "4:1: unknown modifier `Hyper` in key combo `Hyper+a`: expected Super (or Logo, Mod4, Win), Ctrl (or Control), Alt (or Mod1), Shift",
+            "4:1: unknown modifier `Hyper` in key combo `Hyper+a`: expected Super (or Logo, Mod4, Win), Ctrl (or Control), Alt (or Mod1), Shift, Long (held)",
             "5:1: empty modifier in key combo `Super++a`",
             "6:1: key combo `Super+Shift` has no key, only modifiers (bind a key such as `Super_L` instead)",
             "7:1: empty key combo",

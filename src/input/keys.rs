@@ -69,6 +69,7 @@ impl BindingKeyboard {
             alt: active(xkb::MOD_NAME_ALT),
             shift: active(xkb::MOD_NAME_SHIFT),
             logo: active(xkb::MOD_NAME_LOGO),
+            long: false,
         }
     }
 

@@ -11,7 +11,9 @@ pub mod tablet;
 pub mod touchpad;
 
 use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 
 use smithay::backend::input::{AxisRelativeDirection, AxisSource, ButtonState, KeyState};
 use smithay::input::keyboard::{FilterResult, KeyboardTarget, Keycode};
@@ -98,6 +100,13 @@ enum ActiveConstraint {
         origin: Point<f64, Logical>,
         region: Option<smithay::wayland::compositor::RegionAttributes>,
     },
+}
+
+/// A key with a `Long+` binding, held: which action runs depends on how long.
+pub struct LongPress {
+    keycode: Keycode,
+    short: Option<Action>,
+    timer: smithay::reexports::calloop::RegistrationToken,
 }
 
 /// Where held pointer buttons and touch points went, so releases follow presses.
@@ -251,6 +260,21 @@ impl State {
             }
             let combo = self.binding_keyboard.combo(keycode);
             self.binding_keyboard.update(keycode, true);
+            let long = crate::config::KeyCombo {
+                mods: crate::config::Mods {
+                    long: true,
+                    ..combo.mods
+                },
+                ..combo
+            };
+            if let Some(action) = self.binding_for(&long).filter(|a| self.binding_allowed(a)) {
+                // The key is the compositor's: held long, the long action runs;
+                // released sooner, the plain binding (if any) does.
+                self.key_router.press(keycode, KeyRoute::Suppressed);
+                let short = self.binding_for(&combo).filter(|a| self.binding_allowed(a));
+                self.start_long_press(keycode, action, short);
+                return;
+            }
             if let Some(action) = self.binding_for(&combo).filter(|a| self.binding_allowed(a)) {
                 self.key_router.press(keycode, KeyRoute::Suppressed);
                 self.run_action(action, Some(at));
@@ -279,6 +303,18 @@ impl State {
             return;
         };
         self.binding_keyboard.update(keycode, false);
+        if self
+            .long_press
+            .as_ref()
+            .is_some_and(|l| l.keycode == keycode)
+        {
+            let pending = self.long_press.take().expect("checked");
+            self.loop_handle.remove(pending.timer);
+            if let Some(short) = pending.short {
+                self.run_action(short, Some(at));
+            }
+            return;
+        }
         let persona = &mut self.personas.active_mut().state;
         let keyboard = persona
             .seat
@@ -313,6 +349,36 @@ impl State {
                     }
                 }
             }
+        }
+    }
+
+    fn start_long_press(&mut self, keycode: Keycode, long: Action, short: Option<Action>) {
+        let after = Duration::from_millis(self.config.input.long_press_ms as u64);
+        let inserted = self.loop_handle.insert_source(
+            Timer::from_duration(after),
+            move |_, _, state: &mut State| {
+                if state
+                    .long_press
+                    .as_ref()
+                    .is_some_and(|l| l.keycode == keycode)
+                {
+                    state.long_press = None;
+                    state.run_action(long.clone(), Some(Instant::now()));
+                }
+                TimeoutAction::Drop
+            },
+        );
+        match inserted {
+            Ok(timer) => {
+                if let Some(old) = self.long_press.replace(LongPress {
+                    keycode,
+                    short,
+                    timer,
+                }) {
+                    self.loop_handle.remove(old.timer);
+                }
+            }
+            Err(err) => tracing::warn!("long press timer not started: {err}"),
         }
     }
 

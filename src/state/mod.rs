@@ -66,6 +66,8 @@ pub struct State {
     pub pointer_router: PointerRouter,
     /// What each physical input device holds down (released if it is unplugged).
     pub input_devices: crate::input::backend::DeviceHolds,
+    /// A key with a long-press binding, waiting to see how long it is held.
+    pub long_press: Option<crate::input::LongPress>,
     pub ipc_events: EventSink,
     pub loop_handle: LoopHandle<'static, State>,
     pub runtime_dir: Option<PathBuf>,
@@ -105,6 +107,7 @@ impl State {
             key_router: KeyRouter::default(),
             pointer_router: PointerRouter::default(),
             input_devices: Default::default(),
+            long_press: None,
             ipc_events: EventSink::detached(),
             loop_handle,
             runtime_dir,
