@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# Installs what is missing and runs the whole test suite: unit, protocol and
-# pixel tests in-process, and end-to-end tests of the real binary with Debian's
-# Wayland clients.
+# Installs what is missing and runs the whole test suite: unit, protocol, input,
+# pixel and property tests in-process, end-to-end tests of the real binary with
+# Debian's Wayland clients, and the benchmarks once each as smoke tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
 export RUST_BACKTRACE=1
-cargo test --all-targets 2>&1
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --all-targets 2>&1 | tee "$log" || status=$?
+passed=$(grep -Eo '^test result: .* ([0-9]+) passed' "$log" | grep -Eo '[0-9]+ passed' | awk '{s += $1} END {print s + 0}')
+failed=$(grep -Eo '^test result: .* ([0-9]+) failed' "$log" | grep -Eo '[0-9]+ failed' | awk '{s += $1} END {print s + 0}')
+echo "tests: $passed passed, $failed failed"
+exit "$status"
