@@ -190,3 +190,72 @@ fn malformed_buffers_cost_only_their_client() {
         assert!(!fx.client(good).is_disconnected());
     }
 }
+
+#[test]
+fn the_frame_indicator_surrounds_the_persona_and_no_client_pixel_is_under_it() {
+    let config =
+        common::fixture::TWO_PERSONAS.replace("indicator = \"none\"", "indicator = \"frame\"");
+    let mut fx = Fixture::with_config(&config);
+    let (c, w) = fx.open_window("work", RED);
+    // The persona's output, and so its window, is smaller by the frame.
+    let configure = fx.client(c).window(w).last_configure().cloned().unwrap();
+    let f = personas::persona::FRAME_WIDTH;
+    assert_eq!(
+        (configure.width, configure.height),
+        (320 - 2 * f, 200 - 2 * f)
+    );
+    fx.client(c).set_fullscreen(w);
+    fx.roundtrip(c);
+    fx.client(c).ack_and_draw(w, RED, SIZE);
+    fx.roundtrip(c);
+    let shot = fx.render();
+    let work = [0x33, 0x66, 0xcc, 0xff];
+    let f = f as u32;
+    assert_region(&shot, (0, 0, 320, f), work, "frame_top");
+    assert_region(&shot, (0, 200 - f, 320, f), work, "frame_bottom");
+    assert_region(&shot, (0, 0, f, 200), work, "frame_left");
+    assert_region(&shot, (320 - f, 0, f, 200), work, "frame_right");
+    assert_region(
+        &shot,
+        (f, f, 320 - 2 * f, 200 - 2 * f),
+        RED,
+        "inside_the_frame",
+    );
+    // Input lands where it is drawn: the window's corner is the frame's inside.
+    fx.input(personas::input::InputEvent::PointerMotionAbsolute {
+        x: f as f64 + 1.0,
+        y: f as f64 + 1.0,
+    });
+    fx.roundtrip(c);
+    let events = fx.client(c).take_events();
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            common::client::Event::PointerEnter { x, y, .. }
+                | common::client::Event::PointerMotion { x, y } if (*x, *y) == (1.0, 1.0)
+        )),
+        "{events:?}"
+    );
+    // The other persona's frame has its color.
+    fx.open_window("personal", BLUE);
+    fx.switch("personal");
+    let shot = fx.render();
+    assert_region(
+        &shot,
+        (0, 0, 320, f),
+        [0xcc, 0x66, 0x33, 0xff],
+        "personal_frame",
+    );
+}
+
+#[test]
+fn the_badge_indicator_sits_over_the_content() {
+    let config =
+        common::fixture::TWO_PERSONAS.replace("indicator = \"none\"", "indicator = \"badge\"");
+    let mut fx = Fixture::with_config(&config);
+    fx.open_window("work", RED);
+    let shot = fx.render();
+    let b = personas::render::indicator::BADGE_SIZE as u32;
+    assert_region(&shot, (320 - b, 0, b, b), [0x33, 0x66, 0xcc, 0xff], "badge");
+    assert_region(&shot, (0, 0, 320 - b, 200), RED, "content_full_size");
+}

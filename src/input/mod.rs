@@ -134,11 +134,7 @@ impl State {
         match event {
             InputEvent::Key { keycode, pressed } => self.on_key(keycode.into(), pressed, time, at),
             InputEvent::PointerMotionAbsolute { x, y } => {
-                let size = self.backend.output_spec().size;
-                let pos = Point::<f64, Logical>::from((
-                    x.clamp(0.0, size.w as f64 - 1.0),
-                    y.clamp(0.0, size.h as f64 - 1.0),
-                ));
+                let pos = self.personas.active().state.from_output(x, y);
                 // A tablet-like pointer obeys constraints too: held by a lock,
                 // kept inside a confinement.
                 if self.constraint_allows(pos) {
@@ -195,7 +191,8 @@ impl State {
                     // A finger added to a recognised gesture is the compositor's too.
                     self.pointer_router.touches.insert(slot, false);
                 } else {
-                    self.on_touch_down(slot, (x, y).into(), time)
+                    let pos = self.personas.active().state.from_output(x, y);
+                    self.on_touch_down(slot, pos, time)
                 }
             }
             InputEvent::TouchMotion { slot, x, y } => {
@@ -220,7 +217,10 @@ impl State {
                 );
                 match recognised {
                     Some(gesture) => self.on_gesture(gesture, at),
-                    None => self.on_touch_motion(slot, (x, y).into(), time),
+                    None => {
+                        let pos = self.personas.active().state.from_output(x, y);
+                        self.on_touch_motion(slot, pos, time)
+                    }
                 }
             }
             InputEvent::TouchUp { slot } => {
@@ -234,7 +234,10 @@ impl State {
                 x,
                 y,
                 action,
-            } => self.on_tablet(&tablet, &tool, (x, y).into(), action, time),
+            } => {
+                let pos = self.personas.active().state.from_output(x, y);
+                self.on_tablet(&tablet, &tool, pos, action, time)
+            }
             InputEvent::TouchCancel { slot } => {
                 // The device gave up on this touch (a palm, say): wl_touch has
                 // no per-point cancel, so the whole sequence ends for the client.
@@ -419,8 +422,8 @@ impl State {
         utime: u64,
         time: u32,
     ) {
-        let size = self.backend.output_spec().size;
         let persona = &mut self.personas.active_mut().state;
+        let size = persona.window_area().size;
         let pointer = persona
             .seat
             .get_pointer()

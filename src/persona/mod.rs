@@ -39,7 +39,7 @@ use smithay::wayland::text_input::TextInputManagerState;
 use smithay::wayland::viewporter::ViewporterState;
 use smithay::wayland::xdg_activation::XdgActivationState;
 
-use crate::config::{BackgroundFrames, Color, Config, PersonaConfig};
+use crate::config::{BackgroundFrames, Color, Config, Indicator, PersonaConfig};
 
 /// Stable identity of a persona for the life of the process (names can be reused
 /// after a reload removes and re-adds one).
@@ -155,6 +155,14 @@ pub struct PersonaState {
     pub clock: Clock<Monotonic>,
     /// This persona's own render element ids (see `render/scoped.rs`).
     pub render_ids: std::cell::RefCell<crate::render::scoped::ScopedIds>,
+    /// How the compositor marks this persona on screen (see `render/indicator.rs`).
+    pub indicator: Indicator,
+    /// Pixels the frame indicator takes on each side: the persona's output is
+    /// that much smaller than the physical one, so no client pixel is under it.
+    pub inset: i32,
+    /// The physical output this persona's output sits in.
+    pub output_spec: OutputSpec,
+    pub indicator_buffers: std::cell::RefCell<crate::render::indicator::IndicatorBuffers>,
 }
 
 /// A persona: its display (the client connections) and its state.
@@ -225,8 +233,9 @@ impl Persona {
             },
         );
         let _global = output.create_global::<PersonaState>(&dh);
+        let inset = inset_for(global.indicator);
         let mode = Mode {
-            size: output_spec.size,
+            size: persona_size(output_spec, inset),
             refresh: output_spec.refresh_mhz,
         };
         output.change_current_state(
@@ -239,10 +248,7 @@ impl Persona {
         let mut space = Space::default();
         space.map_output(&output, (0, 0));
 
-        let center = Point::from((
-            output_spec.size.w as f64 / 2.0,
-            output_spec.size.h as f64 / 2.0,
-        ));
+        let center = Point::from((mode.size.w as f64 / 2.0, mode.size.h as f64 / 2.0));
         let state = PersonaState {
             id,
             name: config.name.clone(),
@@ -284,6 +290,12 @@ impl Persona {
             events: Vec::new(),
             clock,
             render_ids: Default::default(),
+            indicator: global.indicator,
+            inset,
+            output_spec: output_spec.clone(),
+            indicator_buffers: std::cell::RefCell::new(
+                crate::render::indicator::IndicatorBuffers::new(config.color),
+            ),
         };
         Ok(Persona {
             display,
@@ -344,6 +356,11 @@ impl Persona {
     /// Applies settings that can change on reload without restarting the persona.
     pub fn apply_config(&mut self, config: &PersonaConfig, global: &Config) {
         let background_frames = global.background_frames;
+        self.state
+            .indicator_buffers
+            .borrow_mut()
+            .set_color(config.color);
+        self.state.set_indicator(global.indicator);
         if let Some(keyboard) = self.state.seat.get_keyboard() {
             keyboard.change_repeat_info(global.input.repeat_rate, global.input.repeat_delay);
         }
@@ -359,5 +376,54 @@ impl Persona {
             }
         }
         self.config = config.clone();
+    }
+}
+
+/// The frame indicator's width on each side.
+pub const FRAME_WIDTH: i32 = 4;
+
+fn inset_for(indicator: Indicator) -> i32 {
+    match indicator {
+        Indicator::Frame => FRAME_WIDTH,
+        Indicator::Badge | Indicator::None => 0,
+    }
+}
+
+fn persona_size(spec: &OutputSpec, inset: i32) -> Size<i32, smithay::utils::Physical> {
+    (
+        (spec.size.w - 2 * inset).max(1),
+        (spec.size.h - 2 * inset).max(1),
+    )
+        .into()
+}
+
+impl PersonaState {
+    /// Changes the indicator (on reload): the output shrinks or grows, and
+    /// every window is told its new size.
+    pub fn set_indicator(&mut self, indicator: Indicator) {
+        if indicator == self.indicator {
+            return;
+        }
+        self.indicator = indicator;
+        self.inset = inset_for(indicator);
+        let mode = Mode {
+            size: persona_size(&self.output_spec, self.inset),
+            refresh: self.output_spec.refresh_mhz,
+        };
+        self.output
+            .change_current_state(Some(mode), None, None, None);
+        self.output.set_preferred(mode);
+        self.space.map_output(&self.output, (0, 0));
+        self.update_activation();
+        self.needs_redraw = true;
+    }
+
+    /// A point in physical output coordinates, in this persona's space.
+    pub fn from_output(&self, x: f64, y: f64) -> Point<f64, Logical> {
+        let size = persona_size(&self.output_spec, self.inset);
+        Point::from((
+            (x - self.inset as f64).clamp(0.0, size.w as f64 - 1.0),
+            (y - self.inset as f64).clamp(0.0, size.h as f64 - 1.0),
+        ))
     }
 }

@@ -3,19 +3,22 @@
 //! separate image with a fresh damage tracker, so no tracker ever compares render
 //! elements of two personas (their Wayland object ids can be equal).
 
+pub mod indicator;
 pub mod scoped;
 
 use smithay::backend::allocator::Fourcc;
 use smithay::backend::renderer::damage::OutputDamageTracker;
+use smithay::backend::renderer::element::solid::SolidColorRenderElement;
 use smithay::backend::renderer::element::surface::WaylandSurfaceRenderElement;
+use smithay::backend::renderer::element::utils::{Relocate, RelocateRenderElement};
 use smithay::backend::renderer::element::RenderElementStates;
 use smithay::backend::renderer::pixman::{PixmanError, PixmanRenderer};
 use smithay::backend::renderer::{Bind, Color32F, ExportMem, Offscreen};
 use smithay::desktop::space::{space_render_elements, SpaceRenderElements};
 use smithay::reexports::pixman::Image;
-use smithay::utils::{Physical, Rectangle, Size, Transform};
+use smithay::utils::{Physical, Point, Rectangle, Size, Transform};
 
-use crate::config::Color;
+use crate::config::{Color, Indicator};
 use crate::persona::PersonaState;
 
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +70,14 @@ pub fn persona_elements(
         .map_err(|_| RenderError::NoMode)
 }
 
+smithay::backend::renderer::element::render_elements! {
+    /// What goes onto the output: the persona's scene (moved inside the
+    /// indicator frame) and the compositor's own solid pieces.
+    pub OutputElement<=PixmanRenderer>;
+    Persona=RelocateRenderElement<scoped::Scoped<PersonaElement>>,
+    Solid=SolidColorRenderElement,
+}
+
 /// Renders `persona` into `target`. `age` 0 redraws everything. Returns which
 /// elements were drawn, so frame callbacks go to what is visible.
 pub fn render_persona(
@@ -76,18 +87,33 @@ pub fn render_persona(
     persona: &PersonaState,
     age: usize,
 ) -> Result<RenderElementStates, RenderError> {
-    let elements = persona_elements(renderer, persona)?;
+    let scene = persona_elements(renderer, persona)?;
     let mut ids = persona.render_ids.borrow_mut();
-    let elements = ids.wrap(elements);
+    let offset = Point::<i32, Physical>::from((persona.inset, persona.inset));
+    let output_size = persona.output_spec.size;
+    let (badge, background) = persona.indicator_buffers.borrow_mut().elements(
+        persona.indicator,
+        output_size,
+        persona.inset,
+    );
+    let mut elements: Vec<OutputElement> = Vec::with_capacity(scene.len() + 2);
+    elements.extend(badge.map(OutputElement::Solid));
+    elements.extend(ids.wrap(scene).into_iter().map(|e| {
+        OutputElement::Persona(RelocateRenderElement::from_element(
+            e,
+            offset,
+            Relocate::Relative,
+        ))
+    }));
+    elements.push(OutputElement::Solid(background));
+    // Where nothing is drawn, the clear color shows: that is the frame.
+    let clear = match persona.indicator {
+        Indicator::Frame => persona.color.to_f32().into(),
+        Indicator::Badge | Indicator::None => background_color(persona.color),
+    };
     let mut framebuffer = renderer.bind(target)?;
     let result = tracker
-        .render_output(
-            renderer,
-            &mut framebuffer,
-            age,
-            &elements,
-            background_color(persona.color),
-        )
+        .render_output(renderer, &mut framebuffer, age, &elements, clear)
         .map_err(|err| RenderError::Damage(format!("{err:?}")))?;
     Ok(ids.unscope(result.states))
 }

@@ -16,7 +16,10 @@ use smithay::reexports::calloop::EventLoop;
 
 use super::client::TestClient;
 
+/// No indicator, so windows fill the whole 320x200 output; the indicator has
+/// its own tests.
 pub const TWO_PERSONAS: &str = r##"
+indicator = "none"
 [headless]
 size = "320x200"
 [keys]
