@@ -12,7 +12,10 @@ use smithay::wayland::selection::data_device::{
 use smithay::wayland::selection::primary_selection::{
     set_primary_focus, PrimarySelectionHandler, PrimarySelectionState,
 };
-use smithay::wayland::selection::SelectionHandler;
+use std::os::fd::OwnedFd;
+use std::sync::Arc;
+
+use smithay::wayland::selection::{SelectionHandler, SelectionSource, SelectionTarget};
 use smithay::{delegate_data_device, delegate_primary_selection, delegate_seat};
 
 use crate::persona::PersonaState;
@@ -38,7 +41,35 @@ impl SeatHandler for PersonaState {
 }
 
 impl SelectionHandler for PersonaState {
-    type SelectionUserData = ();
+    /// A selection the compositor owns: the text of a clipboard transfer.
+    type SelectionUserData = Arc<Vec<u8>>;
+
+    fn new_selection(
+        &mut self,
+        ty: SelectionTarget,
+        source: Option<SelectionSource>,
+        _seat: Seat<Self>,
+    ) {
+        if ty == SelectionTarget::Clipboard {
+            self.clipboard_mimes = source.map(|s| s.mime_types()).unwrap_or_default();
+        }
+    }
+
+    fn send_selection(
+        &mut self,
+        _ty: SelectionTarget,
+        _mime_type: String,
+        fd: OwnedFd,
+        _seat: Seat<Self>,
+        data: &Arc<Vec<u8>>,
+    ) {
+        // A reader that is slow (or never reads) must not block the compositor.
+        let data = data.clone();
+        std::thread::spawn(move || {
+            let mut file = std::fs::File::from(fd);
+            let _ = std::io::Write::write_all(&mut file, &data);
+        });
+    }
 }
 
 impl DataDeviceHandler for PersonaState {

@@ -145,6 +145,8 @@ pub struct PersonaState {
     pub pointer_location: Point<f64, Logical>,
     /// Only the active persona is composited and receives input.
     pub active: bool,
+    /// The mime types of the clipboard a client of this persona set.
+    pub clipboard_mimes: Vec<String>,
     /// A background client asked to be activated; cleared when this persona
     /// comes to the front.
     pub attention: bool,
@@ -285,6 +287,7 @@ impl Persona {
             pointer_location: center,
             active: false,
             attention: false,
+            clipboard_mimes: Vec::new(),
             background_frames: config.effective_background_frames(background_frames),
             needs_redraw: false,
             events: Vec::new(),

@@ -7,6 +7,7 @@ mod frame;
 mod invariants;
 mod reload;
 pub mod stats;
+pub mod transfer;
 
 use std::collections::HashMap;
 use std::os::unix::net::UnixStream;
@@ -68,6 +69,8 @@ pub struct State {
     pub input_devices: crate::input::backend::DeviceHolds,
     /// A key with a long-press binding, waiting to see how long it is held.
     pub long_press: Option<crate::input::LongPress>,
+    /// The clipboard transfer between personas (see `transfer.rs`).
+    pub transfer: transfer::Transfer,
     pub ipc_events: EventSink,
     pub loop_handle: LoopHandle<'static, State>,
     pub runtime_dir: Option<PathBuf>,
@@ -108,6 +111,7 @@ impl State {
             pointer_router: PointerRouter::default(),
             input_devices: Default::default(),
             long_press: None,
+            transfer: Default::default(),
             ipc_events: EventSink::detached(),
             loop_handle,
             runtime_dir,
@@ -420,7 +424,9 @@ impl State {
                     tracing::warn!("reload refused: {err}");
                 }
             }
-            Action::Overview | Action::TransferCopy | Action::TransferPaste | Action::Lock => {
+            Action::TransferCopy => self.transfer_copy(),
+            Action::TransferPaste => self.transfer_paste(),
+            Action::Overview | Action::Lock => {
                 tracing::warn!(?action, "this action is not available yet");
             }
         }
@@ -446,7 +452,9 @@ impl State {
             Action::FocusNextWindow | Action::FocusPrevWindow => persona.window_count() > 1,
             Action::CloseWindow => persona.focused_window().is_some(),
             Action::Spawn(_) | Action::Reload => true,
-            Action::Overview | Action::TransferCopy | Action::TransferPaste | Action::Lock => false,
+            Action::TransferCopy => !persona.clipboard_mimes.is_empty(),
+            Action::TransferPaste => self.transfer.buffer.is_some(),
+            Action::Overview | Action::Lock => false,
         }
     }
 

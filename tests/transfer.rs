@@ -1,0 +1,94 @@
+//! Clipboard transfer between personas: only by the explicit bindings, once.
+
+mod common;
+
+use std::time::Duration;
+
+use common::fixture::{key, Fixture};
+
+const RED: [u8; 4] = [255, 0, 0, 255];
+const KEY_C: u32 = 46;
+const KEY_V: u32 = 47;
+
+fn fixture() -> Fixture {
+    let config = common::fixture::TWO_PERSONAS.replace(
+        "\"Alt+Tab\" = \"focus-next-window\"",
+        "\"Alt+Tab\" = \"focus-next-window\"\n\"Super+Ctrl+c\" = \"transfer-copy\"\n\"Super+Ctrl+v\" = \"transfer-paste\"",
+    );
+    Fixture::with_config(&config)
+}
+
+fn receive(fx: &mut Fixture, c: usize, mime: &str) -> Option<Vec<u8>> {
+    fx.client(c).receive_selection(mime);
+    let mut got = None;
+    fx.dispatch_until(Duration::from_secs(5), |fx| {
+        got = fx.client(c).read_received();
+        got.is_some()
+    });
+    got
+}
+
+#[test]
+fn a_transfer_carries_the_clipboard_once_and_only_when_asked() {
+    let mut fx = fixture();
+    let (a, _) = fx.open_window("work", RED);
+    let (b, _) = fx.open_window("personal", RED);
+    fx.client(a)
+        .set_selection("text/plain;charset=utf-8", b"from work");
+    fx.roundtrip_all();
+
+    // Without the bindings nothing crosses.
+    fx.switch("personal");
+    assert_eq!(fx.client(b).selection_mimes(), None);
+    fx.switch("work");
+
+    fx.chord(&[key::LEFTMETA, key::LEFTCTRL, KEY_C]);
+    fx.dispatch_until(Duration::from_secs(5), |fx| {
+        fx.state.transfer.buffer.is_some()
+    });
+    fx.switch("personal");
+    assert_eq!(
+        fx.client(b).selection_mimes(),
+        None,
+        "copying alone changes nothing"
+    );
+    fx.chord(&[key::LEFTMETA, key::LEFTCTRL, KEY_V]);
+    fx.roundtrip_all();
+    let mimes = fx
+        .client(b)
+        .selection_mimes()
+        .expect("an offer after paste");
+    assert!(
+        mimes.contains(&"text/plain;charset=utf-8".to_string()),
+        "{mimes:?}"
+    );
+    assert_eq!(
+        receive(&mut fx, b, "text/plain;charset=utf-8").as_deref(),
+        Some(&b"from work"[..])
+    );
+    assert!(
+        fx.state.transfer.buffer.is_none(),
+        "the buffer is emptied by the paste"
+    );
+    // Pasting again brings nothing new.
+    fx.client(b)
+        .set_selection("text/plain;charset=utf-8", b"personal's own");
+    fx.roundtrip_all();
+    fx.chord(&[key::LEFTMETA, key::LEFTCTRL, KEY_V]);
+    fx.roundtrip_all();
+    assert_eq!(
+        receive(&mut fx, b, "text/plain;charset=utf-8").as_deref(),
+        Some(&b"personal's own"[..])
+    );
+}
+
+#[test]
+fn only_text_is_transferred() {
+    let mut fx = fixture();
+    let (a, _) = fx.open_window("work", RED);
+    fx.client(a).set_selection("image/png", b"\x89PNG");
+    fx.roundtrip_all();
+    fx.chord(&[key::LEFTMETA, key::LEFTCTRL, KEY_C]);
+    fx.roundtrip_all();
+    assert!(fx.state.transfer.buffer.is_none());
+}
