@@ -117,6 +117,8 @@ fn run(backend: BackendKind, config_path: Option<PathBuf>, test_input: bool) -> 
     let control_path = ipc::protocol::default_socket_path()?;
 
     let mut event_loop: EventLoop<'static, State> = EventLoop::try_new()?;
+    // Before anything starts threads or sessions: they inherit the blocked mask.
+    install_signal_handler(&event_loop)?;
     let mut state = State::new(
         Options {
             config,
@@ -131,7 +133,6 @@ fn run(backend: BackendKind, config_path: Option<PathBuf>, test_input: bool) -> 
     state.ipc_events = server.insert(&event_loop.handle(), |state: &mut State, request| {
         state.handle_request(request)
     })?;
-    install_signal_handler(&event_loop)?;
 
     match &source {
         ConfigSource::File(p) => println!("personas: config {}", p.display()),

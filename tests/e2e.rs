@@ -45,6 +45,7 @@ impl Compositor {
             .args(extra_args)
             .env("XDG_RUNTIME_DIR", &runtime)
             .env("PERSONAS_TEST_OUT", dir.path().join("session.out"))
+            .env("XDG_STATE_HOME", dir.path().join("state"))
             .env_remove("PERSONAS_SOCKET")
             .env_remove("WAYLAND_DISPLAY")
             .env_remove("DISPLAY")
@@ -475,7 +476,7 @@ fn a_crashing_session_is_logged_and_its_persona_stays() {
     assert_ne!(config, CONFIG);
     let c = Compositor::start(&config, &[]);
     let session = |c: &Compositor| c.msg_json(&["list"])["personas"][1]["session"].clone();
-    c.wait_for(|| session(&c)["state"] == "exited");
+    c.wait_for(|| session(&c)["state"] == "restarting");
     assert!(
         session(&c)["exit"].as_str().unwrap().contains("SIGSEGV"),
         "{}",

@@ -378,6 +378,8 @@ pub struct PersonaExtra {
     pub home: Option<String>,
     pub privileged: Vec<String>,
     pub allow_activation: bool,
+    /// `"on-failure"` (the default when `None`), `"always"` or `"never"`;
+    /// validated by the parser.
     pub restart: Option<String>,
     pub xwayland: Option<bool>,
 }

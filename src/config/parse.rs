@@ -79,6 +79,12 @@ const BACKGROUND_FRAMES: &[(&str, BackgroundFrames)] = &[
     ("throttled", BackgroundFrames::Throttled),
     ("paused", BackgroundFrames::Paused),
 ];
+/// Values of a persona's `restart` (kept as the string; see `session::backoff`).
+const RESTART_POLICIES: &[(&str, &str)] = &[
+    ("on-failure", "on-failure"),
+    ("always", "always"),
+    ("never", "never"),
+];
 const INDICATORS: &[(&str, Indicator)] = &[
     ("frame", Indicator::Frame),
     ("badge", Indicator::Badge),
@@ -165,6 +171,8 @@ pub(super) fn default_bindings(personas: &[PersonaConfig]) -> Vec<Binding> {
         bind(alt, xkb::keysyms::KEY_Tab, Action::FocusNextWindow),
         bind(alt_shift, xkb::keysyms::KEY_Tab, Action::FocusPrevWindow),
         bind(logo_shift, xkb::keysyms::KEY_q, Action::CloseWindow),
+        bind(logo_ctrl, xkb::keysyms::KEY_c, Action::TransferCopy),
+        bind(logo_ctrl, xkb::keysyms::KEY_v, Action::TransferPaste),
     ]);
     bindings
 }
@@ -835,7 +843,9 @@ impl Cx<'_> {
         extra.isolation = optional_string(self, "isolation");
         extra.network = optional_string(self, "network");
         extra.home = optional_string(self, "home");
-        extra.restart = optional_string(self, "restart");
+        extra.restart = find(table, "restart")
+            .and_then(|entry| self.choice(entry, RESTART_POLICIES))
+            .map(str::to_string);
         let list = |cx: &mut Self, key| {
             find(table, key)
                 .and_then(|entry| cx.string_list(entry))

@@ -313,6 +313,8 @@ fn embedded_default_parses() {
             bind("a", keysyms::KEY_Tab, Action::FocusNextWindow),
             bind("as", keysyms::KEY_Tab, Action::FocusPrevWindow),
             bind("ls", keysyms::KEY_q, Action::CloseWindow),
+            bind("lc", keysyms::KEY_c, Action::TransferCopy),
+            bind("lc", keysyms::KEY_v, Action::TransferPaste),
         ]
     );
     assert_eq!(load(&ConfigSource::Embedded).unwrap(), config);
@@ -777,6 +779,28 @@ fn enum_values_list_the_valid_ones() {
             "3:14: invalid value `fade` for `transition`: expected `none`, `crossfade` or `slide`",
             "6:21: invalid value `stopped` for `background_frames`: expected `throttled` or `paused`",
         ]
+    );
+}
+
+#[test]
+fn restart_policy_values() {
+    for value in ["on-failure", "always", "never"] {
+        let config = parse_ok(&[
+            "[[persona]]",
+            "name = \"work\"",
+            &format!("restart = \"{value}\""),
+        ]);
+        assert_eq!(config.personas[0].extra.restart.as_deref(), Some(value));
+    }
+    let config = parse_ok(&["[[persona]]", "name = \"work\""]);
+    assert_eq!(config.personas[0].extra.restart, None, "absent: on-failure");
+    assert_eq!(
+        errors(&["[[persona]]", "name = \"work\"", "restart = \"on-failur\""]),
+        ["3:11: invalid value `on-failur` for `restart`: expected `on-failure`, `always` or `never` (did you mean `on-failure`?)"]
+    );
+    assert_eq!(
+        errors(&["[[persona]]", "name = \"work\"", "restart = true"]),
+        ["3:11: `restart` must be a string, one of `on-failure`, `always` or `never`, found a boolean"]
     );
 }
 

@@ -7,6 +7,7 @@
 //!              | input pointer move X Y
 //!              | input pointer button BTN press|release|tap
 //!              | input touch down|move|up ID X Y
+//!              | session start|stop NAME
 //! ```
 //! `--json` prints the raw JSON replies (and events); `--socket PATH`
 //! overrides `$PERSONAS_SOCKET` / `$XDG_RUNTIME_DIR/personas/control.sock`.
@@ -76,6 +77,20 @@ pub enum MsgCommand {
         #[command(subcommand)]
         event: InputCommand,
     },
+    /// Start or stop a persona's session
+    Session {
+        #[command(subcommand)]
+        action: SessionCommand,
+    },
+}
+
+/// `personas msg session ...`.
+#[derive(clap::Subcommand, Debug, Clone, PartialEq)]
+pub enum SessionCommand {
+    /// Start NAME's configured session (the restart backoff starts over)
+    Start { name: String },
+    /// Stop NAME's session: SIGTERM, then SIGKILL after a timeout; no restart
+    Stop { name: String },
 }
 
 /// `personas msg input ...`.
@@ -202,6 +217,12 @@ impl MsgCommand {
             MsgCommand::Input { event } => Request::Input {
                 event: event.to_event(),
             },
+            MsgCommand::Session {
+                action: SessionCommand::Start { name },
+            } => Request::SessionStart { name: name.clone() },
+            MsgCommand::Session {
+                action: SessionCommand::Stop { name },
+            } => Request::SessionStop { name: name.clone() },
         }
     }
 }
@@ -516,11 +537,17 @@ fn session_text(session: &Option<SessionInfo>) -> String {
         None => "-".to_string(),
         Some(s) => {
             let mut text = s.state.clone();
+            let restarts = match s.restarts {
+                0 => None,
+                1 => Some("1 restart".to_string()),
+                n => Some(format!("{n} restarts")),
+            };
             let detail: Vec<String> = s
                 .pid
                 .map(|p| format!("pid {p}"))
                 .into_iter()
                 .chain(s.exit.clone())
+                .chain(restarts)
                 .collect();
             if !detail.is_empty() {
                 let _ = write!(text, " ({})", detail.join(", "));
@@ -708,6 +735,20 @@ mod tests {
         assert_eq!(req(&["msg", "subscribe"]), Request::Subscribe);
         assert_eq!(req(&["msg", "reload"]), Request::Reload);
         assert_eq!(req(&["msg", "stats"]), Request::Stats);
+        assert_eq!(
+            req(&["msg", "session", "start", "work"]),
+            Request::SessionStart {
+                name: "work".into()
+            }
+        );
+        assert_eq!(
+            req(&["msg", "session", "stop", "kids"]),
+            Request::SessionStop {
+                name: "kids".into()
+            }
+        );
+        assert!(parse(&["msg", "session", "start"]).is_err());
+        assert!(parse(&["msg", "session", "restart", "work"]).is_err());
         let a = parse(&["msg", "screenshot", "out.png", "--persona", "kids"]).unwrap();
         assert_eq!(
             a.command,
@@ -839,6 +880,7 @@ mod tests {
                         state: "running".into(),
                         pid: Some(4242),
                         exit: None,
+                        restarts: 0,
                     }),
                     attention: false,
                 },
@@ -859,6 +901,16 @@ mod tests {
             "  NAME      COLOR    WINDOWS  CLIENTS  SESSION             SOCKET\n\
              * work      #3366cc       12        3  running (pid 4242)  /run/user/1000/personas/work/wayland-0\n\
              ! personal  #cc6633        0        0  -                   /run/user/1000/personas/personal/wayland-0"
+        );
+        let restarting = Some(SessionInfo {
+            state: "restarting".into(),
+            pid: None,
+            exit: Some("exit status 3".into()),
+            restarts: 2,
+        });
+        assert_eq!(
+            session_text(&restarting),
+            "restarting (exit status 3, 2 restarts)"
         );
         let stats = Reply::Stats {
             stats: Stats {

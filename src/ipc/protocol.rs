@@ -63,6 +63,13 @@ pub enum Request {
     /// Inject an input event. Only honoured when the compositor was started
     /// with `--backend headless --test-input`; otherwise an error reply.
     Input { event: InputEvent },
+    /// Start a persona's configured session (the restart backoff starts over)
+    /// → [`Reply::Ok`], or [`Reply::Error`] when it is already running, has no
+    /// `session`, or cannot be started.
+    SessionStart { name: String },
+    /// Stop a persona's session: SIGTERM to its process group, SIGKILL a few
+    /// seconds later if it is still there; no restart → [`Reply::Ok`].
+    SessionStop { name: String },
 }
 
 /// A synthetic input event (test input on the headless backend).
@@ -178,13 +185,20 @@ pub struct PersonaInfo {
 /// State of the session launched for a persona.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SessionInfo {
-    /// `"running"`, `"exited"` or `"failed"`.
+    /// `"running"`, `"stopping"` (SIGTERM sent), `"restarting"` (a restart is
+    /// scheduled), `"failed"` (could not be started; retried as configured) or
+    /// `"stopped"`.
     pub state: String,
+    /// The process (and process group) id while it runs.
     #[serde(default)]
     pub pid: Option<u32>,
-    /// How it ended, e.g. `"exit status 1"` or `"signal 9"`.
+    /// How it last ended, e.g. `"exit status 1"` or `"signal 9 (SIGKILL)"`, or
+    /// why it could not start.
     #[serde(default)]
     pub exit: Option<String>,
+    /// How many times it was restarted (or a failed start retried).
+    #[serde(default)]
+    pub restarts: u32,
 }
 
 /// Counters and latencies reported by [`Request::Stats`].
@@ -494,6 +508,22 @@ mod tests {
             r#"{"request":"screenshot","persona":null}"#
         );
         assert_eq!(
+            json(&Request::SessionStart {
+                name: "work".into()
+            }),
+            r#"{"request":"session-start","name":"work"}"#
+        );
+        assert_eq!(
+            json(&Request::SessionStop {
+                name: "work".into()
+            }),
+            r#"{"request":"session-stop","name":"work"}"#
+        );
+        // A reply from before `restarts` existed still parses.
+        let old: SessionInfo =
+            serde_json::from_str(r#"{"state":"running","pid":1,"exit":null}"#).unwrap();
+        assert_eq!(old.restarts, 0);
+        assert_eq!(
             json(&Request::Input {
                 event: InputEvent::Key {
                     key: "Super_L".into(),
@@ -579,7 +609,8 @@ mod tests {
                     session: Some(SessionInfo {
                         state: "running".into(),
                         pid: Some(42),
-                        exit: None
+                        exit: None,
+                        restarts: 2,
                     }),
                     attention: false,
                 }]
@@ -587,7 +618,7 @@ mod tests {
             concat!(
                 r##"{"reply":"personas","personas":[{"name":"work","color":"#3366cc","active":true,"##,
                 r#""socket":"/run/user/1000/personas/work/wayland-0","windows":2,"clients":1,"#,
-                r#""session":{"state":"running","pid":42,"exit":null},"attention":false}]}"#
+                r#""session":{"state":"running","pid":42,"exit":null,"restarts":2},"attention":false}]}"#
             )
         );
         let stats = Stats {

@@ -45,6 +45,42 @@ impl State {
                 stats: self.stats.reply(),
             },
             Request::Input { event } => self.inject(event),
+            Request::SessionStart { name } => self.session_start(&name),
+            Request::SessionStop { name } => match self.personas.by_name(&name) {
+                Some(_) => {
+                    self.sessions.stop(&name);
+                    Reply::Ok
+                }
+                None => self.no_persona(&name),
+            },
+        }
+    }
+
+    fn no_persona(&self, name: &str) -> Reply {
+        Reply::Error {
+            message: format!(
+                "no persona named `{name}` (personas: {})",
+                self.persona_names().join(", ")
+            ),
+        }
+    }
+
+    /// `session start NAME`: with the persona's current config and runtime dir.
+    fn session_start(&mut self, name: &str) -> Reply {
+        let Some(persona) = self
+            .personas
+            .by_name(name)
+            .and_then(|id| self.personas.get(id))
+        else {
+            return self.no_persona(name);
+        };
+        let Some(dir) = persona.socket.as_ref().map(|s| s.dir.clone()) else {
+            return Reply::error(format!("persona `{name}` has no runtime directory"));
+        };
+        let config = persona.config.clone();
+        match self.sessions.start(&config, &dir) {
+            Ok(()) => Reply::Ok,
+            Err(message) => Reply::Error { message },
         }
     }
 

@@ -72,6 +72,7 @@ impl State {
             {
                 changed.push(persona.name.clone());
                 p.apply_config(persona, &new);
+                self.sessions.update_config(persona);
             } else if repeat_changed {
                 p.apply_config(persona, &new);
             }
