@@ -92,3 +92,48 @@ fn only_text_is_transferred() {
     fx.roundtrip_all();
     assert!(fx.state.transfer.buffer.is_none());
 }
+
+#[test]
+fn a_persona_can_forbid_transfers_out_or_in() {
+    let config = common::fixture::TWO_PERSONAS
+        .replace(
+            "\"Alt+Tab\" = \"focus-next-window\"",
+            "\"Alt+Tab\" = \"focus-next-window\"\n\"Super+Ctrl+c\" = \"transfer-copy\"\n\"Super+Ctrl+v\" = \"transfer-paste\"",
+        )
+        .replace("name = \"work\"", "name = \"work\"\ntransfer = \"in\"")
+        .replace("name = \"personal\"", "name = \"personal\"\ntransfer = \"out\"");
+    let mut fx = Fixture::with_config(&config);
+    let (a, _) = fx.open_window("work", RED);
+    let (b, _) = fx.open_window("personal", RED);
+    // Out of work: refused.
+    fx.client(a)
+        .set_selection("text/plain;charset=utf-8", b"work secret");
+    fx.roundtrip_all();
+    fx.chord(&[key::LEFTMETA, key::LEFTCTRL, KEY_C]);
+    fx.roundtrip_all();
+    assert!(
+        fx.state.transfer.buffer.is_none(),
+        "work does not let text out"
+    );
+    // Out of personal into work: allowed; into personal: refused.
+    fx.switch("personal");
+    fx.client(b)
+        .set_selection("text/plain;charset=utf-8", b"shopping list");
+    fx.roundtrip_all();
+    fx.chord(&[key::LEFTMETA, key::LEFTCTRL, KEY_C]);
+    fx.dispatch_until(Duration::from_secs(5), |fx| {
+        fx.state.transfer.buffer.is_some()
+    });
+    fx.chord(&[key::LEFTMETA, key::LEFTCTRL, KEY_V]);
+    assert!(
+        fx.state.transfer.buffer.is_some(),
+        "personal takes nothing in; the buffer stays"
+    );
+    fx.switch("work");
+    fx.chord(&[key::LEFTMETA, key::LEFTCTRL, KEY_V]);
+    fx.roundtrip_all();
+    assert_eq!(
+        receive(&mut fx, a, "text/plain;charset=utf-8").as_deref(),
+        Some(&b"shopping list"[..])
+    );
+}

@@ -382,6 +382,21 @@ pub struct PersonaExtra {
     /// validated by the parser.
     pub restart: Option<String>,
     pub xwayland: Option<bool>,
+    /// Which ways the clipboard transfer may go: `"both"` (the default when
+    /// `None`), `"in"`, `"out"` or `"none"`; validated by the parser.
+    pub transfer: Option<String>,
+}
+
+impl PersonaExtra {
+    /// Whether text may be copied out of this persona by `transfer-copy`.
+    pub fn transfer_out(&self) -> bool {
+        matches!(self.transfer.as_deref(), None | Some("both") | Some("out"))
+    }
+
+    /// Whether `transfer-paste` may bring text into this persona.
+    pub fn transfer_in(&self) -> bool {
+        matches!(self.transfer.as_deref(), None | Some("both") | Some("in"))
+    }
 }
 
 /// An sRGB color with alpha, written `#rrggbb` or `#rrggbbaa`.

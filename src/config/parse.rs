@@ -72,6 +72,14 @@ const PERSONA_KEYS: &[&str] = &[
     "allow_activation",
     "restart",
     "xwayland",
+    "transfer",
+];
+/// Which ways the clipboard transfer may go for a persona.
+const TRANSFER_POLICIES: &[(&str, &str)] = &[
+    ("both", "both"),
+    ("in", "in"),
+    ("out", "out"),
+    ("none", "none"),
 ];
 const KEYMAP_KEYS: &[&str] = &["rules", "model", "layout", "variant", "options"];
 
@@ -858,6 +866,9 @@ impl Cx<'_> {
             extra.allow_activation = self.boolean(entry).unwrap_or(false);
         }
         extra.xwayland = find(table, "xwayland").and_then(|entry| self.boolean(entry));
+        extra.transfer = find(table, "transfer")
+            .and_then(|entry| self.choice(entry, TRANSFER_POLICIES))
+            .map(str::to_string);
 
         if self.errors.len() != errors_before {
             return None;

@@ -215,6 +215,7 @@ fn full_config_round_trip() {
                     allow_activation: true,
                     restart: Some("on-failure".to_string()),
                     xwayland: Some(false),
+                    transfer: None,
                 },
             },
             PersonaConfig {
@@ -1281,4 +1282,15 @@ fn gestures_are_configurable_and_checked() {
         errs[2].starts_with("5:15: unknown action `fly`"),
         "{errs:?}"
     );
+}
+
+#[test]
+fn transfer_policy_values() {
+    let c = parse_ok(&["[[persona]]", "name = \"work\"", "transfer = \"in\""]);
+    assert!(c.personas[0].extra.transfer_in() && !c.personas[0].extra.transfer_out());
+    let c = parse_ok(&["[[persona]]", "name = \"work\""]);
+    assert!(c.personas[0].extra.transfer_in() && c.personas[0].extra.transfer_out());
+    let errs = errors(&["[[persona]]", "name = \"work\"", "transfer = \"sideways\""]);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(errs[0].starts_with("3:12:"), "{errs:?}");
 }

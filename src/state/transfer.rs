@@ -60,7 +60,12 @@ impl State {
     /// Starts reading the active persona's clipboard into the transfer buffer.
     pub fn transfer_copy(&mut self) {
         self.cancel_transfer_read("a new copy started");
-        let persona = &self.personas.active().state;
+        let active = self.personas.active();
+        if !active.config.extra.transfer_out() {
+            tracing::warn!(persona = %active.state.name, "transfer-copy refused: transfers out of this persona are off");
+            return;
+        }
+        let persona = &active.state;
         let name = persona.name.clone();
         let Some(mime) = TEXT_TYPES
             .iter()
@@ -161,6 +166,12 @@ impl State {
 
     /// Makes the transfer buffer the active persona's clipboard, and empties it.
     pub fn transfer_paste(&mut self) {
+        let active = self.personas.active();
+        if !active.config.extra.transfer_in() {
+            // The buffer stays, for a persona that may take it.
+            tracing::warn!(persona = %active.state.name, "transfer-paste refused: transfers into this persona are off");
+            return;
+        }
         let Some(copied) = self.transfer.buffer.take() else {
             tracing::info!("transfer-paste: nothing was copied");
             return;
