@@ -259,3 +259,36 @@ fn the_badge_indicator_sits_over_the_content() {
     assert_region(&shot, (320 - b, 0, b, b), [0x33, 0x66, 0xcc, 0xff], "badge");
     assert_region(&shot, (0, 0, 320 - b, 200), RED, "content_full_size");
 }
+
+#[test]
+fn a_switch_shows_the_persona_name_for_a_moment() {
+    let config =
+        common::fixture::TWO_PERSONAS.replace("switch_notice = false", "switch_notice = true");
+    let mut fx = Fixture::with_config(&config);
+    fx.open_window("work", RED);
+    fx.open_window("personal", BLUE);
+    fx.switch("personal");
+    let shot = fx.state.backend.headless().screenshot().unwrap();
+    let notice = fx.state.notice.clone().expect("a notice after the switch");
+    let (x, y) = (notice.location.x as u32, notice.location.y as u32);
+    // Its background is the persona's color, and its letters are white.
+    assert_eq!(shot.pixel(x + 1, y + 1), [0xcc, 0x66, 0x33, 0xff]);
+    let white = (x..x + notice.size.w as u32)
+        .flat_map(|px| (y..y + notice.size.h as u32).map(move |py| (px, py)))
+        .filter(|&(px, py)| shot.pixel(px, py) == [0xff, 0xff, 0xff, 0xff])
+        .count();
+    assert!(white > 50, "the name is written: {white} white pixels");
+    // Then it goes, on its own timer.
+    fx.dispatch_until(std::time::Duration::from_secs(5), |fx| {
+        fx.state.notice.is_none()
+    });
+    fx.dispatch_until(std::time::Duration::from_secs(5), |fx| {
+        fx.state
+            .backend
+            .headless()
+            .screenshot()
+            .unwrap()
+            .pixel(x + 1, y + 1)
+            == BLUE
+    });
+}

@@ -1170,3 +1170,37 @@ fn a_release_never_reaches_a_surface_that_did_not_get_the_press() {
         .count();
     assert_eq!(buttons, 2);
 }
+
+/// Found by the proptest under load: the window under a held button was
+/// closed; after the release the pointer focus stayed on the dead surface, so
+/// the next press went to its client without an enter.
+#[test]
+fn a_press_after_the_pressed_window_closed_goes_to_the_window_now_under_the_pointer() {
+    let ops = [
+        Op::Open {
+            persona: "work",
+            in_client: None,
+        },
+        Op::Open {
+            persona: "work",
+            in_client: None,
+        },
+        Op::Open {
+            persona: "work",
+            in_client: None,
+        },
+        Op::Open {
+            persona: "personal",
+            in_client: None,
+        },
+        Op::ButtonPress,
+        Op::Close(190),
+        Op::ButtonRelease,
+        Op::ButtonPress,
+        Op::ButtonRelease,
+    ];
+    let mut h = Harness::new();
+    if let Err(e) = h.run_sequence(&ops) {
+        panic!("{e}");
+    }
+}

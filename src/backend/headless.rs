@@ -51,7 +51,11 @@ impl HeadlessBackend {
     }
 
     /// Draws `persona` (the active one) onto the output.
-    pub fn render(&mut self, persona: &PersonaState) -> Result<RenderElementStates, RenderError> {
+    pub fn render(
+        &mut self,
+        persona: &PersonaState,
+        notice: Option<&crate::render::notice::Notice>,
+    ) -> Result<RenderElementStates, RenderError> {
         let age = if std::mem::take(&mut self.full_damage) {
             0
         } else {
@@ -62,6 +66,7 @@ impl HeadlessBackend {
             &mut self.image,
             &mut self.tracker,
             persona,
+            notice,
             age,
         )
     }

@@ -32,6 +32,8 @@ pub struct Config {
     pub indicator: Indicator,
     /// The animation played on a switch.
     pub transition: Transition,
+    /// Show the persona's name for a moment on every switch (default true).
+    pub switch_notice: bool,
     /// The headless backend's virtual output.
     pub headless: HeadlessConfig,
     /// Per physical output settings, by connector name (`eDP-1`, `HDMI-A-1`, ...).

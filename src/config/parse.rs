@@ -40,6 +40,7 @@ const TOP_KEYS: &[&str] = &[
     "background_frames",
     "indicator",
     "transition",
+    "switch_notice",
     "headless",
     "outputs",
     "input",
@@ -482,6 +483,7 @@ impl Cx<'_> {
             background_frames: BackgroundFrames::Throttled,
             indicator: Indicator::Frame,
             transition: Transition::None,
+            switch_notice: true,
             headless: HeadlessConfig { size: (1280, 800) },
             outputs: BTreeMap::new(),
             input: InputConfig {
@@ -507,6 +509,11 @@ impl Cx<'_> {
         if let Some(entry) = find(root, "transition") {
             if let Some(value) = self.choice(entry, TRANSITIONS) {
                 config.transition = value;
+            }
+        }
+        if let Some(entry) = find(root, "switch_notice") {
+            if let Some(value) = self.boolean(entry) {
+                config.switch_notice = value;
             }
         }
         if let Some(entry) = find(root, "headless") {

@@ -154,6 +154,7 @@ fn full_config_round_trip() {
         background_frames: BackgroundFrames::Paused,
         indicator: Indicator::Badge,
         transition: Transition::Slide,
+        switch_notice: true,
         headless: HeadlessConfig { size: (800, 600) },
         outputs,
         input: InputConfig {

@@ -20,7 +20,7 @@ use smithay::input::keyboard::{FilterResult, KeyboardTarget, Keycode};
 use smithay::input::pointer::{AxisFrame, RelativeMotionEvent};
 use smithay::input::pointer::{ButtonEvent, MotionEvent};
 use smithay::input::touch::{DownEvent, MotionEvent as TouchMotionEvent, UpEvent};
-use smithay::utils::{Logical, Point, SERIAL_COUNTER};
+use smithay::utils::{IsAlive, Logical, Point, SERIAL_COUNTER};
 use smithay::wayland::keyboard_shortcuts_inhibit::KeyboardShortcutsInhibitorSeat;
 use smithay::wayland::pointer_constraints::{with_pointer_constraint, PointerConstraint};
 
@@ -562,7 +562,10 @@ impl State {
         // that one never saw the press, so the release goes to nobody (the
         // pointer steps off and back on around it).
         let focus = pointer.current_focus();
-        let misdirected = !pressed && focus.is_some() && focus != pressed_on;
+        let misdirected = !pressed
+            && focus
+                .as_ref()
+                .is_some_and(|f| Some(f) != pressed_on.as_ref() || !f.alive());
         let location = persona.pointer_location;
         let motion = |serial| MotionEvent {
             location,
@@ -594,6 +597,10 @@ impl State {
             self.pointer_router
                 .pressed_on
                 .insert(button, pointer.current_focus());
+        } else if self.pointer_router.buttons.is_empty() {
+            // The implicit grab is over: focus follows the pointer again, also
+            // if the surface it held went away meanwhile.
+            persona.refresh_pointer_focus();
         }
     }
 

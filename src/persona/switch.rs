@@ -103,6 +103,10 @@ impl State {
         let from = self.personas.get(old).map(|p| p.state.name.clone());
         let to = self.personas.active().state.name.clone();
         tracing::info!(from = ?from, to = %to, "switched persona");
+        if self.config.switch_notice {
+            let color = self.personas.active().state.color;
+            self.show_notice(&to, color);
+        }
         self.redraw_now_after_switch(origin);
         self.ipc_events.broadcast(&Event::Switched {
             from: from.unwrap_or_default(),

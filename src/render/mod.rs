@@ -4,13 +4,16 @@
 //! elements of two personas (their Wayland object ids can be equal).
 
 pub mod indicator;
+pub mod notice;
 pub mod scoped;
 
 use smithay::backend::allocator::Fourcc;
 use smithay::backend::renderer::damage::OutputDamageTracker;
+use smithay::backend::renderer::element::memory::MemoryRenderBufferRenderElement;
 use smithay::backend::renderer::element::solid::SolidColorRenderElement;
 use smithay::backend::renderer::element::surface::WaylandSurfaceRenderElement;
 use smithay::backend::renderer::element::utils::{Relocate, RelocateRenderElement};
+use smithay::backend::renderer::element::Kind;
 use smithay::backend::renderer::element::RenderElementStates;
 use smithay::backend::renderer::pixman::{PixmanError, PixmanRenderer};
 use smithay::backend::renderer::{Bind, Color32F, ExportMem, Offscreen};
@@ -76,6 +79,7 @@ smithay::backend::renderer::element::render_elements! {
     pub OutputElement<=PixmanRenderer>;
     Persona=RelocateRenderElement<scoped::Scoped<PersonaElement>>,
     Solid=SolidColorRenderElement,
+    Notice=MemoryRenderBufferRenderElement<PixmanRenderer>,
 }
 
 /// Renders `persona` into `target`. `age` 0 redraws everything. Returns which
@@ -85,6 +89,7 @@ pub fn render_persona(
     target: &mut Image<'static, 'static>,
     tracker: &mut OutputDamageTracker,
     persona: &PersonaState,
+    notice: Option<&notice::Notice>,
     age: usize,
 ) -> Result<RenderElementStates, RenderError> {
     let scene = persona_elements(renderer, persona)?;
@@ -96,7 +101,20 @@ pub fn render_persona(
         output_size,
         persona.inset,
     );
-    let mut elements: Vec<OutputElement> = Vec::with_capacity(scene.len() + 2);
+    let mut elements: Vec<OutputElement> = Vec::with_capacity(scene.len() + 3);
+    if let Some(notice) = notice {
+        elements.push(OutputElement::Notice(
+            MemoryRenderBufferRenderElement::from_buffer(
+                renderer,
+                notice.location.to_f64(),
+                &notice.buffer,
+                None,
+                None,
+                None,
+                Kind::Unspecified,
+            )?,
+        ));
+    }
     elements.extend(badge.map(OutputElement::Solid));
     elements.extend(ids.wrap(scene).into_iter().map(|e| {
         OutputElement::Persona(RelocateRenderElement::from_element(
@@ -155,6 +173,6 @@ pub fn snapshot_persona(
 ) -> Result<Screenshot, RenderError> {
     let mut image = offscreen(renderer, size)?;
     let mut tracker = OutputDamageTracker::new(size, 1.0, Transform::Normal);
-    render_persona(renderer, &mut image, &mut tracker, persona, 0)?;
+    render_persona(renderer, &mut image, &mut tracker, persona, None, 0)?;
     read_pixels(renderer, &mut image)
 }

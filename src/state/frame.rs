@@ -93,7 +93,11 @@ impl State {
         persona.state.space.refresh();
         persona.state.popups.cleanup();
         let persona = &self.personas.active().state;
-        let states = match self.backend.headless().render(persona) {
+        let states = match self
+            .backend
+            .headless()
+            .render(persona, self.notice.as_ref())
+        {
             Ok(states) => states,
             Err(err) => {
                 tracing::error!("render failed: {err}");
@@ -128,6 +132,26 @@ impl State {
             self.stats.frames_rendered,
         );
         self.mark_dirty(id);
+    }
+
+    /// Shows `text` on `color` for a moment (the persona's name on a switch).
+    pub fn show_notice(&mut self, text: &str, color: crate::config::Color) {
+        let output = self.backend.output_spec().size;
+        self.notice = Some(crate::render::notice::Notice::new(text, color, output));
+        if let Some(old) = self.notice_timer.take() {
+            self.loop_handle.remove(old);
+        }
+        let timer = self.loop_handle.insert_source(
+            Timer::from_duration(crate::render::notice::NOTICE_TIME),
+            |_, _, state: &mut State| {
+                state.notice = None;
+                state.notice_timer = None;
+                state.personas.active_mut().state.needs_redraw = true;
+                state.queue_redraw();
+                TimeoutAction::Drop
+            },
+        );
+        self.notice_timer = timer.ok();
     }
 
     /// A switch shows the new persona in the very next frame: render now, whole.

@@ -71,6 +71,9 @@ pub struct State {
     pub long_press: Option<crate::input::LongPress>,
     /// The clipboard transfer between personas (see `transfer.rs`).
     pub transfer: transfer::Transfer,
+    /// The notice on screen (the persona's name after a switch), and its end.
+    pub notice: Option<crate::render::notice::Notice>,
+    notice_timer: Option<RegistrationToken>,
     pub ipc_events: EventSink,
     pub loop_handle: LoopHandle<'static, State>,
     pub runtime_dir: Option<PathBuf>,
@@ -112,6 +115,8 @@ impl State {
             input_devices: Default::default(),
             long_press: None,
             transfer: Default::default(),
+            notice: None,
+            notice_timer: None,
             ipc_events: EventSink::detached(),
             loop_handle,
             runtime_dir,

@@ -20,6 +20,7 @@ use super::client::TestClient;
 /// its own tests.
 pub const TWO_PERSONAS: &str = r##"
 indicator = "none"
+switch_notice = false
 [headless]
 size = "320x200"
 [keys]

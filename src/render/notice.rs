@@ -1,0 +1,133 @@
+//! The short notice shown on every switch: the persona's name on its color,
+//! drawn by the compositor over everything (no client can draw it for another
+//! persona). A built-in 5x7 font keeps it free of font files.
+
+use std::time::Duration;
+
+use smithay::backend::allocator::Fourcc;
+use smithay::backend::renderer::element::memory::MemoryRenderBuffer;
+use smithay::utils::{Physical, Point, Size, Transform};
+
+use crate::config::Color;
+
+/// How long the notice stays.
+pub const NOTICE_TIME: Duration = Duration::from_millis(1500);
+/// Font pixels are drawn this many output pixels wide.
+const SCALE: usize = 3;
+/// Border around the text, in font pixels.
+const PAD: usize = 3;
+
+/// A rendered notice and where it goes on the output.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub buffer: MemoryRenderBuffer,
+    pub location: Point<i32, Physical>,
+    pub size: Size<i32, Physical>,
+}
+
+impl Notice {
+    /// `text` in white on `color`, centered at the top of an output of `output` size.
+    pub fn new(text: &str, color: Color, output: Size<i32, Physical>) -> Notice {
+        let glyphs: Vec<[u8; 7]> = text.chars().take(32).map(glyph).collect();
+        let cols = (glyphs.len().max(1) * 6 - 1 + 2 * PAD) * SCALE;
+        let rows = (7 + 2 * PAD) * SCALE;
+        // ARGB8888 is little-endian: bytes B, G, R, A.
+        let background = [color.b, color.g, color.r, 0xff];
+        let white = [0xff, 0xff, 0xff, 0xff];
+        let mut pixels = vec![0u8; cols * rows * 4];
+        for y in 0..rows {
+            for x in 0..cols {
+                let (fx, fy) = (x / SCALE, y / SCALE);
+                let lit = (PAD..PAD + 7).contains(&fy)
+                    && fx >= PAD
+                    && glyphs.get((fx - PAD) / 6).is_some_and(|g| {
+                        let col = (fx - PAD) % 6;
+                        col < 5 && g[fy - PAD] & (0x10 >> col) != 0
+                    });
+                let i = (y * cols + x) * 4;
+                pixels[i..i + 4].copy_from_slice(if lit { &white } else { &background });
+            }
+        }
+        let buffer = MemoryRenderBuffer::from_slice(
+            &pixels,
+            Fourcc::Argb8888,
+            (cols as i32, rows as i32),
+            1,
+            Transform::Normal,
+            None,
+        );
+        let size = Size::from((cols as i32, rows as i32));
+        let location = Point::from(((output.w - size.w).max(0) / 2, (output.h / 10).max(8)));
+        Notice {
+            buffer,
+            location,
+            size,
+        }
+    }
+}
+
+/// The 5x7 glyph of `c` (rows top to bottom, bit 4 is the leftmost column).
+/// Letters are drawn in capitals; anything unknown is a box.
+fn glyph(c: char) -> [u8; 7] {
+    match c.to_ascii_uppercase() {
+        'A' => [0x0e, 0x11, 0x11, 0x1f, 0x11, 0x11, 0x11],
+        'B' => [0x1e, 0x11, 0x11, 0x1e, 0x11, 0x11, 0x1e],
+        'C' => [0x0e, 0x11, 0x10, 0x10, 0x10, 0x11, 0x0e],
+        'D' => [0x1e, 0x11, 0x11, 0x11, 0x11, 0x11, 0x1e],
+        'E' => [0x1f, 0x10, 0x10, 0x1e, 0x10, 0x10, 0x1f],
+        'F' => [0x1f, 0x10, 0x10, 0x1e, 0x10, 0x10, 0x10],
+        'G' => [0x0e, 0x11, 0x10, 0x17, 0x11, 0x11, 0x0f],
+        'H' => [0x11, 0x11, 0x11, 0x1f, 0x11, 0x11, 0x11],
+        'I' => [0x0e, 0x04, 0x04, 0x04, 0x04, 0x04, 0x0e],
+        'J' => [0x07, 0x02, 0x02, 0x02, 0x02, 0x12, 0x0c],
+        'K' => [0x11, 0x12, 0x14, 0x18, 0x14, 0x12, 0x11],
+        'L' => [0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x1f],
+        'M' => [0x11, 0x1b, 0x15, 0x15, 0x11, 0x11, 0x11],
+        'N' => [0x11, 0x11, 0x19, 0x15, 0x13, 0x11, 0x11],
+        'O' => [0x0e, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0e],
+        'P' => [0x1e, 0x11, 0x11, 0x1e, 0x10, 0x10, 0x10],
+        'Q' => [0x0e, 0x11, 0x11, 0x11, 0x15, 0x12, 0x0d],
+        'R' => [0x1e, 0x11, 0x11, 0x1e, 0x14, 0x12, 0x11],
+        'S' => [0x0f, 0x10, 0x10, 0x0e, 0x01, 0x01, 0x1e],
+        'T' => [0x1f, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04],
+        'U' => [0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0e],
+        'V' => [0x11, 0x11, 0x11, 0x11, 0x11, 0x0a, 0x04],
+        'W' => [0x11, 0x11, 0x11, 0x15, 0x15, 0x15, 0x0a],
+        'X' => [0x11, 0x11, 0x0a, 0x04, 0x0a, 0x11, 0x11],
+        'Y' => [0x11, 0x11, 0x0a, 0x04, 0x04, 0x04, 0x04],
+        'Z' => [0x1f, 0x01, 0x02, 0x04, 0x08, 0x10, 0x1f],
+        '0' => [0x0e, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0e],
+        '1' => [0x04, 0x0c, 0x04, 0x04, 0x04, 0x04, 0x0e],
+        '2' => [0x0e, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1f],
+        '3' => [0x1f, 0x02, 0x04, 0x02, 0x01, 0x11, 0x0e],
+        '4' => [0x02, 0x06, 0x0a, 0x12, 0x1f, 0x02, 0x02],
+        '5' => [0x1f, 0x10, 0x1e, 0x01, 0x01, 0x11, 0x0e],
+        '6' => [0x06, 0x08, 0x10, 0x1e, 0x11, 0x11, 0x0e],
+        '7' => [0x1f, 0x01, 0x02, 0x04, 0x08, 0x08, 0x08],
+        '8' => [0x0e, 0x11, 0x11, 0x0e, 0x11, 0x11, 0x0e],
+        '9' => [0x0e, 0x11, 0x11, 0x0f, 0x01, 0x02, 0x0c],
+        '-' => [0x00, 0x00, 0x00, 0x1f, 0x00, 0x00, 0x00],
+        '_' => [0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x1f],
+        ' ' => [0x00; 7],
+        _ => [0x1f, 0x11, 0x11, 0x11, 0x11, 0x11, 0x1f],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_notice_is_sized_to_its_text_and_centered() {
+        let color = Color {
+            r: 0x33,
+            g: 0x66,
+            b: 0xcc,
+            a: 0xff,
+        };
+        let n = Notice::new("work", color, (1280, 800).into());
+        assert_eq!(n.size.w as usize, (4 * 6 - 1 + 2 * PAD) * SCALE);
+        assert_eq!(n.size.h as usize, (7 + 2 * PAD) * SCALE);
+        assert_eq!(n.location.x, (1280 - n.size.w) / 2);
+    }
+}
