@@ -134,6 +134,8 @@ impl State {
                         bytes = done.data.len(),
                         "transfer-copy: copied, switch and paste with transfer-paste"
                     );
+                    let color = self.personas.active().state.color;
+                    self.show_notice(&format!("copied from {}", done.from), color);
                     self.transfer.buffer = Some(Copied {
                         from: done.from,
                         data: done.data,
@@ -159,6 +161,8 @@ impl State {
     fn cancel_transfer_read(&mut self, why: &str) {
         if let Some(reading) = self.transfer.reading.take() {
             tracing::warn!(from = %reading.from, "transfer-copy refused: {why}");
+            let color = self.personas.active().state.color;
+            self.show_notice("copy refused", color);
             self.loop_handle.remove(reading.pipe);
             self.loop_handle.remove(reading.timeout);
         }
@@ -176,6 +180,8 @@ impl State {
             tracing::info!("transfer-paste: nothing was copied");
             return;
         };
+        let color = self.personas.active().state.color;
+        self.show_notice(&format!("pasted from {}", copied.from), color);
         let persona = &mut self.personas.active_mut().state;
         tracing::info!(
             from = %copied.from,
