@@ -735,3 +735,47 @@ fn the_background_throttle_runs_on_its_own_timer() {
         fx.client(b).frames_done(wb) >= 1
     });
 }
+
+#[test]
+fn a_task_list_shows_only_its_own_persona_windows() {
+    let mut fx = Fixture::new();
+    let a = fx.add_bound_client("work");
+    let wa = fx.client(a).create_window_with(Some("mail"), None);
+    fx.roundtrip(a);
+    fx.client(a).ack_and_draw(wa, RED, SIZE);
+    fx.roundtrip(a);
+    let b = fx.add_bound_client("personal");
+    let wb = fx.client(b).create_window_with(Some("photos"), None);
+    fx.roundtrip(b);
+    fx.client(b).ack_and_draw(wb, RED, SIZE);
+    fx.roundtrip(b);
+
+    let panel_w = fx.add_bound_client("work");
+    fx.client(panel_w).list_toplevels();
+    let panel_p = fx.add_bound_client("personal");
+    fx.client(panel_p).list_toplevels();
+    fx.roundtrip_all();
+    let listed = |events: Vec<Event>| -> Vec<String> {
+        events
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::ListedToplevel { title } => Some(title),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(listed(fx.client(panel_w).take_events()), ["mail"]);
+    assert_eq!(listed(fx.client(panel_p).take_events()), ["photos"]);
+    // A title change and a close reach the persona's own list only.
+    fx.client(a).set_title(wa, "mail (3)");
+    fx.client(a).commit(wa);
+    fx.roundtrip_all();
+    assert_eq!(listed(fx.client(panel_w).take_events()), ["mail (3)"]);
+    fx.client(a).close_window(wa);
+    fx.roundtrip_all();
+    assert!(fx
+        .client(panel_w)
+        .take_events()
+        .contains(&Event::ListedToplevelClosed));
+    assert!(fx.client(panel_p).take_events().is_empty());
+}

@@ -2,6 +2,7 @@
 //! request can only ever touch the persona whose display it arrived on.
 
 mod compositor;
+mod foreign_toplevel;
 mod input_extras;
 mod input_method;
 mod seat;

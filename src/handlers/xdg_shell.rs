@@ -135,6 +135,14 @@ impl XdgShellHandler for PersonaState {
     fn popup_destroyed(&mut self, _surface: PopupSurface) {
         self.needs_redraw = true;
     }
+
+    fn title_changed(&mut self, surface: ToplevelSurface) {
+        self.window_names_changed(&surface);
+    }
+
+    fn app_id_changed(&mut self, surface: ToplevelSurface) {
+        self.window_names_changed(&surface);
+    }
 }
 
 impl PersonaState {

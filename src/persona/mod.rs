@@ -21,6 +21,7 @@ use smithay::reexports::wayland_server::{Client, Display, DisplayHandle};
 use smithay::utils::{Clock, Logical, Monotonic, Point, Size, Transform};
 use smithay::wayland::compositor::{CompositorClientState, CompositorState};
 use smithay::wayland::cursor_shape::CursorShapeManagerState;
+use smithay::wayland::foreign_toplevel_list::{ForeignToplevelHandle, ForeignToplevelListState};
 use smithay::wayland::input_method::InputMethodManagerState;
 use smithay::wayland::keyboard_shortcuts_inhibit::KeyboardShortcutsInhibitState;
 use smithay::wayland::output::OutputManagerState;
@@ -129,6 +130,9 @@ pub struct PersonaState {
     pub input_method_state: InputMethodManagerState,
     pub tablet_manager_state: TabletManagerState,
     pub cursor_shape_state: CursorShapeManagerState,
+    pub foreign_toplevel_list_state: ForeignToplevelListState,
+    /// This persona's mapped windows as ext-foreign-toplevel-list shows them.
+    pub foreign_toplevels: Vec<(Window, ForeignToplevelHandle)>,
     /// Tablet tools in proximity of this persona's surfaces (they leave on switch-out).
     pub tools_in_proximity: Vec<smithay::backend::input::TabletToolDescriptor>,
     pub seat: Seat<PersonaState>,
@@ -214,6 +218,7 @@ impl Persona {
             InputMethodManagerState::new::<PersonaState, _>(&dh, |_client| true);
         let tablet_manager_state = TabletManagerState::new::<PersonaState>(&dh);
         let cursor_shape_state = CursorShapeManagerState::new::<PersonaState>(&dh);
+        let foreign_toplevel_list_state = ForeignToplevelListState::new::<PersonaState>(&dh);
 
         let mut seat = seat_state.new_wl_seat(&dh, "seat0");
         let xkb = config.keymap.xkb_config();
@@ -276,6 +281,8 @@ impl Persona {
             input_method_state,
             tablet_manager_state,
             cursor_shape_state,
+            foreign_toplevel_list_state,
+            foreign_toplevels: Vec::new(),
             tools_in_proximity: Vec::new(),
             seat,
             space,

@@ -92,6 +92,7 @@ impl PersonaState {
         let known = self.focus_stack.contains(window);
         if mapped && !known {
             let (app_id, title) = window_names(toplevel);
+            self.list_window(window, title.clone(), app_id.clone());
             self.events
                 .push(PersonaEvent::WindowOpened { app_id, title });
             self.focus_window(window.clone());
@@ -100,6 +101,7 @@ impl PersonaState {
             self.space.refresh();
         } else if !mapped && known {
             // A null buffer unmaps the window; it may map again later.
+            self.unlist_window(window);
             self.focus_stack.retain(|w| w != window);
             self.restore_focus();
         }
@@ -148,6 +150,7 @@ impl PersonaState {
             return;
         };
         let was_mapped = self.focus_stack.contains(&window);
+        self.unlist_window(&window);
         self.space.unmap_elem(&window);
         self.focus_stack.retain(|w| w != &window);
         if was_mapped {
@@ -247,6 +250,20 @@ impl PersonaState {
             },
         );
         pointer.frame(self);
+    }
+
+    /// Its title or app id changed: the foreign-toplevel list hears of it.
+    pub fn window_names_changed(&mut self, toplevel: &ToplevelSurface) {
+        let Some(window) = self
+            .space
+            .elements()
+            .find(|w| w.toplevel() == Some(toplevel))
+            .cloned()
+        else {
+            return;
+        };
+        let (app_id, title) = window_names(toplevel);
+        self.update_listed_window(&window, title, app_id);
     }
 
     pub fn window_count(&self) -> usize {

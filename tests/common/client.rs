@@ -174,6 +174,11 @@ pub enum Event {
         y: f64,
     },
     TabletToolAdded,
+    /// ext-foreign-toplevel-list: a toplevel announced (with its title once done).
+    ListedToplevel {
+        title: String,
+    },
+    ListedToplevelClosed,
     SwipeBegin {
         fingers: u32,
     },

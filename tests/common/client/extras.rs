@@ -407,3 +407,57 @@ impl Dispatch<ZwpPointerGestureSwipeV1, ()> for ClientState {
         state.events.push(event);
     }
 }
+
+use std::sync::Mutex as StdMutex;
+use wayland_protocols::ext::foreign_toplevel_list::v1::client::{
+    ext_foreign_toplevel_handle_v1::{self, ExtForeignToplevelHandleV1},
+    ext_foreign_toplevel_list_v1::{self, ExtForeignToplevelListV1},
+};
+
+impl TestClient {
+    /// The persona's toplevels arrive as `Event::ListedToplevel` from now on.
+    pub fn list_toplevels(&mut self) {
+        self.bind_required::<ExtForeignToplevelListV1>(1);
+        self.flush();
+    }
+}
+
+impl Dispatch<ExtForeignToplevelListV1, ()> for ClientState {
+    fn event(
+        _: &mut Self,
+        _: &ExtForeignToplevelListV1,
+        _: ext_foreign_toplevel_list_v1::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+    }
+
+    event_created_child!(ClientState, ExtForeignToplevelListV1, [
+        ext_foreign_toplevel_list_v1::EVT_TOPLEVEL_OPCODE => (ExtForeignToplevelHandleV1, StdMutex::new(String::new())),
+    ]);
+}
+
+impl Dispatch<ExtForeignToplevelHandleV1, StdMutex<String>> for ClientState {
+    fn event(
+        state: &mut Self,
+        _: &ExtForeignToplevelHandleV1,
+        event: ext_foreign_toplevel_handle_v1::Event,
+        title: &StdMutex<String>,
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        match event {
+            ext_foreign_toplevel_handle_v1::Event::Title { title: t } => *title.lock().unwrap() = t,
+            ext_foreign_toplevel_handle_v1::Event::Done => {
+                state.events.push(Event::ListedToplevel {
+                    title: title.lock().unwrap().clone(),
+                })
+            }
+            ext_foreign_toplevel_handle_v1::Event::Closed => {
+                state.events.push(Event::ListedToplevelClosed)
+            }
+            _ => {}
+        }
+    }
+}
