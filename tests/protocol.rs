@@ -779,3 +779,44 @@ fn a_task_list_shows_only_its_own_persona_windows() {
         .contains(&Event::ListedToplevelClosed));
     assert!(fx.client(panel_p).take_events().is_empty());
 }
+
+#[test]
+fn a_sandboxed_client_joins_the_persona_of_its_engine_without_the_security_global() {
+    let mut fx = Fixture::new();
+    let engine = fx.add_bound_client("work");
+    assert_eq!(
+        fx.client(engine)
+            .count_globals("wp_security_context_manager_v1"),
+        1
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+    let _keep = fx
+        .client(engine)
+        .create_security_listener(&listener, "org.example.App");
+    fx.roundtrip(engine);
+    fx.dispatch();
+    // The app connects through the engine's listener.
+    let stream = std::os::unix::net::UnixStream::connect(&path).unwrap();
+    let app = fx.adopt_client(stream);
+    fx.dispatch_until(std::time::Duration::from_secs(5), |fx| {
+        fx.client(app).count_globals("wl_seat") == 1
+    });
+    assert_eq!(
+        fx.client(app)
+            .count_globals("wp_security_context_manager_v1"),
+        0,
+        "no nested contexts"
+    );
+    // It is a client of work: its window is work's.
+    fx.client(app).bind_all();
+    fx.roundtrip(app);
+    fx.roundtrip(app);
+    let w = fx.client(app).create_window();
+    fx.roundtrip(app);
+    fx.client(app).ack_and_draw(w, RED, SIZE);
+    fx.roundtrip(app);
+    assert_eq!(fx.state.personas.active().state.window_count(), 1);
+    assert!(fx.client(app).window(w).activated());
+}

@@ -6,6 +6,7 @@ mod foreign_toplevel;
 mod input_extras;
 mod input_method;
 mod seat;
+mod security_context;
 mod tablet;
 mod xdg_activation;
 mod xdg_shell;

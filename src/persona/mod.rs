@@ -29,6 +29,9 @@ use smithay::wayland::pointer_constraints::PointerConstraintsState;
 use smithay::wayland::pointer_gestures::PointerGesturesState;
 use smithay::wayland::presentation::PresentationState;
 use smithay::wayland::relative_pointer::RelativePointerManagerState;
+use smithay::wayland::security_context::{
+    SecurityContext, SecurityContextListenerSource, SecurityContextState,
+};
 use smithay::wayland::selection::data_device::DataDeviceState;
 use smithay::wayland::selection::primary_selection::PrimarySelectionState;
 use smithay::wayland::shell::xdg::decoration::XdgDecorationState;
@@ -92,6 +95,8 @@ impl OutputSpec {
 /// Per-client data: every client belongs to exactly one persona's display.
 pub struct ClientState {
     pub compositor_state: CompositorClientState,
+    /// Set for clients that came through a security-context listener.
+    pub security_context: Option<SecurityContext>,
     /// The persona's live-client counter, shared by all its clients.
     connected: Arc<AtomicUsize>,
 }
@@ -131,6 +136,9 @@ pub struct PersonaState {
     pub tablet_manager_state: TabletManagerState,
     pub cursor_shape_state: CursorShapeManagerState,
     pub foreign_toplevel_list_state: ForeignToplevelListState,
+    pub security_context_state: SecurityContextState,
+    /// Listeners created through security-context, for the outer loop to serve.
+    pub security_listeners: Vec<(SecurityContextListenerSource, SecurityContext)>,
     /// This persona's mapped windows as ext-foreign-toplevel-list shows them.
     pub foreign_toplevels: Vec<(Window, ForeignToplevelHandle)>,
     /// Tablet tools in proximity of this persona's surfaces (they leave on switch-out).
@@ -219,6 +227,13 @@ impl Persona {
         let tablet_manager_state = TabletManagerState::new::<PersonaState>(&dh);
         let cursor_shape_state = CursorShapeManagerState::new::<PersonaState>(&dh);
         let foreign_toplevel_list_state = ForeignToplevelListState::new::<PersonaState>(&dh);
+        // Sandboxed clients may not create nested contexts.
+        let security_context_state =
+            SecurityContextState::new::<PersonaState, _>(&dh, |client: &Client| {
+                client
+                    .get_data::<ClientState>()
+                    .is_none_or(|data| data.security_context.is_none())
+            });
 
         let mut seat = seat_state.new_wl_seat(&dh, "seat0");
         let xkb = config.keymap.xkb_config();
@@ -283,6 +298,8 @@ impl Persona {
             cursor_shape_state,
             foreign_toplevel_list_state,
             foreign_toplevels: Vec::new(),
+            security_context_state,
+            security_listeners: Vec::new(),
             tools_in_proximity: Vec::new(),
             seat,
             space,
@@ -334,8 +351,18 @@ impl Persona {
         &mut self,
         stream: std::os::unix::net::UnixStream,
     ) -> std::io::Result<Client> {
+        self.insert_client_with(stream, None)
+    }
+
+    /// Connects a client, marked with the security context it came through.
+    pub fn insert_client_with(
+        &mut self,
+        stream: std::os::unix::net::UnixStream,
+        security_context: Option<SecurityContext>,
+    ) -> std::io::Result<Client> {
         let data = ClientState {
             compositor_state: CompositorClientState::default(),
+            security_context,
             connected: self.clients.clone(),
         };
         let client = self

@@ -254,6 +254,30 @@ impl State {
         }
     }
 
+    /// Serves a persona's security-context listener: clients connecting there
+    /// join that persona, marked as sandboxed. It goes with the persona.
+    fn serve_security_listener(
+        &mut self,
+        id: PersonaId,
+        source: smithay::wayland::security_context::SecurityContextListenerSource,
+        context: smithay::wayland::security_context::SecurityContext,
+    ) {
+        let inserted =
+            self.loop_handle
+                .insert_source(source, move |stream, _, state: &mut State| {
+                    if let Some(persona) = state.personas.get_mut(id) {
+                        if let Err(err) = persona.insert_client_with(stream, Some(context.clone()))
+                        {
+                            tracing::warn!("sandboxed client not added: {err}");
+                        }
+                    }
+                });
+        match inserted {
+            Ok(token) => self.sources.entry(id).or_default().push(token),
+            Err(err) => tracing::warn!("security-context listener not served: {err}"),
+        }
+    }
+
     /// Stops a persona that is not active: its clients are disconnected, its
     /// socket removed, its session signalled.
     pub fn remove_persona(&mut self, id: PersonaId) {
@@ -320,10 +344,14 @@ impl State {
             let Some(persona) = self.personas.get_mut(id) else {
                 continue;
             };
+            let listeners = std::mem::take(&mut persona.state.security_listeners);
             let events = std::mem::take(&mut persona.state.events);
             let name = persona.state.name.clone();
             let allow_activation = persona.config.extra.allow_activation;
             persona.flush();
+            for (source, context) in listeners {
+                self.serve_security_listener(id, source, context);
+            }
             for event in events {
                 let event = match event {
                     PersonaEvent::WindowOpened { app_id, title } => Event::WindowOpened {

@@ -104,6 +104,13 @@ impl Fixture {
         cid
     }
 
+    /// A client connected some other way (through a listener the compositor
+    /// serves); the stream is its end.
+    pub fn adopt_client(&mut self, stream: UnixStream) -> ClientId {
+        self.clients.push(Some(TestClient::new(stream)));
+        self.clients.len() - 1
+    }
+
     /// A client with every usual global bound.
     pub fn add_bound_client(&mut self, persona: &str) -> ClientId {
         let id = self.add_client(persona);

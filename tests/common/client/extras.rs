@@ -461,3 +461,39 @@ impl Dispatch<ExtForeignToplevelHandleV1, StdMutex<String>> for ClientState {
         }
     }
 }
+
+use wayland_protocols::wp::security_context::v1::client::{
+    wp_security_context_manager_v1::WpSecurityContextManagerV1,
+    wp_security_context_v1::WpSecurityContextV1,
+};
+
+impl TestClient {
+    /// As a sandbox engine: asks the compositor to serve `listener` for a
+    /// sandboxed app. Returns the fd that keeps the listener alive (dropping
+    /// it tells the compositor to stop).
+    pub fn create_security_listener(
+        &mut self,
+        listener: &std::os::unix::net::UnixListener,
+        app_id: &str,
+    ) -> std::os::fd::OwnedFd {
+        use std::os::fd::{AsFd, FromRawFd};
+        let manager = self.bind_required::<WpSecurityContextManagerV1>(1);
+        let mut fds = [0; 2];
+        // SAFETY: pipe2 fills two fds that we own from here on.
+        assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+        let (close_read, close_write) = unsafe {
+            (
+                std::os::fd::OwnedFd::from_raw_fd(fds[0]),
+                std::os::fd::OwnedFd::from_raw_fd(fds[1]),
+            )
+        };
+        let context = manager.create_listener(listener.as_fd(), close_read.as_fd(), &self.qh, ());
+        context.set_sandbox_engine("org.example.test".into());
+        context.set_app_id(app_id.into());
+        context.commit();
+        self.flush();
+        close_write
+    }
+}
+
+no_events!(WpSecurityContextManagerV1, WpSecurityContextV1);
