@@ -820,3 +820,29 @@ fn a_sandboxed_client_joins_the_persona_of_its_engine_without_the_security_globa
     assert_eq!(fx.state.personas.active().state.window_count(), 1);
     assert!(fx.client(app).window(w).activated());
 }
+
+#[test]
+fn privileged_protocols_exist_only_where_granted() {
+    let config = common::fixture::TWO_PERSONAS.replace(
+        "name = \"work\"",
+        "name = \"work\"\nprivileged = [\"data-control\", \"virtual-keyboard\"]",
+    );
+    let mut fx = Fixture::with_config(&config);
+    let w = fx.add_client("work");
+    let p = fx.add_client("personal");
+    for iface in [
+        "zwlr_data_control_manager_v1",
+        "zwp_virtual_keyboard_manager_v1",
+    ] {
+        assert_eq!(
+            fx.client(w).count_globals(iface),
+            1,
+            "{iface} granted to work"
+        );
+        assert_eq!(
+            fx.client(p).count_globals(iface),
+            0,
+            "{iface} not granted to personal"
+        );
+    }
+}

@@ -75,6 +75,13 @@ const PERSONA_KEYS: &[&str] = &[
     "xwayland",
     "transfer",
 ];
+/// Protocols a persona may be granted with `privileged`.
+const PRIVILEGED: &[&str] = &[
+    "screencopy",
+    "data-control",
+    "virtual-keyboard",
+    "virtual-pointer",
+];
 /// Which ways the clipboard transfer may go for a persona.
 const TRANSFER_POLICIES: &[(&str, &str)] = &[
     ("both", "both"),
@@ -869,6 +876,19 @@ impl Cx<'_> {
         extra.devices = list(self, "devices");
         extra.share = list(self, "share");
         extra.privileged = list(self, "privileged");
+        if let Some(entry) = find(table, "privileged") {
+            for name in &extra.privileged {
+                if !PRIVILEGED.contains(&name.as_str()) {
+                    self.error(
+                        value_pos(entry),
+                        format!(
+                            "unknown privileged protocol `{name}`: expected {}",
+                            PRIVILEGED.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
         if let Some(entry) = find(table, "allow_activation") {
             extra.allow_activation = self.boolean(entry).unwrap_or(false);
         }

@@ -1295,3 +1295,17 @@ fn transfer_policy_values() {
     assert_eq!(errs.len(), 1, "{errs:?}");
     assert!(errs[0].starts_with("3:12:"), "{errs:?}");
 }
+
+#[test]
+fn privileged_names_are_checked() {
+    let errs = errors(&[
+        "[[persona]]",
+        "name = \"work\"",
+        "privileged = [\"screencopy\", \"root\"]",
+    ]);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(
+        errs[0].starts_with("3:14: unknown privileged protocol `root`"),
+        "{errs:?}"
+    );
+}

@@ -5,6 +5,7 @@ mod compositor;
 mod foreign_toplevel;
 mod input_extras;
 mod input_method;
+pub mod privileged;
 mod seat;
 mod security_context;
 mod tablet;

@@ -137,6 +137,10 @@ pub struct PersonaState {
     pub cursor_shape_state: CursorShapeManagerState,
     pub foreign_toplevel_list_state: ForeignToplevelListState,
     pub security_context_state: SecurityContextState,
+    /// Privileged protocols, present only when the persona's config grants them.
+    pub data_control_state: Option<smithay::wayland::selection::wlr_data_control::DataControlState>,
+    pub virtual_keyboard_state:
+        Option<smithay::wayland::virtual_keyboard::VirtualKeyboardManagerState>,
     /// Listeners created through security-context, for the outer loop to serve.
     pub security_listeners: Vec<(SecurityContextListenerSource, SecurityContext)>,
     /// This persona's mapped windows as ext-foreign-toplevel-list shows them.
@@ -227,6 +231,12 @@ impl Persona {
         let tablet_manager_state = TabletManagerState::new::<PersonaState>(&dh);
         let cursor_shape_state = CursorShapeManagerState::new::<PersonaState>(&dh);
         let foreign_toplevel_list_state = ForeignToplevelListState::new::<PersonaState>(&dh);
+        let (data_control_state, virtual_keyboard_state) =
+            crate::handlers::privileged::privileged_states(
+                &dh,
+                &config.extra.privileged,
+                &primary_selection_state,
+            );
         // Sandboxed clients may not create nested contexts.
         let security_context_state =
             SecurityContextState::new::<PersonaState, _>(&dh, |client: &Client| {
@@ -300,6 +310,8 @@ impl Persona {
             foreign_toplevels: Vec::new(),
             security_context_state,
             security_listeners: Vec::new(),
+            data_control_state,
+            virtual_keyboard_state,
             tools_in_proximity: Vec::new(),
             seat,
             space,
