@@ -145,68 +145,33 @@ impl State {
                 event.device().id(),
             ),
             BackendEvent::TabletToolProximity { event } => {
-                let pos = event.position_transformed(logical);
-                (
-                    InputEvent::Tablet {
-                        tablet: TabletDescriptor::from(&event.device()),
-                        tool: event.tool(),
-                        x: pos.x,
-                        y: pos.y,
-                        action: TabletAction::Proximity {
-                            entering: event.state() == ProximityState::In,
-                        },
-                    },
-                    event_instant(event.time()),
-                    event.device().id(),
-                )
+                let action = TabletAction::Proximity {
+                    entering: event.state() == ProximityState::In,
+                };
+                tablet(&event, event.position_transformed(logical), action)
             }
             BackendEvent::TabletToolAxis { event } => {
-                let pos = event.position_transformed(logical);
-                (
-                    InputEvent::Tablet {
-                        tablet: TabletDescriptor::from(&event.device()),
-                        tool: event.tool(),
-                        x: pos.x,
-                        y: pos.y,
-                        action: TabletAction::Motion {
-                            pressure: event.pressure_has_changed().then(|| event.pressure()),
-                        },
-                    },
-                    event_instant(event.time()),
-                    event.device().id(),
-                )
+                let action = TabletAction::Motion {
+                    pressure: event.pressure_has_changed().then(|| event.pressure()),
+                };
+                tablet(&event, event.position_transformed(logical), action)
             }
             BackendEvent::TabletToolTip { event } => {
-                let pos = event.position_transformed(logical);
-                (
-                    InputEvent::Tablet {
-                        tablet: TabletDescriptor::from(&event.device()),
-                        tool: event.tool(),
-                        x: pos.x,
-                        y: pos.y,
-                        action: TabletAction::Tip {
-                            down: event.tip_state() == TabletToolTipState::Down,
-                        },
-                    },
-                    event_instant(event.time()),
-                    event.device().id(),
-                )
+                let action = TabletAction::Tip {
+                    down: event.tip_state() == TabletToolTipState::Down,
+                };
+                tablet(&event, event.position_transformed(logical), action)
             }
             BackendEvent::TabletToolButton { event } => {
-                let pos = self.personas.active().state.pointer_location;
-                (
-                    InputEvent::Tablet {
-                        tablet: TabletDescriptor::from(&event.device()),
-                        tool: event.tool(),
-                        x: pos.x,
-                        y: pos.y,
-                        action: TabletAction::Button {
-                            button: event.button(),
-                            pressed: event.button_state() == ButtonState::Pressed,
-                        },
-                    },
-                    event_instant(event.time()),
-                    event.device().id(),
+                // A button press has no position of its own: the tool's last.
+                let action = TabletAction::Button {
+                    button: event.button(),
+                    pressed: event.button_state() == ButtonState::Pressed,
+                };
+                tablet(
+                    &event,
+                    self.personas.active().state.pointer_location,
+                    action,
                 )
             }
             BackendEvent::GestureSwipeBegin { event } => touchpad(
@@ -277,6 +242,24 @@ impl State {
         self.input_devices.note(&device, &ours);
         self.process_input(ours, at);
     }
+}
+
+fn tablet<B: InputBackend, E: TabletToolEvent<B>>(
+    event: &E,
+    pos: smithay::utils::Point<f64, smithay::utils::Logical>,
+    action: TabletAction,
+) -> (InputEvent, Instant, String) {
+    (
+        InputEvent::Tablet {
+            tablet: TabletDescriptor::from(&event.device()),
+            tool: event.tool(),
+            x: pos.x,
+            y: pos.y,
+            action,
+        },
+        event_instant(event.time()),
+        event.device().id(),
+    )
 }
 
 fn touchpad<B: InputBackend>(

@@ -28,6 +28,13 @@ impl PersonaState {
             .find(|w| w.toplevel().map(|t| t.wl_surface()) == Some(surface))
     }
 
+    pub fn window_for_toplevel(&self, toplevel: &ToplevelSurface) -> Option<Window> {
+        self.space
+            .elements()
+            .find(|w| w.toplevel() == Some(toplevel))
+            .cloned()
+    }
+
     /// Sets the pending state a new or changed toplevel must have here.
     pub fn apply_window_rules(&self, toplevel: &ToplevelSurface) {
         let area = self.window_area();
@@ -141,12 +148,7 @@ impl PersonaState {
 
     /// The toplevel is gone: forget it and focus the next one.
     pub fn remove_toplevel(&mut self, toplevel: &ToplevelSurface) {
-        let Some(window) = self
-            .space
-            .elements()
-            .find(|w| w.toplevel() == Some(toplevel))
-            .cloned()
-        else {
+        let Some(window) = self.window_for_toplevel(toplevel) else {
             return;
         };
         let was_mapped = self.focus_stack.contains(&window);
@@ -254,12 +256,7 @@ impl PersonaState {
 
     /// Its title or app id changed: the foreign-toplevel list hears of it.
     pub fn window_names_changed(&mut self, toplevel: &ToplevelSurface) {
-        let Some(window) = self
-            .space
-            .elements()
-            .find(|w| w.toplevel() == Some(toplevel))
-            .cloned()
-        else {
+        let Some(window) = self.window_for_toplevel(toplevel) else {
             return;
         };
         let (app_id, title) = window_names(toplevel);
