@@ -139,6 +139,8 @@ pub struct PersonaState {
     pub security_context_state: SecurityContextState,
     /// Privileged protocols, present only when the persona's config grants them.
     pub data_control_state: Option<smithay::wayland::selection::wlr_data_control::DataControlState>,
+    pub ext_data_control_state:
+        Option<smithay::wayland::selection::ext_data_control::DataControlState>,
     pub virtual_keyboard_state:
         Option<smithay::wayland::virtual_keyboard::VirtualKeyboardManagerState>,
     /// Listeners created through security-context, for the outer loop to serve.
@@ -231,12 +233,11 @@ impl Persona {
         let tablet_manager_state = TabletManagerState::new::<PersonaState>(&dh);
         let cursor_shape_state = CursorShapeManagerState::new::<PersonaState>(&dh);
         let foreign_toplevel_list_state = ForeignToplevelListState::new::<PersonaState>(&dh);
-        let (data_control_state, virtual_keyboard_state) =
-            crate::handlers::privileged::privileged_states(
-                &dh,
-                &config.extra.privileged,
-                &primary_selection_state,
-            );
+        let privileged = crate::handlers::privileged::privileged_states(
+            &dh,
+            &config.extra.privileged,
+            &primary_selection_state,
+        );
         // Sandboxed clients may not create nested contexts.
         let security_context_state =
             SecurityContextState::new::<PersonaState, _>(&dh, |client: &Client| {
@@ -310,8 +311,9 @@ impl Persona {
             foreign_toplevels: Vec::new(),
             security_context_state,
             security_listeners: Vec::new(),
-            data_control_state,
-            virtual_keyboard_state,
+            data_control_state: privileged.data_control,
+            ext_data_control_state: privileged.ext_data_control,
+            virtual_keyboard_state: privileged.virtual_keyboard,
             tools_in_proximity: Vec::new(),
             seat,
             space,
