@@ -196,25 +196,14 @@ impl State {
                 }
             }
             InputEvent::TouchMotion { slot, x, y } => {
-                let usable = |g| {
+                // Taken out for the call, so the usability check (asked only
+                // once a gesture is recognised) can look at the whole state.
+                let mut tracker = std::mem::take(&mut self.pointer_router.gestures);
+                let recognised = tracker.motion(slot, (x, y), at, &self.config.gestures, |g| {
                     self.gesture_action(g)
                         .is_some_and(|a| self.action_available(&a))
-                };
-                let usable: Vec<_> = self
-                    .config
-                    .gestures
-                    .bindings
-                    .iter()
-                    .map(|(g, _)| *g)
-                    .filter(|&g| usable(g))
-                    .collect();
-                let recognised = self.pointer_router.gestures.motion(
-                    slot,
-                    (x, y),
-                    at,
-                    &self.config.gestures,
-                    |g| usable.contains(&g),
-                );
+                });
+                self.pointer_router.gestures = tracker;
                 match recognised {
                     Some(gesture) => self.on_gesture(gesture, at),
                     None => {
