@@ -42,6 +42,9 @@ enum Command {
     Msg(ipc::client::MsgArgs),
     /// Check a config file; errors are printed as file:line:col: message.
     Validate { file: Option<PathBuf> },
+    /// The namespaced launcher of a persona's session (run by the compositor).
+    #[command(hide = true)]
+    Sandbox(personas::session::sandbox::SandboxArgs),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Msg(args)) => ipc::client::run(args),
         Some(Command::Validate { file }) => validate(file),
+        Some(Command::Sandbox(args)) => personas::session::sandbox::run(args),
         None => run(cli.backend, cli.config, cli.test_input),
     };
     match result {

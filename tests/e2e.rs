@@ -21,7 +21,7 @@ color = "#3366cc"
 [[persona]]
 name = "personal"
 color = "#cc6633"
-session = ["sh", "-c", "echo \"$WAYLAND_DISPLAY $XDG_RUNTIME_DIR $PERSONA_MARK\" > \"$PERSONAS_TEST_OUT\""]
+session = ["sh", "-c", "echo \"session-env $WAYLAND_DISPLAY $XDG_RUNTIME_DIR $PERSONA_MARK\""]
 env = { PERSONA_MARK = "from-config" }
 "##;
 
@@ -44,8 +44,8 @@ impl Compositor {
             .arg(&config_path)
             .args(extra_args)
             .env("XDG_RUNTIME_DIR", &runtime)
-            .env("PERSONAS_TEST_OUT", dir.path().join("session.out"))
             .env("XDG_STATE_HOME", dir.path().join("state"))
+            .env("XDG_DATA_HOME", dir.path().join("data"))
             .env_remove("PERSONAS_SOCKET")
             .env_remove("WAYLAND_DISPLAY")
             .env_remove("DISPLAY")
@@ -200,15 +200,21 @@ fn real_clients_in_two_personas() {
         0o700
     );
 
-    // The session got its persona's display, runtime dir and env.
-    let out = c.dir.path().join("session.out");
-    c.wait_for(|| std::fs::read_to_string(&out).is_ok_and(|s| s.ends_with('\n')));
-    let text = std::fs::read_to_string(&out).unwrap();
+    // The session got its display, its (private) runtime dir and its env.
+    let log = c.dir.path().join("state/personas/personal.log");
+    let line = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .find(|l| l.starts_with("session-env "))
+            .map(str::to_string)
+    };
+    c.wait_for(|| line().is_some());
     assert_eq!(
-        text.trim(),
+        line().unwrap(),
         format!(
-            "wayland-0 {} from-config",
-            c.persona_dir("personal").display()
+            "session-env wayland-0 {} from-config",
+            c.dir.path().join("runtime").display()
         )
     );
 
@@ -470,7 +476,7 @@ fn subscribe_streams_switches_windows_and_reloads() {
 #[test]
 fn a_crashing_session_is_logged_and_its_persona_stays() {
     let config = CONFIG.replace(
-        "session = [\"sh\", \"-c\", \"echo \\\"$WAYLAND_DISPLAY $XDG_RUNTIME_DIR $PERSONA_MARK\\\" > \\\"$PERSONAS_TEST_OUT\\\"\"]",
+        "session = [\"sh\", \"-c\", \"echo \\\"session-env $WAYLAND_DISPLAY $XDG_RUNTIME_DIR $PERSONA_MARK\\\"\"]",
         "session = [\"sh\", \"-c\", \"kill -SEGV $$\"]",
     );
     assert_ne!(config, CONFIG);

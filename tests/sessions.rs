@@ -3,185 +3,21 @@
 //! with `personas msg session start|stop` and watched through `list`, the
 //! session log and /proc.
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+mod real;
+
+use std::path::Path;
 use std::time::{Duration, Instant};
 
+use real::{group_alive, mode, wait_for, Compositor};
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_personas");
-
-/// A running compositor with its own runtime and state directories; stopped
-/// (SIGTERM, then SIGKILL) on drop.
-struct Compositor {
-    child: Child,
-    dir: tempfile::TempDir,
-}
-
-impl Compositor {
-    /// `personas` is the `[[persona]]` part of the config; `@DIR@` in it is
-    /// replaced by the test's temporary directory.
-    fn start(personas: &str) -> Compositor {
-        let dir = tempfile::tempdir().unwrap();
-        let runtime = dir.path().join("runtime");
-        std::fs::create_dir_all(&runtime).unwrap();
-        let config_path = dir.path().join("config.toml");
-        let config = format!(
-            "[headless]\nsize = \"320x200\"\n{}",
-            personas.replace("@DIR@", &dir.path().display().to_string())
-        );
-        std::fs::write(&config_path, config).unwrap();
-        let child = Command::new(BIN)
-            .args(["--backend", "headless", "--config"])
-            .arg(&config_path)
-            .env("XDG_RUNTIME_DIR", &runtime)
-            .env("XDG_STATE_HOME", dir.path().join("state"))
-            .env_remove("PERSONAS_SOCKET")
-            .env_remove("WAYLAND_DISPLAY")
-            .env_remove("DISPLAY")
-            .env("RUST_LOG", "info,smithay=warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start personas");
-        let c = Compositor { child, dir };
-        let socket = c.dir.path().join("runtime/personas/control.sock");
-        wait_for(Duration::from_secs(20), "the control socket", || {
-            socket.exists() && c.msg(&["active"]).status.success()
-        });
-        c
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn log(&self, persona: &str) -> PathBuf {
-        self.path("state/personas").join(format!("{persona}.log"))
-    }
-
-    fn log_text(&self, persona: &str) -> String {
-        std::fs::read_to_string(self.log(persona)).unwrap_or_default()
-    }
-
-    fn msg(&self, args: &[&str]) -> Output {
-        Command::new(BIN)
-            .arg("msg")
-            .args(args)
-            .env("XDG_RUNTIME_DIR", self.path("runtime"))
-            .env_remove("PERSONAS_SOCKET")
-            .output()
-            .unwrap()
-    }
-
-    fn session(&self, persona: &str) -> Value {
-        let out = self.msg(&["--json", "list"]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let list: Value = serde_json::from_slice(&out.stdout).unwrap();
-        list["personas"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["name"] == persona)
-            .unwrap_or_else(|| panic!("no persona {persona} in {list}"))["session"]
-            .clone()
-    }
-
-    /// Waits until the session's state is `state`; returns its info.
-    fn wait_state(&self, persona: &str, state: &str, limit: Duration) -> Value {
-        let mut last = Value::Null;
-        let start = Instant::now();
-        while start.elapsed() < limit {
-            last = self.session(persona);
-            if last["state"] == state {
-                return last;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("session of {persona} not {state} within {limit:?}: {last}");
-    }
-
-    fn pid(&self, persona: &str) -> u32 {
-        let info = self.wait_state(persona, "running", Duration::from_secs(10));
-        info["pid"].as_u64().expect("a running session has a pid") as u32
-    }
-
-    /// SIGTERM to the compositor; waits for it to exit.
-    fn terminate(&mut self) -> std::process::ExitStatus {
-        // SAFETY: signalling our own child.
-        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            if start.elapsed() > Duration::from_secs(15) {
-                let _ = self.child.kill();
-                panic!("personas did not exit within 15 s of SIGTERM");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Compositor {
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            // SAFETY: signalling our own child; it stops its sessions.
-            unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
-            let start = Instant::now();
-            while start.elapsed() < Duration::from_secs(8) {
-                if self.child.try_wait().ok().flatten().is_some() {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-fn wait_for(limit: Duration, what: &str, mut cond: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if cond() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("timed out after {limit:?} waiting for {what}");
-}
-
-/// Whether any process (not a zombie) is in process group `pgid`.
-fn group_alive(pgid: u32) -> bool {
-    std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            return false;
-        };
-        let Some((_, rest)) = stat.rsplit_once(')') else {
-            return false;
-        };
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        fields.get(2).and_then(|f| f.parse::<u32>().ok()) == Some(pgid)
-            && !matches!(fields.first(), Some(&"Z") | Some(&"X"))
-    })
-}
-
-fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
-
-/// Marks written by a session, one `date +%s.%N` per start.
-fn marks(path: &Path) -> Vec<f64> {
-    std::fs::read_to_string(path)
+/// Marks a session printed into its log, one `mark $(date +%s.%N)` per start.
+/// (Through the log: a namespaced session's /tmp is its own.)
+fn marks(log: &Path) -> Vec<f64> {
+    std::fs::read_to_string(log)
         .unwrap_or_default()
         .lines()
+        .filter_map(|l| l.strip_prefix("mark "))
         .map(|l| l.trim().parse::<f64>().expect("a timestamp"))
         .collect()
 }
@@ -192,11 +28,10 @@ fn a_crashing_session_is_restarted_with_growing_delays() {
         r#"
 [[persona]]
 name = "work"
-session = ["sh", "-c", "date +%s.%N >> \"$MARK\"; echo crashing; exit 3"]
-env = { MARK = "@DIR@/marks" }
+session = ["sh", "-c", "echo mark $(date +%s.%N); echo crashing; exit 3"]
 "#,
     );
-    let mark = c.path("marks");
+    let mark = c.log("work");
     // Started, then restarted after about 1 s, 2 s and 4 s.
     wait_for(Duration::from_secs(15), "three restarts", || {
         marks(&mark).len() >= 4
@@ -230,8 +65,7 @@ fn restart_never_stays_stopped() {
 [[persona]]
 name = "work"
 restart = "never"
-session = ["sh", "-c", "date +%s.%N >> \"$MARK\"; exit 1"]
-env = { MARK = "@DIR@/marks" }
+session = ["sh", "-c", "echo mark $(date +%s.%N); exit 1"]
 "#,
     );
     let info = c.wait_state("work", "stopped", Duration::from_secs(10));
@@ -240,7 +74,7 @@ env = { MARK = "@DIR@/marks" }
     let info = c.session("work");
     assert_eq!(info["state"], "stopped", "{info}");
     assert_eq!(info["restarts"], 0, "{info}");
-    assert_eq!(marks(&c.path("marks")).len(), 1);
+    assert_eq!(marks(&c.log("work")).len(), 1);
 }
 
 #[test]

@@ -546,13 +546,8 @@ pub fn locate_with(
             )))
         };
     }
-    // The XDG base directory spec says to ignore a relative XDG_CONFIG_HOME.
-    let config_home = non_empty("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .filter(|path| path.is_absolute())
-        .or_else(|| non_empty("HOME").map(|home| PathBuf::from(home).join(".config")));
-    if let Some(dir) = config_home {
-        let path = dir.join("personas").join("config.toml");
+    if let Some(dir) = user_config_dir_with(env) {
+        let path = dir.join("config.toml");
         if exists(&path) {
             return Ok(ConfigSource::File(path));
         }
@@ -562,6 +557,22 @@ pub fn locate_with(
         return Ok(ConfigSource::File(system.to_path_buf()));
     }
     Ok(ConfigSource::Embedded)
+}
+
+/// `$XDG_CONFIG_HOME/personas` (or `~/.config/personas`): where the user's
+/// config lives.
+pub fn user_config_dir() -> Option<PathBuf> {
+    user_config_dir_with(&|name| std::env::var_os(name))
+}
+
+fn user_config_dir_with(env: &dyn Fn(&str) -> Option<OsString>) -> Option<PathBuf> {
+    let non_empty = |name: &str| env(name).filter(|value| !value.is_empty());
+    // The XDG base directory spec says to ignore a relative XDG_CONFIG_HOME.
+    non_empty("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|path| path.is_absolute())
+        .or_else(|| non_empty("HOME").map(|home| PathBuf::from(home).join(".config")))
+        .map(|dir| dir.join("personas"))
 }
 
 /// Reads and parses the source (file errors and parse errors both come back as

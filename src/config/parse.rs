@@ -96,6 +96,12 @@ const BACKGROUND_FRAMES: &[(&str, BackgroundFrames)] = &[
     ("paused", BackgroundFrames::Paused),
 ];
 /// Values of a persona's `restart` (kept as the string; see `session::backoff`).
+/// Values of a persona's `isolation` (see `session::sandbox`).
+const ISOLATION_MODES: &[(&str, &str)] = &[("namespaces", "namespaces"), ("none", "none")];
+
+/// Values of a persona's `network`.
+const NETWORK_MODES: &[(&str, &str)] = &[("host", "host"), ("none", "none")];
+
 const RESTART_POLICIES: &[(&str, &str)] = &[
     ("on-failure", "on-failure"),
     ("always", "always"),
@@ -862,9 +868,21 @@ impl Cx<'_> {
                 .and_then(|entry| cx.string(entry))
                 .map(str::to_string)
         };
-        extra.isolation = optional_string(self, "isolation");
-        extra.network = optional_string(self, "network");
+        extra.isolation = find(table, "isolation")
+            .and_then(|entry| self.choice(entry, ISOLATION_MODES))
+            .map(str::to_string);
+        extra.network = find(table, "network")
+            .and_then(|entry| self.choice(entry, NETWORK_MODES))
+            .map(str::to_string);
         extra.home = optional_string(self, "home");
+        if let (Some(entry), Some(home)) = (find(table, "home"), &extra.home) {
+            if !(home.starts_with('/') || home.starts_with("~/")) {
+                self.error(
+                    value_pos(entry),
+                    format!("`home` must be an absolute path or start with `~/`, not `{home}`"),
+                );
+            }
+        }
         extra.restart = find(table, "restart")
             .and_then(|entry| self.choice(entry, RESTART_POLICIES))
             .map(str::to_string);
@@ -874,7 +892,21 @@ impl Cx<'_> {
                 .unwrap_or_default()
         };
         extra.devices = list(self, "devices");
+        if let Some(entry) = find(table, "devices") {
+            for pattern in &extra.devices {
+                if let Err(err) = crate::session::sandbox::check_device_pattern(pattern) {
+                    self.error(value_pos(entry), err);
+                }
+            }
+        }
         extra.share = list(self, "share");
+        if let Some(entry) = find(table, "share") {
+            for name in &extra.share {
+                if let Err(err) = crate::session::sandbox::check_share(name) {
+                    self.error(value_pos(entry), err);
+                }
+            }
+        }
         extra.privileged = list(self, "privileged");
         if let Some(entry) = find(table, "privileged") {
             for name in &extra.privileged {

@@ -107,7 +107,7 @@ fn full_config_round_trip() {
         "background_frames = \"throttled\"",
         "isolation = \"namespaces\"",
         "devices = [\"/dev/dri/renderD128\", \"/dev/snd\"]",
-        "share = [\"/srv/shared\"]",
+        "share = [\"pipewire-0\"]",
         "network = \"none\"",
         "home = \"/home/work\"",
         "privileged = [\"screencopy\"]",
@@ -209,7 +209,7 @@ fn full_config_round_trip() {
                 extra: PersonaExtra {
                     isolation: Some("namespaces".to_string()),
                     devices: strings(&["/dev/dri/renderD128", "/dev/snd"]),
-                    share: strings(&["/srv/shared"]),
+                    share: strings(&["pipewire-0"]),
                     network: Some("none".to_string()),
                     home: Some("/home/work".to_string()),
                     privileged: strings(&["screencopy"]),
@@ -1308,4 +1308,31 @@ fn privileged_names_are_checked() {
         errs[0].starts_with("3:14: unknown privileged protocol `root`"),
         "{errs:?}"
     );
+}
+
+#[test]
+fn isolation_settings_are_checked_with_positions() {
+    let errs = errors(&[
+        "[[persona]]",
+        "name = \"work\"",
+        "isolation = \"chroot\"",
+        "network = \"vpn\"",
+        "home = \"relative/home\"",
+        "devices = [\"/dev/null\", \"/dev/input/event3\", \"/dev/*\", \"/etc/shadow\"]",
+        "share = [\"pipewire-0\", \"personas\", \"../bus\"]",
+    ]);
+    let expected = [
+        "3:13: invalid value `chroot` for `isolation`: expected",
+        "4:11: invalid value `vpn` for `network`: expected",
+        "5:8: `home` must be an absolute path or start with `~/`",
+        "6:11: device `/dev/input/event3` is never allowed (input devices)",
+        "6:11: device pattern `/dev/*` is too broad",
+        "6:11: device `/etc/shadow` is not under /dev/",
+        "7:9: share `personas` would expose the compositor's control socket",
+        "7:9: share `../bus` must be a single name",
+    ];
+    assert_eq!(errs.len(), expected.len(), "{errs:#?}");
+    for (err, want) in errs.iter().zip(expected) {
+        assert!(err.starts_with(want), "{err} does not start with {want}");
+    }
 }

@@ -548,6 +548,7 @@ fn session_text(session: &Option<SessionInfo>) -> String {
                 .into_iter()
                 .chain(s.exit.clone())
                 .chain(restarts)
+                .chain(s.isolation.as_ref().map(|i| format!("isolation {i}")))
                 .collect();
             if !detail.is_empty() {
                 let _ = write!(text, " ({})", detail.join(", "));
@@ -881,6 +882,7 @@ mod tests {
                         pid: Some(4242),
                         exit: None,
                         restarts: 0,
+                        isolation: None,
                     }),
                     attention: false,
                 },
@@ -907,6 +909,7 @@ mod tests {
             pid: None,
             exit: Some("exit status 3".into()),
             restarts: 2,
+            isolation: None,
         });
         assert_eq!(
             session_text(&restarting),

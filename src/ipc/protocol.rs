@@ -199,6 +199,9 @@ pub struct SessionInfo {
     /// How many times it was restarted (or a failed start retried).
     #[serde(default)]
     pub restarts: u32,
+    /// `"namespaces"`, `"none"`, or `"none (namespaces unavailable: …)"`.
+    #[serde(default)]
+    pub isolation: Option<String>,
 }
 
 /// Counters and latencies reported by [`Request::Stats`].
@@ -611,6 +614,7 @@ mod tests {
                         pid: Some(42),
                         exit: None,
                         restarts: 2,
+                        isolation: Some("namespaces".into()),
                     }),
                     attention: false,
                 }]
@@ -618,7 +622,8 @@ mod tests {
             concat!(
                 r##"{"reply":"personas","personas":[{"name":"work","color":"#3366cc","active":true,"##,
                 r#""socket":"/run/user/1000/personas/work/wayland-0","windows":2,"clients":1,"#,
-                r#""session":{"state":"running","pid":42,"exit":null,"restarts":2},"attention":false}]}"#
+                r#""session":{"state":"running","pid":42,"exit":null,"restarts":2,"#,
+                r#""isolation":"namespaces"},"attention":false}]}"#
             )
         );
         let stats = Stats {

@@ -14,13 +14,19 @@
 //!   compositor never blocks). [`Sessions::stop_all`], on compositor exit,
 //!   waits for the groups (at most [`KILL_TIMEOUT`], then SIGKILL).
 //!
+//! - Unless its config says `isolation = "none"` (or the kernel refuses
+//!   namespaces, which is logged loudly and shown by `list`), the program is
+//!   started through [`sandbox`] in namespaces of its own.
+//!
 //! Every child is reaped by a waiter thread that reports its exit through a
 //! calloop channel, so one persona's crashing session touches nothing else.
 
 pub mod backoff;
 pub mod log;
+pub mod sandbox;
 
 use std::collections::HashMap;
+use std::os::unix::fs::DirBuilderExt;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -33,7 +39,7 @@ use smithay::reexports::calloop::LoopHandle;
 
 use self::backoff::RestartPolicy;
 use self::log::{LogFile, SharedLog, LOG_CAP};
-use crate::config::PersonaConfig;
+use crate::config::{Config, ConfigSource, PersonaConfig};
 use crate::ipc::protocol::SessionInfo;
 use crate::persona::socket::SOCKET_NAME;
 use crate::state::State;
@@ -68,6 +74,8 @@ struct Session {
     /// Bumped on every start and stop, so a stale timer does nothing.
     generation: u64,
     log: Option<SharedLog>,
+    /// How its current (or last) run is isolated, as `list` shows it.
+    isolation: Option<String>,
 }
 
 impl Session {
@@ -81,6 +89,7 @@ impl Session {
             last: None,
             generation: 0,
             log: None,
+            isolation: None,
         }
     }
 
@@ -116,6 +125,22 @@ pub struct Sessions {
     sender: Option<Sender<Exit>>,
     handle: LoopHandle<'static, State>,
     shutting_down: bool,
+    /// This program, run as `personas sandbox` for namespaced sessions.
+    launcher: Option<PathBuf>,
+    /// Whether the kernel lets the launcher build its namespaces: asked once,
+    /// at the first namespaced start.
+    namespaces: Option<Result<(), String>>,
+    /// The compositor's own files, covered in every namespaced session.
+    protected: Vec<PathBuf>,
+    /// Every persona's home, so each session can have the others' covered.
+    homes: HashMap<String, PathBuf>,
+}
+
+/// How a session is started.
+enum Isolation {
+    Namespaces,
+    /// Plain process; the reason when namespaces were wanted but unavailable.
+    None(Option<String>),
 }
 
 impl Sessions {
@@ -141,6 +166,52 @@ impl Sessions {
             sender,
             handle: handle.clone(),
             shutting_down: false,
+            launcher: std::env::current_exe().ok(),
+            namespaces: None,
+            protected: Vec::new(),
+            homes: HashMap::new(),
+        }
+    }
+
+    /// Learns what namespaced sessions must not see (the config file, the
+    /// logs, every persona's home); called at start and on every reload.
+    pub fn configure(&mut self, config: &Config, source: &ConfigSource) {
+        let mut protected = Vec::new();
+        if let ConfigSource::File(path) = source {
+            protected.push(path.clone());
+        }
+        protected.extend(crate::config::user_config_dir());
+        protected.extend(log::log_dir());
+        protected.extend(data_dir().map(|dir| dir.join("personas")));
+        protected.sort();
+        protected.dedup();
+        self.protected = protected;
+        self.homes = config
+            .personas
+            .iter()
+            .filter_map(|p| Some((p.name.clone(), persona_home(p)?)))
+            .collect();
+    }
+
+    /// The isolation a session of `config` gets, probing the kernel once.
+    fn isolation(&mut self, config: &PersonaConfig) -> Isolation {
+        if config.extra.isolation.as_deref() == Some("none") {
+            return Isolation::None(None);
+        }
+        let launcher = self.launcher.clone();
+        let probe = self.namespaces.get_or_insert_with(|| {
+            let result = probe_namespaces(launcher.as_deref());
+            if let Err(reason) = &result {
+                tracing::error!(
+                    "namespaced sessions are not possible here ({reason}); \
+                     sessions run WITHOUT isolation"
+                );
+            }
+            result
+        });
+        match probe {
+            Ok(()) => Isolation::Namespaces,
+            Err(reason) => Isolation::None(Some(reason.clone())),
         }
     }
 
@@ -197,6 +268,18 @@ impl Sessions {
     /// Starts the session's program; on failure, records it and schedules a
     /// retry when the policy allows.
     fn spawn(&mut self, name: &str) -> Result<(), String> {
+        let Some(config) = self.sessions.get(name).map(|s| s.config.clone()) else {
+            return Err(format!("no session for `{name}`"));
+        };
+        let isolation = self.isolation(&config);
+        let launcher = self.launcher.clone();
+        let other_homes: Vec<PathBuf> = self
+            .homes
+            .iter()
+            .filter(|(persona, _)| *persona != name)
+            .map(|(_, home)| home.clone())
+            .collect();
+        let protected = self.protected.clone();
         let Some(session) = self.sessions.get_mut(name) else {
             return Err(format!("no session for `{name}`"));
         };
@@ -208,10 +291,37 @@ impl Sessions {
         if session.log.is_none() {
             session.log = open_log(name);
         }
-        let mut command = Command::new(program);
+        let prepared = match find_program(program, session.config.env.get("PATH")) {
+            Err(err) => Err(format!("cannot start {program:?}: {err}")),
+            Ok(()) => match (&isolation, &launcher) {
+                (Isolation::Namespaces, Some(launcher)) => {
+                    let sandbox = Sandboxed {
+                        launcher,
+                        protected: &protected,
+                        other_homes: &other_homes,
+                    };
+                    sandbox.command(session, &argv)
+                }
+                (Isolation::Namespaces, None) => {
+                    Err("cannot find this program to launch the sandbox".into())
+                }
+                (Isolation::None(_), _) => {
+                    let mut command = Command::new(program);
+                    command.args(args).env("XDG_RUNTIME_DIR", &session.dir);
+                    Ok(command)
+                }
+            },
+        };
+        session.isolation = Some(match &isolation {
+            Isolation::Namespaces => "namespaces".into(),
+            Isolation::None(None) => "none".into(),
+            Isolation::None(Some(reason)) => format!("none (namespaces unavailable: {reason})"),
+        });
+        let mut command = match prepared {
+            Ok(command) => command,
+            Err(text) => return Err(self.failed_to_start(name, &argv, text)),
+        };
         command
-            .args(args)
-            .env("XDG_RUNTIME_DIR", &session.dir)
             .env("WAYLAND_DISPLAY", SOCKET_NAME)
             .env_remove("WAYLAND_SOCKET")
             .env_remove("DISPLAY")
@@ -263,17 +373,26 @@ impl Sessions {
             }
             Err(err) => {
                 let text = format!("cannot start {program:?}: {err}");
-                tracing::error!(persona = %name, ?argv, "session failed to start: {err}");
-                session.note(&format!("session failed to start: {text}"));
-                session.last = Some(text.clone());
-                let retry = session.policy() != RestartPolicy::Never && !self.shutting_down;
-                session.phase = Phase::Failed { retry };
-                if retry {
-                    self.schedule_restart(name, Duration::ZERO);
-                }
-                Err(text)
+                Err(self.failed_to_start(name, &argv, text))
             }
         }
+    }
+
+    /// Records a start that failed and schedules a retry when the policy
+    /// allows; returns `text`.
+    fn failed_to_start(&mut self, name: &str, argv: &[String], text: String) -> String {
+        tracing::error!(persona = %name, ?argv, "session failed to start: {text}");
+        let Some(session) = self.sessions.get_mut(name) else {
+            return text;
+        };
+        session.note(&format!("session failed to start: {text}"));
+        session.last = Some(text.clone());
+        let retry = session.policy() != RestartPolicy::Never && !self.shutting_down;
+        session.phase = Phase::Failed { retry };
+        if retry {
+            self.schedule_restart(name, Duration::ZERO);
+        }
+        text
     }
 
     /// Schedules the next start after the backoff for a run of `ran_for`.
@@ -362,6 +481,7 @@ impl Sessions {
             pid: session.pid(),
             exit: session.last.clone(),
             restarts: session.restarts,
+            isolation: session.isolation.clone(),
         })
     }
 
@@ -564,6 +684,168 @@ fn signal_name(signal: i32) -> String {
         _ => return format!("signal {signal}"),
     };
     name.to_string()
+}
+
+/// What a namespaced session's launcher needs besides the session.
+struct Sandboxed<'a> {
+    launcher: &'a Path,
+    protected: &'a [PathBuf],
+    other_homes: &'a [PathBuf],
+}
+
+impl Sandboxed<'_> {
+    /// `personas sandbox … -- ARGV` for the session, with its home created
+    /// and its devices and shares looked up (what is missing is noted in its
+    /// log).
+    fn command(&self, session: &Session, argv: &[String]) -> Result<Command, String> {
+        let config = &session.config;
+        let runtime_root = session
+            .dir
+            .parent()
+            .and_then(Path::parent)
+            .ok_or("the persona's runtime directory has no parent")?;
+        let home = persona_home(config)
+            .ok_or("no home for the persona: set `home`, or HOME or XDG_DATA_HOME")?;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&home)
+            .map_err(|err| format!("cannot create its home {}: {err}", home.display()))?;
+        let real_home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .filter(|path| path.is_absolute() && path.is_dir() && *path != home);
+
+        let warn = |text: String| {
+            tracing::warn!(persona = %config.name, "{text}");
+            session.note(&text);
+        };
+        let devices = if config.extra.devices.is_empty() {
+            let defaults: Vec<String> = sandbox::DEFAULT_DEVICES
+                .iter()
+                .map(|d| d.to_string())
+                .collect();
+            sandbox::expand_devices(&defaults, |_| {})
+        } else {
+            sandbox::expand_devices(&config.extra.devices, warn)
+        };
+        let mut shares = Vec::new();
+        for name in &config.extra.share {
+            let path = runtime_root.join(name);
+            if path.exists() {
+                shares.push(path);
+            } else {
+                warn(format!(
+                    "share `{name}` left out: {} does not exist",
+                    path.display()
+                ));
+            }
+        }
+        let args = sandbox::SandboxArgs {
+            name: config.name.clone(),
+            socket: Some(session.dir.join(SOCKET_NAME)),
+            runtime_dir: Some(runtime_root.to_path_buf()),
+            home: Some(home.clone()),
+            home_target: real_home.clone(),
+            devices,
+            shares,
+            hide: self
+                .protected
+                .iter()
+                .chain(self.other_homes)
+                .cloned()
+                .collect(),
+            no_network: config.extra.network.as_deref() == Some("none"),
+            argv: argv.to_vec(),
+        };
+        let mut command = Command::new(self.launcher);
+        command
+            .args(args.to_args())
+            .env("XDG_RUNTIME_DIR", runtime_root)
+            .env("HOME", real_home.unwrap_or(home));
+        Ok(command)
+    }
+}
+
+/// Runs the launcher's probe: builds a sandbox around nothing.
+fn probe_namespaces(launcher: Option<&Path>) -> Result<(), String> {
+    let launcher = launcher.ok_or("cannot find this program")?;
+    let args = sandbox::SandboxArgs {
+        name: "probe".into(),
+        no_network: true,
+        ..Default::default()
+    };
+    let output = Command::new(launcher)
+        .args(args.to_args())
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|err| format!("cannot run {}: {err}", launcher.display()))?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let text = String::from_utf8_lossy(&output.stderr);
+    let reason = text.lines().last().unwrap_or("").trim();
+    Err(if reason.is_empty() {
+        describe(output.status)
+    } else {
+        reason.to_string()
+    })
+}
+
+/// `$XDG_DATA_HOME`, or `~/.local/share`.
+fn data_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+                .map(|home| home.join(".local/share"))
+        })
+}
+
+/// A persona's home directory: config `home` (`~/` is the user's home), or
+/// `$XDG_DATA_HOME/personas/<name>/home`.
+pub fn persona_home(config: &PersonaConfig) -> Option<PathBuf> {
+    match config.extra.home.as_deref() {
+        Some(path) => match path.strip_prefix("~/") {
+            Some(rest) => std::env::var_os("HOME").map(|home| PathBuf::from(home).join(rest)),
+            None => Some(PathBuf::from(path)),
+        },
+        None => data_dir().map(|dir| dir.join("personas").join(&config.name).join("home")),
+    }
+}
+
+/// Whether `program` can be run, looked up in `path` (or the compositor's
+/// PATH) as exec would; the same error exec would give otherwise. Checked
+/// before a launch so a sandboxed session that cannot start fails as a
+/// plain one does.
+fn find_program(program: &str, path: Option<&String>) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let runnable = |candidate: &Path| -> std::io::Result<()> {
+        let meta = std::fs::metadata(candidate)?;
+        if meta.is_file() && meta.permissions().mode() & 0o111 != 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::from_raw_os_error(libc::EACCES))
+        }
+    };
+    if program.contains('/') {
+        return runnable(Path::new(program));
+    }
+    let search = path
+        .cloned()
+        .or_else(|| std::env::var("PATH").ok())
+        .unwrap_or_else(|| "/usr/local/bin:/usr/bin:/bin".into());
+    let mut last = std::io::Error::from_raw_os_error(libc::ENOENT);
+    for dir in search.split(':').filter(|d| !d.is_empty()) {
+        match runnable(&Path::new(dir).join(program)) {
+            Ok(()) => return Ok(()),
+            Err(err) if err.raw_os_error() == Some(libc::EACCES) => last = err,
+            Err(_) => {}
+        }
+    }
+    Err(last)
 }
 
 /// Runs a command outside every persona (the `spawn` action).

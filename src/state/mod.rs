@@ -103,7 +103,8 @@ impl State {
         } = options;
         let backend = Backend::Headless(HeadlessBackend::new(config.headless.size)?);
         let binding_keyboard = BindingKeyboard::new(&config.input.binding_layout)?;
-        let sessions = Sessions::new(&loop_handle, launch_sessions);
+        let mut sessions = Sessions::new(&loop_handle, launch_sessions);
+        sessions.configure(&config, &config_source);
         let mut state = State {
             personas: Personas::new(),
             backend,

@@ -37,6 +37,7 @@ impl State {
         // Everything that can fail happens before anything changes: new personas
         // are created (keymap compiled, socket bound) but not yet served.
         let mut created = Vec::new();
+        self.sessions.configure(&new, &self.config_source);
         for persona in &new.personas {
             if self.personas.by_name(&persona.name).is_none() {
                 let id = self.personas.next_id() + created.len() as PersonaId;
