@@ -519,3 +519,50 @@ fn a_reload_that_cannot_be_carried_out_changes_nothing() {
     assert_eq!(personas[0]["color"], "#3366cc", "no setting applied");
     assert!(!c.persona_dir("kids").exists(), "no persona half-started");
 }
+
+#[test]
+fn grim_captures_only_its_own_persona() {
+    let config = CONFIG.replace(
+        "color = \"#3366cc\"",
+        "color = \"#3366cc\"\nprivileged = [\"screencopy\"]",
+    );
+    let mut c = Compositor::start(&config, &[]);
+    c.spawn_client("personal", "weston-simple-shm", &[]);
+    c.wait_for(|| c.windows("personal") == 1);
+    let grim = |c: &Compositor, persona: &str, file: &str| {
+        let path = c.dir.path().join(file);
+        let out = c
+            .client(persona, "grim", &[path.to_str().unwrap()])
+            .output()
+            .expect("grim; run scripts/deps.sh test");
+        (out, path)
+    };
+    let check = |c: &Compositor, what: &str| {
+        let (out, path) = grim(c, "work", &format!("{what}.png"));
+        assert!(
+            out.status.success(),
+            "{what}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (w, h, rgba) =
+            personas::ipc::protocol::decode_png(&std::fs::read(&path).unwrap()).unwrap();
+        // The persona's own output: inside the 4 px frame, which it does not
+        // show; only work's empty background, nothing of personal's window.
+        assert_eq!((w, h), (632, 392), "{what}");
+        let wrong = rgba
+            .chunks_exact(4)
+            .position(|px| !is_dim(px, [0x33, 0x66, 0xcc]));
+        assert_eq!(wrong, None, "{what}: a pixel that is not work's background");
+    };
+    check(&c, "work-on-screen");
+    c.msg_json(&["switch", "personal"]);
+    check(&c, "work-in-background");
+    // On screen now is personal's window, which grim in work never saw.
+    let shot = c.screenshot(None);
+    assert!(!is_dim(&pixel(&shot, 320, 200), [0x33, 0x66, 0xcc]));
+    // Personal was not granted capture.
+    let (out, _) = grim(&c, "personal", "personal.png");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("screencopy"), "{err}");
+}

@@ -782,8 +782,14 @@ fn a_task_list_shows_only_its_own_persona_windows() {
 
 #[test]
 fn a_sandboxed_client_joins_the_persona_of_its_engine_without_the_security_global() {
-    let mut fx = Fixture::new();
+    let mut fx = Fixture::with_config(&common::fixture::TWO_PERSONAS.replace(
+        "name = \"work\"",
+        &format!("name = \"work\"\nprivileged = {ALL_PRIVILEGED}"),
+    ));
     let engine = fx.add_bound_client("work");
+    for iface in PRIVILEGED_GLOBALS {
+        assert_eq!(fx.client(engine).count_globals(iface), 1, "{iface}");
+    }
     assert_eq!(
         fx.client(engine)
             .count_globals("wp_security_context_manager_v1"),
@@ -809,6 +815,13 @@ fn a_sandboxed_client_joins_the_persona_of_its_engine_without_the_security_globa
         0,
         "no nested contexts"
     );
+    for iface in PRIVILEGED_GLOBALS {
+        assert_eq!(
+            fx.client(app).count_globals(iface),
+            0,
+            "{iface} for a sandboxed app"
+        );
+    }
     // It is a client of work: its window is work's.
     fx.client(app).bind_all();
     fx.roundtrip(app);
@@ -821,19 +834,30 @@ fn a_sandboxed_client_joins_the_persona_of_its_engine_without_the_security_globa
     assert!(fx.client(app).window(w).activated());
 }
 
+/// Every privileged protocol, and the globals they bring.
+const ALL_PRIVILEGED: &str =
+    r#"["data-control", "virtual-keyboard", "virtual-pointer", "screencopy"]"#;
+const PRIVILEGED_GLOBALS: [&str; 8] = [
+    "zwlr_data_control_manager_v1",
+    "ext_data_control_manager_v1",
+    "zwp_virtual_keyboard_manager_v1",
+    "zwlr_virtual_pointer_manager_v1",
+    "zwlr_screencopy_manager_v1",
+    "ext_image_copy_capture_manager_v1",
+    "ext_output_image_capture_source_manager_v1",
+    "ext_foreign_toplevel_image_capture_source_manager_v1",
+];
+
 #[test]
 fn privileged_protocols_exist_only_where_granted() {
     let config = common::fixture::TWO_PERSONAS.replace(
         "name = \"work\"",
-        "name = \"work\"\nprivileged = [\"data-control\", \"virtual-keyboard\"]",
+        &format!("name = \"work\"\nprivileged = {ALL_PRIVILEGED}"),
     );
     let mut fx = Fixture::with_config(&config);
     let w = fx.add_client("work");
     let p = fx.add_client("personal");
-    for iface in [
-        "zwlr_data_control_manager_v1",
-        "zwp_virtual_keyboard_manager_v1",
-    ] {
+    for iface in PRIVILEGED_GLOBALS {
         assert_eq!(
             fx.client(w).count_globals(iface),
             1,

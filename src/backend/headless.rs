@@ -77,6 +77,11 @@ impl HeadlessBackend {
         self.tracker = OutputDamageTracker::new(self.spec.size, 1.0, Transform::Normal);
     }
 
+    /// The renderer, for work beside the output (captures).
+    pub fn renderer(&mut self) -> &mut PixmanRenderer {
+        &mut self.renderer
+    }
+
     /// What the output shows now.
     pub fn screenshot(&mut self) -> Result<Screenshot, RenderError> {
         render::read_pixels(&mut self.renderer, &mut self.image)

@@ -38,6 +38,7 @@ impl CompositorHandler for PersonaState {
             }
         }
         self.popup_committed(surface);
+        self.content_generation += 1;
 
         if self.active {
             self.needs_redraw = true;

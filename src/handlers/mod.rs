@@ -1,6 +1,7 @@
 //! smithay handler wiring. Every handler is implemented on `PersonaState`, so a
 //! request can only ever touch the persona whose display it arrived on.
 
+pub mod capture;
 mod compositor;
 mod foreign_toplevel;
 mod input_extras;
@@ -9,6 +10,7 @@ pub mod privileged;
 mod seat;
 mod security_context;
 mod tablet;
+mod virtual_pointer;
 mod xdg_activation;
 mod xdg_shell;
 

@@ -1,9 +1,12 @@
 //! Protocols that let a client read or inject across applications:
-//! wlr- and ext-data-control (clipboard managers) and virtual-keyboard (on-screen
-//! keyboards that inject keys). Each persona has its own, so they reach only
+//! wlr- and ext-data-control (clipboard managers), virtual-keyboard (on-screen
+//! keyboards that inject keys), virtual-pointer ([`super::virtual_pointer`])
+//! and screen capture ([`super::capture`]). Each persona has its own, so they reach only
 //! that persona; and they exist at all only in personas whose config lists
 //! them in `privileged`, never for sandboxed clients.
 
+use smithay::reexports::wayland_protocols_wlr::virtual_pointer::v1::server::zwlr_virtual_pointer_manager_v1::ZwlrVirtualPointerManagerV1;
+use smithay::reexports::wayland_server::backend::GlobalId;
 use smithay::reexports::wayland_server::{Client, DisplayHandle};
 use smithay::wayland::selection::ext_data_control::{
     DataControlHandler as ExtDataControlHandler, DataControlState as ExtDataControlState,
@@ -33,8 +36,12 @@ impl ExtDataControlHandler for PersonaState {
     }
 }
 
+/// Global data of the privileged globals written here (capture,
+/// virtual-pointer): only their visibility rule.
+pub struct PrivilegedGlobal;
+
 /// Sandboxed clients (security-context) never get a privileged protocol.
-fn not_sandboxed(client: &Client) -> bool {
+pub fn not_sandboxed(client: &Client) -> bool {
     client
         .get_data::<ClientState>()
         .is_none_or(|data| data.security_context.is_none())
@@ -45,6 +52,8 @@ pub struct Privileged {
     pub data_control: Option<DataControlState>,
     pub ext_data_control: Option<ExtDataControlState>,
     pub virtual_keyboard: Option<VirtualKeyboardManagerState>,
+    /// Screen capture and virtual-pointer globals, kept with the persona.
+    pub globals: Vec<GlobalId>,
 }
 
 pub fn privileged_states(
@@ -61,6 +70,21 @@ pub fn privileged_states(
             .then(|| ExtDataControlState::new::<PersonaState, _>(dh, Some(primary), not_sandboxed)),
         virtual_keyboard: has("virtual-keyboard")
             .then(|| VirtualKeyboardManagerState::new::<PersonaState, _>(dh, not_sandboxed)),
+        globals: [
+            has("screencopy").then(|| super::capture::create_globals(dh)),
+            has("virtual-pointer").then(|| {
+                vec![
+                    dh.create_global::<PersonaState, ZwlrVirtualPointerManagerV1, _>(
+                        2,
+                        PrivilegedGlobal,
+                    ),
+                ]
+            }),
+        ]
+        .into_iter()
+        .flatten()
+        .flatten()
+        .collect(),
     }
 }
 

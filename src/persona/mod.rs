@@ -76,6 +76,11 @@ pub enum PersonaEvent {
     },
     /// A client of this background persona asked to be activated.
     ActivationRequested,
+    /// A virtual pointer of this persona moved, clicked or scrolled.
+    VirtualPointer(crate::input::InputEvent),
+    /// A virtual pointer went to a place given as fractions of this
+    /// persona's output.
+    VirtualPointerAbsolute { x: f64, y: f64 },
 }
 
 /// The physical output a persona's virtual output mirrors.
@@ -144,6 +149,13 @@ pub struct PersonaState {
     pub virtual_keyboard_state:
         Option<smithay::wayland::virtual_keyboard::VirtualKeyboardManagerState>,
     /// Listeners created through security-context, for the outer loop to serve.
+    /// Capture and virtual-pointer globals (see `handlers::privileged`).
+    pub privileged_globals: Vec<smithay::reexports::wayland_server::backend::GlobalId>,
+    /// Captures waiting for the renderer (see `handlers::capture`).
+    pub captures: Vec<crate::handlers::capture::PendingCapture>,
+    /// Bumped by every commit in this persona: captures that wait for damage
+    /// wait for this to move.
+    pub content_generation: u64,
     pub security_listeners: Vec<(SecurityContextListenerSource, SecurityContext)>,
     /// This persona's mapped windows as ext-foreign-toplevel-list shows them.
     pub foreign_toplevels: Vec<(Window, ForeignToplevelHandle)>,
@@ -314,6 +326,9 @@ impl Persona {
             data_control_state: privileged.data_control,
             ext_data_control_state: privileged.ext_data_control,
             virtual_keyboard_state: privileged.virtual_keyboard,
+            privileged_globals: privileged.globals,
+            captures: Vec::new(),
+            content_generation: 1,
             tools_in_proximity: Vec::new(),
             seat,
             space,
@@ -467,6 +482,16 @@ impl PersonaState {
         self.space.map_output(&self.output, (0, 0));
         self.update_activation();
         self.needs_redraw = true;
+    }
+
+    /// Where a point given as fractions of this persona's output is, in
+    /// physical output coordinates.
+    pub fn to_output_fraction(&self, x: f64, y: f64) -> (f64, f64) {
+        let size = persona_size(&self.output_spec, self.inset);
+        (
+            self.inset as f64 + x.clamp(0.0, 1.0) * size.w as f64,
+            self.inset as f64 + y.clamp(0.0, 1.0) * size.h as f64,
+        )
     }
 
     /// A point in physical output coordinates, in this persona's space.

@@ -3,6 +3,7 @@
 //! separate image with a fresh damage tracker, so no tracker ever compares render
 //! elements of two personas (their Wayland object ids can be equal).
 
+pub mod capture;
 pub mod indicator;
 pub mod notice;
 pub mod scoped;

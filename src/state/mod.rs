@@ -2,6 +2,7 @@
 //! the control socket's event sink, sessions. It multiplexes; each persona's
 //! protocol state stays inside its `PersonaState`.
 
+mod capture;
 mod control;
 mod frame;
 mod invariants;
@@ -342,6 +343,7 @@ impl State {
     fn flush_dirty(&mut self) {
         let dirty = std::mem::take(&mut self.dirty);
         for id in dirty {
+            self.serve_captures(id);
             let Some(persona) = self.personas.get_mut(id) else {
                 continue;
             };
@@ -374,6 +376,24 @@ impl State {
                             input: None,
                         };
                         self.switch_to(id, origin);
+                        continue;
+                    }
+                    // A persona's virtual pointer acts only while it is on
+                    // screen, through the same path as a real mouse.
+                    PersonaEvent::VirtualPointer(event) => {
+                        if id == self.personas.active_id() {
+                            self.process_input(event, Instant::now());
+                        }
+                        continue;
+                    }
+                    PersonaEvent::VirtualPointerAbsolute { x, y } => {
+                        if id == self.personas.active_id() {
+                            let (x, y) = self.personas.active().state.to_output_fraction(x, y);
+                            self.process_input(
+                                crate::input::InputEvent::PointerMotionAbsolute { x, y },
+                                Instant::now(),
+                            );
+                        }
                         continue;
                     }
                     PersonaEvent::ActivationRequested => {

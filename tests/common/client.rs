@@ -9,7 +9,11 @@
 //! its next dispatch. Events are only processed in [`TestClient::dispatch`].
 #![allow(dead_code)]
 
+mod capture;
 mod extras;
+
+#[allow(unused_imports)]
+pub use capture::{CaptureId, CaptureResult};
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -447,6 +451,14 @@ pub struct ClientState {
         Option<wayland_protocols::wp::tablet::zv2::client::zwp_tablet_seat_v2::ZwpTabletSeatV2>,
     pending_writes: Vec<PendingWrite>,
     protocol_error: Option<(u32, String, String)>,
+    captures: Vec<capture::CaptureState>,
+    screencopy_manager: Option<
+        wayland_protocols_wlr::screencopy::v1::client::zwlr_screencopy_manager_v1::ZwlrScreencopyManagerV1,
+    >,
+    /// Windows listed by ext-foreign-toplevel-list, in the order they came.
+    listed: Vec<
+        wayland_protocols::ext::foreign_toplevel_list::v1::client::ext_foreign_toplevel_handle_v1::ExtForeignToplevelHandleV1,
+    >,
 }
 
 impl ClientState {

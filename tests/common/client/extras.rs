@@ -441,7 +441,7 @@ impl Dispatch<ExtForeignToplevelListV1, ()> for ClientState {
 impl Dispatch<ExtForeignToplevelHandleV1, StdMutex<String>> for ClientState {
     fn event(
         state: &mut Self,
-        _: &ExtForeignToplevelHandleV1,
+        handle: &ExtForeignToplevelHandleV1,
         event: ext_foreign_toplevel_handle_v1::Event,
         title: &StdMutex<String>,
         _: &Connection,
@@ -450,6 +450,9 @@ impl Dispatch<ExtForeignToplevelHandleV1, StdMutex<String>> for ClientState {
         match event {
             ext_foreign_toplevel_handle_v1::Event::Title { title: t } => *title.lock().unwrap() = t,
             ext_foreign_toplevel_handle_v1::Event::Done => {
+                if !state.listed.contains(handle) {
+                    state.listed.push(handle.clone());
+                }
                 state.events.push(Event::ListedToplevel {
                     title: title.lock().unwrap().clone(),
                 })

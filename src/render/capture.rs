@@ -1,0 +1,158 @@
+//! Images for screen capture (wlr-screencopy, ext-image-copy-capture). A
+//! capture renders the persona's own scene afresh for the request — never the
+//! composed output, which can hold the indicator, the switch notice or
+//! another persona — so a client gets only what its own persona shows, also
+//! while the persona is in the background.
+
+use smithay::backend::allocator::Fourcc;
+use smithay::backend::renderer::damage::OutputDamageTracker;
+use smithay::backend::renderer::element::surface::WaylandSurfaceRenderElement;
+use smithay::backend::renderer::element::AsRenderElements;
+use smithay::backend::renderer::pixman::PixmanRenderer;
+use smithay::backend::renderer::{Bind, Color32F, ExportMem};
+use smithay::desktop::Window;
+use smithay::reexports::wayland_server::protocol::wl_buffer::WlBuffer;
+use smithay::reexports::wayland_server::protocol::wl_shm;
+use smithay::utils::{Physical, Rectangle, Scale, Size, Transform};
+use smithay::wayland::shm::with_buffer_contents_mut;
+
+use super::{background_color, offscreen, persona_elements, RenderError};
+use crate::persona::PersonaState;
+
+/// A captured image in the byte order of `wl_shm` ARGB8888/XRGB8888 (B, G, R,
+/// A in memory), rows packed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Captured {
+    pub width: i32,
+    pub height: i32,
+    pub bgra: Vec<u8>,
+}
+
+/// Why a client's buffer cannot take the image.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum BufferError {
+    #[error("not a shm buffer")]
+    NotShm,
+    #[error("buffer is {got_w}x{got_h} with stride {stride}, format {format:?}; need {w}x{h}, stride ≥ {min}, ARGB8888 or XRGB8888")]
+    Mismatch {
+        got_w: i32,
+        got_h: i32,
+        stride: i32,
+        format: wl_shm::Format,
+        w: i32,
+        h: i32,
+        min: i32,
+    },
+}
+
+/// Whether `buffer` is a shm buffer an image of `size` can be copied into.
+pub fn check_buffer(buffer: &WlBuffer, size: Size<i32, Physical>) -> Result<(), BufferError> {
+    smithay::wayland::shm::with_buffer_contents(buffer, |_, len, data| {
+        let fits = data.width == size.w
+            && data.height == size.h
+            && data.stride >= size.w * 4
+            && matches!(
+                data.format,
+                wl_shm::Format::Argb8888 | wl_shm::Format::Xrgb8888
+            )
+            && data.offset as usize + data.stride as usize * data.height as usize <= len;
+        if fits {
+            Ok(())
+        } else {
+            Err(BufferError::Mismatch {
+                got_w: data.width,
+                got_h: data.height,
+                stride: data.stride,
+                format: data.format,
+                w: size.w,
+                h: size.h,
+                min: size.w * 4,
+            })
+        }
+    })
+    .map_err(|_| BufferError::NotShm)?
+}
+
+/// Copies `region` of `image` into the client's shm `buffer`.
+pub fn copy_into(
+    buffer: &WlBuffer,
+    image: &Captured,
+    region: Rectangle<i32, Physical>,
+) -> Result<(), BufferError> {
+    check_buffer(buffer, region.size)?;
+    with_buffer_contents_mut(buffer, |ptr, len, data| {
+        let row_bytes = region.size.w as usize * 4;
+        for row in 0..region.size.h as usize {
+            let src_start =
+                ((region.loc.y as usize + row) * image.width as usize + region.loc.x as usize) * 4;
+            let src = &image.bgra[src_start..src_start + row_bytes];
+            let dst_start = data.offset as usize + row * data.stride as usize;
+            debug_assert!(dst_start + row_bytes <= len);
+            // SAFETY: check_buffer made sure offset + stride * height fits in
+            // the pool's `len` bytes and stride ≥ the row's bytes.
+            unsafe {
+                std::ptr::copy_nonoverlapping(src.as_ptr(), ptr.add(dst_start), row_bytes);
+            }
+        }
+    })
+    .map_err(|_| BufferError::NotShm)
+}
+
+/// The persona's virtual output as its clients see it: its windows on its
+/// own background, without indicator, notice or cursor.
+pub fn capture_output(
+    renderer: &mut PixmanRenderer,
+    persona: &PersonaState,
+) -> Result<Captured, RenderError> {
+    let size = persona
+        .output
+        .current_mode()
+        .ok_or(RenderError::NoMode)?
+        .size;
+    let elements = persona_elements(renderer, persona)?;
+    draw(renderer, size, &elements, background_color(persona.color))
+}
+
+/// One window with its subsurfaces, at its geometry's size, on transparency.
+pub fn capture_window(
+    renderer: &mut PixmanRenderer,
+    window: &Window,
+) -> Result<Captured, RenderError> {
+    let geometry = window.geometry();
+    let size: Size<i32, Physical> = (geometry.size.w, geometry.size.h).into();
+    if size.w <= 0 || size.h <= 0 {
+        return Err(RenderError::NoMode);
+    }
+    let location = (-geometry.loc.x, -geometry.loc.y).into();
+    let elements: Vec<WaylandSurfaceRenderElement<PixmanRenderer>> =
+        window.render_elements(renderer, location, Scale::from(1.0), 1.0);
+    draw(renderer, size, &elements, Color32F::TRANSPARENT)
+}
+
+fn draw<E>(
+    renderer: &mut PixmanRenderer,
+    size: Size<i32, Physical>,
+    elements: &[E],
+    clear: Color32F,
+) -> Result<Captured, RenderError>
+where
+    E: smithay::backend::renderer::element::RenderElement<PixmanRenderer>,
+{
+    let mut image = offscreen(renderer, size)?;
+    let mut tracker = OutputDamageTracker::new(size, 1.0, Transform::Normal);
+    let mut framebuffer = renderer.bind(&mut image)?;
+    tracker
+        .render_output(renderer, &mut framebuffer, 0, elements, clear)
+        .map_err(|err| RenderError::Damage(format!("{err:?}")))?;
+    let mapping = renderer.copy_framebuffer(
+        &framebuffer,
+        Rectangle::from_size((size.w, size.h).into()),
+        Fourcc::Argb8888,
+    )?;
+    let bytes = renderer.map_texture(&mapping)?;
+    Ok(Captured {
+        width: size.w,
+        height: size.h,
+        bgra: bytes.to_vec(),
+    })
+}

@@ -1,0 +1,77 @@
+//! Carrying out the captures a persona's clients asked for
+//! (`handlers::capture`): here, where the renderer is. Each is rendered from
+//! its own persona's scene, never from what the output shows.
+
+use std::sync::atomic::Ordering;
+
+use super::State;
+use crate::handlers::capture::{CaptureFailure, CaptureSource, PendingCapture};
+use crate::persona::PersonaId;
+use crate::render::capture::{self, Captured};
+
+impl State {
+    /// Serves the persona's queued captures; those waiting for new content
+    /// stay queued until a commit in this persona.
+    pub(super) fn serve_captures(&mut self, id: PersonaId) {
+        let Some(persona) = self.personas.get_mut(id) else {
+            return;
+        };
+        if persona.state.captures.is_empty() {
+            return;
+        }
+        let pending = std::mem::take(&mut persona.state.captures);
+        let generation = persona.state.content_generation;
+        let time = std::time::Duration::from(persona.state.clock.now());
+        let renderer = self.backend.headless().renderer();
+        // The output is rendered at most once for all its captures.
+        let mut output: Option<Option<Captured>> = None;
+        let mut waiting: Vec<PendingCapture> = Vec::new();
+        for request in pending {
+            if !request.sink.alive() {
+                continue;
+            }
+            if request.wait_for_change && request.seen.load(Ordering::Relaxed) >= generation {
+                waiting.push(request);
+                continue;
+            }
+            let image = match &request.source {
+                CaptureSource::Output => output
+                    .get_or_insert_with(|| {
+                        capture::capture_output(renderer, &persona.state)
+                            .map_err(|err| tracing::warn!(persona = %persona.state.name, "capture failed: {err}"))
+                            .ok()
+                    })
+                    .clone()
+                    .ok_or(CaptureFailure::Unknown),
+                CaptureSource::Toplevel(handle) => handle
+                    .upgrade()
+                    .and_then(|handle| persona.state.window_for_handle(&handle))
+                    .ok_or(CaptureFailure::Stopped)
+                    .and_then(|window| {
+                        capture::capture_window(renderer, &window).map_err(|err| {
+                            tracing::warn!(persona = %persona.state.name, "window capture failed: {err}");
+                            CaptureFailure::Unknown
+                        })
+                    }),
+            };
+            let copied = image.and_then(|image| {
+                // The source may have changed size since the request was checked.
+                let fits = request.region.loc.x + request.region.size.w <= image.width
+                    && request.region.loc.y + request.region.size.h <= image.height;
+                if !fits {
+                    return Err(CaptureFailure::Constraints);
+                }
+                capture::copy_into(&request.buffer, &image, request.region)
+                    .map_err(|_| CaptureFailure::Constraints)
+            });
+            match copied {
+                Ok(()) => {
+                    request.seen.store(generation, Ordering::Relaxed);
+                    request.sink.ready(request.region.size, time);
+                }
+                Err(failure) => request.sink.failed(failure),
+            }
+        }
+        persona.state.captures = waiting;
+    }
+}
