@@ -249,6 +249,44 @@ fn the_frame_indicator_surrounds_the_persona_and_no_client_pixel_is_under_it() {
 }
 
 #[test]
+fn a_fullscreen_window_covers_the_frame_only_where_the_config_allows() {
+    let config = common::fixture::TWO_PERSONAS
+        .replace("indicator = \"none\"", "indicator = \"frame\"")
+        .replace(
+            "name = \"personal\"",
+            "name = \"personal\"\nfullscreen_over_frame = true",
+        );
+    let mut fx = Fixture::with_config(&config);
+    let f = personas::persona::FRAME_WIDTH;
+    let (c, w) = fx.open_window("personal", RED);
+    let (c2, w2) = fx.open_window("personal", GREEN);
+    fx.switch("personal");
+    // Focused and fullscreen: the whole screen, frame included.
+    fx.client(c2).set_fullscreen(w2);
+    fx.roundtrip(c2);
+    let configure = fx.client(c2).window(w2).last_configure().cloned().unwrap();
+    assert_eq!((configure.width, configure.height), (320, 200));
+    fx.client(c2).ack_and_draw(w2, GREEN, SIZE);
+    fx.roundtrip(c2);
+    assert_region(&fx.render(), FULL, GREEN, "fullscreen_over_the_frame");
+    let mode = |fx: &mut Fixture, c| fx.client(c).outputs()[0].mode.map(|m| (m.0, m.1));
+    assert_eq!(mode(&mut fx, c2), Some((320, 200)));
+    // Focus elsewhere (Alt+Tab): the frame is back, the output smaller again.
+    use common::fixture::key::{LEFTALT, TAB};
+    fx.chord(&[LEFTALT, TAB]);
+    fx.roundtrip(c);
+    fx.roundtrip(c2);
+    fx.client(c).ack_and_draw(w, RED, SIZE);
+    fx.roundtrip(c);
+    let shot = fx.render();
+    let frame = [0xcc, 0x66, 0x33, 0xff];
+    assert_region(&shot, (0, 0, 320, f as u32), frame, "frame_back");
+    assert_eq!(mode(&mut fx, c), Some((320 - 2 * f, 200 - 2 * f)));
+    // Without the setting (work), fullscreen stays inside the frame: see
+    // the_frame_indicator_surrounds_the_persona_and_no_client_pixel_is_under_it.
+}
+
+#[test]
 fn the_badge_indicator_sits_over_the_content() {
     let config =
         common::fixture::TWO_PERSONAS.replace("indicator = \"none\"", "indicator = \"badge\"");

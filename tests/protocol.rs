@@ -495,15 +495,10 @@ fn selection_set_in_one_persona_is_never_offered_to_another() {
         Some(vec!["text/plain;charset=utf-8".to_string()])
     );
     fx.client(a2).receive_selection("text/plain;charset=utf-8");
-    let mut got = None;
-    for _ in 0..100 {
-        fx.roundtrip_all();
-        got = fx.client(a2).read_received();
-        if got.is_some() {
-            break;
-        }
-    }
-    assert_eq!(got.as_deref(), Some(&b"secret work text"[..]));
+    assert_eq!(
+        received(&mut fx, a2).as_deref(),
+        Some(&b"secret work text"[..])
+    );
 
     // The other persona: focused, yet offered nothing.
     fx.switch("personal");
@@ -515,6 +510,81 @@ fn selection_set_in_one_persona_is_never_offered_to_another() {
         e,
         Event::Selection { mimes: Some(_) } | Event::PrimarySelection { mimes: Some(_) }
     )));
+}
+
+/// What client `c` receives of the selection it asked for, once the owner
+/// has written it.
+fn received(fx: &mut Fixture, c: usize) -> Option<Vec<u8>> {
+    for _ in 0..100 {
+        fx.roundtrip_all();
+        if let Some(got) = fx.client(c).read_received() {
+            return Some(got);
+        }
+    }
+    None
+}
+
+#[test]
+fn a_clipboard_manager_sees_and_sets_only_its_own_persona_clipboard() {
+    let config = common::fixture::TWO_PERSONAS.replace(
+        "name = \"work\"",
+        "name = \"work\"\nprivileged = [\"data-control\"]",
+    );
+    let mut fx = Fixture::with_config(&config);
+    let manager = fx.add_bound_client("work");
+    fx.client(manager).enable_data_control();
+    fx.roundtrip(manager);
+    let (a, _) = window_client(&mut fx, "work");
+    let (b, _) = window_client(&mut fx, "personal");
+    let text = "text/plain;charset=utf-8";
+    let seen = |fx: &mut Fixture| -> Vec<Option<Vec<String>>> {
+        fx.roundtrip_all();
+        fx.client(manager)
+            .take_events()
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::ControlSelection { mimes } => Some(mimes),
+                _ => None,
+            })
+            .collect()
+    };
+    seen(&mut fx);
+
+    // Its own persona's clipboard: seen, and readable.
+    fx.client(a).set_selection(text, b"work text");
+    assert_eq!(seen(&mut fx), [Some(vec![text.to_string()])]);
+    fx.client(manager).control_receive(text);
+    assert_eq!(
+        received(&mut fx, manager).as_deref(),
+        Some(&b"work text"[..])
+    );
+
+    // Another persona's: never, also while that persona is on screen.
+    fx.switch("personal");
+    fx.roundtrip_all();
+    fx.client(b).set_selection(text, b"personal secret");
+    assert_eq!(seen(&mut fx), Vec::<Option<Vec<String>>>::new());
+
+    // What it sets reaches its own persona's clients only.
+    fx.client(manager)
+        .control_set_selection(text, b"from the manager");
+    fx.roundtrip_all();
+    fx.client(b).take_events();
+    fx.switch("work");
+    fx.roundtrip_all();
+    assert_eq!(fx.client(a).selection_mimes(), Some(vec![text.to_string()]));
+    fx.client(a).receive_selection(text);
+    assert_eq!(
+        received(&mut fx, a).as_deref(),
+        Some(&b"from the manager"[..])
+    );
+    fx.switch("personal");
+    fx.roundtrip_all();
+    fx.client(b).receive_selection(text);
+    assert_eq!(
+        received(&mut fx, b).as_deref(),
+        Some(&b"personal secret"[..])
+    );
 }
 
 #[test]

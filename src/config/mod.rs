@@ -370,7 +370,7 @@ impl KeymapConfig {
     }
 }
 
-/// Persona settings reserved for later work. They are type-checked and kept.
+/// Persona settings about its session, isolation and privileges.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PersonaExtra {
     pub isolation: Option<String>,
@@ -380,6 +380,8 @@ pub struct PersonaExtra {
     pub home: Option<String>,
     pub privileged: Vec<String>,
     pub allow_activation: bool,
+    /// Whether its focused fullscreen window may cover the frame indicator.
+    pub fullscreen_over_frame: bool,
     /// `"on-failure"` (the default when `None`), `"always"` or `"never"`;
     /// validated by the parser.
     pub restart: Option<String>,

@@ -71,6 +71,7 @@ const PERSONA_KEYS: &[&str] = &[
     "home",
     "privileged",
     "allow_activation",
+    "fullscreen_over_frame",
     "restart",
     "xwayland",
     "transfer",
@@ -923,6 +924,9 @@ impl Cx<'_> {
         }
         if let Some(entry) = find(table, "allow_activation") {
             extra.allow_activation = self.boolean(entry).unwrap_or(false);
+        }
+        if let Some(entry) = find(table, "fullscreen_over_frame") {
+            extra.fullscreen_over_frame = self.boolean(entry).unwrap_or(false);
         }
         extra.xwayland = find(table, "xwayland").and_then(|entry| self.boolean(entry));
         extra.transfer = find(table, "transfer")

@@ -110,6 +110,9 @@ impl XdgShellHandler for PersonaState {
             state.states.set(xdg_toplevel::State::Fullscreen);
             state.states.unset(xdg_toplevel::State::Maximized);
         });
+        if self.update_frame_cover() {
+            self.update_activation();
+        }
         self.apply_window_rules(&surface);
         if surface.is_initial_configure_sent() {
             surface.send_configure();
@@ -121,6 +124,9 @@ impl XdgShellHandler for PersonaState {
         surface.with_pending_state(|state| {
             state.states.unset(xdg_toplevel::State::Fullscreen);
         });
+        if self.update_frame_cover() {
+            self.update_activation();
+        }
         self.apply_window_rules(&surface);
         if surface.is_initial_configure_sent() {
             surface.send_configure();

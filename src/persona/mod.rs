@@ -192,6 +192,8 @@ pub struct PersonaState {
     /// Pixels the frame indicator takes on each side: the persona's output is
     /// that much smaller than the physical one, so no client pixel is under it.
     pub inset: i32,
+    /// Config `fullscreen_over_frame`.
+    pub fullscreen_over_frame: bool,
     /// The physical output this persona's output sits in.
     pub output_spec: OutputSpec,
     pub indicator_buffers: std::cell::RefCell<crate::render::indicator::IndicatorBuffers>,
@@ -348,6 +350,7 @@ impl Persona {
             render_ids: Default::default(),
             indicator: global.indicator,
             inset,
+            fullscreen_over_frame: config.extra.fullscreen_over_frame,
             output_spec: output_spec.clone(),
             indicator_buffers: std::cell::RefCell::new(
                 crate::render::indicator::IndicatorBuffers::new(config.color),
@@ -431,6 +434,10 @@ impl Persona {
             keyboard.change_repeat_info(global.input.repeat_rate, global.input.repeat_delay);
         }
         self.state.color = config.color;
+        self.state.fullscreen_over_frame = config.extra.fullscreen_over_frame;
+        if self.state.update_frame_cover() {
+            self.state.update_activation();
+        }
         self.state.background_frames = config.effective_background_frames(background_frames);
         if config.keymap != self.config.keymap {
             if let Some(keyboard) = self.state.seat.get_keyboard() {
@@ -472,6 +479,39 @@ impl PersonaState {
         }
         self.indicator = indicator;
         self.inset = inset_for(indicator);
+        self.apply_output_mode();
+        self.update_activation();
+    }
+
+    /// With `fullscreen_over_frame`, a focused fullscreen window gets the
+    /// whole screen, frame included; otherwise (the default) fullscreen stays
+    /// inside the frame. True when the persona's output changed size.
+    pub fn update_frame_cover(&mut self) -> bool {
+        let covered = self.fullscreen_over_frame
+            && self
+                .focused_window()
+                .and_then(|w| w.toplevel())
+                .is_some_and(|t| {
+                    t.with_pending_state(|s| {
+                        s.states
+                            .contains(smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel::State::Fullscreen)
+                    })
+                });
+        let inset = if covered {
+            0
+        } else {
+            inset_for(self.indicator)
+        };
+        if inset == self.inset {
+            return false;
+        }
+        self.inset = inset;
+        self.apply_output_mode();
+        true
+    }
+
+    /// The virtual output takes the physical size less the inset.
+    fn apply_output_mode(&mut self) {
         let mode = Mode {
             size: persona_size(&self.output_spec, self.inset),
             refresh: self.output_spec.refresh_mhz,
@@ -480,7 +520,7 @@ impl PersonaState {
             .change_current_state(Some(mode), None, None, None);
         self.output.set_preferred(mode);
         self.space.map_output(&self.output, (0, 0));
-        self.update_activation();
+        self.content_generation += 1;
         self.needs_redraw = true;
     }
 

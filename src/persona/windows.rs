@@ -200,6 +200,7 @@ impl PersonaState {
 
     /// Sends `activated`/`suspended` to every toplevel whose state changed.
     pub fn update_activation(&mut self) {
+        self.update_frame_cover();
         let windows: Vec<Window> = self.space.elements().cloned().collect();
         for window in windows {
             if let Some(toplevel) = window.toplevel() {

@@ -127,8 +127,9 @@ pub fn render_persona(
     elements.push(OutputElement::Solid(background));
     // Where nothing is drawn, the clear color shows: that is the frame.
     let clear = match persona.indicator {
-        Indicator::Frame => persona.color.to_f32().into(),
-        Indicator::Badge | Indicator::None => background_color(persona.color),
+        // (A fullscreen window may cover the frame: then there is none.)
+        Indicator::Frame if persona.inset > 0 => persona.color.to_f32().into(),
+        Indicator::Frame | Indicator::Badge | Indicator::None => background_color(persona.color),
     };
     let mut framebuffer = renderer.bind(target)?;
     let result = tracker

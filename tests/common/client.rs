@@ -149,6 +149,10 @@ pub enum Event {
     PrimarySelection {
         mimes: Option<Vec<String>>,
     },
+    /// A data-control device (clipboard manager) saw a new clipboard.
+    ControlSelection {
+        mimes: Option<Vec<String>>,
+    },
     /// A wl_data_source or primary selection source of this client was cancelled.
     SourceCancelled,
     Presented,
@@ -452,6 +456,14 @@ pub struct ClientState {
     pending_writes: Vec<PendingWrite>,
     protocol_error: Option<(u32, String, String)>,
     captures: Vec<capture::CaptureState>,
+    /// A clipboard manager's data-control manager and device.
+    control: Option<(
+        wayland_protocols_wlr::data_control::v1::client::zwlr_data_control_manager_v1::ZwlrDataControlManagerV1,
+        wayland_protocols_wlr::data_control::v1::client::zwlr_data_control_device_v1::ZwlrDataControlDeviceV1,
+    )>,
+    control_offer: Option<
+        wayland_protocols_wlr::data_control::v1::client::zwlr_data_control_offer_v1::ZwlrDataControlOfferV1,
+    >,
     screencopy_manager: Option<
         wayland_protocols_wlr::screencopy::v1::client::zwlr_screencopy_manager_v1::ZwlrScreencopyManagerV1,
     >,

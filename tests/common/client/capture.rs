@@ -315,3 +315,120 @@ no_events!(
     ZwlrVirtualPointerManagerV1,
     ZwlrVirtualPointerV1
 );
+
+use std::sync::Mutex as StdMutex;
+use wayland_protocols_wlr::data_control::v1::client::{
+    zwlr_data_control_device_v1::{self, ZwlrDataControlDeviceV1},
+    zwlr_data_control_manager_v1::ZwlrDataControlManagerV1,
+    zwlr_data_control_offer_v1::{self, ZwlrDataControlOfferV1},
+    zwlr_data_control_source_v1::{self, ZwlrDataControlSourceV1},
+};
+
+impl TestClient {
+    /// As a clipboard manager: a data-control device on the seat; selections
+    /// arrive as [`super::Event::ControlSelection`].
+    pub fn enable_data_control(&mut self) {
+        let manager = self.bind_required::<ZwlrDataControlManagerV1>(2);
+        let seat = self.state.seat.clone().expect("no wl_seat");
+        let device = manager.get_data_device(&seat, &self.qh, ());
+        self.state.control = Some((manager, device));
+        self.flush();
+    }
+
+    /// As a clipboard manager: sets the clipboard, with no focus or serial.
+    pub fn control_set_selection(&mut self, mime: &str, data: &[u8]) {
+        let (manager, device) = self
+            .state
+            .control
+            .clone()
+            .expect("enable_data_control first");
+        let source = manager.create_data_source(&self.qh, (mime.to_owned(), data.to_vec()));
+        source.offer(mime.to_owned());
+        device.set_selection(Some(&source));
+        self.flush();
+    }
+
+    /// Asks for the selection the data-control device last saw, as `mime`;
+    /// collect it with `read_received`.
+    pub fn control_receive(&mut self, mime: &str) {
+        let offer = self
+            .state
+            .control_offer
+            .clone()
+            .expect("no data-control offer");
+        self.start_receive(|fd| offer.receive(mime.to_owned(), fd));
+    }
+}
+
+impl Dispatch<ZwlrDataControlDeviceV1, ()> for ClientState {
+    fn event(
+        state: &mut Self,
+        _: &ZwlrDataControlDeviceV1,
+        event: zwlr_data_control_device_v1::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let zwlr_data_control_device_v1::Event::Selection { id } = event {
+            let mimes = id.as_ref().map(|offer| {
+                offer
+                    .data::<StdMutex<Vec<String>>>()
+                    .unwrap()
+                    .lock()
+                    .unwrap()
+                    .clone()
+            });
+            state.control_offer = id;
+            state.events.push(super::Event::ControlSelection { mimes });
+        }
+    }
+
+    wayland_client::event_created_child!(ClientState, ZwlrDataControlDeviceV1, [
+        zwlr_data_control_device_v1::EVT_DATA_OFFER_OPCODE => (ZwlrDataControlOfferV1, StdMutex::new(Vec::new())),
+    ]);
+}
+
+impl Dispatch<ZwlrDataControlOfferV1, StdMutex<Vec<String>>> for ClientState {
+    fn event(
+        _: &mut Self,
+        _: &ZwlrDataControlOfferV1,
+        event: zwlr_data_control_offer_v1::Event,
+        mimes: &StdMutex<Vec<String>>,
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let zwlr_data_control_offer_v1::Event::Offer { mime_type } = event {
+            mimes.lock().unwrap().push(mime_type);
+        }
+    }
+}
+
+impl Dispatch<ZwlrDataControlSourceV1, (String, Vec<u8>)> for ClientState {
+    fn event(
+        _: &mut Self,
+        _: &ZwlrDataControlSourceV1,
+        event: zwlr_data_control_source_v1::Event,
+        data: &(String, Vec<u8>),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let zwlr_data_control_source_v1::Event::Send { mime_type, fd } = event {
+            if mime_type == data.0 {
+                let mut file = File::from(fd);
+                let _ = std::io::Write::write_all(&mut file, &data.1);
+            }
+        }
+    }
+}
+
+impl Dispatch<ZwlrDataControlManagerV1, ()> for ClientState {
+    fn event(
+        _: &mut Self,
+        _: &ZwlrDataControlManagerV1,
+        _: <ZwlrDataControlManagerV1 as Proxy>::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+    }
+}
