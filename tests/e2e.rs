@@ -566,3 +566,62 @@ fn grim_captures_only_its_own_persona() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("screencopy"), "{err}");
 }
+
+/// Presses the chord Super+Ctrl+`key` through the injected input.
+fn super_ctrl(c: &Compositor, key: &str) {
+    for (key, state) in [
+        ("Super_L", "press"),
+        ("Control_L", "press"),
+        (key, "tap"),
+        ("Control_L", "release"),
+        ("Super_L", "release"),
+    ] {
+        let out = c.msg(&["input", "key", key, state]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn wl_copy_stays_in_its_persona_until_the_transfer_bindings_carry_it_once() {
+    let config = CONFIG.replace(
+        "\"Super+Ctrl+Right\" = \"next\"",
+        "\"Super+Ctrl+Right\" = \"next\"\n\"Super+Ctrl+c\" = \"transfer-copy\"\n\"Super+Ctrl+v\" = \"transfer-paste\"",
+    );
+    let c = Compositor::start(&config, &["--test-input"]);
+    let paste = |persona: &str| {
+        let out = c.client(persona, "wl-paste", &["-n"]).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let copy = |persona: &str, text: &str| {
+        let status = c.client(persona, "wl-copy", &[text]).status().unwrap();
+        assert!(status.success());
+    };
+    copy("work", "from work");
+    assert_eq!(paste("work"), "from work");
+    c.msg_json(&["switch", "personal"]);
+    assert_eq!(
+        paste("personal"),
+        "",
+        "another persona's clipboard is empty"
+    );
+
+    // Copy to the transfer buffer in work, paste it in personal: once.
+    c.msg_json(&["switch", "work"]);
+    super_ctrl(&c, "c");
+    c.msg_json(&["switch", "personal"]);
+    super_ctrl(&c, "v");
+    c.wait_for(|| paste("personal") == "from work");
+    // The buffer is empty now: a second paste (in work, over its newer
+    // clipboard) brings nothing.
+    c.msg_json(&["switch", "work"]);
+    copy("work", "newer work text");
+    super_ctrl(&c, "v");
+    assert_eq!(paste("work"), "newer work text");
+    // (wl-paste waits for keyboard focus, which only the persona on screen has.)
+    c.msg_json(&["switch", "personal"]);
+    assert_eq!(paste("personal"), "from work");
+}
