@@ -9,11 +9,11 @@
 //! its next dispatch. Events are only processed in [`TestClient::dispatch`].
 #![allow(dead_code)]
 
-mod capture;
 mod extras;
+mod privileged;
 
 #[allow(unused_imports)]
-pub use capture::{CaptureId, CaptureResult};
+pub use privileged::{CaptureId, CaptureResult};
 
 use std::collections::HashSet;
 use std::fs::File;
@@ -455,7 +455,7 @@ pub struct ClientState {
         Option<wayland_protocols::wp::tablet::zv2::client::zwp_tablet_seat_v2::ZwpTabletSeatV2>,
     pending_writes: Vec<PendingWrite>,
     protocol_error: Option<(u32, String, String)>,
-    captures: Vec<capture::CaptureState>,
+    captures: Vec<privileged::CaptureState>,
     /// A clipboard manager's data-control manager and device.
     control: Option<(
         wayland_protocols_wlr::data_control::v1::client::zwlr_data_control_manager_v1::ZwlrDataControlManagerV1,

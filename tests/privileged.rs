@@ -1,4 +1,4 @@
-//! Scoped capture and virtual-pointer, with the in-process fixture: a
+//! The privileged protocols, with the in-process fixture: a
 //! privileged persona's client captures (wlr-screencopy, ext-image-copy-
 //! capture) exactly what its own persona shows — never the indicator, never
 //! another persona, also from the background — and its virtual pointer acts
@@ -237,5 +237,39 @@ fn a_virtual_pointer_acts_in_its_own_persona_only() {
     let p_events = fx.client(p).take_events();
     assert!(!w_events.iter().any(pointer), "{w_events:?}");
     assert!(!p_events.iter().any(pointer), "{p_events:?}");
+    fx.state.check_invariants().unwrap();
+}
+
+#[test]
+fn a_virtual_keyboard_types_into_its_own_persona_only() {
+    let mut fx = Fixture::with_config(&granted("\"virtual-keyboard\""));
+    let (w, _) = fx.open_window("work", RED);
+    let osk = fx.add_bound_client("work");
+    let (p, _) = fx.open_window("personal", GREEN);
+    let keys = |events: Vec<Event>| -> Vec<(u32, bool)> {
+        events
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::Key { key, pressed } => Some((key, pressed)),
+                _ => None,
+            })
+            .collect()
+    };
+    fx.client(w).take_events();
+    fx.client(osk).virtual_key_tap(30);
+    fx.roundtrip(osk);
+    fx.roundtrip_all();
+    assert_eq!(keys(fx.client(w).take_events()), [(30, true), (30, false)]);
+
+    // From the background: nobody gets the keys.
+    fx.switch("personal");
+    fx.roundtrip_all();
+    fx.client(w).take_events();
+    fx.client(p).take_events();
+    fx.client(osk).virtual_key_tap(31);
+    fx.roundtrip(osk);
+    fx.roundtrip_all();
+    assert_eq!(keys(fx.client(w).take_events()), []);
+    assert_eq!(keys(fx.client(p).take_events()), []);
     fx.state.check_invariants().unwrap();
 }

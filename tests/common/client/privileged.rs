@@ -1,5 +1,7 @@
-//! Capture (wlr-screencopy, ext-image-copy-capture) and virtual-pointer, as a
-//! screenshot tool, a screen recorder and a remote-desktop server use them.
+//! The privileged protocols as their clients use them: capture (wlr-screencopy,
+//! ext-image-copy-capture) as a screenshot tool and a recorder, virtual-pointer
+//! and virtual-keyboard as a remote desktop or on-screen keyboard, data-control
+//! as a clipboard manager.
 
 use std::fs::File;
 use std::os::fd::{AsFd, FromRawFd};
@@ -432,3 +434,46 @@ impl Dispatch<ZwlrDataControlManagerV1, ()> for ClientState {
     ) {
     }
 }
+
+use wayland_protocols_misc::zwp_virtual_keyboard_v1::client::{
+    zwp_virtual_keyboard_manager_v1::ZwpVirtualKeyboardManagerV1,
+    zwp_virtual_keyboard_v1::ZwpVirtualKeyboardV1,
+};
+
+impl TestClient {
+    /// As an on-screen keyboard: a virtual keyboard with a US keymap taps
+    /// evdev `key`.
+    pub fn virtual_key_tap(&mut self, key: u32) {
+        use smithay::input::keyboard::xkb;
+        let manager = self.bind_required::<ZwpVirtualKeyboardManagerV1>(1);
+        let seat = self.state.seat.clone().expect("no wl_seat");
+        let keyboard = manager.create_virtual_keyboard(&seat, &self.qh, ());
+        let context = xkb::Context::new(xkb::CONTEXT_NO_FLAGS);
+        let keymap = xkb::Keymap::new_from_names(
+            &context,
+            "",
+            "",
+            "us",
+            "",
+            None,
+            xkb::KEYMAP_COMPILE_NO_FLAGS,
+        )
+        .expect("a us keymap");
+        let mut text = keymap
+            .get_as_string(xkb::KEYMAP_FORMAT_TEXT_V1)
+            .into_bytes();
+        text.push(0);
+        // SAFETY: as for the capture buffers.
+        let fd = unsafe { libc::memfd_create(c"personas-keymap".as_ptr(), libc::MFD_CLOEXEC) };
+        assert!(fd >= 0);
+        let file = unsafe { File::from_raw_fd(fd) };
+        file.write_all_at(&text, 0).unwrap();
+        keyboard.keymap(1, file.as_fd(), text.len() as u32);
+        keyboard.key(1, key, 1);
+        keyboard.key(2, key, 0);
+        keyboard.destroy();
+        self.flush();
+    }
+}
+
+no_events!(ZwpVirtualKeyboardManagerV1, ZwpVirtualKeyboardV1);
