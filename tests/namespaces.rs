@@ -314,3 +314,33 @@ fn nix_is_root() -> bool {
     // SAFETY: getuid cannot fail.
     unsafe { libc::getuid() == 0 }
 }
+
+#[test]
+fn without_namespaces_a_session_runs_plain_and_list_says_so() {
+    let c = Compositor::start_with_env(
+        r#"
+[[persona]]
+name = "work"
+session = ["sh", "-c", "echo \"host-runtime $XDG_RUNTIME_DIR\"; exec sleep 1000"]
+"#,
+        &[("PERSONAS_NO_NAMESPACES", "1")],
+    );
+    wait_for(Duration::from_secs(10), "the report", || {
+        !reported(&c, "work", "host-runtime").is_empty()
+    });
+    let info = c.session("work");
+    assert_eq!(
+        info["isolation"],
+        "none (namespaces unavailable: turned off by PERSONAS_NO_NAMESPACES=1)"
+    );
+    // A plain session: the persona's own directory in the host's runtime dir.
+    assert_eq!(
+        one(&c, "work", "host-runtime"),
+        c.path("runtime/personas/work").display().to_string()
+    );
+    let text = String::from_utf8_lossy(&c.msg(&["list"]).stdout).into_owned();
+    assert!(
+        text.contains("isolation none (namespaces unavailable"),
+        "{text}"
+    );
+}

@@ -23,6 +23,11 @@ impl Compositor {
     /// `personas` is the `[[persona]]` part of the config; `@DIR@` in it is
     /// replaced by the test's temporary directory.
     pub fn start(personas: &str) -> Compositor {
+        Compositor::start_with_env(personas, &[])
+    }
+
+    /// [`Compositor::start`] with extra environment variables.
+    pub fn start_with_env(personas: &str, env: &[(&str, &str)]) -> Compositor {
         let dir = tempfile::tempdir().unwrap();
         let runtime = dir.path().join("runtime");
         std::fs::create_dir_all(&runtime).unwrap();
@@ -49,6 +54,7 @@ impl Compositor {
             .env_remove("WAYLAND_DISPLAY")
             .env_remove("DISPLAY")
             .env("RUST_LOG", "info,smithay=warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
