@@ -67,7 +67,7 @@ done
 PERSONAS_SOCKET="$HOST_DIR/runtime/personas/control.sock" "$PERSONAS_BIN" msg list >/dev/null 2>&1 \
   && echo "control reachable by path"
 echo "kids-procs $(for p in /proc/[0-9]*; do tr '\0' ' ' < $p/cmdline 2>/dev/null; echo; done | grep -c '^sleep 100[1]')"
-echo "pid1 $(tr '\0\n' '  ' < /proc/1/cmdline | head -c 40)"
+echo "pid1 $(tr '\0\n' '  ' < /proc/1/cmdline | head -c 300)"
 echo work-secret > "$HOME/work-file"
 echo "home $HOME $(ls -A "$HOME" | sort | tr '\n' ' ')"
 umount /dev 2>/dev/null && echo "unmounted /dev"
@@ -130,7 +130,7 @@ session = ["sh", "-c", "echo kids-secret > \"$HOME/kids-file\"; echo kids-up; ex
     // though it runs on the host.
     assert_eq!(one(&c, "work", "kids-procs"), "0", "{log}");
     assert!(!host_processes("sleep 1001").is_empty());
-    assert!(one(&c, "work", "pid1").contains("sandbox"), "{log}");
+    assert!(one(&c, "work", "pid1").contains(" sandbox --name work "), "{log}");
     // Its home is its own, over the user's home.
     let real_home = c.path("home");
     assert_eq!(
