@@ -130,7 +130,10 @@ session = ["sh", "-c", "echo kids-secret > \"$HOME/kids-file\"; echo kids-up; ex
     // though it runs on the host.
     assert_eq!(one(&c, "work", "kids-procs"), "0", "{log}");
     assert!(!host_processes("sleep 1001").is_empty());
-    assert!(one(&c, "work", "pid1").contains(" sandbox --name work "), "{log}");
+    assert!(
+        one(&c, "work", "pid1").contains(" sandbox --name work "),
+        "{log}"
+    );
     // Its home is its own, over the user's home.
     let real_home = c.path("home");
     assert_eq!(

@@ -42,6 +42,9 @@ impl CompositorHandler for PersonaState {
 
         if self.active {
             self.needs_redraw = true;
+            // Before anything the client sends after this commit is answered
+            // (a sync), the pointer has entered whatever is now under it.
+            self.pointer_focus_after_commits();
         } else {
             // Nothing of a background persona is presented: say so at once rather
             // than leaving the client waiting for a frame that never comes.

@@ -95,12 +95,21 @@ impl XdgShellHandler for PersonaState {
     }
 
     fn maximize_request(&mut self, surface: ToplevelSurface) {
-        // Always maximized already; the protocol still wants a configure.
+        // Always maximized already (unless placed freely); the protocol
+        // still wants a configure.
+        surface.with_pending_state(|state| {
+            state.states.set(xdg_toplevel::State::Maximized);
+        });
         self.apply_window_rules(&surface);
         surface.send_configure();
     }
 
     fn unmaximize_request(&mut self, surface: ToplevelSurface) {
+        if self.free_placement {
+            surface.with_pending_state(|state| {
+                state.states.unset(xdg_toplevel::State::Maximized);
+            });
+        }
         self.apply_window_rules(&surface);
         surface.send_configure();
     }

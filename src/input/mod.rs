@@ -496,6 +496,7 @@ impl State {
             .seat
             .get_pointer()
             .expect("every seat has a pointer");
+        persona.pointer_focus = under.clone();
         pointer.motion(
             persona,
             under.clone(),
@@ -579,6 +580,7 @@ impl State {
         );
         if misdirected {
             let under = persona.surface_under(location);
+            persona.pointer_focus = under.clone();
             pointer.motion(persona, under, &motion(SERIAL_COUNTER.next_serial()));
         }
         pointer.frame(persona);

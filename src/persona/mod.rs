@@ -173,6 +173,13 @@ pub struct PersonaState {
     pub touch_points: std::collections::HashMap<i32, Point<f64, Logical>>,
     /// This persona's own cursor position, kept while it is in the background.
     pub pointer_location: Point<f64, Logical>,
+    /// The surface (and its origin) the pointer was last focused on.
+    pub pointer_focus: Option<(
+        smithay::reexports::wayland_server::protocol::wl_surface::WlSurface,
+        Point<f64, Logical>,
+    )>,
+    /// The content generation the pointer focus was last checked at.
+    pub pointer_checked: u64,
     /// Only the active persona is composited and receives input.
     pub active: bool,
     /// The mime types of the clipboard a client of this persona set.
@@ -194,6 +201,9 @@ pub struct PersonaState {
     pub inset: i32,
     /// Config `fullscreen_over_frame`.
     pub fullscreen_over_frame: bool,
+    /// Windows keep the size and place they are given instead of filling the
+    /// output: for the conformance suite's integration, which places them.
+    pub free_placement: bool,
     /// The physical output this persona's output sits in.
     pub output_spec: OutputSpec,
     pub indicator_buffers: std::cell::RefCell<crate::render::indicator::IndicatorBuffers>,
@@ -340,6 +350,8 @@ impl Persona {
             focus_stack: Vec::new(),
             touch_points: Default::default(),
             pointer_location: center,
+            pointer_focus: None,
+            pointer_checked: 0,
             active: false,
             attention: false,
             clipboard_mimes: Vec::new(),
@@ -351,6 +363,7 @@ impl Persona {
             indicator: global.indicator,
             inset,
             fullscreen_over_frame: config.extra.fullscreen_over_frame,
+            free_placement: false,
             output_spec: output_spec.clone(),
             indicator_buffers: std::cell::RefCell::new(
                 crate::render::indicator::IndicatorBuffers::new(config.color),

@@ -1,6 +1,8 @@
 //! Mobile-style window management inside one persona: every toplevel fills the
 //! persona's output (maximized, or fullscreen on request), the focused one on top.
 
+use std::sync::Mutex;
+
 use smithay::desktop::{Window, WindowSurfaceType};
 use smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
@@ -44,19 +46,27 @@ impl PersonaState {
             .and_then(|w| w.toplevel())
             .map(|t| t.wl_surface() == toplevel.wl_surface())
             .unwrap_or(false);
+        let free = self.free_placement;
         toplevel.with_pending_state(|state| {
-            state.size = Some(area.size);
             state.bounds = Some(area.size);
-            if !state.states.contains(xdg_toplevel::State::Fullscreen) {
-                state.states.set(xdg_toplevel::State::Maximized);
-            }
-            for tiled in [
-                xdg_toplevel::State::TiledLeft,
-                xdg_toplevel::State::TiledRight,
-                xdg_toplevel::State::TiledTop,
-                xdg_toplevel::State::TiledBottom,
-            ] {
-                state.states.set(tiled);
+            if free {
+                // The client picks its size unless it asked to fill the output.
+                let fills = state.states.contains(xdg_toplevel::State::Fullscreen)
+                    || state.states.contains(xdg_toplevel::State::Maximized);
+                state.size = fills.then_some(area.size);
+            } else {
+                state.size = Some(area.size);
+                if !state.states.contains(xdg_toplevel::State::Fullscreen) {
+                    state.states.set(xdg_toplevel::State::Maximized);
+                }
+                for tiled in [
+                    xdg_toplevel::State::TiledLeft,
+                    xdg_toplevel::State::TiledRight,
+                    xdg_toplevel::State::TiledTop,
+                    xdg_toplevel::State::TiledBottom,
+                ] {
+                    state.states.set(tiled);
+                }
             }
             if active {
                 state.states.unset(xdg_toplevel::State::Suspended);
@@ -119,6 +129,36 @@ impl PersonaState {
     fn place(&mut self, window: &Window) {
         let area = self.window_area();
         let geometry = window.geometry();
+        if self.free_placement {
+            // The surface stays where it was put when its geometry moves (a
+            // subsurface sliding out to the left grows it that way)...
+            let last = window
+                .user_data()
+                .get_or_insert_threadsafe(|| Mutex::new(geometry.loc));
+            let old = std::mem::replace(
+                &mut *last.lock().unwrap_or_else(|e| e.into_inner()),
+                geometry.loc,
+            );
+            if old != geometry.loc {
+                if let Some(location) = self.space.element_location(window) {
+                    self.space
+                        .map_element(window.clone(), location + (geometry.loc - old), false);
+                }
+            }
+            // ...unless it fills the output.
+            let fills = window.toplevel().is_some_and(|t| {
+                let states = t.current_state().states;
+                states.contains(xdg_toplevel::State::Fullscreen)
+                    || states.contains(xdg_toplevel::State::Maximized)
+            });
+            if fills {
+                let location = area.loc - geometry.loc;
+                if self.space.element_location(window) != Some(location) {
+                    self.space.map_element(window.clone(), location, false);
+                }
+            }
+            return;
+        }
         let offset = Point::<i32, Logical>::from((
             ((area.size.w - geometry.size.w) / 2).max(0),
             ((area.size.h - geometry.size.h) / 2).max(0),
@@ -130,6 +170,26 @@ impl PersonaState {
                 self.space.raise_element(&top, false);
             }
         }
+    }
+
+    /// Puts the window of `surface` at `location` (free placement only: the
+    /// conformance suite places its windows itself).
+    pub fn position_window(&mut self, surface: &WlSurface, location: Point<i32, Logical>) {
+        let Some(window) = self.window_for_surface(surface).cloned() else {
+            return;
+        };
+        // The space places windows by their geometry, as wlcs does.
+        let geometry = window.geometry();
+        *window
+            .user_data()
+            .get_or_insert_threadsafe(|| Mutex::new(geometry.loc))
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = geometry.loc;
+        self.space.map_element(window, location, false);
+        if let Some(top) = self.focus_stack.last().cloned() {
+            self.space.raise_element(&top, false);
+        }
+        self.needs_redraw = true;
     }
 
     /// Raises `window` and gives it keyboard focus (only sent to the client when
@@ -233,6 +293,19 @@ impl PersonaState {
             .map(|(s, p)| (s, (p + loc).to_f64()))
     }
 
+    /// After commits: when the surface under the cursor (or where it sits)
+    /// changed without the pointer moving — a subsurface slid under it, a
+    /// window grew below it — the pointer's focus follows.
+    pub fn pointer_focus_after_commits(&mut self) {
+        if self.pointer_checked == self.content_generation {
+            return;
+        }
+        self.pointer_checked = self.content_generation;
+        if self.surface_under(self.pointer_location) != self.pointer_focus {
+            self.refresh_pointer_focus();
+        }
+    }
+
     /// Re-evaluates pointer focus at the persona's cursor (after windows changed).
     pub fn refresh_pointer_focus(&mut self) {
         let Some(pointer) = self.seat.get_pointer() else {
@@ -243,6 +316,8 @@ impl PersonaState {
         }
         let location = self.pointer_location;
         let under = self.surface_under(location);
+        self.pointer_focus = under.clone();
+        self.pointer_checked = self.content_generation;
         pointer.motion(
             self,
             under,

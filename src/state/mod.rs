@@ -322,6 +322,10 @@ impl State {
     /// End of a loop turn: schedule a redraw if the active persona changed, pass
     /// on what handlers noted, and flush the clients that have pending events.
     pub fn refresh_and_flush(&mut self) {
+        self.personas
+            .active_mut()
+            .state
+            .pointer_focus_after_commits();
         if self.personas.active().state.needs_redraw {
             self.queue_redraw();
         }
