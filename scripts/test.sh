@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs the whole test suite: unit, protocol, input,
 # pixel and property tests in-process, end-to-end tests of the real binary with
-# Debian's Wayland clients, and the benchmarks once each as smoke tests.
+# Debian's Wayland clients, the benchmarks once each as smoke tests, and the
+# wlcs conformance suite (scripts/wlcs.sh) against its known-failure list.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
@@ -9,8 +10,11 @@ export RUST_BACKTRACE=1
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-cargo test --all-targets 2>&1 | tee "$log" || status=$?
+cargo test --workspace --all-targets 2>&1 | tee "$log" || status=$?
 passed=$(grep -Eo '^test result: .* ([0-9]+) passed' "$log" | grep -Eo '[0-9]+ passed' | awk '{s += $1} END {print s + 0}')
 failed=$(grep -Eo '^test result: .* ([0-9]+) failed' "$log" | grep -Eo '[0-9]+ failed' | awk '{s += $1} END {print s + 0}')
+wlcs_status=0
+scripts/wlcs.sh || wlcs_status=$?
 echo "tests: $passed passed, $failed failed"
+[ "$status" -eq 0 ] && status=$wlcs_status
 exit "$status"

@@ -23,9 +23,17 @@ use super::privileged::{not_sandboxed, PrivilegedGlobal};
 use crate::input::InputEvent;
 use crate::persona::{PersonaEvent, PersonaState};
 
-/// Scrolling gathered until `frame`, as the protocol groups it.
+/// Everything a virtual pointer sent since its last `frame`: the protocol
+/// delivers a frame's events together, or not at all.
 #[derive(Debug, Default)]
-pub struct PendingAxis {
+pub struct PendingFrame {
+    events: Vec<PersonaEvent>,
+    axis: PendingAxis,
+}
+
+/// Scrolling gathered until `frame`.
+#[derive(Debug, Default)]
+struct PendingAxis {
     source: Option<AxisSource>,
     horizontal: f64,
     vertical: f64,
@@ -66,7 +74,7 @@ impl Dispatch<ZwlrVirtualPointerManagerV1, ()> for PersonaState {
         match request {
             manager::Request::CreateVirtualPointer { id, .. }
             | manager::Request::CreateVirtualPointerWithOutput { id, .. } => {
-                data_init.init(id, Mutex::new(PendingAxis::default()));
+                data_init.init(id, Mutex::new(PendingFrame::default()));
             }
             _ => {}
         }
@@ -86,17 +94,18 @@ fn axis_index(
     }
 }
 
-impl Dispatch<ZwlrVirtualPointerV1, Mutex<PendingAxis>> for PersonaState {
+impl Dispatch<ZwlrVirtualPointerV1, Mutex<PendingFrame>> for PersonaState {
     fn request(
         state: &mut Self,
         _client: &Client,
         resource: &ZwlrVirtualPointerV1,
         request: pointer::Request,
-        pending: &Mutex<PendingAxis>,
+        pending: &Mutex<PendingFrame>,
         _dh: &DisplayHandle,
         _data_init: &mut DataInit<'_, Self>,
     ) {
-        let mut pending = pending.lock().unwrap_or_else(|e| e.into_inner());
+        let mut frame = pending.lock().unwrap_or_else(|e| e.into_inner());
+        let pending = &mut frame.axis;
         let event = match request {
             pointer::Request::Motion { dx, dy, time } => InputEvent::PointerMotion {
                 dx,
@@ -116,7 +125,7 @@ impl Dispatch<ZwlrVirtualPointerV1, Mutex<PendingAxis>> for PersonaState {
                     return;
                 }
                 // Fractions of this persona's output; placed by the outer state.
-                state.events.push(PersonaEvent::VirtualPointerAbsolute {
+                frame.events.push(PersonaEvent::VirtualPointerAbsolute {
                     x: f64::from(x.min(x_extent)) / f64::from(x_extent),
                     y: f64::from(y.min(y_extent)) / f64::from(y_extent),
                 });
@@ -192,20 +201,23 @@ impl Dispatch<ZwlrVirtualPointerV1, Mutex<PendingAxis>> for PersonaState {
                 return;
             }
             pointer::Request::Frame => {
-                let axis = std::mem::take(&mut *pending);
-                if !axis.any {
-                    return;
+                let PendingFrame { events, axis } = std::mem::take(&mut *frame);
+                state.events.extend(events);
+                if axis.any {
+                    state
+                        .events
+                        .push(PersonaEvent::VirtualPointer(InputEvent::PointerAxis {
+                            source: axis.source.unwrap_or(AxisSource::Wheel),
+                            horizontal: axis.horizontal,
+                            vertical: axis.vertical,
+                            v120: axis.v120,
+                            stop: axis.stop,
+                        }));
                 }
-                InputEvent::PointerAxis {
-                    source: axis.source.unwrap_or(AxisSource::Wheel),
-                    horizontal: axis.horizontal,
-                    vertical: axis.vertical,
-                    v120: axis.v120,
-                    stop: axis.stop,
-                }
+                return;
             }
             _ => return,
         };
-        state.events.push(PersonaEvent::VirtualPointer(event));
+        frame.events.push(PersonaEvent::VirtualPointer(event));
     }
 }

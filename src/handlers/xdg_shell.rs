@@ -149,6 +149,11 @@ impl XdgShellHandler for PersonaState {
 
     fn popup_destroyed(&mut self, _surface: PopupSurface) {
         self.needs_redraw = true;
+        // The pointer leaves a popup that is gone, for the surface beneath.
+        if self.active {
+            self.popups.cleanup();
+            self.refresh_pointer_focus();
+        }
     }
 
     fn title_changed(&mut self, surface: ToplevelSurface) {

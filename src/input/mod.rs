@@ -137,7 +137,7 @@ impl State {
                 let pos = self.personas.active().state.from_output(x, y);
                 // A tablet-like pointer obeys constraints too: held by a lock,
                 // kept inside a confinement.
-                if self.constraint_allows(pos) {
+                if let Some(pos) = self.constrained(pos) {
                     self.on_pointer_motion(pos, time)
                 }
             }
@@ -438,11 +438,11 @@ impl State {
             (pos.x + delta.x).clamp(0.0, size.w as f64 - 1.0),
             (pos.y + delta.y).clamp(0.0, size.h as f64 - 1.0),
         ));
-        if !self.constraint_allows(target) {
+        let Some(target) = self.constrained(target) else {
             let persona = &mut self.personas.active_mut().state;
             pointer.frame(persona);
             return;
-        }
+        };
         self.on_pointer_motion(target, time);
     }
 
@@ -464,6 +464,56 @@ impl State {
                 _ => None,
             }
         })
+    }
+
+    /// Where the cursor goes when asked to `target` under the active
+    /// constraint: nowhere when locked; inside a confinement, as far as it
+    /// allows along the way (clamped to the surface and the region's bounds).
+    fn constrained(&self, target: Point<f64, Logical>) -> Option<Point<f64, Logical>> {
+        if self.constraint_allows(target) {
+            return Some(target);
+        }
+        let Some(ActiveConstraint::Confined {
+            surface,
+            origin,
+            region,
+        }) = self.active_constraint()
+        else {
+            return None;
+        };
+        let size =
+            smithay::backend::renderer::utils::with_renderer_surface_state(&surface, |state| {
+                state.surface_size()
+            })
+            .flatten()?;
+        let mut bounds =
+            smithay::utils::Rectangle::<i32, Logical>::new(origin.to_i32_round(), size);
+        if let Some(region) = &region {
+            let added = region
+                .rects
+                .iter()
+                .filter(|(kind, _)| {
+                    matches!(kind, smithay::wayland::compositor::RectangleKind::Add)
+                })
+                .map(|(_, rect)| *rect)
+                .reduce(|a, b| a.merge(b));
+            if let Some(added) = added {
+                let added =
+                    smithay::utils::Rectangle::new(added.loc + origin.to_i32_round(), added.size);
+                bounds = bounds.intersection(added)?;
+            }
+        }
+        let clamped = Point::from((
+            target.x.clamp(
+                bounds.loc.x as f64,
+                (bounds.loc.x + bounds.size.w - 1) as f64,
+            ),
+            target.y.clamp(
+                bounds.loc.y as f64,
+                (bounds.loc.y + bounds.size.h - 1) as f64,
+            ),
+        ));
+        self.constraint_allows(clamped).then_some(clamped)
     }
 
     /// Whether the cursor may move to `target` under the active constraint.

@@ -132,6 +132,10 @@ impl PersonaState {
         if self.free_placement {
             // The surface stays where it was put when its geometry moves (a
             // subsurface sliding out to the left grows it that way)...
+            if geometry.size.is_empty() {
+                // Unmapped: nothing to keep in place until it maps again.
+                return;
+            }
             let last = window
                 .user_data()
                 .get_or_insert_threadsafe(|| Mutex::new(geometry.loc));
@@ -195,6 +199,14 @@ impl PersonaState {
     /// Raises `window` and gives it keyboard focus (only sent to the client when
     /// this persona is active; otherwise remembered for the next switch-in).
     pub fn focus_window(&mut self, window: Window) {
+        // Another window taking focus ends a popup grab (its chain is done).
+        if self.focused_window() != Some(&window) {
+            if let Some(mut grab) = self.popup_grab.take() {
+                if !grab.has_ended() {
+                    grab.ungrab(smithay::desktop::PopupUngrabStrategy::All);
+                }
+            }
+        }
         self.focus_stack.retain(|w| w != &window);
         self.focus_stack.push(window.clone());
         self.space.raise_element(&window, false);
@@ -316,11 +328,19 @@ impl PersonaState {
         }
         let location = self.pointer_location;
         let under = self.surface_under(location);
-        self.pointer_focus = under.clone();
         self.pointer_checked = self.content_generation;
+        let focused = pointer.current_focus();
+        if under.is_some()
+            && self.pointer_focus == under
+            && focused == under.as_ref().map(|u| u.0.clone())
+        {
+            // Nothing changed for the client: no motion event for it.
+            return;
+        }
+        self.pointer_focus = under.clone();
         pointer.motion(
             self,
-            under,
+            under.clone(),
             &smithay::input::pointer::MotionEvent {
                 location,
                 serial: SERIAL_COUNTER.next_serial(),
@@ -328,6 +348,10 @@ impl PersonaState {
             },
         );
         pointer.frame(self);
+        // A constraint waiting on the surface the pointer came back to.
+        if let Some((surface, _)) = under {
+            self.maybe_activate_constraint(&surface);
+        }
     }
 
     /// Its title or app id changed: the foreign-toplevel list hears of it.
