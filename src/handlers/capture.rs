@@ -233,14 +233,19 @@ impl Dispatch<ZwlrScreencopyManagerV1, Arc<AtomicU64>> for PersonaState {
                 width,
                 height,
                 ..
-            } => (
-                frame,
-                output,
-                Some(Rectangle::<i32, Physical>::new(
-                    (x, y).into(),
-                    (width, height).into(),
-                )),
-            ),
+            } => {
+                // A region that is empty or reaches past i32 is no region.
+                let sane = width > 0
+                    && height > 0
+                    && x.checked_add(width).is_some()
+                    && y.checked_add(height).is_some();
+                let asked = if sane {
+                    Rectangle::<i32, Physical>::new((x, y).into(), (width, height).into())
+                } else {
+                    Rectangle::default()
+                };
+                (frame, output, Some(asked))
+            }
             _ => return,
         };
         let full = state
@@ -264,7 +269,7 @@ impl Dispatch<ZwlrScreencopyManagerV1, Arc<AtomicU64>> for PersonaState {
         match region {
             Some(region) => {
                 let (w, h) = (region.size.w as u32, region.size.h as u32);
-                frame.buffer(wl_shm::Format::Xrgb8888, w, h, w * 4);
+                frame.buffer(wl_shm::Format::Xrgb8888, w, h, w.saturating_mul(4));
                 if frame.version() >= 3 {
                     frame.buffer_done();
                 }

@@ -2,15 +2,22 @@
 
 use smithay::backend::renderer::utils::on_commit_buffer_handler;
 use smithay::reexports::wayland_server::protocol::{wl_buffer, wl_surface::WlSurface};
+use smithay::reexports::wayland_server::protocol::{
+    wl_callback, wl_compositor, wl_region, wl_shm, wl_shm_pool, wl_subcompositor, wl_subsurface,
+};
 use smithay::reexports::wayland_server::Client;
+use smithay::reexports::wayland_server::{
+    delegate_dispatch, delegate_global_dispatch, DataInit, Dispatch, DisplayHandle, Resource,
+};
 use smithay::wayland::buffer::BufferHandler;
 use smithay::wayland::compositor::{
     get_parent, is_sync_subsurface, with_states, CompositorClientState, CompositorHandler,
     CompositorState,
 };
+use smithay::wayland::compositor::{RegionUserData, SubsurfaceUserData, SurfaceUserData};
 use smithay::wayland::presentation::PresentationFeedbackCachedState;
+use smithay::wayland::shm::{ShmBufferUserData, ShmPoolUserData};
 use smithay::wayland::shm::{ShmHandler, ShmState};
-use smithay::{delegate_compositor, delegate_shm};
 
 use crate::persona::{ClientState, PersonaState};
 
@@ -68,5 +75,95 @@ impl ShmHandler for PersonaState {
     }
 }
 
-delegate_compositor!(PersonaState);
-delegate_shm!(PersonaState);
+// The compositor globals as smithay's delegate_compositor! wires them, except
+// wl_subsurface: smithay 0.7 panics on place_above/place_below relative to
+// the subsurface itself (an insertion past the end), so that is refused here
+// with the protocol's bad_surface error first.
+delegate_global_dispatch!(PersonaState: [wl_compositor::WlCompositor: ()] => CompositorState);
+delegate_global_dispatch!(PersonaState: [wl_subcompositor::WlSubcompositor: ()] => CompositorState);
+delegate_dispatch!(PersonaState: [wl_compositor::WlCompositor: ()] => CompositorState);
+delegate_dispatch!(PersonaState: [WlSurface: SurfaceUserData] => CompositorState);
+delegate_dispatch!(PersonaState: [wl_region::WlRegion: RegionUserData] => CompositorState);
+delegate_dispatch!(PersonaState: [wl_callback::WlCallback: ()] => CompositorState);
+delegate_dispatch!(PersonaState: [wl_subcompositor::WlSubcompositor: ()] => CompositorState);
+
+impl Dispatch<wl_subsurface::WlSubsurface, SubsurfaceUserData> for PersonaState {
+    fn request(
+        state: &mut Self,
+        client: &Client,
+        subsurface: &wl_subsurface::WlSubsurface,
+        request: wl_subsurface::Request,
+        data: &SubsurfaceUserData,
+        dh: &DisplayHandle,
+        data_init: &mut DataInit<'_, Self>,
+    ) {
+        if let wl_subsurface::Request::PlaceAbove { sibling }
+        | wl_subsurface::Request::PlaceBelow { sibling } = &request
+        {
+            if sibling == data.surface() {
+                subsurface.post_error(
+                    wl_subsurface::Error::BadSurface,
+                    "a subsurface cannot be placed relative to itself",
+                );
+                return;
+            }
+        }
+        <CompositorState as Dispatch<wl_subsurface::WlSubsurface, SubsurfaceUserData, Self>>::request(
+            state, client, subsurface, request, data, dh, data_init,
+        );
+    }
+
+    fn destroyed(
+        state: &mut Self,
+        client: smithay::reexports::wayland_server::backend::ClientId,
+        subsurface: &wl_subsurface::WlSubsurface,
+        data: &SubsurfaceUserData,
+    ) {
+        <CompositorState as Dispatch<wl_subsurface::WlSubsurface, SubsurfaceUserData, Self>>::destroyed(
+            state, client, subsurface, data,
+        );
+    }
+}
+// wl_shm as smithay's delegate_shm! wires it, except wl_shm_pool: smithay
+// 0.7 posts an error for `resize` to a size ≤ 0 and then panics on it
+// (unwrapping a NonZeroUsize), which would let any client take the
+// compositor down. The request is refused here first.
+delegate_global_dispatch!(PersonaState: [wl_shm::WlShm: ()] => ShmState);
+delegate_dispatch!(PersonaState: [wl_shm::WlShm: ()] => ShmState);
+delegate_dispatch!(PersonaState: [wl_buffer::WlBuffer: ShmBufferUserData] => ShmState);
+
+impl Dispatch<wl_shm_pool::WlShmPool, ShmPoolUserData> for PersonaState {
+    fn request(
+        state: &mut Self,
+        client: &Client,
+        pool: &wl_shm_pool::WlShmPool,
+        request: wl_shm_pool::Request,
+        data: &ShmPoolUserData,
+        dh: &DisplayHandle,
+        data_init: &mut DataInit<'_, Self>,
+    ) {
+        if let wl_shm_pool::Request::Resize { size } = &request {
+            if *size <= 0 {
+                pool.post_error(
+                    wl_shm::Error::InvalidFd,
+                    format!("invalid wl_shm_pool size {size}"),
+                );
+                return;
+            }
+        }
+        <ShmState as Dispatch<wl_shm_pool::WlShmPool, ShmPoolUserData, Self>>::request(
+            state, client, pool, request, data, dh, data_init,
+        );
+    }
+
+    fn destroyed(
+        state: &mut Self,
+        client: smithay::reexports::wayland_server::backend::ClientId,
+        pool: &wl_shm_pool::WlShmPool,
+        data: &ShmPoolUserData,
+    ) {
+        <ShmState as Dispatch<wl_shm_pool::WlShmPool, ShmPoolUserData, Self>>::destroyed(
+            state, client, pool, data,
+        );
+    }
+}

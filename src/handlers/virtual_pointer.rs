@@ -164,11 +164,11 @@ impl Dispatch<ZwlrVirtualPointerV1, Mutex<PendingFrame>> for PersonaState {
                 match axis {
                     wl_pointer::Axis::HorizontalScroll => {
                         pending.horizontal += value;
-                        h += discrete * 120;
+                        h = h.saturating_add(discrete.saturating_mul(120));
                     }
                     _ => {
                         pending.vertical += value;
-                        v += discrete * 120;
+                        v = v.saturating_add(discrete.saturating_mul(120));
                     }
                 }
                 pending.v120 = Some((h, v));

@@ -9,12 +9,14 @@ use smithay::desktop::{
 use smithay::input::pointer::Focus;
 use smithay::input::Seat;
 use smithay::reexports::wayland_protocols::xdg::decoration::zv1::server::zxdg_toplevel_decoration_v1::Mode as DecorationMode;
-use smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel;
+use smithay::reexports::wayland_protocols::xdg::shell::server::{xdg_toplevel, xdg_wm_base};
 use smithay::reexports::wayland_server::protocol::{wl_output::WlOutput, wl_seat, wl_surface::WlSurface};
+use smithay::reexports::wayland_server::Resource;
 use smithay::utils::Serial;
 use smithay::wayland::shell::xdg::decoration::XdgDecorationHandler;
 use smithay::wayland::shell::xdg::{
-    PopupSurface, PositionerState, ToplevelSurface, XdgShellHandler, XdgShellState,
+    PopupSurface, PositionerState, ToplevelSurface, XdgPopupSurfaceData, XdgShellHandler,
+    XdgShellState, XDG_POPUP_ROLE,
 };
 use smithay::{delegate_xdg_decoration, delegate_xdg_shell};
 
@@ -30,6 +32,15 @@ impl XdgShellHandler for PersonaState {
     }
 
     fn new_popup(&mut self, surface: PopupSurface, positioner: PositionerState) {
+        if !popup_chain_is_sound(&surface) {
+            // A popup that is (through others) its own parent: smithay 0.7
+            // walks such a chain forever.
+            surface.xdg_popup().post_error(
+                xdg_wm_base::Error::InvalidPopupParent,
+                "the popup's parent chain loops back to itself",
+            );
+            return;
+        }
         surface.with_pending_state(|state| {
             state.geometry = positioner.get_geometry();
             state.positioner = positioner;
@@ -197,6 +208,30 @@ impl PersonaState {
             }
         }
     }
+}
+
+/// Whether the popup's parents end at a toplevel within a sane depth rather
+/// than looping back to a popup already seen.
+fn popup_chain_is_sound(popup: &PopupSurface) -> bool {
+    const DEPTH: usize = 64;
+    let mut seen = vec![popup.wl_surface().clone()];
+    let mut parent = popup.get_parent_surface();
+    while let Some(surface) = parent {
+        if seen.contains(&surface) || seen.len() > DEPTH {
+            return false;
+        }
+        seen.push(surface.clone());
+        if smithay::wayland::compositor::get_role(&surface) != Some(XDG_POPUP_ROLE) {
+            return true;
+        }
+        parent = smithay::wayland::compositor::with_states(&surface, |states| {
+            states
+                .data_map
+                .get::<XdgPopupSurfaceData>()
+                .and_then(|data| data.lock().ok()?.parent.clone())
+        });
+    }
+    true
 }
 
 impl XdgDecorationHandler for PersonaState {
