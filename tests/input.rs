@@ -437,6 +437,17 @@ fn a_client_dying_with_a_grab_leaves_no_grab_pointing_at_it() {
     let (a, _, _) = grabbing_popup(&mut fx);
     fx.kill_client(a);
     fx.roundtrip_all();
+    // At once, before any input: no grab is left installed (a later grab
+    // replacing it would otherwise hand focus to a dead surface).
+    let seat = fx.state.personas.active().state.seat.clone();
+    assert!(
+        !seat.get_pointer().unwrap().is_grabbed(),
+        "pointer grab left"
+    );
+    assert!(
+        !seat.get_keyboard().unwrap().is_grabbed(),
+        "keyboard grab left"
+    );
     fx.client(other).take_events();
     fx.key(key::A, true);
     fx.key(key::A, false);

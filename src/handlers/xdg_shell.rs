@@ -12,7 +12,7 @@ use smithay::reexports::wayland_protocols::xdg::decoration::zv1::server::zxdg_to
 use smithay::reexports::wayland_protocols::xdg::shell::server::{xdg_toplevel, xdg_wm_base};
 use smithay::reexports::wayland_server::protocol::{wl_output::WlOutput, wl_seat, wl_surface::WlSurface};
 use smithay::reexports::wayland_server::Resource;
-use smithay::utils::Serial;
+use smithay::utils::{IsAlive, Serial};
 use smithay::wayland::shell::xdg::decoration::XdgDecorationHandler;
 use smithay::wayland::shell::xdg::{
     PopupSurface, PositionerState, ToplevelSurface, XdgPopupSurfaceData, XdgShellHandler,
@@ -160,6 +160,7 @@ impl XdgShellHandler for PersonaState {
 
     fn popup_destroyed(&mut self, _surface: PopupSurface) {
         self.needs_redraw = true;
+        self.end_dead_popup_grab();
         // The pointer leaves a popup that is gone, for the surface beneath.
         if self.active {
             self.popups.cleanup();
@@ -206,6 +207,42 @@ impl PersonaState {
                     tracing::warn!("popup configure failed: {err}");
                 }
             }
+        }
+    }
+}
+
+impl PersonaState {
+    /// A popup grab whose popups are gone (destroyed, or their client died)
+    /// is taken down at once, rather than staying installed until the next
+    /// input event and then handing keyboard focus to a dead surface.
+    pub fn end_dead_popup_grab(&mut self) {
+        let dead = self.popup_grab.as_ref().is_some_and(|grab| {
+            grab.has_ended() || !grab.current_grab().is_some_and(|s| s.alive())
+        });
+        if !dead {
+            return;
+        }
+        let Some(mut grab) = self.popup_grab.take() else {
+            return;
+        };
+        // Only the grabs this popup grab installed (a drag may have taken
+        // over since).
+        let grab_serial = grab.serial();
+        grab.ungrab(PopupUngrabStrategy::All);
+        let serial = smithay::utils::SERIAL_COUNTER.next_serial();
+        let time = self.clock.now().as_millis();
+        if let Some(pointer) = self.seat.get_pointer() {
+            if pointer.has_grab(grab_serial) {
+                pointer.unset_grab(self, serial, time);
+            }
+        }
+        if let Some(keyboard) = self.seat.get_keyboard() {
+            if keyboard.has_grab(grab_serial) {
+                keyboard.unset_grab(self);
+            }
+        }
+        if self.active {
+            self.set_keyboard_focus_to_top();
         }
     }
 }

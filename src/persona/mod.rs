@@ -97,8 +97,33 @@ impl OutputSpec {
     }
 }
 
+/// The process at the other end of a Unix socket, for log lines.
+fn peer_pid(stream: &std::os::unix::net::UnixStream) -> Option<i32> {
+    use std::os::fd::AsRawFd;
+    let mut cred = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
+    };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: getsockopt fills a ucred of the size given.
+    let ok = unsafe {
+        libc::getsockopt(
+            stream.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        )
+    } == 0;
+    (ok && cred.pid > 0).then_some(cred.pid)
+}
+
 /// Per-client data: every client belongs to exactly one persona's display.
 pub struct ClientState {
+    /// The persona and process, for log lines about the client.
+    pub persona: String,
+    pub pid: Option<i32>,
     pub compositor_state: CompositorClientState,
     /// Set for clients that came through a security-context listener.
     pub security_context: Option<SecurityContext>,
@@ -110,7 +135,20 @@ impl ClientData for ClientState {
     fn initialized(&self, _client_id: ClientId) {}
     fn disconnected(&self, client_id: ClientId, reason: DisconnectReason) {
         self.connected.fetch_sub(1, Ordering::Relaxed);
-        tracing::debug!(?client_id, ?reason, "client disconnected");
+        match reason {
+            DisconnectReason::ProtocolError(err) => tracing::warn!(
+                persona = %self.persona,
+                pid = ?self.pid,
+                "client disconnected for a protocol error: {} on {}@{} (code {})",
+                err.message,
+                err.object_interface,
+                err.object_id,
+                err.code,
+            ),
+            DisconnectReason::ConnectionClosed => {
+                tracing::debug!(persona = %self.persona, pid = ?self.pid, ?client_id, "client disconnected")
+            }
+        }
     }
 }
 
@@ -409,6 +447,8 @@ impl Persona {
             compositor_state: CompositorClientState::default(),
             security_context,
             connected: self.clients.clone(),
+            persona: self.state.name.clone(),
+            pid: peer_pid(&stream),
         };
         let client = self
             .display
