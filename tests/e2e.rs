@@ -250,20 +250,7 @@ fn real_clients_in_two_personas() {
     assert!(!is_dim(&pixel(&personal_bg, 320, 200), [0xcc, 0x66, 0x33]));
 
     // Switch with the binding through injected input.
-    for (key, state) in [
-        ("Super_L", "press"),
-        ("Control_L", "press"),
-        ("Right", "tap"),
-        ("Control_L", "release"),
-        ("Super_L", "release"),
-    ] {
-        let out = c.msg(&["input", "key", key, state]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    super_ctrl(&c, "Right");
     assert_eq!(c.msg_json(&["active"])["name"], "personal");
     let shot = c.screenshot(None);
     assert_eq!(pixel(&shot, 320, 200), pixel(&personal_bg, 320, 200));

@@ -12,16 +12,21 @@ pub const LOG_CAP: u64 = 1024 * 1024;
 
 /// `$XDG_STATE_HOME/personas` (default `$HOME/.local/state/personas`).
 pub fn log_dir() -> Option<PathBuf> {
-    let state = std::env::var_os("XDG_STATE_HOME")
+    Some(xdg_dir("XDG_STATE_HOME", ".local/state")?.join("personas"))
+}
+
+/// An XDG base directory: `$var` when absolute (the spec ignores a relative
+/// one), else `$HOME/fallback`.
+pub fn xdg_dir(var: &str, fallback: &str) -> Option<PathBuf> {
+    std::env::var_os(var)
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
         .or_else(|| {
             std::env::var_os("HOME")
                 .map(PathBuf::from)
                 .filter(|p| p.is_absolute())
-                .map(|home| home.join(".local/state"))
-        })?;
-    Some(state.join("personas"))
+                .map(|home| home.join(fallback))
+        })
 }
 
 /// An open, size-capped log file. Shared between the compositor (its own

@@ -798,15 +798,7 @@ fn probe_namespaces(launcher: Option<&Path>) -> Result<(), String> {
 
 /// `$XDG_DATA_HOME`, or `~/.local/share`.
 fn data_dir() -> Option<PathBuf> {
-    std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .filter(|p| p.is_absolute())
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .map(PathBuf::from)
-                .filter(|p| p.is_absolute())
-                .map(|home| home.join(".local/share"))
-        })
+    log::xdg_dir("XDG_DATA_HOME", ".local/share")
 }
 
 /// A persona's home directory: config `home` (`~/` is the user's home), or

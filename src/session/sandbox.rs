@@ -290,34 +290,29 @@ fn context<T>(what: &str, result: nix::Result<T>) -> io::Result<T> {
     result.map_err(|err| io::Error::other(format!("{what}: {err}")))
 }
 
+/// Opens what can be opened of `paths`; the rest is left out with a line in
+/// the log.
+fn open_each(paths: &[PathBuf], what: &str) -> Vec<(PathBuf, File)> {
+    paths
+        .iter()
+        .filter_map(|path| match open_path(path) {
+            Ok(file) => Some((path.clone(), file)),
+            Err(err) => {
+                eprintln!("personas sandbox: {what} left out: {err}");
+                None
+            }
+        })
+        .collect()
+}
+
 /// Opens every source in the namespace's own mounts (a bind mount's source
 /// must be in the caller's mount namespace), before anything is mounted.
 fn open_sources(args: &SandboxArgs) -> io::Result<Sources> {
     Ok(Sources {
         socket: args.socket.as_deref().map(open_path).transpose()?,
         home: args.home.as_deref().map(open_path).transpose()?,
-        devices: args
-            .devices
-            .iter()
-            .filter_map(|path| match open_path(path) {
-                Ok(file) => Some((path.clone(), file)),
-                Err(err) => {
-                    eprintln!("personas sandbox: device left out: {err}");
-                    None
-                }
-            })
-            .collect(),
-        shares: args
-            .shares
-            .iter()
-            .filter_map(|path| match open_path(path) {
-                Ok(file) => Some((path.clone(), file)),
-                Err(err) => {
-                    eprintln!("personas sandbox: share left out: {err}");
-                    None
-                }
-            })
-            .collect(),
+        devices: open_each(&args.devices, "device"),
+        shares: open_each(&args.shares, "share"),
         null: open_path(Path::new("/dev/null"))?,
     })
 }
