@@ -13,6 +13,8 @@ status=0
 cargo test --workspace --all-targets 2>&1 | tee "$log" || status=$?
 passed=$(grep -Eo '^test result: .* ([0-9]+) passed' "$log" | grep -Eo '[0-9]+ passed' | awk '{s += $1} END {print s + 0}')
 failed=$(grep -Eo '^test result: .* ([0-9]+) failed' "$log" | grep -Eo '[0-9]+ failed' | awk '{s += $1} END {print s + 0}')
+# The cargo-fuzz targets (run by hand, see fuzz/README.md) must keep building.
+cargo check -q --manifest-path fuzz/Cargo.toml || status=$?
 wlcs_status=0
 scripts/wlcs.sh || wlcs_status=$?
 echo "tests: $passed passed, $failed failed"

@@ -434,6 +434,17 @@ pub fn encode_png(width: u32, height: u32, rgba: &[u8]) -> Result<Vec<u8>, PngEr
 
 /// Decodes a PNG file into `(width, height, rgba)` with 8-bit RGBA pixels
 /// (grey, grey-alpha, RGB, palette and 16-bit images are converted).
+/// One line of the control socket as a request: `None` for a blank line,
+/// else the request or why it is not one. The only parser of what a control
+/// client sends (fuzzed by `fuzz/fuzz_targets/ipc_request.rs`).
+pub fn parse_request(line: &[u8]) -> Option<Result<Request, serde_json::Error>> {
+    let line = line.trim_ascii();
+    if line.is_empty() {
+        return None;
+    }
+    Some(serde_json::from_slice::<Request>(line))
+}
+
 pub fn decode_png(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>), PngError> {
     let mut decoder = png::Decoder::new(bytes);
     decoder.set_transformations(png::Transformations::normalize_to_color8());

@@ -913,11 +913,7 @@ fn handle_line<D>(
     handler: &Handler<D>,
     shared: &Rc<Shared>,
 ) -> Option<Reply> {
-    let line = line.trim_ascii();
-    if line.is_empty() {
-        return None;
-    }
-    let request = match serde_json::from_slice::<Request>(line) {
+    let request = match super::protocol::parse_request(line)? {
         Ok(request) => request,
         Err(e) => {
             debug!(conn = conn.id, "invalid control request: {e}");
