@@ -668,3 +668,72 @@ fn requests_that_once_crashed_the_compositor() {
     fx.roundtrip(victim);
     still_served(&mut fx, "work");
 }
+
+/// One client (or one program opening clients) cannot take what every
+/// persona shares: the address space (shm pools) and the fds (clients).
+#[test]
+fn limits_cost_only_what_is_over_them() {
+    use personas::handlers::compositor::MAX_SHM_POOL;
+    use personas::persona::MAX_CLIENTS;
+    let mut fx = Fixture::new();
+    let (victim, _) = fx.open_window("personal", [0, 255, 0, 255]);
+
+    let mut c = crafted(&mut fx);
+    let fd = c.fd(&mut Rng(3));
+    c.request(
+        "wl_shm",
+        0,
+        vec![
+            A::NewId(ObjectId::null()),
+            A::Fd(fd),
+            A::Int(MAX_SHM_POOL + 1),
+        ],
+    );
+    assert!(
+        disconnected_after(&mut fx, &mut c),
+        "a pool over the cap is refused"
+    );
+    let mut c = crafted(&mut fx);
+    let fd = c.fd(&mut Rng(4));
+    c.request(
+        "wl_shm",
+        0,
+        vec![A::NewId(ObjectId::null()), A::Fd(fd), A::Int(4096)],
+    );
+    c.request("wl_shm_pool", 2, vec![A::Int(MAX_SHM_POOL + 1)]);
+    assert!(
+        disconnected_after(&mut fx, &mut c),
+        "growing a pool over the cap is refused"
+    );
+
+    // Clients up to the limit are served; the next one is turned away.
+    let work = fx.state.personas.by_name("work").unwrap();
+    let mut kept = Vec::new();
+    while fx.state.personas.get(work).unwrap().client_count() < MAX_CLIENTS {
+        let (server, client) = UnixStream::pair().unwrap();
+        fx.state.accept_client(work, server);
+        kept.push(client);
+    }
+    let (server, mut refused) = UnixStream::pair().unwrap();
+    fx.state.accept_client(work, server);
+    fx.dispatch();
+    refused.set_nonblocking(true).unwrap();
+    let mut buf = [0u8; 1];
+    use std::io::Read;
+    assert_eq!(
+        refused.read(&mut buf).ok(),
+        Some(0),
+        "the connection over the limit is closed"
+    );
+    assert_eq!(
+        fx.state.personas.get(work).unwrap().client_count(),
+        MAX_CLIENTS
+    );
+    // Another persona is not affected, and room comes back.
+    fx.roundtrip(victim);
+    still_served(&mut fx, "personal");
+    drop(kept);
+    fx.dispatch();
+    fx.dispatch();
+    still_served(&mut fx, "work");
+}

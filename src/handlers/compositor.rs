@@ -129,7 +129,36 @@ impl Dispatch<wl_subsurface::WlSubsurface, SubsurfaceUserData> for PersonaState 
 // (unwrapping a NonZeroUsize), which would let any client take the
 // compositor down. The request is refused here first.
 delegate_global_dispatch!(PersonaState: [wl_shm::WlShm: ()] => ShmState);
-delegate_dispatch!(PersonaState: [wl_shm::WlShm: ()] => ShmState);
+
+/// The largest shm pool a client may map (an 8K output's buffer is 132 MiB;
+/// room for double buffering). Larger pools would let one client take the
+/// compositor's address space from every persona.
+pub const MAX_SHM_POOL: i32 = 512 << 20;
+
+impl Dispatch<wl_shm::WlShm, ()> for PersonaState {
+    fn request(
+        state: &mut Self,
+        client: &Client,
+        shm: &wl_shm::WlShm,
+        request: wl_shm::Request,
+        data: &(),
+        dh: &DisplayHandle,
+        data_init: &mut DataInit<'_, Self>,
+    ) {
+        if let wl_shm::Request::CreatePool { size, .. } = &request {
+            if *size > MAX_SHM_POOL {
+                shm.post_error(
+                    wl_shm::Error::InvalidFd,
+                    format!("a pool of {size} bytes is more than {MAX_SHM_POOL}"),
+                );
+                return;
+            }
+        }
+        <ShmState as Dispatch<wl_shm::WlShm, (), Self>>::request(
+            state, client, shm, request, data, dh, data_init,
+        );
+    }
+}
 delegate_dispatch!(PersonaState: [wl_buffer::WlBuffer: ShmBufferUserData] => ShmState);
 
 impl Dispatch<wl_shm_pool::WlShmPool, ShmPoolUserData> for PersonaState {
@@ -143,6 +172,13 @@ impl Dispatch<wl_shm_pool::WlShmPool, ShmPoolUserData> for PersonaState {
         data_init: &mut DataInit<'_, Self>,
     ) {
         if let wl_shm_pool::Request::Resize { size } = &request {
+            if *size > MAX_SHM_POOL {
+                pool.post_error(
+                    wl_shm::Error::InvalidFd,
+                    format!("a pool of {size} bytes is more than {MAX_SHM_POOL}"),
+                );
+                return;
+            }
             if *size <= 0 {
                 pool.post_error(
                     wl_shm::Error::InvalidFd,

@@ -2,7 +2,7 @@
 //! request can only ever touch the persona whose display it arrived on.
 
 pub mod capture;
-mod compositor;
+pub mod compositor;
 mod foreign_toplevel;
 mod input_extras;
 mod input_method;

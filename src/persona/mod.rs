@@ -97,6 +97,10 @@ impl OutputSpec {
     }
 }
 
+/// The most clients one persona serves at once: a runaway or hostile
+/// program cannot exhaust the compositor's fds for every persona.
+pub const MAX_CLIENTS: usize = 256;
+
 /// The process at the other end of a Unix socket, for log lines.
 fn peer_pid(stream: &std::os::unix::net::UnixStream) -> Option<i32> {
     use std::os::fd::AsRawFd;
@@ -443,6 +447,13 @@ impl Persona {
         stream: std::os::unix::net::UnixStream,
         security_context: Option<SecurityContext>,
     ) -> std::io::Result<Client> {
+        let connected = self.clients.load(Ordering::Relaxed);
+        if connected >= MAX_CLIENTS {
+            return Err(std::io::Error::other(format!(
+                "{} has {connected} clients already (the most one persona may have)",
+                self.state.name
+            )));
+        }
         let data = ClientState {
             compositor_state: CompositorClientState::default(),
             security_context,
