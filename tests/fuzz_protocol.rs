@@ -17,7 +17,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Mutex};
 
-use common::fixture::{Fixture, TWO_PERSONAS};
+use common::fixture::Fixture;
 use wayland_backend::client::{Backend, ObjectData, ObjectId, WaylandError};
 use wayland_backend::protocol::{
     AllowNull, Argument, ArgumentType, Interface, Message, ANONYMOUS_INTERFACE,
@@ -381,10 +381,7 @@ fn random_requests_end_in_protocol_errors_not_in_a_crash() {
     let clients = env_number("PERSONAS_FUZZ_CLIENTS", 40);
     let requests = env_number("PERSONAS_FUZZ_REQUESTS", 400);
     let seed = env_number("PERSONAS_FUZZ_SEED", 0x5eed_1234_abcd);
-    let config = TWO_PERSONAS.replace(
-        "name = \"work\"",
-        "name = \"work\"\nprivileged = [\"data-control\", \"virtual-keyboard\", \"virtual-pointer\", \"screencopy\"]",
-    );
+    let config = common::fixture::two_personas_with("work", "privileged = [\"data-control\", \"virtual-keyboard\", \"virtual-pointer\", \"screencopy\"]");
     let mut fx = Fixture::with_config(&config);
     let (victim, _) = fx.open_window("personal", [0, 255, 0, 255]);
     let mut rng = Rng(seed);
@@ -544,9 +541,9 @@ use wayland_backend::protocol::Argument as A;
 /// loop in smithay 0.7 or here); each must now cost only its client.
 #[test]
 fn requests_that_once_crashed_the_compositor() {
-    let config = TWO_PERSONAS.replace(
-        "name = \"work\"",
-        "name = \"work\"\nprivileged = [\"virtual-pointer\", \"screencopy\"]",
+    let config = common::fixture::two_personas_with(
+        "work",
+        "privileged = [\"virtual-pointer\", \"screencopy\"]",
     );
     let mut fx = Fixture::with_config(&config);
     let (victim, _) = fx.open_window("personal", [0, 255, 0, 255]);

@@ -252,10 +252,7 @@ fn activation_in_the_active_persona_focuses_the_window() {
 
 #[test]
 fn a_persona_allowed_to_activate_comes_to_the_front() {
-    let config = common::fixture::TWO_PERSONAS.replace(
-        "name = \"personal\"",
-        "name = \"personal\"\nallow_activation = true",
-    );
+    let config = common::fixture::two_personas_with("personal", "allow_activation = true");
     let mut fx = Fixture::with_config(&config);
     window_client(&mut fx, "work");
     let (b, wb) = window_client(&mut fx, "personal");
@@ -711,10 +708,7 @@ fn an_absolute_pointer_respects_a_lock() {
 
 #[test]
 fn allow_activation_waits_while_input_is_held() {
-    let config = common::fixture::TWO_PERSONAS.replace(
-        "name = \"personal\"",
-        "name = \"personal\"\nallow_activation = true",
-    );
+    let config = common::fixture::two_personas_with("personal", "allow_activation = true");
     let mut fx = Fixture::with_config(&config);
     window_client(&mut fx, "work");
     let (b, wb) = window_client(&mut fx, "personal");

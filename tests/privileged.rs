@@ -9,7 +9,7 @@ mod common;
 use std::time::Duration;
 
 use common::client::{CaptureResult, Event};
-use common::fixture::{Fixture, TWO_PERSONAS};
+use common::fixture::Fixture;
 use personas::input::BTN_LEFT;
 
 const RED: [u8; 4] = [0xff, 0, 0, 0xff];
@@ -18,10 +18,7 @@ const BLUE: [u8; 4] = [0, 0, 0xff, 0xff];
 const LIMIT: Duration = Duration::from_secs(5);
 
 fn granted(what: &str) -> String {
-    TWO_PERSONAS.replace(
-        "name = \"work\"",
-        &format!("name = \"work\"\nprivileged = [{what}]"),
-    )
+    common::fixture::two_personas_with("work", &format!("privileged = [{what}]"))
 }
 
 /// Waits for a capture of client `c` to finish.

@@ -526,10 +526,7 @@ fn received(fx: &mut Fixture, c: usize) -> Option<Vec<u8>> {
 
 #[test]
 fn a_clipboard_manager_sees_and_sets_only_its_own_persona_clipboard() {
-    let config = common::fixture::TWO_PERSONAS.replace(
-        "name = \"work\"",
-        "name = \"work\"\nprivileged = [\"data-control\"]",
-    );
+    let config = common::fixture::two_personas_with("work", "privileged = [\"data-control\"]");
     let mut fx = Fixture::with_config(&config);
     let manager = fx.add_bound_client("work");
     fx.client(manager).enable_data_control();
@@ -639,10 +636,7 @@ fn a_client_dying_mid_commit_takes_only_its_windows() {
 
 #[test]
 fn a_persona_keymap_is_its_own_and_bindings_still_work() {
-    let config = common::fixture::TWO_PERSONAS.replace(
-        "name = \"personal\"",
-        "name = \"personal\"\nkeymap = { layout = \"de\" }",
-    );
+    let config = common::fixture::two_personas_with("personal", "keymap = { layout = \"de\" }");
     let mut fx = Fixture::with_config(&config);
     let a = fx.add_bound_client("work");
     let b = fx.add_bound_client("personal");
@@ -852,9 +846,9 @@ fn a_task_list_shows_only_its_own_persona_windows() {
 
 #[test]
 fn a_sandboxed_client_joins_the_persona_of_its_engine_without_the_security_global() {
-    let mut fx = Fixture::with_config(&common::fixture::TWO_PERSONAS.replace(
-        "name = \"work\"",
-        &format!("name = \"work\"\nprivileged = {ALL_PRIVILEGED}"),
+    let mut fx = Fixture::with_config(&common::fixture::two_personas_with(
+        "work",
+        &format!("privileged = {ALL_PRIVILEGED}"),
     ));
     let engine = fx.add_bound_client("work");
     for iface in PRIVILEGED_GLOBALS {
@@ -920,10 +914,8 @@ const PRIVILEGED_GLOBALS: [&str; 8] = [
 
 #[test]
 fn privileged_protocols_exist_only_where_granted() {
-    let config = common::fixture::TWO_PERSONAS.replace(
-        "name = \"work\"",
-        &format!("name = \"work\"\nprivileged = {ALL_PRIVILEGED}"),
-    );
+    let config =
+        common::fixture::two_personas_with("work", &format!("privileged = {ALL_PRIVILEGED}"));
     let mut fx = Fixture::with_config(&config);
     let w = fx.add_client("work");
     let p = fx.add_client("personal");

@@ -470,17 +470,31 @@ impl State {
     /// constraint: nowhere when locked; inside a confinement, as far as it
     /// allows along the way (clamped to the surface and the region's bounds).
     fn constrained(&self, target: Point<f64, Logical>) -> Option<Point<f64, Logical>> {
-        if self.constraint_allows(target) {
+        // Looked up once per motion: this runs for every pointer event.
+        let (surface, origin, region) = match self.active_constraint() {
+            None => return Some(target),
+            Some(ActiveConstraint::Locked) => return None,
+            Some(ActiveConstraint::Confined {
+                surface,
+                origin,
+                region,
+            }) => (surface, origin, region),
+        };
+        let allows = |point: Point<f64, Logical>| {
+            let on_surface = self
+                .personas
+                .active()
+                .state
+                .surface_under(point)
+                .is_some_and(|(s, _)| s == surface);
+            let in_region = region
+                .as_ref()
+                .is_none_or(|r| r.contains((point - origin).to_i32_round()));
+            on_surface && in_region
+        };
+        if allows(target) {
             return Some(target);
         }
-        let Some(ActiveConstraint::Confined {
-            surface,
-            origin,
-            region,
-        }) = self.active_constraint()
-        else {
-            return None;
-        };
         let size =
             smithay::backend::renderer::utils::with_renderer_surface_state(&surface, |state| {
                 state.surface_size()
@@ -513,29 +527,7 @@ impl State {
                 (bounds.loc.y + bounds.size.h - 1) as f64,
             ),
         ));
-        self.constraint_allows(clamped).then_some(clamped)
-    }
-
-    /// Whether the cursor may move to `target` under the active constraint.
-    fn constraint_allows(&self, target: Point<f64, Logical>) -> bool {
-        match self.active_constraint() {
-            None => true,
-            Some(ActiveConstraint::Locked) => false,
-            Some(ActiveConstraint::Confined {
-                surface,
-                origin,
-                region,
-            }) => {
-                let persona = &self.personas.active().state;
-                let on_surface = persona
-                    .surface_under(target)
-                    .is_some_and(|(s, _)| s == surface);
-                let in_region = region
-                    .map(|r| r.contains((target - origin).to_i32_round()))
-                    .unwrap_or(true);
-                on_surface && in_region
-            }
-        }
+        allows(clamped).then_some(clamped)
     }
 
     fn on_pointer_motion(&mut self, pos: Point<f64, Logical>, time: u32) {

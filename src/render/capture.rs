@@ -9,14 +9,14 @@ use smithay::backend::renderer::damage::OutputDamageTracker;
 use smithay::backend::renderer::element::surface::WaylandSurfaceRenderElement;
 use smithay::backend::renderer::element::AsRenderElements;
 use smithay::backend::renderer::pixman::PixmanRenderer;
-use smithay::backend::renderer::{Bind, Color32F, ExportMem};
+use smithay::backend::renderer::{Bind, Color32F};
 use smithay::desktop::Window;
 use smithay::reexports::wayland_server::protocol::wl_buffer::WlBuffer;
 use smithay::reexports::wayland_server::protocol::wl_shm;
 use smithay::utils::{Physical, Rectangle, Scale, Size, Transform};
 use smithay::wayland::shm::with_buffer_contents_mut;
 
-use super::{background_color, offscreen, persona_elements, RenderError};
+use super::{background_color, offscreen, persona_elements, read_image, RenderError};
 use crate::persona::PersonaState;
 
 /// A captured image in the byte order of `wl_shm` ARGB8888/XRGB8888 (B, G, R,
@@ -144,15 +144,11 @@ where
     tracker
         .render_output(renderer, &mut framebuffer, 0, elements, clear)
         .map_err(|err| RenderError::Damage(format!("{err:?}")))?;
-    let mapping = renderer.copy_framebuffer(
-        &framebuffer,
-        Rectangle::from_size((size.w, size.h).into()),
-        Fourcc::Argb8888,
-    )?;
-    let bytes = renderer.map_texture(&mapping)?;
+    drop(framebuffer);
+    let bgra = read_image(renderer, &mut image, Fourcc::Argb8888)?;
     Ok(Captured {
         width: size.w,
         height: size.h,
-        bgra: bytes.to_vec(),
+        bgra,
     })
 }

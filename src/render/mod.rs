@@ -143,19 +143,28 @@ pub fn read_pixels(
     renderer: &mut PixmanRenderer,
     image: &mut Image<'static, 'static>,
 ) -> Result<Screenshot, RenderError> {
+    let (width, height) = (image.width() as u32, image.height() as u32);
+    Ok(Screenshot {
+        width,
+        height,
+        rgba: read_image(renderer, image, Fourcc::Abgr8888)?,
+    })
+}
+
+/// All of `image`'s pixels, in `format`'s byte order, rows packed.
+pub fn read_image(
+    renderer: &mut PixmanRenderer,
+    image: &mut Image<'static, 'static>,
+    format: Fourcc,
+) -> Result<Vec<u8>, RenderError> {
     let (width, height) = (image.width() as i32, image.height() as i32);
     let framebuffer = renderer.bind(image)?;
     let mapping = renderer.copy_framebuffer(
         &framebuffer,
         Rectangle::from_size((width, height).into()),
-        Fourcc::Abgr8888,
+        format,
     )?;
-    let bytes = renderer.map_texture(&mapping)?;
-    Ok(Screenshot {
-        width: width as u32,
-        height: height as u32,
-        rgba: bytes.to_vec(),
-    })
+    Ok(renderer.map_texture(&mapping)?.to_vec())
 }
 
 /// A new offscreen image of `size` for the output.

@@ -29,7 +29,7 @@ use std::ffi::CString;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use nix::mount::{mount, MsFlags};
@@ -676,11 +676,6 @@ fn build_view(args: &SandboxArgs, sources: &Sources, uid: u32, gid: u32) -> io::
                 ),
             )?;
         }
-    }
-    // The runtime dir's own mode after the mounts above (tmpfs takes `mode`,
-    // but be explicit for the probe's sake).
-    if let Some(runtime) = &args.runtime_dir {
-        fs::set_permissions(runtime, fs::Permissions::from_mode(0o700))?;
     }
     Ok(())
 }

@@ -37,6 +37,12 @@ name = "personal"
 color = "#cc6633"
 "##;
 
+/// [`TWO_PERSONAS`] with `setting` (a TOML line) added to `persona`'s table.
+pub fn two_personas_with(persona: &str, setting: &str) -> String {
+    let name = format!("name = \"{persona}\"");
+    TWO_PERSONAS.replace(&name, &format!("{name}\n{setting}"))
+}
+
 /// evdev key codes used by the tests.
 pub mod key {
     pub const ESC: u32 = 1;

@@ -139,10 +139,7 @@ impl Server {
     /// Hands `command` to the compositor and waits until it is handled and
     /// the clients have been flushed.
     pub fn run(&self, command: Command) {
-        let (done_tx, done_rx) = mpsc::sync_channel(1);
-        if self.sender.send((command, done_tx)).is_ok() {
-            let _ = done_rx.recv();
-        }
+        run_on(&self.sender, command);
     }
 
     /// A new client; returns the suite's end of its socket.
@@ -165,6 +162,15 @@ impl Drop for Server {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+/// Hands `command` to the compositor thread and waits until it is handled
+/// and the clients have been flushed (or the thread is gone).
+fn run_on(sender: &Sender<Request>, command: Command) {
+    let (done_tx, done_rx) = mpsc::sync_channel(1);
+    if sender.send((command, done_tx)).is_ok() {
+        let _ = done_rx.recv();
     }
 }
 
@@ -326,10 +332,7 @@ impl Device {
     }
 
     fn input(&self, event: InputEvent) {
-        let (done_tx, done_rx) = mpsc::sync_channel(1);
-        if self.sender.send((Command::Input(event), done_tx)).is_ok() {
-            let _ = done_rx.recv();
-        }
+        run_on(&self.sender, Command::Input(event));
     }
 }
 
