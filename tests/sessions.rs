@@ -230,3 +230,86 @@ session = ["sh", "-c", "trap '' TERM; sleep 1000 & sleep 1000"]
         });
     }
 }
+
+/// What the compositor process holds: (open fds, live children, RSS in kB).
+fn held(pid: u32) -> (usize, usize, u64) {
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count());
+    let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .count();
+    let rss = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0);
+    (fds, children, rss)
+}
+
+/// Churn: a session that connects a client to its persona and crashes, over
+/// and over with a 1 ms backoff. Afterwards the compositor holds exactly the
+/// fds, children and clients it held before; RSS is printed, not asserted.
+/// `PERSONAS_SOAK_RESTARTS` sets the count (CI: 100; the full soak: 1000).
+#[test]
+fn crash_restart_churn_leaves_nothing_behind() {
+    let restarts: u64 = std::env::var("PERSONAS_SOAK_RESTARTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    let c = Compositor::start(
+        r#"
+[[persona]]
+name = "work"
+session = ["sh", "-c", "wayland-info >/dev/null 2>&1 && echo connected; exit 3"]
+restart_delay_ms = 1
+restart_max_delay_ms = 1
+"#,
+    );
+    let pid = c.child.id();
+    let clients = || {
+        let out = c.msg(&["--json", "list"]);
+        let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+        list["personas"][0]["clients"].as_u64().unwrap()
+    };
+    let count = || c.session("work")["restarts"].as_u64().unwrap_or(0);
+    wait_for(Duration::from_secs(30), "the first restarts", || {
+        count() >= 3
+    });
+    assert!(c.msg(&["session", "stop", "work"]).status.success());
+    c.wait_state("work", "stopped", Duration::from_secs(10));
+    wait_for(Duration::from_secs(5), "no client left", || clients() == 0);
+    let before = held(pid);
+
+    assert!(c.msg(&["session", "start", "work"]).status.success());
+    let start = Instant::now();
+    let from = count();
+    let mut during = before;
+    wait_for(
+        Duration::from_secs(30 + restarts / 5),
+        "the restarts",
+        || {
+            let (fds, children, rss) = held(pid);
+            during = (during.0.max(fds), during.1.max(children), during.2.max(rss));
+            count() >= from + restarts
+        },
+    );
+    let took = start.elapsed();
+    assert!(c.msg(&["session", "stop", "work"]).status.success());
+    c.wait_state("work", "stopped", Duration::from_secs(10));
+    wait_for(Duration::from_secs(5), "no client left", || clients() == 0);
+    let after = held(pid);
+    eprintln!(
+        "{restarts} crash/restarts in {took:?}: fds {} → at most {} → {}, children {} → {} → {}, RSS {} kB → at most {} kB → {} kB",
+        before.0, during.0, after.0, before.1, during.1, after.1, before.2, during.2, after.2
+    );
+    assert_eq!((after.0, after.1), (before.0, before.1), "fds and children");
+    let log = c.log_text("work");
+    assert!(log.contains("session ended: exit status 3"), "{log}");
+    let connected = log.lines().filter(|l| *l == "connected").count() as u64;
+    assert!(
+        connected >= restarts,
+        "{connected} sessions reached the compositor"
+    );
+    assert_eq!(c.session("work")["isolation"], "namespaces");
+}

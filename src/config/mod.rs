@@ -385,6 +385,10 @@ pub struct PersonaExtra {
     /// `"on-failure"` (the default when `None`), `"always"` or `"never"`;
     /// validated by the parser.
     pub restart: Option<String>,
+    /// The first delay before a restart, in ms (default 1000).
+    pub restart_delay_ms: Option<u32>,
+    /// The longest delay between restarts, in ms (default 60 000).
+    pub restart_max_delay_ms: Option<u32>,
     pub xwayland: Option<bool>,
     /// Which ways the clipboard transfer may go: `"both"` (the default when
     /// `None`), `"in"`, `"out"` or `"none"`; validated by the parser.

@@ -73,6 +73,8 @@ const PERSONA_KEYS: &[&str] = &[
     "allow_activation",
     "fullscreen_over_frame",
     "restart",
+    "restart_delay_ms",
+    "restart_max_delay_ms",
     "xwayland",
     "transfer",
 ];
@@ -887,6 +889,43 @@ impl Cx<'_> {
         extra.restart = find(table, "restart")
             .and_then(|entry| self.choice(entry, RESTART_POLICIES))
             .map(str::to_string);
+        for key in ["restart_delay_ms", "restart_max_delay_ms"] {
+            let Some(entry) = find(table, key) else {
+                continue;
+            };
+            const MAX_MS: i64 = 3_600_000;
+            let ms = match entry.node.value {
+                Value::Integer(n) if (1..=MAX_MS).contains(&n) => n as u32,
+                Value::Integer(n) => {
+                    self.error(
+                        value_pos(entry),
+                        format!("{key} {n} is out of range: it must be between 1 and {MAX_MS}"),
+                    );
+                    continue;
+                }
+                _ => {
+                    self.type_error(entry, "an integer (milliseconds)");
+                    continue;
+                }
+            };
+            if key == "restart_delay_ms" {
+                extra.restart_delay_ms = Some(ms);
+            } else {
+                extra.restart_max_delay_ms = Some(ms);
+            }
+        }
+        if let (Some(first), Some(max), Some(entry)) = (
+            extra.restart_delay_ms,
+            extra.restart_max_delay_ms,
+            find(table, "restart_max_delay_ms"),
+        ) {
+            if max < first {
+                self.error(
+                    value_pos(entry),
+                    format!("restart_max_delay_ms {max} is below restart_delay_ms {first}"),
+                );
+            }
+        }
         let list = |cx: &mut Self, key| {
             find(table, key)
                 .and_then(|entry| cx.string_list(entry))

@@ -114,6 +114,8 @@ fn full_config_round_trip() {
         "allow_activation = true",
         "fullscreen_over_frame = true",
         "restart = \"on-failure\"",
+        "restart_delay_ms = 500",
+        "restart_max_delay_ms = 10000",
         "xwayland = false",
         "[[persona]]",
         "name = \"personal_2\"",
@@ -217,6 +219,8 @@ fn full_config_round_trip() {
                     allow_activation: true,
                     fullscreen_over_frame: true,
                     restart: Some("on-failure".to_string()),
+                    restart_delay_ms: Some(500),
+                    restart_max_delay_ms: Some(10_000),
                     xwayland: Some(false),
                     transfer: None,
                 },
@@ -806,6 +810,35 @@ fn restart_policy_values() {
     assert_eq!(
         errors(&["[[persona]]", "name = \"work\"", "restart = true"]),
         ["3:11: `restart` must be a string, one of `on-failure`, `always` or `never`, found a boolean"]
+    );
+}
+
+#[test]
+fn restart_delays() {
+    let config = parse_ok(&[
+        "[[persona]]",
+        "name = \"work\"",
+        "restart_delay_ms = 1",
+        "restart_max_delay_ms = 1",
+    ]);
+    assert_eq!(config.personas[0].extra.restart_delay_ms, Some(1));
+    assert_eq!(config.personas[0].extra.restart_max_delay_ms, Some(1));
+    let persona = |lines: &[&str]| {
+        let mut all = vec!["[[persona]]", "name = \"work\""];
+        all.extend_from_slice(lines);
+        errors(&all)
+    };
+    assert_eq!(
+        persona(&["restart_delay_ms = 0"]),
+        ["3:20: restart_delay_ms 0 is out of range: it must be between 1 and 3600000"]
+    );
+    assert_eq!(
+        persona(&["restart_max_delay_ms = \"1s\""]),
+        ["3:24: `restart_max_delay_ms` must be an integer (milliseconds), found a string"]
+    );
+    assert_eq!(
+        persona(&["restart_delay_ms = 500", "restart_max_delay_ms = 100"]),
+        ["4:24: restart_max_delay_ms 100 is below restart_delay_ms 500"]
     );
 }
 

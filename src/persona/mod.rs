@@ -60,6 +60,12 @@ pub enum PersonaError {
         #[source]
         source: socket::SocketError,
     },
+    #[error("persona {name}: cannot create its Wayland display: {source}")]
+    Display {
+        name: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Something a persona's handlers want the outer `State` to know about. Handlers
@@ -100,6 +106,13 @@ impl OutputSpec {
 /// The most clients one persona serves at once: a runaway or hostile
 /// program cannot exhaust the compositor's fds for every persona.
 pub const MAX_CLIENTS: usize = 256;
+
+/// The most objects one client may hold (surfaces, buffers, callbacks,
+/// regions, …; busy real clients hold a few thousand): past it the client gets
+/// `wl_display.error no_memory` and is disconnected, so no client can grow the
+/// compositor's memory without bound. Enforced by our patched wayland-backend
+/// (vendor/README.md).
+pub const MAX_CLIENT_OBJECTS: usize = 65_536;
 
 /// The process at the other end of a Unix socket, for log lines.
 fn peer_pid(stream: &std::os::unix::net::UnixStream) -> Option<i32> {
@@ -270,7 +283,15 @@ impl Persona {
         output_spec: &OutputSpec,
     ) -> Result<Persona, PersonaError> {
         let background_frames = global.background_frames;
-        let display: Display<PersonaState> = Display::new().expect("wayland display");
+        let mut display: Display<PersonaState> =
+            Display::new().map_err(|err| PersonaError::Display {
+                name: config.name.clone(),
+                source: std::io::Error::other(err),
+            })?;
+        display
+            .backend()
+            .handle()
+            .set_default_max_client_objects(Some(MAX_CLIENT_OBJECTS));
         let dh = display.handle();
         let clock = Clock::<Monotonic>::new();
 

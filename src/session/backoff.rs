@@ -45,14 +45,47 @@ impl RestartPolicy {
     }
 }
 
-/// The delay before the next start after `failures` consecutive quick ends
-/// (0 for the first): 1 s, 2 s, 4 s, … capped at [`MAX_DELAY`].
+/// The delays between restarts: config `restart_delay_ms` (the first) and
+/// `restart_max_delay_ms` (the cap); 1 s and 60 s by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Backoff {
+    pub initial: Duration,
+    pub max: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Backoff {
+        Backoff {
+            initial: INITIAL_DELAY,
+            max: MAX_DELAY,
+        }
+    }
+}
+
+impl Backoff {
+    /// The persona's schedule from its config (validated by the parser:
+    /// both at least 1 ms, the cap not below the first).
+    pub fn from_config(initial_ms: Option<u32>, max_ms: Option<u32>) -> Backoff {
+        let ms = |v: u32| Duration::from_millis(u64::from(v));
+        let initial = initial_ms.map_or(INITIAL_DELAY, ms);
+        let max = max_ms.map_or(MAX_DELAY.max(initial), ms).max(initial);
+        Backoff { initial, max }
+    }
+
+    /// The delay before the next start after `failures` consecutive quick
+    /// ends (0 for the first): initial, twice that, four times, … capped.
+    pub fn delay(&self, failures: u32) -> Duration {
+        let factor = 1u64.checked_shl(failures.min(32)).unwrap_or(u64::MAX);
+        self.initial
+            .checked_mul(u32::try_from(factor).unwrap_or(u32::MAX))
+            .unwrap_or(self.max)
+            .min(self.max)
+    }
+}
+
+/// The default schedule's delay: 1 s, 2 s, 4 s, … capped at [`MAX_DELAY`].
 pub fn delay(failures: u32) -> Duration {
-    let factor = 1u64.checked_shl(failures.min(32)).unwrap_or(u64::MAX);
-    INITIAL_DELAY
-        .checked_mul(u32::try_from(factor).unwrap_or(u32::MAX))
-        .unwrap_or(MAX_DELAY)
-        .min(MAX_DELAY)
+    Backoff::default().delay(failures)
 }
 
 /// The count of consecutive quick ends to use for a session that ended after
@@ -97,6 +130,19 @@ mod tests {
             failures += 1;
         }
         assert_eq!(delays, [1, 2, 4, 1, 2]);
+    }
+
+    #[test]
+    fn a_configured_schedule() {
+        let fast = Backoff::from_config(Some(1), Some(1));
+        assert!((0..1000).all(|n| fast.delay(n) == Duration::from_millis(1)));
+        let grow = Backoff::from_config(Some(100), Some(500));
+        let ms: Vec<u128> = (0..5).map(|n| grow.delay(n).as_millis()).collect();
+        assert_eq!(ms, [100, 200, 400, 500, 500]);
+        // A first delay past the default cap raises the cap to it.
+        let slow = Backoff::from_config(Some(120_000), None);
+        assert_eq!(slow.delay(3), Duration::from_secs(120));
+        assert_eq!(Backoff::from_config(None, None), Backoff::default());
     }
 
     #[test]

@@ -97,6 +97,11 @@ impl Session {
         RestartPolicy::from_config(self.config.extra.restart.as_deref())
     }
 
+    fn backoff(&self) -> backoff::Backoff {
+        let extra = &self.config.extra;
+        backoff::Backoff::from_config(extra.restart_delay_ms, extra.restart_max_delay_ms)
+    }
+
     fn pid(&self) -> Option<u32> {
         match self.phase {
             Phase::Running { pid, .. } | Phase::Stopping { pid } => Some(pid),
@@ -401,7 +406,7 @@ impl Sessions {
             return;
         };
         session.failures = backoff::failures_before(session.failures, ran_for);
-        let delay = backoff::delay(session.failures);
+        let delay = session.backoff().delay(session.failures);
         session.failures = session.failures.saturating_add(1);
         session.note(&format!("next start in {} s", delay.as_secs_f64()));
         tracing::info!(persona = %name, ?delay, "session restart scheduled");

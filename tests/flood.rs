@@ -1,0 +1,349 @@
+//! One process serves every persona, so a client that floods its socket or
+//! piles up objects must cost only itself: each dispatch reads a client's
+//! socket at most once (our wayland-backend patch, vendor/README.md), and a
+//! client past `MAX_CLIENT_OBJECTS` is disconnected with `no_memory`.
+//!
+//! The in-process tests count exactly; the last test runs the real binary
+//! with a client writing without pause into one persona and checks that a
+//! client of the other persona keeps its frame rate (a ratio of two rates
+//! measured in the same run, with a wide margin: the point is "served", not
+//! "fast").
+
+mod common;
+
+mod real;
+
+use std::io::{ErrorKind, Read, Write};
+use std::os::unix::net::UnixStream;
+use std::time::{Duration, Instant};
+
+use common::fixture::Fixture;
+use personas::persona::MAX_CLIENT_OBJECTS;
+
+/// The patched backend's read buffer: what one dispatch may take from a client.
+const READ_SIZE: usize = 4096;
+
+/// A client speaking raw wire messages, to send exactly what a test needs
+/// and nothing a client library would add.
+struct Raw {
+    stream: UnixStream,
+    inbox: Vec<u8>,
+    closed: bool,
+}
+
+/// One decoded event: (object, opcode, body).
+type RawEvent = (u32, u16, Vec<u8>);
+
+fn message(object: u32, opcode: u16, args: &[u32]) -> Vec<u8> {
+    let size = 8 + 4 * args.len();
+    let mut out = Vec::with_capacity(size);
+    out.extend_from_slice(&object.to_ne_bytes());
+    out.extend_from_slice(&(((size as u32) << 16) | u32::from(opcode)).to_ne_bytes());
+    for arg in args {
+        out.extend_from_slice(&arg.to_ne_bytes());
+    }
+    out
+}
+
+/// A wire string argument: length with the NUL, then the bytes padded to 4.
+fn string_arg(text: &str) -> Vec<u32> {
+    let mut bytes = text.as_bytes().to_vec();
+    bytes.push(0);
+    let len = bytes.len() as u32;
+    bytes.resize(bytes.len().div_ceil(4) * 4, 0);
+    let mut words = vec![len];
+    words.extend(
+        bytes
+            .chunks(4)
+            .map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]])),
+    );
+    words
+}
+
+impl Raw {
+    fn new(stream: UnixStream) -> Raw {
+        stream.set_nonblocking(true).unwrap();
+        Raw {
+            stream,
+            inbox: Vec::new(),
+            closed: false,
+        }
+    }
+
+    fn in_fixture(fx: &mut Fixture, persona: &str) -> Raw {
+        let id = fx.state.personas.by_name(persona).unwrap();
+        let (server, client) = UnixStream::pair().unwrap();
+        fx.state.accept_client(id, server);
+        Raw::new(client)
+    }
+
+    /// Writes `bytes`, letting `turn` run whenever the socket is full.
+    fn write_all(&mut self, bytes: &[u8], mut turn: impl FnMut(&mut Raw)) {
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            match self.stream.write(rest) {
+                Ok(n) => rest = &rest[n..],
+                Err(e) if e.kind() == ErrorKind::WouldBlock => turn(self),
+                Err(e) => panic!("raw client write: {e}"),
+            }
+        }
+    }
+
+    /// Reads what the socket holds; returns the complete events in it.
+    fn events(&mut self) -> Vec<RawEvent> {
+        let mut buf = [0u8; 65536];
+        loop {
+            match self.stream.read(&mut buf) {
+                Ok(0) => {
+                    self.closed = true;
+                    break;
+                }
+                Ok(n) => self.inbox.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                Err(_) => {
+                    self.closed = true;
+                    break;
+                }
+            }
+        }
+        let mut events = Vec::new();
+        while self.inbox.len() >= 8 {
+            let word = |at: usize| u32::from_ne_bytes(self.inbox[at..at + 4].try_into().unwrap());
+            let (object, head) = (word(0), word(4));
+            let size = (head >> 16) as usize;
+            if self.inbox.len() < size {
+                break;
+            }
+            events.push((object, head as u16, self.inbox[8..size].to_vec()));
+            self.inbox.drain(..size);
+        }
+        events
+    }
+
+    /// The `wl_registry.global` name of `interface` among `events`.
+    fn global_name(events: &[RawEvent], registry: u32, interface: &str) -> Option<u32> {
+        events.iter().find_map(|(object, opcode, body)| {
+            let word = |at: usize| u32::from_ne_bytes(body[at..at + 4].try_into().unwrap());
+            if *object != registry || *opcode != 0 {
+                return None;
+            }
+            let len = word(4) as usize;
+            let name = std::str::from_utf8(&body[8..8 + len - 1]).ok()?;
+            (name == interface).then(|| word(0))
+        })
+    }
+}
+
+/// wl_display.sync(new_id) for each id: one `done` and one `delete_id` each.
+fn syncs(ids: std::ops::Range<u32>) -> Vec<u8> {
+    ids.flat_map(|id| message(1, 0, &[id])).collect()
+}
+
+fn count_done(events: &[RawEvent]) -> usize {
+    // wl_callback.done is opcode 0 on a callback; wl_display's own events
+    // (error 0, delete_id 1) are on object 1.
+    events
+        .iter()
+        .filter(|(o, op, _)| *o != 1 && *op == 0)
+        .count()
+}
+
+/// A client that sent far more than one read's worth gets one read per
+/// dispatch; a client of the other persona is answered in the same turn
+/// while most of the flood still waits.
+#[test]
+fn a_flooding_client_gets_one_read_per_dispatch() {
+    let mut fx = Fixture::new();
+    let victim = fx.add_bound_client("work");
+    let mut flood = Raw::in_fixture(&mut fx, "personal");
+    const SYNCS: u32 = 5000;
+    let bytes = syncs(2..2 + SYNCS);
+    flood.write_all(&bytes, |_| panic!("the socket holds 60 kB"));
+
+    fx.dispatch();
+    let first = count_done(&flood.events());
+    assert!(
+        (1..=READ_SIZE / 12).contains(&first),
+        "one dispatch answered {first} of {SYNCS} syncs; one read holds at most {}",
+        READ_SIZE / 12
+    );
+
+    // The other persona's client: its sync is answered in the next turn.
+    let token = fx.client(victim).sync();
+    fx.dispatch();
+    assert!(
+        fx.client(victim).is_synced(token),
+        "the victim waited behind the flood"
+    );
+    let mut answered = first + count_done(&flood.events());
+    assert!(answered < SYNCS as usize, "the flood was not spread out");
+
+    let mut turns = 2;
+    while answered < SYNCS as usize {
+        fx.dispatch();
+        answered += count_done(&flood.events());
+        turns += 1;
+        assert!(turns < 1000, "the flood stalled at {answered}");
+    }
+    assert_eq!(answered, SYNCS as usize);
+    assert!(
+        turns >= bytes.len() / READ_SIZE,
+        "{} bytes took only {turns} dispatches",
+        bytes.len()
+    );
+    assert!(!flood.closed, "a busy client is served, not dropped");
+}
+
+/// Up to `MAX_CLIENT_OBJECTS` objects are served; the next one ends the
+/// client with `no_memory`, and only that client.
+#[test]
+fn a_client_past_the_object_limit_is_disconnected() {
+    let mut fx = Fixture::new();
+    let (victim, _) = fx.open_window("work", [0, 255, 0, 255]);
+    let mut raw = Raw::in_fixture(&mut fx, "personal");
+    // Registry 2, then a sync on 3 to know every global has arrived.
+    raw.write_all(&[message(1, 1, &[2]), message(1, 0, &[3])].concat(), |_| {});
+    let mut events = Vec::new();
+    while count_done(&events) == 0 {
+        fx.dispatch();
+        events.extend(raw.events());
+    }
+    let compositor = Raw::global_name(&events, 2, "wl_compositor").expect("wl_compositor");
+    // wl_registry.bind(name, "wl_compositor", 1, new_id 3): id 3 is free again.
+    let mut bind = vec![compositor];
+    bind.extend(string_arg("wl_compositor"));
+    bind.extend([1, 3]);
+    raw.write_all(&message(2, 0, &bind), |_| {});
+
+    // Client ids are dense, so the highest id is the live count: display 1,
+    // registry 2, compositor 3, regions 4..=MAX-1.
+    let max = MAX_CLIENT_OBJECTS as u32;
+    let regions: Vec<u8> = (4..max).flat_map(|id| message(3, 1, &[id])).collect();
+    let mut turn = |raw: &mut Raw| {
+        fx.dispatch();
+        assert!(raw.events().iter().all(|(o, op, _)| !(*o == 1 && *op == 0)));
+    };
+    raw.write_all(&regions, &mut turn);
+    // The object that reaches the limit is still allowed (a sync, answered).
+    raw.write_all(&message(1, 0, &[max]), &mut turn);
+    let mut events = Vec::new();
+    while count_done(&events) == 0 {
+        fx.dispatch();
+        events.extend(raw.events());
+        assert!(!raw.closed, "closed at the limit: {events:?}");
+    }
+    // The callback is gone; a region takes its place, then one more is refused.
+    raw.write_all(
+        &[message(3, 1, &[max]), message(3, 1, &[max + 1])].concat(),
+        |_| {},
+    );
+    let mut error = None;
+    for _ in 0..100 {
+        fx.dispatch();
+        for (object, opcode, body) in raw.events() {
+            if object == 1 && opcode == 0 {
+                error = Some(u32::from_ne_bytes(body[4..8].try_into().unwrap()));
+            }
+        }
+        if raw.closed {
+            break;
+        }
+    }
+    assert_eq!(error, Some(2), "wl_display.error no_memory");
+    assert!(raw.closed, "the client is disconnected");
+
+    fx.roundtrip(victim);
+    let c = fx.add_bound_client("personal");
+    fx.roundtrip(c);
+}
+
+/// A real `personas`: while a client writes requests without pause into the
+/// background persona, the active persona's client keeps (at least half of)
+/// the frame rate it had before.
+#[test]
+fn a_flooded_persona_does_not_slow_another_one() {
+    let c = real::Compositor::start("[[persona]]\nname = \"work\"\n[[persona]]\nname = \"home\"\n");
+    let socket = |p: &str| c.path(&format!("runtime/personas/{p}/wayland-0"));
+
+    let mut client = common::client::TestClient::new(UnixStream::connect(socket("work")).unwrap());
+    let ready = |client: &mut common::client::TestClient, token: u32| {
+        let start = Instant::now();
+        while !client.is_synced(token) {
+            assert!(start.elapsed() < Duration::from_secs(10), "no roundtrip");
+            std::thread::sleep(Duration::from_millis(1));
+            client.dispatch();
+        }
+    };
+    let t = client.sync();
+    ready(&mut client, t);
+    client.bind_all();
+    let t = client.sync();
+    ready(&mut client, t);
+    let w = client.create_window();
+    let t = client.sync();
+    ready(&mut client, t);
+    client.draw_with_frame(w, [0, 0, 255, 255], (64, 64));
+    let frames_in = |client: &mut common::client::TestClient, window: Duration| {
+        let start = Instant::now();
+        let first = client.frames_done(w);
+        let mut seen = first;
+        while start.elapsed() < window {
+            std::thread::sleep(Duration::from_millis(1));
+            client.dispatch();
+            let now = client.frames_done(w);
+            if now != seen {
+                seen = now;
+                client.draw_with_frame(w, [0, 0, 255, 255], (64, 64));
+            }
+        }
+        seen - first
+    };
+    frames_in(&mut client, Duration::from_millis(300));
+    let window = Duration::from_secs(2);
+    let calm = frames_in(&mut client, window);
+
+    // The attacker: an xdg_positioner and set_size on it, for ever.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let attacker = {
+        let stop = stop.clone();
+        let mut raw = Raw::new(UnixStream::connect(socket("home")).unwrap());
+        std::thread::spawn(move || {
+            raw.write_all(&[message(1, 1, &[2]), message(1, 0, &[3])].concat(), |_| {});
+            let mut events = Vec::new();
+            while count_done(&events) == 0 {
+                std::thread::sleep(Duration::from_millis(1));
+                events.extend(raw.events());
+            }
+            let wm_base = Raw::global_name(&events, 2, "xdg_wm_base").expect("xdg_wm_base");
+            let mut bind = vec![wm_base];
+            bind.extend(string_arg("xdg_wm_base"));
+            bind.extend([1, 3]);
+            let setup = [message(2, 0, &bind), message(3, 1, &[4])].concat();
+            raw.write_all(&setup, |_| {});
+            let chunk: Vec<u8> = (0..4096).flat_map(|_| message(4, 1, &[10, 10])).collect();
+            let mut sent = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                raw.write_all(&chunk, |raw| {
+                    raw.events();
+                    std::thread::yield_now();
+                });
+                sent += 4096;
+            }
+            (sent, raw.closed)
+        })
+    };
+    std::thread::sleep(Duration::from_millis(200));
+    let flooded = frames_in(&mut client, window);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (sent, closed) = attacker.join().unwrap();
+    eprintln!(
+        "frames in {window:?}: {calm} calm, {flooded} while {sent} requests flooded the other persona"
+    );
+    assert!(!closed, "the attacker sends valid requests");
+    assert!(sent > 100_000, "the flood was real: {sent} requests");
+    assert!(calm >= 20, "the calm rate is measurable: {calm}");
+    assert!(
+        flooded * 2 >= calm,
+        "{flooded} frames under attack against {calm} calm"
+    );
+}
