@@ -347,3 +347,210 @@ fn a_flooded_persona_does_not_slow_another_one() {
         "{flooded} frames under attack against {calm} calm"
     );
 }
+
+/// A raw client in `persona` with `interface` bound as object 3 (after
+/// registry 2); returns the client.
+fn raw_with_global(fx: &mut Fixture, persona: &str, interface: &str, version: u32) -> Raw {
+    let mut raw = Raw::in_fixture(fx, persona);
+    raw.write_all(&[message(1, 1, &[2]), message(1, 0, &[3])].concat(), |_| {});
+    let mut events = Vec::new();
+    while count_done(&events) == 0 {
+        fx.dispatch();
+        events.extend(raw.events());
+    }
+    let name = Raw::global_name(&events, 2, interface).expect(interface);
+    let mut bind = vec![name];
+    bind.extend(string_arg(interface));
+    bind.extend([version, 3]);
+    raw.write_all(&message(2, 0, &bind), |_| {});
+    raw
+}
+
+/// Sends `bytes`, then a sync; true if the client was answered, false if it
+/// was disconnected with `no_memory` first.
+fn served_after(fx: &mut Fixture, raw: &mut Raw, bytes: &[u8], sync_id: u32) -> bool {
+    raw.write_all(bytes, |_| {});
+    raw.write_all(&message(1, 0, &[sync_id]), |_| {});
+    let mut error = None;
+    for _ in 0..10_000 {
+        fx.dispatch();
+        for (object, opcode, body) in raw.events() {
+            if object == 1 && opcode == 0 {
+                error = Some(u32::from_ne_bytes(body[4..8].try_into().unwrap()));
+            } else if object == sync_id && opcode == 0 {
+                return true;
+            }
+        }
+        if raw.closed {
+            assert_eq!(error, Some(2), "disconnected with no_memory");
+            return false;
+        }
+    }
+    panic!("neither answered nor disconnected");
+}
+
+/// Lists that grow without new objects have limits too: a region's
+/// rectangles and a selection source's mime types end the client past
+/// theirs; only that client.
+#[test]
+fn growing_lists_end_only_their_client() {
+    use personas::handlers::limits::{MAX_MIME_TYPES, MAX_REGION_RECTS};
+    let mut fx = Fixture::new();
+    let (victim, _) = fx.open_window("work", [0, 255, 0, 255]);
+
+    // wl_compositor.create_region(4), then wl_region.add (opcode 1).
+    let mut raw = raw_with_global(&mut fx, "personal", "wl_compositor", 4);
+    let mut rects = message(3, 1, &[4]);
+    for i in 0..MAX_REGION_RECTS {
+        rects.extend(message(4, 1, &[i, i, 1, 1]));
+    }
+    assert!(served_after(&mut fx, &mut raw, &rects, 5), "at the limit");
+    assert!(!served_after(
+        &mut fx,
+        &mut raw,
+        &message(4, 2, &[0, 0, 1, 1]),
+        5
+    ));
+
+    // A region destroyed and made again starts from zero.
+    let mut raw = raw_with_global(&mut fx, "personal", "wl_compositor", 4);
+    let mut rects = message(3, 1, &[4]);
+    rects.extend((0..MAX_REGION_RECTS).flat_map(|i| message(4, 1, &[i, 0, 1, 1])));
+    rects.extend(message(4, 0, &[]));
+    rects.extend(message(3, 1, &[4]));
+    rects.extend((0..10).flat_map(|i| message(4, 1, &[i, 0, 1, 1])));
+    assert!(served_after(&mut fx, &mut raw, &rects, 5), "counted afresh");
+    drop(raw);
+
+    // wl_data_device_manager.create_data_source(4), then offer (opcode 0).
+    let mut raw = raw_with_global(&mut fx, "personal", "wl_data_device_manager", 3);
+    let mut offers = message(3, 0, &[4]);
+    for i in 0..MAX_MIME_TYPES {
+        offers.extend(message(4, 0, &string_arg(&format!("text/x-{i}"))));
+    }
+    assert!(served_after(&mut fx, &mut raw, &offers, 5), "at the limit");
+    let one_more = message(4, 0, &string_arg("text/plain"));
+    assert!(!served_after(&mut fx, &mut raw, &one_more, 5));
+
+    // The same for the primary selection's sources.
+    let mut raw = raw_with_global(
+        &mut fx,
+        "personal",
+        "zwp_primary_selection_device_manager_v1",
+        1,
+    );
+    let mut offers = message(3, 0, &[4]);
+    for i in 0..=MAX_MIME_TYPES {
+        offers.extend(message(4, 0, &string_arg(&format!("text/x-{i}"))));
+    }
+    assert!(!served_after(&mut fx, &mut raw, &offers, 5));
+
+    fx.roundtrip(victim);
+    let c = fx.add_bound_client("personal");
+    fx.roundtrip(c);
+    // Every object counted is gone with its client.
+    for persona in fx.state.personas.iter() {
+        assert!(
+            persona.state.growth.is_empty(),
+            "counts of dead objects kept: {:?}",
+            persona.state.growth
+        );
+    }
+}
+
+/// Damage past `MAX_DAMAGE_RECTS` becomes the whole surface instead of a
+/// list that grows with every request.
+#[test]
+fn damage_is_kept_bounded() {
+    use personas::handlers::limits::MAX_DAMAGE_RECTS;
+    use smithay::wayland::compositor::{with_states, SurfaceAttributes};
+    let mut fx = Fixture::new();
+    let (c, w) = fx.open_window("work", [0, 255, 0, 255]);
+    let damage = |fx: &Fixture| {
+        let persona = fx.state.personas.by_name("work").unwrap();
+        let window = fx
+            .state
+            .personas
+            .get(persona)
+            .unwrap()
+            .state
+            .space
+            .elements()
+            .next()
+            .unwrap()
+            .clone();
+        with_states(window.toplevel().unwrap().wl_surface(), |states| {
+            let mut attrs = states.cached_state.get::<SurfaceAttributes>();
+            (attrs.pending().damage.len(), attrs.current().damage.len())
+        })
+    };
+    fx.client(c).damage_many(w, 10_000);
+    fx.roundtrip(c);
+    let (pending, _) = damage(&fx);
+    assert!(
+        (1..=MAX_DAMAGE_RECTS).contains(&pending),
+        "{pending} rectangles pending"
+    );
+    // Committed without a new buffer, damage stays current until one comes.
+    for _ in 0..20 {
+        fx.client(c).damage_many(w, MAX_DAMAGE_RECTS / 2);
+        fx.client(c).commit(w);
+    }
+    fx.roundtrip(c);
+    let (_, current) = damage(&fx);
+    assert!(
+        (1..=MAX_DAMAGE_RECTS).contains(&current),
+        "{current} rectangles current"
+    );
+    // And the window still draws.
+    fx.client(c).ack_and_draw(w, [255, 0, 0, 255], (1, 1));
+    fx.roundtrip(c);
+    let shot = fx.render();
+    common::fixture::assert_region(
+        &shot,
+        (100, 80, 20, 20),
+        [255, 0, 0, 255],
+        "redrawn after damage",
+    );
+}
+
+/// Wire data no request can be read from ends the client with the error
+/// libwayland would send, not with a silently closed socket.
+#[test]
+fn malformed_messages_are_answered_with_an_error() {
+    let mut fx = Fixture::new();
+    let (victim, _) = fx.open_window("personal", [0, 255, 0, 255]);
+    let mut header_only = 1u32.to_ne_bytes().to_vec();
+    // wl_display.sync claiming a size shorter than its own header.
+    header_only.extend((4u32 << 16).to_ne_bytes());
+    for (bytes, code, text) in [
+        (message(42, 0, &[]), 0, "invalid object 42"),
+        (
+            message(1, 99, &[]),
+            1,
+            "invalid method 99, object wl_display@1",
+        ),
+        (header_only, 1, "invalid arguments for wl_display@1.sync"),
+    ] {
+        let mut raw = Raw::in_fixture(&mut fx, "work");
+        raw.write_all(&bytes, |_| {});
+        let mut error = None;
+        for _ in 0..10 {
+            fx.dispatch();
+            for (object, opcode, body) in raw.events() {
+                if object == 1 && opcode == 0 {
+                    let word = |at: usize| u32::from_ne_bytes(body[at..at + 4].try_into().unwrap());
+                    let len = word(8) as usize;
+                    let message = String::from_utf8_lossy(&body[12..12 + len - 1]).into_owned();
+                    error = Some((word(4), message));
+                }
+            }
+            if raw.closed {
+                break;
+            }
+        }
+        assert!(raw.closed, "{text}: still connected");
+        assert_eq!(error, Some((code, text.to_string())));
+    }
+    fx.roundtrip(victim);
+}

@@ -3,7 +3,7 @@
 use smithay::backend::renderer::utils::on_commit_buffer_handler;
 use smithay::reexports::wayland_server::protocol::{wl_buffer, wl_surface::WlSurface};
 use smithay::reexports::wayland_server::protocol::{
-    wl_callback, wl_compositor, wl_region, wl_shm, wl_shm_pool, wl_subcompositor, wl_subsurface,
+    wl_callback, wl_compositor, wl_shm, wl_shm_pool, wl_subcompositor, wl_subsurface,
 };
 use smithay::reexports::wayland_server::Client;
 use smithay::reexports::wayland_server::{
@@ -14,7 +14,7 @@ use smithay::wayland::compositor::{
     get_parent, is_sync_subsurface, with_states, CompositorClientState, CompositorHandler,
     CompositorState,
 };
-use smithay::wayland::compositor::{RegionUserData, SubsurfaceUserData, SurfaceUserData};
+use smithay::wayland::compositor::{SubsurfaceUserData, SurfaceAttributes};
 use smithay::wayland::presentation::PresentationFeedbackCachedState;
 use smithay::wayland::shm::{ShmBufferUserData, ShmPoolUserData};
 use smithay::wayland::shm::{ShmHandler, ShmState};
@@ -35,6 +35,16 @@ impl CompositorHandler for PersonaState {
 
     fn commit(&mut self, surface: &WlSurface) {
         on_commit_buffer_handler::<Self>(surface);
+        // Damage committed without a new buffer stays until one comes.
+        with_states(surface, |states| {
+            super::limits::cap_damage(
+                &mut states
+                    .cached_state
+                    .get::<SurfaceAttributes>()
+                    .current()
+                    .damage,
+            );
+        });
         if !is_sync_subsurface(surface) {
             let mut root = surface.clone();
             while let Some(parent) = get_parent(&root) {
@@ -76,14 +86,12 @@ impl ShmHandler for PersonaState {
 }
 
 // The compositor globals as smithay's delegate_compositor! wires them, except
-// wl_subsurface: smithay 0.7 panics on place_above/place_below relative to
+// wl_surface and wl_region (limited, see handlers::limits) and wl_subsurface: smithay 0.7 panics on place_above/place_below relative to
 // the subsurface itself (an insertion past the end), so that is refused here
 // with the protocol's bad_surface error first.
 delegate_global_dispatch!(PersonaState: [wl_compositor::WlCompositor: ()] => CompositorState);
 delegate_global_dispatch!(PersonaState: [wl_subcompositor::WlSubcompositor: ()] => CompositorState);
 delegate_dispatch!(PersonaState: [wl_compositor::WlCompositor: ()] => CompositorState);
-delegate_dispatch!(PersonaState: [WlSurface: SurfaceUserData] => CompositorState);
-delegate_dispatch!(PersonaState: [wl_region::WlRegion: RegionUserData] => CompositorState);
 delegate_dispatch!(PersonaState: [wl_callback::WlCallback: ()] => CompositorState);
 delegate_dispatch!(PersonaState: [wl_subcompositor::WlSubcompositor: ()] => CompositorState);
 

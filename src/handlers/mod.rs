@@ -6,6 +6,7 @@ pub mod compositor;
 mod foreign_toplevel;
 mod input_extras;
 mod input_method;
+pub mod limits;
 pub mod privileged;
 mod seat;
 mod security_context;

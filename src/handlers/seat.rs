@@ -3,21 +3,35 @@
 
 use smithay::input::pointer::CursorImageStatus;
 use smithay::input::{Seat, SeatHandler, SeatState};
+use smithay::reexports::wayland_protocols::wp::primary_selection::zv1::server::{
+    zwp_primary_selection_device_manager_v1::ZwpPrimarySelectionDeviceManagerV1,
+    zwp_primary_selection_device_v1::ZwpPrimarySelectionDeviceV1,
+    zwp_primary_selection_source_v1::{self, ZwpPrimarySelectionSourceV1},
+};
+use smithay::reexports::wayland_server::backend::ClientId;
+use smithay::reexports::wayland_server::protocol::wl_data_device::WlDataDevice;
+use smithay::reexports::wayland_server::protocol::wl_data_device_manager::WlDataDeviceManager;
+use smithay::reexports::wayland_server::protocol::wl_data_source::{self, WlDataSource};
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::reexports::wayland_server::Resource;
+use smithay::reexports::wayland_server::{
+    delegate_dispatch, delegate_global_dispatch, Client, DataInit, Dispatch, DisplayHandle,
+};
 use smithay::wayland::selection::data_device::{
     set_data_device_focus, ClientDndGrabHandler, DataDeviceHandler, DataDeviceState,
-    ServerDndGrabHandler,
+    DataDeviceUserData, DataSourceUserData, ServerDndGrabHandler,
 };
 use smithay::wayland::selection::primary_selection::{
-    set_primary_focus, PrimarySelectionHandler, PrimarySelectionState,
+    set_primary_focus, PrimaryDeviceManagerGlobalData, PrimaryDeviceUserData,
+    PrimarySelectionHandler, PrimarySelectionState, PrimarySourceUserData,
 };
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
 
+use smithay::delegate_seat;
 use smithay::wayland::selection::{SelectionHandler, SelectionSource, SelectionTarget};
-use smithay::{delegate_data_device, delegate_primary_selection, delegate_seat};
 
+use super::limits::{self, MAX_MIME_TYPES};
 use crate::persona::PersonaState;
 
 impl SeatHandler for PersonaState {
@@ -88,5 +102,85 @@ impl PrimarySelectionHandler for PersonaState {
 }
 
 delegate_seat!(PersonaState);
-delegate_data_device!(PersonaState);
-delegate_primary_selection!(PersonaState);
+
+// The data device and primary selection as smithay's delegate macros wire
+// them, except the sources: their `offer` grows a list of mime types, which is
+// limited (handlers::limits).
+delegate_global_dispatch!(PersonaState: [WlDataDeviceManager: ()] => DataDeviceState);
+delegate_dispatch!(PersonaState: [WlDataDeviceManager: ()] => DataDeviceState);
+delegate_dispatch!(PersonaState: [WlDataDevice: DataDeviceUserData] => DataDeviceState);
+delegate_global_dispatch!(PersonaState: [ZwpPrimarySelectionDeviceManagerV1: PrimaryDeviceManagerGlobalData] => PrimarySelectionState);
+delegate_dispatch!(PersonaState: [ZwpPrimarySelectionDeviceManagerV1: ()] => PrimarySelectionState);
+delegate_dispatch!(PersonaState: [ZwpPrimarySelectionDeviceV1: PrimaryDeviceUserData] => PrimarySelectionState);
+
+impl Dispatch<WlDataSource, DataSourceUserData> for PersonaState {
+    fn request(
+        state: &mut Self,
+        client: &Client,
+        source: &WlDataSource,
+        request: wl_data_source::Request,
+        data: &DataSourceUserData,
+        dh: &DisplayHandle,
+        data_init: &mut DataInit<'_, Self>,
+    ) {
+        if matches!(request, wl_data_source::Request::Offer { .. })
+            && !limits::grow_or_disconnect(state, client, source, MAX_MIME_TYPES, "mime types")
+        {
+            return;
+        }
+        <DataDeviceState as Dispatch<WlDataSource, DataSourceUserData, Self>>::request(
+            state, client, source, request, data, dh, data_init,
+        );
+    }
+
+    fn destroyed(
+        state: &mut Self,
+        client: ClientId,
+        source: &WlDataSource,
+        data: &DataSourceUserData,
+    ) {
+        state.growth.forget(&source.id());
+        <DataDeviceState as Dispatch<WlDataSource, DataSourceUserData, Self>>::destroyed(
+            state, client, source, data,
+        );
+    }
+}
+
+impl Dispatch<ZwpPrimarySelectionSourceV1, PrimarySourceUserData> for PersonaState {
+    fn request(
+        state: &mut Self,
+        client: &Client,
+        source: &ZwpPrimarySelectionSourceV1,
+        request: zwp_primary_selection_source_v1::Request,
+        data: &PrimarySourceUserData,
+        dh: &DisplayHandle,
+        data_init: &mut DataInit<'_, Self>,
+    ) {
+        if matches!(
+            request,
+            zwp_primary_selection_source_v1::Request::Offer { .. }
+        ) && !limits::grow_or_disconnect(state, client, source, MAX_MIME_TYPES, "mime types")
+        {
+            return;
+        }
+        <PrimarySelectionState as Dispatch<
+            ZwpPrimarySelectionSourceV1,
+            PrimarySourceUserData,
+            Self,
+        >>::request(state, client, source, request, data, dh, data_init);
+    }
+
+    fn destroyed(
+        state: &mut Self,
+        client: ClientId,
+        source: &ZwpPrimarySelectionSourceV1,
+        data: &PrimarySourceUserData,
+    ) {
+        state.growth.forget(&source.id());
+        <PrimarySelectionState as Dispatch<
+            ZwpPrimarySelectionSourceV1,
+            PrimarySourceUserData,
+            Self,
+        >>::destroyed(state, client, source, data);
+    }
+}

@@ -180,6 +180,8 @@ pub struct PersonaState {
     pub xdg_decoration_state: XdgDecorationState,
     pub shm_state: ShmState,
     pub seat_state: SeatState<PersonaState>,
+    /// List entries counted per object (handlers::limits).
+    pub growth: crate::handlers::limits::Growth,
     pub data_device_state: DataDeviceState,
     pub primary_selection_state: PrimarySelectionState,
     pub output_manager_state: OutputManagerState,
@@ -379,6 +381,7 @@ impl Persona {
             xdg_decoration_state,
             shm_state,
             seat_state,
+            growth: Default::default(),
             data_device_state,
             primary_selection_state,
             output_manager_state,

@@ -1032,6 +1032,15 @@ impl TestClient {
         self.flush();
     }
 
+    /// Sends `n` wl_surface.damage requests on the window, without a commit.
+    pub fn damage_many(&mut self, id: WindowId, n: usize) {
+        let surface = self.state.window_mut(id).surface.clone();
+        for i in 0..n {
+            surface.damage((i % 97) as i32, (i / 97) as i32, 1, 1);
+        }
+        self.flush();
+    }
+
     /// Requests a frame callback for the next commit (does not commit).
     pub fn request_frame(&mut self, id: WindowId) {
         let surface = self.state.window_mut(id).surface.clone();

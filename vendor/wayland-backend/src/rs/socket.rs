@@ -309,6 +309,18 @@ impl BufferedSocket {
         Ok(msg)
     }
 
+    /// personas patch: the sender id and opcode of the next message, if its
+    /// header has arrived.
+    pub fn peek_header(&self) -> Option<(u32, u16)> {
+        let data = self.in_data.get_contents();
+        if data.len() < 8 {
+            return None;
+        }
+        let object_id = u32::from_ne_bytes([data[0], data[1], data[2], data[3]]);
+        let word_2 = u32::from_ne_bytes([data[4], data[5], data[6], data[7]]);
+        Some((object_id, (word_2 & 0x0000_FFFF) as u16))
+    }
+
     pub fn set_max_buffer_size(&mut self, max_buffer_size: Option<usize>) {
         // TODO: what if it decreases?
         self.max_buffer_size = max_buffer_size.map(round_max_buffer_size);

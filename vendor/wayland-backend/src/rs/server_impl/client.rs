@@ -397,7 +397,25 @@ impl<D> Client<D> {
                     continue;
                 }
                 Err(MessageParseError::Malformed) => {
-                    self.kill(DisconnectReason::ConnectionClosed);
+                    // personas patch: tell the client why, as libwayland does,
+                    // rather than only closing its socket.
+                    let (code, text) = match self.socket.peek_header() {
+                        Some((id, opcode)) => match self.map.find(id) {
+                            None => (DisplayError::InvalidObject, format!("invalid object {id}")),
+                            Some(o) => match o.interface.requests.get(opcode as usize) {
+                                None => (
+                                    DisplayError::InvalidMethod,
+                                    format!("invalid method {opcode}, object {}@{id}", o.interface.name),
+                                ),
+                                Some(request) => (
+                                    DisplayError::InvalidMethod,
+                                    format!("invalid arguments for {}@{id}.{}", o.interface.name, request.name),
+                                ),
+                            },
+                        },
+                        None => (DisplayError::InvalidMethod, "malformed message".into()),
+                    };
+                    self.post_display_error(code, CString::new(text).unwrap_or_default());
                     return Err(rustix::io::Errno::PROTO.into());
                 }
             };

@@ -494,6 +494,18 @@ impl<D> ErasedState for State<D> {
 
     fn kill_client(&mut self, client_id: InnerClientId, reason: DisconnectReason) {
         if let Ok(client) = self.clients.get_client_mut(client_id) {
+            // personas patch: send the protocol error to the client first, as
+            // `Handle::kill_client` documents (posting it also kills).
+            if let DisconnectReason::ProtocolError(error) = &reason {
+                let object = client
+                    .object_for_protocol_id(error.object_id)
+                    .or_else(|_| client.object_for_protocol_id(1));
+                if let (false, Ok(object)) = (client.killed, object) {
+                    let message = CString::new(error.message.clone()).unwrap_or_default();
+                    client.post_error(object, error.code, message);
+                    return;
+                }
+            }
             client.kill(reason)
         }
     }
