@@ -703,6 +703,112 @@ fn limits_cost_only_what_is_over_them() {
         "growing a pool over the cap is refused"
     );
 
+    // shm pools and buffers hold mappings, which the kernel counts per
+    // process: a client may hold so many, a persona so many.
+    use personas::handlers::limits::{
+        MAX_SHM_BUFFERS_PER_CLIENT, MAX_SHM_PER_PERSONA, MAX_SHM_POOLS_PER_CLIENT,
+    };
+    let pools = |fx: &mut Fixture, c: &mut FuzzClient, n: u32| {
+        let fd = c.fd(&mut Rng(5));
+        for i in 0..n {
+            c.request(
+                "wl_shm",
+                0,
+                vec![A::NewId(ObjectId::null()), A::Fd(fd), A::Int(4096)],
+            );
+            if i % 64 == 0 {
+                c.pump();
+                fx.dispatch();
+            }
+        }
+        // A read carries at most 28 fds: let every request arrive.
+        for _ in 0..n / 16 {
+            c.pump();
+            fx.dispatch();
+        }
+    };
+    let mut c = crafted(&mut fx);
+    pools(&mut fx, &mut c, MAX_SHM_POOLS_PER_CLIENT);
+    assert!(
+        !disconnected_after(&mut fx, &mut c),
+        "pools up to the limit"
+    );
+    pools(&mut fx, &mut c, 1);
+    assert!(disconnected_after(&mut fx, &mut c), "one pool too many");
+    let mut c = crafted(&mut fx);
+    pools(&mut fx, &mut c, 1);
+    for _ in 0..MAX_SHM_BUFFERS_PER_CLIENT {
+        // wl_shm_pool.create_buffer(id, offset, width, height, stride, format)
+        let args = [0, 1, 1, 4, 0].map(A::Int);
+        let mut args = args.to_vec();
+        args.insert(0, A::NewId(ObjectId::null()));
+        args[5] = A::Uint(0);
+        c.request("wl_shm_pool", 0, args);
+    }
+    for _ in 0..16 {
+        c.pump();
+        fx.dispatch();
+    }
+    assert!(
+        !disconnected_after(&mut fx, &mut c),
+        "buffers up to the limit"
+    );
+    c.request(
+        "wl_shm_pool",
+        0,
+        vec![
+            A::NewId(ObjectId::null()),
+            A::Int(0),
+            A::Int(1),
+            A::Int(1),
+            A::Int(4),
+            A::Uint(0),
+        ],
+    );
+    assert!(disconnected_after(&mut fx, &mut c), "one buffer too many");
+    // Clients each under their limit, together over the persona's.
+    let mut held = Vec::new();
+    let per_client = MAX_SHM_POOLS_PER_CLIENT;
+    for _ in 0..MAX_SHM_PER_PERSONA / per_client as usize {
+        let mut c = crafted(&mut fx);
+        pools(&mut fx, &mut c, per_client);
+        assert!(
+            !disconnected_after(&mut fx, &mut c),
+            "within the persona's budget"
+        );
+        held.push(c);
+    }
+    let mut c = crafted(&mut fx);
+    pools(&mut fx, &mut c, 1);
+    assert!(
+        disconnected_after(&mut fx, &mut c),
+        "past the persona's budget"
+    );
+    fx.roundtrip(victim);
+    still_served(&mut fx, "personal");
+    drop(held);
+    for _ in 0..3 {
+        fx.dispatch();
+    }
+    let work = fx.state.personas.by_name("work").unwrap();
+    assert_eq!(
+        fx.state
+            .personas
+            .get(work)
+            .unwrap()
+            .state
+            .shm_budget
+            .total(),
+        0,
+        "everything given back"
+    );
+    let mut c = crafted(&mut fx);
+    pools(&mut fx, &mut c, 1);
+    assert!(!disconnected_after(&mut fx, &mut c), "room again");
+    drop(c);
+    fx.dispatch();
+    fx.dispatch();
+
     // Clients up to the limit are served; the next one is turned away.
     let work = fx.state.personas.by_name("work").unwrap();
     let mut kept = Vec::new();

@@ -19,6 +19,7 @@ use smithay::wayland::presentation::PresentationFeedbackCachedState;
 use smithay::wayland::shm::{ShmBufferUserData, ShmPoolUserData};
 use smithay::wayland::shm::{ShmHandler, ShmState};
 
+use super::limits::{self, ShmKind};
 use crate::persona::{ClientState, PersonaState};
 
 impl CompositorHandler for PersonaState {
@@ -161,13 +162,44 @@ impl Dispatch<wl_shm::WlShm, ()> for PersonaState {
                 );
                 return;
             }
+            if let Err(limit) = state.shm_budget.take(dh, client.id(), ShmKind::Pool) {
+                limits::out_of_memory(state, client, limit);
+                return;
+            }
         }
         <ShmState as Dispatch<wl_shm::WlShm, (), Self>>::request(
             state, client, shm, request, data, dh, data_init,
         );
     }
 }
-delegate_dispatch!(PersonaState: [wl_buffer::WlBuffer: ShmBufferUserData] => ShmState);
+
+impl Dispatch<wl_buffer::WlBuffer, ShmBufferUserData> for PersonaState {
+    fn request(
+        state: &mut Self,
+        client: &Client,
+        buffer: &wl_buffer::WlBuffer,
+        request: wl_buffer::Request,
+        data: &ShmBufferUserData,
+        dh: &DisplayHandle,
+        data_init: &mut DataInit<'_, Self>,
+    ) {
+        <ShmState as Dispatch<wl_buffer::WlBuffer, ShmBufferUserData, Self>>::request(
+            state, client, buffer, request, data, dh, data_init,
+        );
+    }
+
+    fn destroyed(
+        state: &mut Self,
+        client: smithay::reexports::wayland_server::backend::ClientId,
+        buffer: &wl_buffer::WlBuffer,
+        data: &ShmBufferUserData,
+    ) {
+        state.shm_budget.give_back(&client, ShmKind::Buffer);
+        <ShmState as Dispatch<wl_buffer::WlBuffer, ShmBufferUserData, Self>>::destroyed(
+            state, client, buffer, data,
+        );
+    }
+}
 
 impl Dispatch<wl_shm_pool::WlShmPool, ShmPoolUserData> for PersonaState {
     fn request(
@@ -195,6 +227,12 @@ impl Dispatch<wl_shm_pool::WlShmPool, ShmPoolUserData> for PersonaState {
                 return;
             }
         }
+        if let wl_shm_pool::Request::CreateBuffer { .. } = &request {
+            if let Err(limit) = state.shm_budget.take(dh, client.id(), ShmKind::Buffer) {
+                limits::out_of_memory(state, client, limit);
+                return;
+            }
+        }
         <ShmState as Dispatch<wl_shm_pool::WlShmPool, ShmPoolUserData, Self>>::request(
             state, client, pool, request, data, dh, data_init,
         );
@@ -206,6 +244,7 @@ impl Dispatch<wl_shm_pool::WlShmPool, ShmPoolUserData> for PersonaState {
         pool: &wl_shm_pool::WlShmPool,
         data: &ShmPoolUserData,
     ) {
+        state.shm_budget.give_back(&client, ShmKind::Pool);
         <ShmState as Dispatch<wl_shm_pool::WlShmPool, ShmPoolUserData, Self>>::destroyed(
             state, client, pool, data,
         );

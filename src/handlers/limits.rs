@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 use smithay::reexports::wayland_server::backend::protocol::ProtocolError;
-use smithay::reexports::wayland_server::backend::ObjectId;
+use smithay::reexports::wayland_server::backend::{ClientId, ObjectId};
 use smithay::reexports::wayland_server::protocol::wl_region::{self, WlRegion};
 use smithay::reexports::wayland_server::protocol::wl_surface::{self, WlSurface};
 use smithay::reexports::wayland_server::{Client, DataInit, Dispatch, DisplayHandle, Resource};
@@ -59,7 +59,7 @@ impl Growth {
 }
 
 /// Counts one entry for `resource`; past `max`, disconnects its client with
-/// `no_memory` and a log line, and returns false (the request is dropped).
+/// `no_memory` and returns false (the request is dropped).
 pub fn grow_or_disconnect(
     state: &mut PersonaState,
     client: &Client,
@@ -70,17 +70,108 @@ pub fn grow_or_disconnect(
     if state.growth.grow(resource.id(), max) {
         return true;
     }
-    // The disconnect is logged with the client's pid and persona by ClientState.
+    out_of_memory(
+        state,
+        client,
+        format!("too many {what} on {}: at most {max}", resource.id()),
+    );
+    false
+}
+
+/// Ends `client` with `wl_display.error no_memory`; the disconnect is logged
+/// with its pid and persona by ClientState.
+pub fn out_of_memory(state: &PersonaState, client: &Client, message: String) {
     client.kill(
         &state.display_handle,
         ProtocolError {
             code: NO_MEMORY,
             object_id: 1,
             object_interface: "wl_display".into(),
-            message: format!("too many {what} on {}: at most {max}", resource.id()),
+            message,
         },
     );
-    false
+}
+
+/// shm pools one client may hold at once.
+pub const MAX_SHM_POOLS_PER_CLIENT: u32 = 512;
+/// shm buffers one client may hold at once.
+pub const MAX_SHM_BUFFERS_PER_CLIENT: u32 = 1024;
+/// shm pools and buffers all clients of one persona may hold at once. Each
+/// holds a mapping of the compositor's, and the kernel allows a process
+/// `vm.max_map_count` of them (65 530 by default) for everything it does:
+/// eight personas at their budget take half of that.
+pub const MAX_SHM_PER_PERSONA: usize = 4096;
+
+/// What holds an shm mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShmKind {
+    Pool,
+    Buffer,
+}
+
+/// The shm pools and buffers each client of the persona holds, against the
+/// limits above.
+#[derive(Debug, Default)]
+pub struct ShmBudget {
+    clients: HashMap<ClientId, (u32, u32)>,
+    total: usize,
+}
+
+impl ShmBudget {
+    /// Takes one `kind` for `client`, or says which limit it is past.
+    pub fn take(
+        &mut self,
+        dh: &DisplayHandle,
+        client: ClientId,
+        kind: ShmKind,
+    ) -> Result<(), String> {
+        if self.total >= MAX_SHM_PER_PERSONA {
+            // Counts of clients ended by an error before their object existed.
+            let handle = dh.backend_handle();
+            self.clients
+                .retain(|id, _| handle.get_client_data(id.clone()).is_ok());
+            self.total = self.clients.values().map(|(p, b)| (*p + *b) as usize).sum();
+        }
+        if self.total >= MAX_SHM_PER_PERSONA {
+            return Err(format!(
+                "the persona's clients hold {MAX_SHM_PER_PERSONA} shm pools and buffers, the most one persona may"
+            ));
+        }
+        let (pools, buffers) = self.clients.entry(client).or_default();
+        let (count, max, what) = match kind {
+            ShmKind::Pool => (pools, MAX_SHM_POOLS_PER_CLIENT, "pools"),
+            ShmKind::Buffer => (buffers, MAX_SHM_BUFFERS_PER_CLIENT, "buffers"),
+        };
+        if *count >= max {
+            return Err(format!("too many shm {what}: at most {max} per client"));
+        }
+        *count += 1;
+        self.total += 1;
+        Ok(())
+    }
+
+    /// Gives back what a destroyed pool or buffer held.
+    pub fn give_back(&mut self, client: &ClientId, kind: ShmKind) {
+        let Some(held) = self.clients.get_mut(client) else {
+            return;
+        };
+        let count = match kind {
+            ShmKind::Pool => &mut held.0,
+            ShmKind::Buffer => &mut held.1,
+        };
+        if *count > 0 {
+            *count -= 1;
+            self.total -= 1;
+        }
+        if *held == (0, 0) {
+            self.clients.remove(client);
+        }
+    }
+
+    /// Pools and buffers held by every client (for the soak tests).
+    pub fn total(&self) -> usize {
+        self.total
+    }
 }
 
 /// `wl_display.error.no_memory`.

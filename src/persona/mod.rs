@@ -182,6 +182,8 @@ pub struct PersonaState {
     pub seat_state: SeatState<PersonaState>,
     /// List entries counted per object (handlers::limits).
     pub growth: crate::handlers::limits::Growth,
+    /// shm pools and buffers its clients hold (handlers::limits).
+    pub shm_budget: crate::handlers::limits::ShmBudget,
     pub data_device_state: DataDeviceState,
     pub primary_selection_state: PrimarySelectionState,
     pub output_manager_state: OutputManagerState,
@@ -382,6 +384,7 @@ impl Persona {
             shm_state,
             seat_state,
             growth: Default::default(),
+            shm_budget: Default::default(),
             data_device_state,
             primary_selection_state,
             output_manager_state,
