@@ -28,15 +28,16 @@ pub struct HeadlessBackend {
 }
 
 impl HeadlessBackend {
-    pub fn new(size: (u32, u32)) -> Result<HeadlessBackend, RenderError> {
+    pub fn new(size: (u32, u32), transform: Transform) -> Result<HeadlessBackend, RenderError> {
         let spec = OutputSpec {
             name: OUTPUT_NAME.to_owned(),
             size: (size.0 as i32, size.1 as i32).into(),
             refresh_mhz: REFRESH_MHZ,
+            transform,
         };
         let mut renderer = PixmanRenderer::new()?;
         let image = render::offscreen(&mut renderer, spec.size)?;
-        let tracker = OutputDamageTracker::new(spec.size, 1.0, Transform::Normal);
+        let tracker = OutputDamageTracker::new(spec.size, 1.0, spec.transform);
         Ok(HeadlessBackend {
             spec,
             renderer,
@@ -74,7 +75,13 @@ impl HeadlessBackend {
     /// Forget everything the damage tracker knows: the next frame is drawn whole.
     pub fn reset_damage(&mut self) {
         self.full_damage = true;
-        self.tracker = OutputDamageTracker::new(self.spec.size, 1.0, Transform::Normal);
+        self.tracker = OutputDamageTracker::new(self.spec.size, 1.0, self.spec.transform);
+    }
+
+    /// Turns the output (a rotation daemon, `personas msg output … transform`).
+    pub fn set_transform(&mut self, transform: Transform) {
+        self.spec.transform = transform;
+        self.reset_damage();
     }
 
     /// The renderer, for work beside the output (captures).
@@ -89,6 +96,6 @@ impl HeadlessBackend {
 
     /// A background persona's kept content, rendered on its own.
     pub fn snapshot(&mut self, persona: &PersonaState) -> Result<Screenshot, RenderError> {
-        render::snapshot_persona(&mut self.renderer, persona, self.spec.size)
+        render::snapshot_persona(&mut self.renderer, persona, &self.spec)
     }
 }

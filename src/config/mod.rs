@@ -117,6 +117,28 @@ pub enum Transform {
     Flipped270,
 }
 
+impl Transform {
+    /// The transform written `name` (`normal`, `90`, …, `flipped-270`).
+    pub fn from_name(name: &str) -> Option<Transform> {
+        parse::TRANSFORMS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| *t)
+    }
+
+    /// Every name [`Transform::from_name`] knows.
+    pub fn names() -> impl Iterator<Item = &'static str> {
+        parse::TRANSFORMS.iter().map(|(n, _)| *n)
+    }
+
+    pub fn name(self) -> &'static str {
+        parse::TRANSFORMS
+            .iter()
+            .find(|(_, t)| *t == self)
+            .map_or("normal", |(n, _)| *n)
+    }
+}
+
 impl From<Transform> for smithay::utils::Transform {
     fn from(t: Transform) -> Self {
         use smithay::utils::Transform as S;

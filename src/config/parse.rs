@@ -120,7 +120,7 @@ const TRANSITIONS: &[(&str, Transition)] = &[
     ("crossfade", Transition::Crossfade),
     ("slide", Transition::Slide),
 ];
-const TRANSFORMS: &[(&str, Transform)] = &[
+pub(crate) const TRANSFORMS: &[(&str, Transform)] = &[
     ("normal", Transform::Normal),
     ("90", Transform::_90),
     ("180", Transform::_180),

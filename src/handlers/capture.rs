@@ -37,7 +37,7 @@ use smithay::reexports::wayland_protocols_wlr::screencopy::v1::server::{
     zwlr_screencopy_manager_v1::{self as wlr_manager, ZwlrScreencopyManagerV1},
 };
 use smithay::reexports::wayland_server::protocol::wl_buffer::WlBuffer;
-use smithay::reexports::wayland_server::protocol::{wl_output, wl_shm};
+use smithay::reexports::wayland_server::protocol::wl_shm;
 use smithay::reexports::wayland_server::{
     Client, DataInit, Dispatch, DisplayHandle, GlobalDispatch, New, Resource, WEnum,
 };
@@ -89,7 +89,14 @@ impl CaptureSink {
     }
 
     /// Metadata and `ready`: the buffer holds the image (wholly damaged).
-    pub fn ready(&self, size: Size<i32, Physical>, time: Duration) {
+    /// `transform`: how the image is turned from upright (the output's, for
+    /// an output captured in the panel's orientation).
+    pub fn ready(
+        &self,
+        size: Size<i32, Physical>,
+        transform: smithay::utils::Transform,
+        time: Duration,
+    ) {
         let (hi, lo, nsec) = split_time(time);
         match self {
             CaptureSink::Wlr { frame, with_damage } => {
@@ -100,7 +107,7 @@ impl CaptureSink {
                 frame.ready(hi, lo, nsec);
             }
             CaptureSink::Ext { frame } => {
-                frame.transform(wl_output::Transform::Normal);
+                frame.transform(transform.into());
                 frame.damage(0, 0, size.w, size.h);
                 frame.presentation_time(hi, lo, nsec);
                 frame.ready();

@@ -22,6 +22,8 @@ use smithay::backend::input::{
     GestureBeginEvent, GestureEndEvent, GesturePinchUpdateEvent as _, GestureSwipeUpdateEvent as _,
 };
 
+use smithay::utils::{Logical, Point};
+
 use super::tablet::TabletAction;
 use super::touchpad::{GestureKind, TouchpadGesture};
 use super::InputEvent;
@@ -29,8 +31,12 @@ use crate::state::State;
 
 impl State {
     pub fn process_input_event<I: InputBackend>(&mut self, event: BackendEvent<I>) {
-        let size = self.backend.output_spec().size;
-        let logical = (size.w, size.h).into();
+        // Devices mapped to the panel report panel positions; the rest of
+        // input works in display space (the panel turned upright).
+        let spec = self.backend.output_spec().clone();
+        let logical = (spec.size.w, spec.size.h).into();
+        let display =
+            |p: Point<f64, Logical>| -> Point<f64, Logical> { spec.to_display(p.x, p.y).into() };
         let (ours, at, device) = match event {
             BackendEvent::DeviceRemoved { device } => {
                 // Unplugged mid-press: what it held is released, nothing sticks.
@@ -62,7 +68,7 @@ impl State {
                 )
             }
             BackendEvent::PointerMotionAbsolute { event } => {
-                let pos = event.position_transformed(logical);
+                let pos = display(event.position_transformed(logical));
                 (
                     InputEvent::PointerMotionAbsolute { x: pos.x, y: pos.y },
                     event_instant(event.time()),
@@ -107,7 +113,7 @@ impl State {
                 )
             }
             BackendEvent::TouchDown { event } => {
-                let pos = event.position_transformed(logical);
+                let pos = display(event.position_transformed(logical));
                 (
                     InputEvent::TouchDown {
                         slot: slot_id(event.slot()),
@@ -119,7 +125,7 @@ impl State {
                 )
             }
             BackendEvent::TouchMotion { event } => {
-                let pos = event.position_transformed(logical);
+                let pos = display(event.position_transformed(logical));
                 (
                     InputEvent::TouchMotion {
                         slot: slot_id(event.slot()),
@@ -148,19 +154,19 @@ impl State {
                 let action = TabletAction::Proximity {
                     entering: event.state() == ProximityState::In,
                 };
-                tablet(&event, event.position_transformed(logical), action)
+                tablet(&event, display(event.position_transformed(logical)), action)
             }
             BackendEvent::TabletToolAxis { event } => {
                 let action = TabletAction::Motion {
                     pressure: event.pressure_has_changed().then(|| event.pressure()),
                 };
-                tablet(&event, event.position_transformed(logical), action)
+                tablet(&event, display(event.position_transformed(logical)), action)
             }
             BackendEvent::TabletToolTip { event } => {
                 let action = TabletAction::Tip {
                     down: event.tip_state() == TabletToolTipState::Down,
                 };
-                tablet(&event, event.position_transformed(logical), action)
+                tablet(&event, display(event.position_transformed(logical)), action)
             }
             BackendEvent::TabletToolButton { event } => {
                 // A button press has no position of its own: the tool's last.

@@ -183,7 +183,7 @@ impl State {
                 self.on_pointer_button(button, pressed, time)
             }
             InputEvent::TouchDown { slot, x, y } => {
-                let size = self.backend.output_spec().size;
+                let size = self.backend.output_spec().display_size();
                 let size = (size.w as f64, size.h as f64);
                 let gestures = &mut self.pointer_router.gestures;
                 gestures.down(slot, (x, y), at, size, &self.config.gestures);

@@ -82,6 +82,20 @@ pub enum MsgCommand {
         #[command(subcommand)]
         action: SessionCommand,
     },
+    /// Change a physical output (HEADLESS-1 on the headless backend)
+    Output {
+        /// The output's connector name
+        name: String,
+        #[command(subcommand)]
+        action: OutputCommand,
+    },
+}
+
+/// `personas msg output NAME ...`.
+#[derive(clap::Subcommand, Debug, Clone, PartialEq)]
+pub enum OutputCommand {
+    /// Turn it: normal, 90, 180, 270, flipped, flipped-90, flipped-180 or flipped-270
+    Transform { transform: String },
 }
 
 /// `personas msg session ...`.
@@ -223,6 +237,13 @@ impl MsgCommand {
             MsgCommand::Session {
                 action: SessionCommand::Stop { name },
             } => Request::SessionStop { name: name.clone() },
+            MsgCommand::Output {
+                name,
+                action: OutputCommand::Transform { transform },
+            } => Request::OutputTransform {
+                output: name.clone(),
+                transform: transform.clone(),
+            },
         }
     }
 }
@@ -736,6 +757,13 @@ mod tests {
         assert_eq!(req(&["msg", "subscribe"]), Request::Subscribe);
         assert_eq!(req(&["msg", "reload"]), Request::Reload);
         assert_eq!(req(&["msg", "stats"]), Request::Stats);
+        assert_eq!(
+            req(&["msg", "output", "eDP-1", "transform", "90"]),
+            Request::OutputTransform {
+                output: "eDP-1".into(),
+                transform: "90".into()
+            }
+        );
         assert_eq!(
             req(&["msg", "session", "start", "work"]),
             Request::SessionStart {

@@ -70,6 +70,11 @@ pub enum Request {
     /// Stop a persona's session: SIGTERM to its process group, SIGKILL a few
     /// seconds later if it is still there; no restart → [`Reply::Ok`].
     SessionStop { name: String },
+    /// Turn a physical output: `transform` is `normal`, `90`, `180`, `270`,
+    /// `flipped`, `flipped-90`, `flipped-180` or `flipped-270` (for a rotation
+    /// daemon) → [`Reply::Ok`], or [`Reply::Error`] for an unknown output or
+    /// transform.
+    OutputTransform { output: String, transform: String },
 }
 
 /// A synthetic input event (test input on the headless backend).

@@ -93,13 +93,36 @@ pub enum PersonaEvent {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutputSpec {
     pub name: String,
+    /// The mode: the panel's pixels, in its own orientation.
     pub size: Size<i32, smithay::utils::Physical>,
     pub refresh_mhz: i32,
+    /// How the panel is mounted (a tablet turned on its side: `_90`).
+    /// Everything the compositor lays out, draws and hit-tests lives in the
+    /// display space this makes upright; the renderer turns it back.
+    pub transform: Transform,
 }
 
 impl OutputSpec {
     pub fn frame_duration(&self) -> Duration {
         Duration::from_micros(1_000_000_000 / self.refresh_mhz.max(1) as u64)
+    }
+
+    /// The output's size in display space (width and height swapped for
+    /// 90° and 270°).
+    pub fn display_size(&self) -> Size<i32, smithay::utils::Physical> {
+        self.transform.transform_size(self.size)
+    }
+
+    /// A point on the panel (as an input device mapped to it reports it) in
+    /// display space: the inverse of what the renderer does with
+    /// `OutputDamageTracker` and this transform.
+    pub fn to_display(&self, x: f64, y: f64) -> (f64, f64) {
+        let size =
+            Size::<f64, smithay::utils::Physical>::from((self.size.w as f64, self.size.h as f64));
+        let p = self
+            .transform
+            .transform_point_in(Point::<f64, smithay::utils::Physical>::from((x, y)), &size);
+        (p.x, p.y)
     }
 }
 
@@ -364,7 +387,7 @@ impl Persona {
         };
         output.change_current_state(
             Some(mode),
-            Some(Transform::Normal),
+            Some(output_spec.transform),
             Some(Scale::Integer(1)),
             Some((0, 0).into()),
         );
@@ -601,6 +624,26 @@ impl PersonaState {
         true
     }
 
+    /// Follows a change of the physical output (its transform, on a
+    /// rotation): clients get the new wl_output state and windows their new
+    /// size.
+    pub fn set_output_spec(&mut self, spec: &OutputSpec) {
+        if *spec == self.output_spec {
+            return;
+        }
+        self.output_spec = spec.clone();
+        self.apply_output_mode();
+        self.update_activation();
+    }
+
+    /// The persona's part of the output in display space: the output less
+    /// the inset, upright.
+    pub fn display_size(&self) -> Size<i32, smithay::utils::Physical> {
+        self.output_spec
+            .transform
+            .transform_size(persona_size(&self.output_spec, self.inset))
+    }
+
     /// The virtual output takes the physical size less the inset.
     fn apply_output_mode(&mut self) {
         let mode = Mode {
@@ -608,7 +651,7 @@ impl PersonaState {
             refresh: self.output_spec.refresh_mhz,
         };
         self.output
-            .change_current_state(Some(mode), None, None, None);
+            .change_current_state(Some(mode), Some(self.output_spec.transform), None, None);
         self.output.set_preferred(mode);
         self.space.map_output(&self.output, (0, 0));
         self.content_generation += 1;
@@ -616,18 +659,18 @@ impl PersonaState {
     }
 
     /// Where a point given as fractions of this persona's output is, in
-    /// physical output coordinates.
+    /// display space.
     pub fn to_output_fraction(&self, x: f64, y: f64) -> (f64, f64) {
-        let size = persona_size(&self.output_spec, self.inset);
+        let size = self.display_size();
         (
             self.inset as f64 + x.clamp(0.0, 1.0) * size.w as f64,
             self.inset as f64 + y.clamp(0.0, 1.0) * size.h as f64,
         )
     }
 
-    /// A point in physical output coordinates, in this persona's space.
+    /// A point in display space, in this persona's space.
     pub fn from_output(&self, x: f64, y: f64) -> Point<f64, Logical> {
-        let size = persona_size(&self.output_spec, self.inset);
+        let size = self.display_size();
         Point::from((
             (x - self.inset as f64).clamp(0.0, size.w as f64 - 1.0),
             (y - self.inset as f64).clamp(0.0, size.h as f64 - 1.0),

@@ -110,7 +110,16 @@ pub fn capture_output(
         .ok_or(RenderError::NoMode)?
         .size;
     let elements = persona_elements(renderer, persona)?;
-    draw(renderer, size, &elements, background_color(persona.color))
+    // In the panel's orientation, as a scan-out would be; clients turn it
+    // with the output's transform (grim does; ext-image-copy says it).
+    let transform = persona.output.current_transform();
+    draw(
+        renderer,
+        size,
+        transform,
+        &elements,
+        background_color(persona.color),
+    )
 }
 
 /// One window with its subsurfaces, at its geometry's size, on transparency.
@@ -126,12 +135,19 @@ pub fn capture_window(
     let location = (-geometry.loc.x, -geometry.loc.y).into();
     let elements: Vec<WaylandSurfaceRenderElement<PixmanRenderer>> =
         window.render_elements(renderer, location, Scale::from(1.0), 1.0);
-    draw(renderer, size, &elements, Color32F::TRANSPARENT)
+    draw(
+        renderer,
+        size,
+        Transform::Normal,
+        &elements,
+        Color32F::TRANSPARENT,
+    )
 }
 
 fn draw<E>(
     renderer: &mut PixmanRenderer,
     size: Size<i32, Physical>,
+    transform: Transform,
     elements: &[E],
     clear: Color32F,
 ) -> Result<Captured, RenderError>
@@ -139,7 +155,7 @@ where
     E: smithay::backend::renderer::element::RenderElement<PixmanRenderer>,
 {
     let mut image = offscreen(renderer, size)?;
-    let mut tracker = OutputDamageTracker::new(size, 1.0, Transform::Normal);
+    let mut tracker = OutputDamageTracker::new(size, 1.0, transform);
     let mut framebuffer = renderer.bind(&mut image)?;
     tracker
         .render_output(renderer, &mut framebuffer, 0, elements, clear)

@@ -20,7 +20,7 @@ use smithay::backend::renderer::pixman::{PixmanError, PixmanRenderer};
 use smithay::backend::renderer::{Bind, Color32F, ExportMem, Offscreen};
 use smithay::desktop::space::{space_render_elements, SpaceRenderElements};
 use smithay::reexports::pixman::Image;
-use smithay::utils::{Physical, Point, Rectangle, Size, Transform};
+use smithay::utils::{Physical, Point, Rectangle, Size};
 
 use crate::config::{Color, Indicator};
 use crate::persona::PersonaState;
@@ -96,7 +96,7 @@ pub fn render_persona(
     let scene = persona_elements(renderer, persona)?;
     let mut ids = persona.render_ids.borrow_mut();
     let offset = Point::<i32, Physical>::from((persona.inset, persona.inset));
-    let output_size = persona.output_spec.size;
+    let output_size = persona.output_spec.display_size();
     let (badge, background) = persona.indicator_buffers.borrow_mut().elements(
         persona.indicator,
         output_size,
@@ -180,10 +180,10 @@ pub fn offscreen(
 pub fn snapshot_persona(
     renderer: &mut PixmanRenderer,
     persona: &PersonaState,
-    size: Size<i32, Physical>,
+    spec: &crate::persona::OutputSpec,
 ) -> Result<Screenshot, RenderError> {
-    let mut image = offscreen(renderer, size)?;
-    let mut tracker = OutputDamageTracker::new(size, 1.0, Transform::Normal);
+    let mut image = offscreen(renderer, spec.size)?;
+    let mut tracker = OutputDamageTracker::new(spec.size, 1.0, spec.transform);
     render_persona(renderer, &mut image, &mut tracker, persona, None, 0)?;
     read_pixels(renderer, &mut image)
 }

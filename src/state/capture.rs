@@ -67,7 +67,11 @@ impl State {
             match copied {
                 Ok(()) => {
                     request.seen.store(generation, Ordering::Relaxed);
-                    request.sink.ready(request.region.size, time);
+                    let transform = match request.source {
+                        CaptureSource::Output => persona.state.output.current_transform(),
+                        CaptureSource::Toplevel(_) => smithay::utils::Transform::Normal,
+                    };
+                    request.sink.ready(request.region.size, transform, time);
                 }
                 Err(failure) => request.sink.failed(failure),
             }

@@ -53,7 +53,33 @@ impl State {
                 }
                 None => self.no_persona(&name),
             },
+            Request::OutputTransform { output, transform } => {
+                self.output_transform(&output, &transform)
+            }
         }
+    }
+
+    /// `output NAME transform T`: the output turns and every persona's
+    /// virtual output with it.
+    fn output_transform(&mut self, output: &str, transform: &str) -> Reply {
+        let spec = self.backend.output_spec();
+        if output != spec.name {
+            return Reply::Error {
+                message: format!("no output named `{output}` (outputs: {})", spec.name),
+            };
+        }
+        let Some(transform) = crate::config::Transform::from_name(transform) else {
+            return Reply::Error {
+                message: format!(
+                    "unknown transform `{transform}` (one of {})",
+                    crate::config::Transform::names()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+        };
+        self.set_output_transform(transform.into());
+        Reply::Ok
     }
 
     fn no_persona(&self, name: &str) -> Reply {

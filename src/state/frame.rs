@@ -136,7 +136,7 @@ impl State {
 
     /// Shows `text` on `color` for a moment (the persona's name on a switch).
     pub fn show_notice(&mut self, text: &str, color: crate::config::Color) {
-        let output = self.backend.output_spec().size;
+        let output = self.backend.output_spec().display_size();
         self.notice = Some(crate::render::notice::Notice::new(text, color, output));
         if let Some(old) = self.notice_timer.take() {
             self.loop_handle.remove(old);

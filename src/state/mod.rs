@@ -102,7 +102,12 @@ impl State {
             test_input,
             launch_sessions,
         } = options;
-        let backend = Backend::Headless(HeadlessBackend::new(config.headless.size)?);
+        let transform = config
+            .outputs
+            .get(crate::backend::headless::OUTPUT_NAME)
+            .and_then(|o| o.transform)
+            .map_or(smithay::utils::Transform::Normal, Into::into);
+        let backend = Backend::Headless(HeadlessBackend::new(config.headless.size, transform)?);
         let binding_keyboard = BindingKeyboard::new(&config.input.binding_layout)?;
         let mut sessions = Sessions::new(&loop_handle, launch_sessions);
         sessions.configure(&config, &config_source);
@@ -311,6 +316,35 @@ impl State {
             persona.dispatch();
             self.mark_dirty(id);
         }
+    }
+
+    /// Turns the physical output: every persona's virtual output follows
+    /// (its clients get the new wl_output state, its windows a configure for
+    /// the turned size) and each persona's cursor stays on screen.
+    pub fn set_output_transform(&mut self, transform: smithay::utils::Transform) {
+        self.backend.headless().set_transform(transform);
+        let spec = self.backend.output_spec().clone();
+        let ids = self.personas.ids().to_vec();
+        for &id in &ids {
+            let Some(persona) = self.personas.get_mut(id) else {
+                continue;
+            };
+            let state = &mut persona.state;
+            state.set_output_spec(&spec);
+            let size = state.display_size();
+            let at = state.pointer_location;
+            state.pointer_location = (
+                at.x.clamp(0.0, (size.w - 1).max(0) as f64),
+                at.y.clamp(0.0, (size.h - 1).max(0) as f64),
+            )
+                .into();
+        }
+        for id in ids {
+            self.mark_dirty(id);
+        }
+        self.personas.active_mut().state.needs_redraw = true;
+        self.queue_redraw();
+        tracing::info!(output = %spec.name, ?transform, "output transform changed");
     }
 
     pub fn mark_dirty(&mut self, id: PersonaId) {

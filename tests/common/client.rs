@@ -358,6 +358,8 @@ pub struct OutputInfo {
     pub description: Option<String>,
     /// Position from wl_output.geometry.
     pub position: (i32, i32),
+    /// Transform from wl_output.geometry.
+    pub transform: Option<wl_output::Transform>,
     /// Current mode (width, height, refresh in mHz).
     pub mode: Option<(i32, i32, i32)>,
     pub scale: i32,
@@ -1641,7 +1643,12 @@ impl Dispatch<WlOutput, usize> for ClientState {
     ) {
         let info = &mut state.outputs[*idx].info;
         match event {
-            wl_output::Event::Geometry { x, y, .. } => info.position = (x, y),
+            wl_output::Event::Geometry {
+                x, y, transform, ..
+            } => {
+                info.position = (x, y);
+                info.transform = transform.into_result().ok();
+            }
             wl_output::Event::Mode {
                 flags: WEnum::Value(flags),
                 width,
