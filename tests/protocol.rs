@@ -879,6 +879,9 @@ fn a_sandboxed_client_joins_the_persona_of_its_engine_without_the_security_globa
         0,
         "no nested contexts"
     );
+    // When the user is active is not for sandboxed apps either.
+    assert_eq!(fx.client(engine).count_globals("ext_idle_notifier_v1"), 1);
+    assert_eq!(fx.client(app).count_globals("ext_idle_notifier_v1"), 0);
     for iface in PRIVILEGED_GLOBALS {
         assert_eq!(
             fx.client(app).count_globals(iface),

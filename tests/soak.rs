@@ -121,7 +121,7 @@ fn switches_under_load_hold_nothing_extra() {
         // The test clients keep what they receive; drop it, so that RSS
         // shows the compositor rather than the clients' logs.
         for (c, _) in &windows {
-            fx.client(*c).take_events();
+            fx.client(*c).forget_history();
         }
         if n % 100 == 99 {
             settle(&mut fx);

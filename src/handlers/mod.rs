@@ -4,6 +4,7 @@
 pub mod capture;
 pub mod compositor;
 mod foreign_toplevel;
+pub mod idle;
 mod input_extras;
 mod input_method;
 pub mod limits;

@@ -130,6 +130,7 @@ pub struct PointerRouter {
 impl State {
     /// Handles one input event. `at` is the event's own timestamp.
     pub fn process_input(&mut self, event: InputEvent, at: Instant) {
+        self.note_activity();
         let time = self.clock_ms();
         match event {
             InputEvent::Key { keycode, pressed } => self.on_key(keycode.into(), pressed, time, at),

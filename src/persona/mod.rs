@@ -87,6 +87,8 @@ pub enum PersonaEvent {
     /// A virtual pointer went to a place given as fractions of this
     /// persona's output.
     VirtualPointerAbsolute { x: f64, y: f64 },
+    /// An idle notification or inhibitor came or went.
+    IdleChanged,
 }
 
 /// The physical output a persona's virtual output mirrors.
@@ -273,6 +275,11 @@ pub struct PersonaState {
     /// Set by handlers when the active persona's scene changed.
     pub needs_redraw: bool,
     pub events: Vec<PersonaEvent>,
+    /// ext-idle-notify notifications of its clients (handlers::idle).
+    pub idle: Vec<crate::handlers::idle::IdleNotification>,
+    /// Surfaces with an idle inhibitor.
+    pub idle_inhibitors: Vec<smithay::reexports::wayland_server::protocol::wl_surface::WlSurface>,
+    pub idle_inhibit_state: smithay::wayland::idle_inhibit::IdleInhibitManagerState,
     pub clock: Clock<Monotonic>,
     /// This persona's own render element ids (see `render/scoped.rs`).
     pub render_ids: std::cell::RefCell<crate::render::scoped::ScopedIds>,
@@ -380,6 +387,12 @@ impl Persona {
             },
         );
         let _global = output.create_global::<PersonaState>(&dh);
+        dh.create_global::<PersonaState, smithay::reexports::wayland_protocols::ext::idle_notify::v1::server::ext_idle_notifier_v1::ExtIdleNotifierV1, ()>(
+            crate::handlers::idle::IDLE_NOTIFIER_VERSION,
+            (),
+        );
+        let idle_inhibit_state =
+            smithay::wayland::idle_inhibit::IdleInhibitManagerState::new::<PersonaState>(&dh);
         let inset = inset_for(global.indicator);
         let mode = Mode {
             size: persona_size(output_spec, inset),
@@ -450,6 +463,9 @@ impl Persona {
             background_frames: config.effective_background_frames(background_frames),
             needs_redraw: false,
             events: Vec::new(),
+            idle: Vec::new(),
+            idle_inhibitors: Vec::new(),
+            idle_inhibit_state,
             clock,
             render_ids: Default::default(),
             indicator: global.indicator,

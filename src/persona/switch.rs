@@ -107,6 +107,7 @@ impl State {
             let color = self.personas.active().state.color;
             self.show_notice(&to, color);
         }
+        self.idle_switched(old);
         self.redraw_now_after_switch(origin);
         self.ipc_events.broadcast(&Event::Switched {
             from: from.unwrap_or_default(),

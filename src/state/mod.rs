@@ -5,6 +5,7 @@
 mod capture;
 mod control;
 mod frame;
+mod idle;
 mod invariants;
 mod reload;
 pub mod stats;
@@ -75,6 +76,12 @@ pub struct State {
     /// The notice on screen (the persona's name after a switch), and its end.
     pub notice: Option<crate::render::notice::Notice>,
     notice_timer: Option<RegistrationToken>,
+    /// Since when the user counts as idle (the last input or switch).
+    pub idle_since: Instant,
+    /// The timer for the next idle deadline (`state::idle`).
+    idle_timer: Option<RegistrationToken>,
+    /// Whether the active persona's inhibitors held idleness back last time.
+    idle_was_inhibited: bool,
     pub ipc_events: EventSink,
     pub loop_handle: LoopHandle<'static, State>,
     pub runtime_dir: Option<PathBuf>,
@@ -124,6 +131,9 @@ impl State {
             transfer: Default::default(),
             notice: None,
             notice_timer: None,
+            idle_since: Instant::now(),
+            idle_timer: None,
+            idle_was_inhibited: false,
             ipc_events: EventSink::detached(),
             loop_handle,
             runtime_dir,
@@ -431,6 +441,12 @@ impl State {
                                 crate::input::InputEvent::PointerMotionAbsolute { x, y },
                                 Instant::now(),
                             );
+                        }
+                        continue;
+                    }
+                    PersonaEvent::IdleChanged => {
+                        if id == self.personas.active_id() {
+                            self.check_idle();
                         }
                         continue;
                     }

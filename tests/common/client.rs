@@ -10,6 +10,7 @@
 #![allow(dead_code)]
 
 mod extras;
+mod idle;
 mod privileged;
 
 #[allow(unused_imports)]
@@ -171,6 +172,9 @@ pub enum Event {
     Unconfined,
     InhibitorActive,
     InhibitorInactive,
+    /// ext_idle_notification_v1.idled of the notification with this token.
+    Idled(u32),
+    Resumed(u32),
     TabletProximityIn {
         surface: WindowId,
     },
@@ -416,6 +420,7 @@ struct PendingWrite {
 #[derive(Debug, Default)]
 pub struct ClientState {
     globals: Vec<(u32, String, u32)>,
+    idle_inhibitors: Vec<wayland_protocols::wp::idle_inhibit::zv1::client::zwp_idle_inhibitor_v1::ZwpIdleInhibitorV1>,
     bound_all: bool,
     compositor: Option<WlCompositor>,
     subcompositor: Option<WlSubcompositor>,
@@ -1210,6 +1215,18 @@ impl TestClient {
 
     pub fn take_events(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.state.events)
+    }
+
+    /// Drops what the client logged (events, all but the latest configure of
+    /// each window), for long runs that measure the compositor's memory.
+    pub fn forget_history(&mut self) {
+        self.state.events.clear();
+        for window in &mut self.state.windows {
+            let keep = window.configures.len().saturating_sub(1);
+            window.configures.drain(..keep);
+            let keep = window.popup_configures.len().saturating_sub(1);
+            window.popup_configures.drain(..keep);
+        }
     }
 
     fn selection_serial(&self) -> u32 {

@@ -86,6 +86,8 @@ pub static EXTENSIONS: &[WlcsExtensionDescriptor] = extension_list!(
     ("ext_image_copy_capture_manager_v1", 1),
     ("ext_output_image_capture_source_manager_v1", 1),
     ("ext_foreign_toplevel_image_capture_source_manager_v1", 1),
+    ("ext_idle_notifier_v1", 2),
+    ("zwp_idle_inhibit_manager_v1", 1),
 );
 
 static DESCRIPTOR: WlcsIntegrationDescriptor = WlcsIntegrationDescriptor {

@@ -1,0 +1,87 @@
+//! When the user counts as idle, for ext-idle-notify: since the last input
+//! or switch, and only for the persona on screen (see `handlers::idle`).
+//! One timer, armed for the earliest deadline of the active persona's
+//! notifications; input only pushes deadlines later, so it re-arms only
+//! when something was resumed or nothing is armed.
+
+use std::time::Instant;
+
+use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
+
+use super::State;
+
+impl State {
+    /// Input arrived: the user is here.
+    pub fn note_activity(&mut self) {
+        self.idle_since = Instant::now();
+        let resumed = self.personas.active_mut().state.resume_idle();
+        if resumed || self.idle_timer.is_none() {
+            self.check_idle();
+        }
+    }
+
+    /// A switch: the old persona's idle notifications are resumed (its
+    /// clients must not stay "idle" in the background), and the new one's
+    /// idle time starts now.
+    pub fn idle_switched(&mut self, old: crate::persona::PersonaId) {
+        if let Some(persona) = self.personas.get_mut(old) {
+            persona.state.resume_idle();
+            self.mark_dirty(old);
+        }
+        self.idle_since = Instant::now();
+        self.check_idle();
+    }
+
+    /// Sends `idled` where a deadline passed; arms the timer for the next.
+    pub fn check_idle(&mut self) {
+        let now = Instant::now();
+        let persona = &mut self.personas.active_mut().state;
+        let inhibited = persona.idle_inhibited();
+        if inhibited != self.idle_was_inhibited {
+            self.idle_was_inhibited = inhibited;
+            if inhibited {
+                // Held back from now on: what is idle is no longer.
+                for n in persona.idle.iter_mut().filter(|n| n.idle && !n.input_only) {
+                    n.resource.resumed();
+                    n.idle = false;
+                }
+            } else {
+                // As when input arrives: the timeouts start again.
+                self.idle_since = now;
+            }
+        }
+        let since = self.idle_since;
+        let mut next: Option<Instant> = None;
+        for n in persona.idle.iter_mut() {
+            if n.idle || (inhibited && !n.input_only) {
+                continue;
+            }
+            let due = since + n.timeout;
+            if due <= now {
+                n.resource.idled();
+                n.idle = true;
+            } else {
+                next = Some(next.map_or(due, |d| d.min(due)));
+            }
+        }
+        let id = persona.id;
+        self.mark_dirty(id);
+        if let Some(token) = self.idle_timer.take() {
+            self.loop_handle.remove(token);
+        }
+        if let Some(deadline) = next {
+            let inserted = self.loop_handle.insert_source(
+                Timer::from_deadline(deadline),
+                |_, _, state: &mut State| {
+                    state.idle_timer = None;
+                    state.check_idle();
+                    TimeoutAction::Drop
+                },
+            );
+            match inserted {
+                Ok(token) => self.idle_timer = Some(token),
+                Err(err) => tracing::error!("idle timer not armed: {err}"),
+            }
+        }
+    }
+}
