@@ -96,3 +96,82 @@ fn only_the_persona_on_screen_can_hold_idleness_back() {
     fx.roundtrip(work);
     fx.dispatch_until(LIMIT, |fx| idled(fx, work, 1));
 }
+
+fn with_idle(idle: &str) -> Fixture {
+    Fixture::with_config(&format!(
+        "{}\n[idle]\n{idle}\n",
+        common::fixture::TWO_PERSONAS
+    ))
+}
+
+fn power(fx: &Fixture) -> Power {
+    fx.state.power
+}
+
+use common::fixture::assert_region;
+use personas::state::idle::Power;
+
+const FULL: (u32, u32, u32, u32) = (0, 0, 320, 200);
+
+#[test]
+fn the_output_dims_then_turns_off_and_input_wakes_it() {
+    let mut fx = with_idle("dim_after = 0.05\noff_after = 0.15");
+    fx.open_window("work", [255, 0, 0, 255]);
+    assert_region(&fx.render(), FULL, [255, 0, 0, 255], "awake");
+    fx.dispatch_until(LIMIT, |fx| power(fx) == Power::Dimmed);
+    let shot = fx.render();
+    let px = shot.pixel(10, 10);
+    assert!(
+        (120..=135).contains(&px[0]) && px[1] == 0 && px[2] == 0,
+        "dimmed to half: {px:?}"
+    );
+    fx.dispatch_until(LIMIT, |fx| power(fx) == Power::Off);
+    assert_region(&fx.render(), FULL, [0, 0, 0, 255], "off");
+    fx.key(key::A, true);
+    fx.key(key::A, false);
+    assert_eq!(power(&fx), Power::On);
+    assert_region(&fx.render(), FULL, [255, 0, 0, 255], "woken");
+}
+
+#[test]
+fn an_inhibitor_on_screen_keeps_the_output_on_and_one_in_the_background_does_not() {
+    let mut fx = with_idle("dim_after = 0.05");
+    let (work, w) = fx.open_window("work", [255, 0, 0, 255]);
+    let (personal, p) = fx.open_window("personal", [0, 0, 255, 255]);
+    fx.client(work).inhibit_idle(w);
+    fx.client(work).idle_notification(1, 300, true);
+    fx.roundtrip_all();
+    fx.dispatch_until(LIMIT, |fx| idled(fx, work, 1));
+    assert_eq!(power(&fx), Power::On, "held by the video player on screen");
+
+    fx.switch("personal");
+    fx.client(personal).inhibit_idle(p);
+    fx.roundtrip_all();
+    fx.switch("work");
+    fx.client(work).uninhibit_idle();
+    fx.roundtrip_all();
+    fx.dispatch_until(LIMIT, |fx| power(fx) == Power::Dimmed);
+}
+
+#[test]
+fn output_off_and_on_by_request() {
+    use personas::ipc::protocol::{Reply, Request};
+    let mut fx = Fixture::new();
+    fx.open_window("work", [255, 0, 0, 255]);
+    let off = |name: &str| Request::OutputPower {
+        output: name.into(),
+        on: false,
+    };
+    match fx.request(off("DP-9")) {
+        Reply::Error { message } => assert!(message.contains("no output named `DP-9`")),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(fx.request(off("HEADLESS-1")), Reply::Ok);
+    assert_region(&fx.render(), FULL, [0, 0, 0, 255], "off_by_request");
+    let on = Request::OutputPower {
+        output: "HEADLESS-1".into(),
+        on: true,
+    };
+    assert_eq!(fx.request(on), Reply::Ok);
+    assert_region(&fx.render(), FULL, [255, 0, 0, 255], "on_by_request");
+}

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use smithay::backend::renderer::damage::OutputDamageTracker;
+use smithay::backend::renderer::element::solid::SolidColorBuffer;
 use smithay::backend::renderer::element::RenderElementStates;
 use smithay::backend::renderer::pixman::PixmanRenderer;
 use smithay::reexports::pixman::Image;
@@ -16,6 +17,9 @@ use crate::render::{self, RenderError, Screenshot};
 /// The connector name of the headless output; personas' virtual outputs mirror it.
 pub const OUTPUT_NAME: &str = "HEADLESS-1";
 pub const REFRESH_MHZ: i32 = 60_000;
+/// Half black: what dimming lays over the output.
+const DIM_VEIL: smithay::backend::renderer::Color32F =
+    smithay::backend::renderer::Color32F::new(0.0, 0.0, 0.0, 0.5);
 
 pub struct HeadlessBackend {
     pub spec: OutputSpec,
@@ -25,6 +29,8 @@ pub struct HeadlessBackend {
     /// The next frame redraws everything (after a switch: element ids of two
     /// personas may be equal, so the old frame's damage state means nothing).
     full_damage: bool,
+    /// The veil drawn over everything while dimmed.
+    dim_veil: SolidColorBuffer,
 }
 
 impl HeadlessBackend {
@@ -38,12 +44,14 @@ impl HeadlessBackend {
         let mut renderer = PixmanRenderer::new()?;
         let image = render::offscreen(&mut renderer, spec.size)?;
         let tracker = OutputDamageTracker::new(spec.size, 1.0, spec.transform);
+        let dim_veil = SolidColorBuffer::new(spec.display_size().to_logical(1), DIM_VEIL);
         Ok(HeadlessBackend {
             spec,
             renderer,
             image,
             tracker,
             full_damage: true,
+            dim_veil,
         })
     }
 
@@ -56,6 +64,7 @@ impl HeadlessBackend {
         &mut self,
         persona: &PersonaState,
         notice: Option<&crate::render::notice::Notice>,
+        dim: bool,
     ) -> Result<RenderElementStates, RenderError> {
         let age = if std::mem::take(&mut self.full_damage) {
             0
@@ -68,8 +77,26 @@ impl HeadlessBackend {
             &mut self.tracker,
             persona,
             notice,
+            dim.then_some(&self.dim_veil),
             age,
         )
+    }
+
+    /// The output powered off: black, and drawn whole when it comes back.
+    pub fn blank(&mut self) -> Result<(), RenderError> {
+        use smithay::backend::renderer::{Bind, Color32F, Frame, Renderer};
+        let size = self.spec.size;
+        let mut framebuffer = self.renderer.bind(&mut self.image)?;
+        let mut frame = self
+            .renderer
+            .render(&mut framebuffer, size, Transform::Normal)?;
+        frame.clear(
+            Color32F::BLACK,
+            &[smithay::utils::Rectangle::from_size(size)],
+        )?;
+        let _ = frame.finish()?;
+        self.reset_damage();
+        Ok(())
     }
 
     /// Forget everything the damage tracker knows: the next frame is drawn whole.
@@ -81,6 +108,7 @@ impl HeadlessBackend {
     /// Turns the output (a rotation daemon, `personas msg output … transform`).
     pub fn set_transform(&mut self, transform: Transform) {
         self.spec.transform = transform;
+        self.dim_veil.resize(self.spec.display_size().to_logical(1));
         self.reset_damage();
     }
 

@@ -44,8 +44,19 @@ pub struct Config {
     pub bindings: Vec<Binding>,
     /// Touchscreen gestures, from `[gestures]`.
     pub gestures: GestureConfig,
+    /// What the compositor does when the user is idle, from `[idle]`.
+    pub idle: IdleConfig,
     /// The personas, from `[[persona]]` in file order; never empty.
     pub personas: Vec<PersonaConfig>,
+}
+
+/// `[idle]`: after how long without input the output dims and turns off
+/// (`None`: never). An idle inhibitor of the persona on screen (a video
+/// player) holds both back.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct IdleConfig {
+    pub dim_after: Option<std::time::Duration>,
+    pub off_after: Option<std::time::Duration>,
 }
 
 /// How background personas' frame callbacks are paced.

@@ -7,8 +7,8 @@ use smithay::input::keyboard::xkb;
 use super::raw::{self, Entry, Node, Value};
 use super::{
     Action, BackgroundFrames, Binding, Color, Config, ConfigError, ConfigErrors, Gesture,
-    GestureConfig, HeadlessConfig, Indicator, InputConfig, KeyCombo, KeymapConfig, Mode, Mods,
-    OutputConfig, PersonaConfig, PersonaExtra, Transform, Transition,
+    GestureConfig, HeadlessConfig, IdleConfig, Indicator, InputConfig, KeyCombo, KeymapConfig,
+    Mode, Mods, OutputConfig, PersonaConfig, PersonaExtra, Transform, Transition,
 };
 
 /// Largest width or height accepted for a mode or the headless output.
@@ -46,8 +46,10 @@ const TOP_KEYS: &[&str] = &[
     "input",
     "keys",
     "gestures",
+    "idle",
     "persona",
 ];
+const IDLE_KEYS: &[&str] = &["dim_after", "off_after"];
 const GESTURE_KEYS: &[&str] = &["edge_size", "distance", "time_ms", "bind"];
 const HEADLESS_KEYS: &[&str] = &["size"];
 const OUTPUT_KEYS: &[&str] = &["mode", "scale", "transform", "position"];
@@ -510,6 +512,7 @@ impl Cx<'_> {
             },
             bindings: Vec::new(),
             gestures: GestureConfig::default(),
+            idle: IdleConfig::default(),
             personas: Vec::new(),
         };
         if let Some(entry) = find(root, "background_frames") {
@@ -539,6 +542,36 @@ impl Cx<'_> {
         }
         if let Some(entry) = find(root, "outputs") {
             config.outputs = self.outputs(entry);
+        }
+        if let Some(table) = find(root, "idle").and_then(|entry| self.table(entry)) {
+            self.check_keys(table, IDLE_KEYS, "in [idle]");
+            for key in IDLE_KEYS {
+                let Some(entry) = find(table, key) else {
+                    continue;
+                };
+                const MAX_SECS: f64 = 86_400.0;
+                let secs = match entry.node.value {
+                    Value::Integer(n) => n as f64,
+                    Value::Float(f) => f,
+                    _ => {
+                        self.type_error(entry, "a number of seconds");
+                        continue;
+                    }
+                };
+                if !(secs > 0.0 && secs <= MAX_SECS) {
+                    self.error(
+                        value_pos(entry),
+                        format!("{key} {secs} is out of range: it must be more than 0 and at most {MAX_SECS} seconds"),
+                    );
+                    continue;
+                }
+                let after = Some(std::time::Duration::from_secs_f64(secs));
+                if *key == "dim_after" {
+                    config.idle.dim_after = after;
+                } else {
+                    config.idle.off_after = after;
+                }
+            }
         }
         if let Some(entry) = find(root, "input") {
             if let Some(table) = self.table(entry) {

@@ -154,6 +154,7 @@ fn full_config_round_trip() {
     env.insert("LANG".to_string(), "de_DE.UTF-8".to_string());
     let expected = Config {
         gestures: GestureConfig::default(),
+        idle: IdleConfig::default(),
         background_frames: BackgroundFrames::Paused,
         indicator: Indicator::Badge,
         transition: Transition::Slide,
@@ -1371,4 +1372,44 @@ fn isolation_settings_are_checked_with_positions() {
     for (err, want) in errs.iter().zip(expected) {
         assert!(err.starts_with(want), "{err} does not start with {want}");
     }
+}
+
+#[test]
+fn idle_actions() {
+    let config = parse_ok(&[
+        "[idle]",
+        "dim_after = 120",
+        "off_after = 0.5",
+        "[[persona]]",
+        "name = \"w\"",
+    ]);
+    assert_eq!(
+        config.idle,
+        IdleConfig {
+            dim_after: Some(std::time::Duration::from_secs(120)),
+            off_after: Some(std::time::Duration::from_millis(500)),
+        }
+    );
+    assert_eq!(
+        parse_ok(&["[[persona]]", "name = \"w\""]).idle,
+        IdleConfig::default(),
+        "never by default"
+    );
+    assert_eq!(
+        errors(&["[idle]", "dim_after = 0", "[[persona]]", "name = \"w\""]),
+        ["2:13: dim_after 0 is out of range: it must be more than 0 and at most 86400 seconds"]
+    );
+    assert_eq!(
+        errors(&[
+            "[idle]",
+            "off_after = \"5m\"",
+            "[[persona]]",
+            "name = \"w\""
+        ]),
+        ["2:13: `off_after` must be a number of seconds, found a string"]
+    );
+    assert_eq!(
+        errors(&["[idle]", "lock_after = 5", "[[persona]]", "name = \"w\""]),
+        ["2:1: unknown key `lock_after` in [idle]"]
+    );
 }

@@ -96,6 +96,10 @@ pub enum MsgCommand {
 pub enum OutputCommand {
     /// Turn it: normal, 90, 180, 270, flipped, flipped-90, flipped-180 or flipped-270
     Transform { transform: String },
+    /// Power it off (input or `on` wakes it)
+    Off,
+    /// Power it on
+    On,
 }
 
 /// `personas msg session ...`.
@@ -243,6 +247,20 @@ impl MsgCommand {
             } => Request::OutputTransform {
                 output: name.clone(),
                 transform: transform.clone(),
+            },
+            MsgCommand::Output {
+                name,
+                action: OutputCommand::Off,
+            } => Request::OutputPower {
+                output: name.clone(),
+                on: false,
+            },
+            MsgCommand::Output {
+                name,
+                action: OutputCommand::On,
+            } => Request::OutputPower {
+                output: name.clone(),
+                on: true,
             },
         }
     }
@@ -757,6 +775,13 @@ mod tests {
         assert_eq!(req(&["msg", "subscribe"]), Request::Subscribe);
         assert_eq!(req(&["msg", "reload"]), Request::Reload);
         assert_eq!(req(&["msg", "stats"]), Request::Stats);
+        assert_eq!(
+            req(&["msg", "output", "eDP-1", "off"]),
+            Request::OutputPower {
+                output: "eDP-1".into(),
+                on: false
+            }
+        );
         assert_eq!(
             req(&["msg", "output", "eDP-1", "transform", "90"]),
             Request::OutputTransform {

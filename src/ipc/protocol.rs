@@ -75,6 +75,9 @@ pub enum Request {
     /// daemon) → [`Reply::Ok`], or [`Reply::Error`] for an unknown output or
     /// transform.
     OutputTransform { output: String, transform: String },
+    /// Turn a physical output off or on (`on: false` is off) → [`Reply::Ok`],
+    /// or [`Reply::Error`] for an unknown output. Input turns it on again.
+    OutputPower { output: String, on: bool },
 }
 
 /// A synthetic input event (test input on the headless backend).

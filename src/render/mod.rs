@@ -11,7 +11,7 @@ pub mod scoped;
 use smithay::backend::allocator::Fourcc;
 use smithay::backend::renderer::damage::OutputDamageTracker;
 use smithay::backend::renderer::element::memory::MemoryRenderBufferRenderElement;
-use smithay::backend::renderer::element::solid::SolidColorRenderElement;
+use smithay::backend::renderer::element::solid::{SolidColorBuffer, SolidColorRenderElement};
 use smithay::backend::renderer::element::surface::WaylandSurfaceRenderElement;
 use smithay::backend::renderer::element::utils::{Relocate, RelocateRenderElement};
 use smithay::backend::renderer::element::Kind;
@@ -91,6 +91,7 @@ pub fn render_persona(
     tracker: &mut OutputDamageTracker,
     persona: &PersonaState,
     notice: Option<&notice::Notice>,
+    dim: Option<&SolidColorBuffer>,
     age: usize,
 ) -> Result<RenderElementStates, RenderError> {
     let scene = persona_elements(renderer, persona)?;
@@ -102,7 +103,17 @@ pub fn render_persona(
         output_size,
         persona.inset,
     );
-    let mut elements: Vec<OutputElement> = Vec::with_capacity(scene.len() + 3);
+    let mut elements: Vec<OutputElement> = Vec::with_capacity(scene.len() + 4);
+    // Dimmed while the user is idle: a half-black veil over everything.
+    if let Some(dim) = dim {
+        elements.push(OutputElement::Solid(SolidColorRenderElement::from_buffer(
+            dim,
+            Point::<i32, Physical>::from((0, 0)),
+            1.0,
+            1.0,
+            Kind::Unspecified,
+        )));
+    }
     if let Some(notice) = notice {
         elements.push(OutputElement::Notice(
             MemoryRenderBufferRenderElement::from_buffer(
@@ -184,6 +195,6 @@ pub fn snapshot_persona(
 ) -> Result<Screenshot, RenderError> {
     let mut image = offscreen(renderer, spec.size)?;
     let mut tracker = OutputDamageTracker::new(spec.size, 1.0, spec.transform);
-    render_persona(renderer, &mut image, &mut tracker, persona, None, 0)?;
+    render_persona(renderer, &mut image, &mut tracker, persona, None, None, 0)?;
     read_pixels(renderer, &mut image)
 }

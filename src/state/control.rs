@@ -56,17 +56,33 @@ impl State {
             Request::OutputTransform { output, transform } => {
                 self.output_transform(&output, &transform)
             }
+            Request::OutputPower { output, on } => {
+                if let Some(error) = self.no_output(&output) {
+                    return error;
+                }
+                self.set_power(if on {
+                    crate::state::idle::Power::On
+                } else {
+                    crate::state::idle::Power::Off
+                });
+                Reply::Ok
+            }
         }
     }
 
     /// `output NAME transform T`: the output turns and every persona's
     /// virtual output with it.
-    fn output_transform(&mut self, output: &str, transform: &str) -> Reply {
+    /// The error for an output name that is not ours.
+    fn no_output(&self, output: &str) -> Option<Reply> {
         let spec = self.backend.output_spec();
-        if output != spec.name {
-            return Reply::Error {
-                message: format!("no output named `{output}` (outputs: {})", spec.name),
-            };
+        (output != spec.name).then(|| Reply::Error {
+            message: format!("no output named `{output}` (outputs: {})", spec.name),
+        })
+    }
+
+    fn output_transform(&mut self, output: &str, transform: &str) -> Reply {
+        if let Some(error) = self.no_output(output) {
+            return error;
         }
         let Some(transform) = crate::config::Transform::from_name(transform) else {
             return Reply::Error {

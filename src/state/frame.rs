@@ -13,6 +13,7 @@ use smithay::reexports::wayland_protocols::wp::presentation_time::server::wp_pre
 use smithay::utils::Monotonic;
 use smithay::wayland::presentation::Refresh;
 
+use super::idle::Power;
 use super::State;
 use crate::persona::switch::SwitchOrigin;
 use crate::persona::PersonaState;
@@ -87,17 +88,25 @@ impl State {
     /// feedback to the surfaces that were drawn; covered ones get a frame at most
     /// once per [`HIDDEN_FRAME_INTERVAL`].
     fn render_active(&mut self) {
+        if self.power == Power::Off {
+            // Nothing is shown: the apps on screen get no frames either, as
+            // with a panel turned off.
+            if let Err(err) = self.backend.headless().blank() {
+                tracing::error!("blanking the output failed: {err}");
+            }
+            return;
+        }
         let id = self.personas.active_id();
         let persona = self.personas.active_mut();
         persona.state.needs_redraw = false;
         persona.state.space.refresh();
         persona.state.popups.cleanup();
         let persona = &self.personas.active().state;
-        let states = match self
-            .backend
-            .headless()
-            .render(persona, self.notice.as_ref())
-        {
+        let states = match self.backend.headless().render(
+            persona,
+            self.notice.as_ref(),
+            self.power == Power::Dimmed,
+        ) {
             Ok(states) => states,
             Err(err) => {
                 tracing::error!("render failed: {err}");

@@ -10,14 +10,40 @@ use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 
 use super::State;
 
+/// What the output shows: the compositor's idle actions (`[idle]`) dim it
+/// and turn it off; `personas msg output NAME off|on` too. Input wakes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Power {
+    On,
+    Dimmed,
+    Off,
+}
+
 impl State {
     /// Input arrived: the user is here.
     pub fn note_activity(&mut self) {
         self.idle_since = Instant::now();
         let resumed = self.personas.active_mut().state.resume_idle();
-        if resumed || self.idle_timer.is_none() {
+        let woke = self.power != Power::On;
+        if woke {
+            self.set_power(Power::On);
+        }
+        if resumed || woke || self.idle_timer.is_none() {
             self.check_idle();
         }
+    }
+
+    /// Turns the output on, dims it or turns it off; what it shows next is
+    /// drawn whole.
+    pub fn set_power(&mut self, power: Power) {
+        if self.power == power {
+            return;
+        }
+        tracing::info!(from = ?self.power, to = ?power, "output power");
+        self.power = power;
+        self.backend.headless().reset_damage();
+        self.personas.active_mut().state.needs_redraw = true;
+        self.queue_redraw();
     }
 
     /// A switch: the old persona's idle notifications are resumed (its
@@ -66,6 +92,24 @@ impl State {
         }
         let id = persona.id;
         self.mark_dirty(id);
+        // The compositor's own idle actions, held back like the rest.
+        if !inhibited {
+            let idle = self.config.idle;
+            let mut action =
+                |after: Option<std::time::Duration>, power: Power, this: &mut State| {
+                    let Some(after) = after else { return };
+                    let due = since + after;
+                    if due <= now {
+                        if this.power == Power::On || power == Power::Off {
+                            this.set_power(power);
+                        }
+                    } else {
+                        next = Some(next.map_or(due, |d| d.min(due)));
+                    }
+                };
+            action(idle.dim_after, Power::Dimmed, self);
+            action(idle.off_after, Power::Off, self);
+        }
         if let Some(token) = self.idle_timer.take() {
             self.loop_handle.remove(token);
         }

@@ -5,7 +5,7 @@
 mod capture;
 mod control;
 mod frame;
-mod idle;
+pub mod idle;
 mod invariants;
 mod reload;
 pub mod stats;
@@ -82,6 +82,8 @@ pub struct State {
     idle_timer: Option<RegistrationToken>,
     /// Whether the active persona's inhibitors held idleness back last time.
     idle_was_inhibited: bool,
+    /// The output's power: on, dimmed or off (idle actions, `output … off`).
+    pub power: idle::Power,
     pub ipc_events: EventSink,
     pub loop_handle: LoopHandle<'static, State>,
     pub runtime_dir: Option<PathBuf>,
@@ -134,6 +136,7 @@ impl State {
             idle_since: Instant::now(),
             idle_timer: None,
             idle_was_inhibited: false,
+            power: idle::Power::On,
             ipc_events: EventSink::detached(),
             loop_handle,
             runtime_dir,
@@ -156,6 +159,8 @@ impl State {
         }
         state.start_background_throttle();
         state.queue_redraw();
+        // The idle actions' clock starts now.
+        state.check_idle();
         Ok(state)
     }
 

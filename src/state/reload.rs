@@ -115,6 +115,8 @@ impl State {
             self.binding_keyboard = kb;
         }
         self.config = new;
+        // Changed idle actions take effect from now.
+        self.check_idle();
         // A changed color shows at once.
         self.personas.active_mut().state.needs_redraw = true;
         self.backend.headless().reset_damage();
