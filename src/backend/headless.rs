@@ -82,6 +82,22 @@ impl HeadlessBackend {
         )
     }
 
+    /// Draws the overview of `items`.
+    pub fn render_overview(
+        &mut self,
+        items: &[crate::render::overview::Item<'_>],
+        solids: &mut Vec<SolidColorBuffer>,
+    ) -> Result<(), RenderError> {
+        self.full_damage = true;
+        crate::render::overview::render_overview(
+            &mut self.renderer,
+            &mut self.image,
+            &mut self.tracker,
+            items,
+            solids,
+        )
+    }
+
     /// The output powered off: black, and drawn whole when it comes back.
     pub fn blank(&mut self) -> Result<(), RenderError> {
         use smithay::backend::renderer::{Bind, Color32F, Frame, Renderer};

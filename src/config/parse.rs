@@ -200,6 +200,7 @@ pub(super) fn default_bindings(personas: &[PersonaConfig]) -> Vec<Binding> {
         bind(logo_shift, xkb::keysyms::KEY_q, Action::CloseWindow),
         bind(logo_ctrl, xkb::keysyms::KEY_c, Action::TransferCopy),
         bind(logo_ctrl, xkb::keysyms::KEY_v, Action::TransferPaste),
+        bind(logo_ctrl, xkb::keysyms::KEY_o, Action::Overview),
     ]);
     bindings
 }

@@ -324,6 +324,7 @@ fn embedded_default_parses() {
             bind("ls", keysyms::KEY_q, Action::CloseWindow),
             bind("lc", keysyms::KEY_c, Action::TransferCopy),
             bind("lc", keysyms::KEY_v, Action::TransferPaste),
+            bind("lc", keysyms::KEY_o, Action::Overview),
         ]
     );
     assert_eq!(load(&ConfigSource::Embedded).unwrap(), config);
@@ -360,6 +361,11 @@ fn embedded_default_documents_every_key() {
         "allow_activation",
         "fullscreen_over_frame",
         "restart",
+        "restart_delay_ms",
+        "restart_max_delay_ms",
+        "[idle]",
+        "dim_after",
+        "off_after",
         "xwayland",
         "next",
         "prev",

@@ -131,6 +131,9 @@ impl State {
     /// Handles one input event. `at` is the event's own timestamp.
     pub fn process_input(&mut self, event: InputEvent, at: Instant) {
         self.note_activity();
+        if self.overview_input(&event) {
+            return;
+        }
         let time = self.clock_ms();
         match event {
             InputEvent::Key { keycode, pressed } => self.on_key(keycode.into(), pressed, time, at),
@@ -271,6 +274,12 @@ impl State {
             if let Some(action) = self.binding_for(&combo).filter(|a| self.binding_allowed(a)) {
                 self.key_router.press(keycode, KeyRoute::Suppressed);
                 self.run_action(action, Some(at));
+                return;
+            }
+            if self.overview.is_some() {
+                // The overview's: its release reaches nobody either.
+                self.key_router.press(keycode, KeyRoute::Suppressed);
+                self.overview_key(self.binding_keyboard.base_keysym(keycode));
                 return;
             }
             self.key_router.press(keycode, KeyRoute::Forwarded);

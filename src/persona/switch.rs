@@ -36,6 +36,11 @@ pub struct SwitchOrigin {
 impl State {
     /// Makes `target` the active persona. Returns false if it already was.
     pub fn switch_to(&mut self, target: PersonaId, origin: SwitchOrigin) -> bool {
+        // A switch by any means ends the overview, even to the persona it
+        // was opened over.
+        if self.overview.take().is_some() {
+            self.redraw_whole();
+        }
         let old = self.personas.active_id();
         if old == target || self.personas.get(target).is_none() {
             return false;

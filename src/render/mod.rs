@@ -6,6 +6,7 @@
 pub mod capture;
 pub mod indicator;
 pub mod notice;
+pub mod overview;
 pub mod scoped;
 
 use smithay::backend::allocator::Fourcc;

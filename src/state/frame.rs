@@ -84,6 +84,35 @@ impl State {
         }
     }
 
+    /// Draws the overview; no client gets a frame callback meanwhile.
+    fn render_overview(&mut self) {
+        self.personas.active_mut().state.needs_redraw = false;
+        let cells = self.overview_cells();
+        let Some(overview) = self.overview.as_mut() else {
+            return;
+        };
+        let items: Vec<crate::render::overview::Item<'_>> = overview
+            .ids
+            .iter()
+            .zip(&cells)
+            .zip(&overview.labels)
+            .enumerate()
+            .filter_map(|(i, ((id, cell), label))| {
+                Some(crate::render::overview::Item {
+                    persona: &self.personas.get(*id)?.state,
+                    cell: *cell,
+                    label,
+                    selected: i == overview.selected,
+                })
+            })
+            .collect();
+        let crate::backend::Backend::Headless(backend) = &mut self.backend;
+        if let Err(err) = backend.render_overview(&items, &mut overview.solids) {
+            tracing::error!("overview render failed: {err}");
+        }
+        self.stats.frames_rendered += 1;
+    }
+
     /// Draws the active persona, then sends frame callbacks and presentation
     /// feedback to the surfaces that were drawn; covered ones get a frame at most
     /// once per [`HIDDEN_FRAME_INTERVAL`].
@@ -94,6 +123,10 @@ impl State {
             if let Err(err) = self.backend.headless().blank() {
                 tracing::error!("blanking the output failed: {err}");
             }
+            return;
+        }
+        if self.overview.is_some() {
+            self.render_overview();
             return;
         }
         let id = self.personas.active_id();

@@ -7,6 +7,7 @@ mod control;
 mod frame;
 pub mod idle;
 mod invariants;
+pub mod overview;
 mod reload;
 pub mod stats;
 pub mod transfer;
@@ -84,6 +85,8 @@ pub struct State {
     idle_was_inhibited: bool,
     /// The output's power: on, dimmed or off (idle actions, `output … off`).
     pub power: idle::Power,
+    /// The overview, while it is open.
+    pub overview: Option<overview::Overview>,
     pub ipc_events: EventSink,
     pub loop_handle: LoopHandle<'static, State>,
     pub runtime_dir: Option<PathBuf>,
@@ -137,6 +140,7 @@ impl State {
             idle_timer: None,
             idle_was_inhibited: false,
             power: idle::Power::On,
+            overview: None,
             ipc_events: EventSink::detached(),
             loop_handle,
             runtime_dir,
@@ -539,7 +543,8 @@ impl State {
             }
             Action::TransferCopy => self.transfer_copy(),
             Action::TransferPaste => self.transfer_paste(),
-            Action::Overview | Action::Lock => {
+            Action::Overview => self.toggle_overview(),
+            Action::Lock => {
                 tracing::warn!(?action, "this action is not available yet");
             }
         }

@@ -115,6 +115,8 @@ impl State {
             self.binding_keyboard = kb;
         }
         self.config = new;
+        // Personas may have come or gone: an open overview starts over.
+        self.overview = None;
         // Changed idle actions take effect from now.
         self.check_idle();
         // A changed color shows at once.

@@ -1,0 +1,174 @@
+//! The overview (action `overview`): every persona's kept output side by
+//! side, picked with the arrow keys and Enter, a click or a tap; Escape or
+//! the binding again closes it. While it is open the compositor takes all
+//! new input: no key, button or touch begun there reaches any client (what
+//! was already held still ends where it began).
+
+use smithay::backend::renderer::element::solid::SolidColorBuffer;
+use smithay::input::keyboard::keysyms;
+use smithay::utils::{Physical, Point};
+
+use super::State;
+use crate::input::InputEvent;
+use crate::persona::switch::SwitchOrigin;
+use crate::persona::PersonaId;
+use crate::render::notice::Notice;
+use crate::render::overview::{layout, Cell};
+
+pub struct Overview {
+    /// The personas in the order shown (config order when it opened).
+    pub ids: Vec<PersonaId>,
+    /// Index into `ids` of the framed one.
+    pub selected: usize,
+    /// Where a mouse points, in display space.
+    pointer: Point<f64, Physical>,
+    pub labels: Vec<Notice>,
+    pub solids: Vec<SolidColorBuffer>,
+}
+
+impl State {
+    /// Opens the overview, or closes it when open (the binding toggles).
+    pub fn toggle_overview(&mut self) {
+        if self.overview.is_some() {
+            self.close_overview(None);
+            return;
+        }
+        let ids = self.personas.ids().to_vec();
+        let active = self.personas.active_id();
+        let display = self.backend.output_spec().display_size();
+        let labels = ids
+            .iter()
+            .filter_map(|id| self.personas.get(*id))
+            .map(|p| Notice::new(&p.state.name, p.state.color, display))
+            .collect();
+        self.overview = Some(Overview {
+            selected: ids.iter().position(|id| *id == active).unwrap_or(0),
+            ids,
+            pointer: (display.w as f64 / 2.0, display.h as f64 / 2.0).into(),
+            labels,
+            solids: Vec::new(),
+        });
+        self.redraw_whole();
+    }
+
+    /// Closes the overview; `pick` becomes the persona on screen.
+    pub fn close_overview(&mut self, pick: Option<PersonaId>) {
+        if self.overview.take().is_none() {
+            return;
+        }
+        if let Some(target) = pick.filter(|t| *t != self.personas.active_id()) {
+            let origin = SwitchOrigin {
+                requested: std::time::Instant::now(),
+                input: None,
+            };
+            if self.switch_to(target, origin) {
+                return;
+            }
+        }
+        self.redraw_whole();
+    }
+
+    /// Forgets the damage state and draws the next frame whole.
+    pub fn redraw_whole(&mut self) {
+        self.backend.headless().reset_damage();
+        self.personas.active_mut().state.needs_redraw = true;
+        self.queue_redraw();
+    }
+
+    /// The cells of the open overview.
+    pub fn overview_cells(&self) -> Vec<Cell> {
+        let n = self.overview.as_ref().map_or(0, |o| o.ids.len());
+        layout(n, self.backend.output_spec().display_size())
+    }
+
+    /// Input while the overview is open; true when the overview took it.
+    pub fn overview_input(&mut self, event: &InputEvent) -> bool {
+        let Some(overview) = self.overview.as_mut() else {
+            return false;
+        };
+        let display = self.backend.output_spec().display_size();
+        match *event {
+            // Keys go through the bindings first (`on_key`).
+            InputEvent::Key { .. } => false,
+            InputEvent::PointerMotionAbsolute { x, y } => {
+                overview.pointer = (x, y).into();
+                true
+            }
+            InputEvent::PointerMotion { dx, dy, .. } => {
+                let p = overview.pointer;
+                overview.pointer = (
+                    (p.x + dx).clamp(0.0, display.w as f64 - 1.0),
+                    (p.y + dy).clamp(0.0, display.h as f64 - 1.0),
+                )
+                    .into();
+                true
+            }
+            InputEvent::PointerButton { pressed: true, .. } => {
+                let at = overview.pointer;
+                self.overview_pick_at(at);
+                true
+            }
+            // A button held since before the overview ends where it began.
+            InputEvent::PointerButton {
+                button,
+                pressed: false,
+            } => !self.pointer_router.buttons.contains_key(&button),
+            InputEvent::TouchDown { x, y, .. } => {
+                self.overview_pick_at((x, y).into());
+                true
+            }
+            InputEvent::TouchMotion { slot, .. }
+            | InputEvent::TouchUp { slot }
+            | InputEvent::TouchCancel { slot } => !self.pointer_router.touches.contains_key(&slot),
+            InputEvent::PointerAxis { .. }
+            | InputEvent::Touchpad(_)
+            | InputEvent::Tablet { .. } => true,
+        }
+    }
+
+    /// A key pressed while the overview is open (not a binding).
+    pub fn overview_key(&mut self, keysym: u32) {
+        let cells = self.overview_cells();
+        let Some(overview) = self.overview.as_mut() else {
+            return;
+        };
+        let n = overview.ids.len().max(1);
+        let cols = cells
+            .iter()
+            .filter(|c| c.cell.loc.y == cells[0].cell.loc.y)
+            .count()
+            .max(1);
+        let s = overview.selected;
+        overview.selected = match keysym {
+            keysyms::KEY_Right | keysyms::KEY_Tab => (s + 1) % n,
+            keysyms::KEY_Left | keysyms::KEY_ISO_Left_Tab => (s + n - 1) % n,
+            keysyms::KEY_Down if s + cols < n => s + cols,
+            keysyms::KEY_Up if s >= cols => s - cols,
+            keysyms::KEY_Return | keysyms::KEY_KP_Enter | keysyms::KEY_space => {
+                let pick = overview.ids.get(s).copied();
+                self.close_overview(pick);
+                return;
+            }
+            keysyms::KEY_Escape => {
+                self.close_overview(None);
+                return;
+            }
+            _ => s,
+        };
+        self.redraw_whole();
+    }
+
+    fn overview_pick_at(&mut self, at: Point<f64, Physical>) {
+        let cells = self.overview_cells();
+        let Some(overview) = self.overview.as_ref() else {
+            return;
+        };
+        let hit = cells
+            .iter()
+            .position(|c| c.cell.to_f64().contains(at))
+            .and_then(|i| overview.ids.get(i).copied());
+        if let Some(pick) = hit {
+            self.close_overview(Some(pick));
+        }
+    }
+}
