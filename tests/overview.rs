@@ -219,3 +219,21 @@ fn a_switch_binding_in_the_overview_switches_and_closes_it() {
     assert!(fx.state.overview.is_none(), "a switch ends the overview");
     assert_eq!(fx.active(), "work");
 }
+
+#[test]
+fn the_overview_dims_with_the_output() {
+    let mut fx = Fixture::with_config(&format!("{CONFIG}\n[idle]\ndim_after = 0.05\n"));
+    fx.open_window("work", COLORS[0]);
+    fx.chord(&[key::LEFTMETA, O]);
+    fx.dispatch_until(std::time::Duration::from_secs(10), |fx| {
+        fx.state.power == personas::state::idle::Power::Dimmed
+    });
+    let shot = fx.render();
+    let thumb = cells()[0].thumb;
+    let px = shot.pixel(
+        (thumb.loc.x + thumb.size.w / 2) as u32,
+        (thumb.loc.y + thumb.size.h / 2) as u32,
+    );
+    assert!((120..=135).contains(&px[0]) && px[1] == 0, "dimmed: {px:?}");
+    assert!(fx.state.overview.is_some(), "idling does not close it");
+}

@@ -87,6 +87,7 @@ impl HeadlessBackend {
         &mut self,
         items: &[crate::render::overview::Item<'_>],
         solids: &mut Vec<SolidColorBuffer>,
+        dim: bool,
     ) -> Result<(), RenderError> {
         self.full_damage = true;
         crate::render::overview::render_overview(
@@ -95,6 +96,7 @@ impl HeadlessBackend {
             &mut self.tracker,
             items,
             solids,
+            dim.then_some(&self.dim_veil),
         )
     }
 

@@ -91,8 +91,21 @@ pub fn render_overview(
     tracker: &mut OutputDamageTracker,
     items: &[Item<'_>],
     solids: &mut Vec<SolidColorBuffer>,
+    dim: Option<&SolidColorBuffer>,
 ) -> Result<(), RenderError> {
     let mut elements: Vec<OverviewElement> = Vec::new();
+    // Dimmed while the user is idle, as the persona view is.
+    if let Some(dim) = dim {
+        elements.push(OverviewElement::Solid(
+            SolidColorRenderElement::from_buffer(
+                dim,
+                Point::<i32, Physical>::from((0, 0)),
+                1.0,
+                1.0,
+                Kind::Unspecified,
+            ),
+        ));
+    }
     let mut backgrounds = Vec::new();
     // Buffers for the solid pieces, kept from frame to frame (stable ids).
     solids.resize_with(items.len() * 2, || {

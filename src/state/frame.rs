@@ -106,8 +106,9 @@ impl State {
                 })
             })
             .collect();
+        let dim = self.power == Power::Dimmed;
         let crate::backend::Backend::Headless(backend) = &mut self.backend;
-        if let Err(err) = backend.render_overview(&items, &mut overview.solids) {
+        if let Err(err) = backend.render_overview(&items, &mut overview.solids, dim) {
             tracing::error!("overview render failed: {err}");
         }
         self.stats.frames_rendered += 1;
