@@ -529,3 +529,55 @@ fn malformed_messages_are_answered_with_an_error() {
     }
     fx.roundtrip(victim);
 }
+
+/// A sync subsurface's commits wait for its parent's, and smithay merges
+/// their damage without a bound: past the limit it becomes the whole
+/// surface once, then nothing more, until the parent commits.
+#[test]
+fn damage_held_by_a_sync_subsurface_is_kept_bounded() {
+    use personas::handlers::limits::MAX_DAMAGE_RECTS;
+    use smithay::wayland::compositor::{get_children, with_states, SurfaceAttributes};
+    let mut fx = Fixture::new();
+    let (c, w) = fx.open_window("work", [0, 255, 0, 255]);
+    let sub = fx
+        .client(c)
+        .create_subsurface(w, (10, 10), (20, 20), [255, 0, 0, 255]);
+    fx.client(c).set_sync(sub);
+    fx.roundtrip(c);
+    let pending = |fx: &Fixture| {
+        let persona = fx.state.personas.by_name("work").unwrap();
+        let state = &fx.state.personas.get(persona).unwrap().state;
+        let window = state.space.elements().next().unwrap();
+        let child = get_children(window.toplevel().unwrap().wl_surface())[0].clone();
+        with_states(&child, |s| {
+            s.cached_state
+                .get::<SurfaceAttributes>()
+                .pending()
+                .damage
+                .len()
+        })
+    };
+    // Commits of damage the parent never applies.
+    for _ in 0..(2 * MAX_DAMAGE_RECTS / 100 + 1) {
+        fx.client(c).damage_many(sub, 100);
+        fx.client(c).commit(sub);
+    }
+    fx.roundtrip(c);
+    fx.client(c).damage_many(sub, 100);
+    fx.roundtrip(c);
+    assert!(
+        pending(&fx) <= 1,
+        "{} rectangles pending past the limit",
+        pending(&fx)
+    );
+    fx.client(c).commit(sub);
+    fx.client(c).damage_many(sub, 100);
+    fx.roundtrip(c);
+    assert_eq!(pending(&fx), 0, "the whole surface is already held");
+    // The parent's commit applies it all; counting starts over.
+    fx.client(c).commit(w);
+    fx.roundtrip(c);
+    fx.client(c).damage_many(sub, 10);
+    fx.roundtrip(c);
+    assert_eq!(pending(&fx), 10);
+}

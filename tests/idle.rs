@@ -175,3 +175,56 @@ fn output_off_and_on_by_request() {
     assert_eq!(fx.request(on), Reply::Ok);
     assert_region(&fx.render(), FULL, [255, 0, 0, 255], "on_by_request");
 }
+
+/// Turned off, the output is drawn black once, not again at every commit.
+#[test]
+fn an_output_that_is_off_is_not_redrawn() {
+    let mut fx = Fixture::new();
+    let (c, w) = fx.open_window("work", [255, 0, 0, 255]);
+    fx.request(personas::ipc::protocol::Request::OutputPower {
+        output: "HEADLESS-1".into(),
+        on: false,
+    });
+    fx.render();
+    let frames = fx.state.stats.frames_rendered;
+    for _ in 0..5 {
+        fx.client(c).ack_and_draw(w, [0, 255, 0, 255], (1, 1));
+        fx.roundtrip(c);
+        // A frame is due; drawn while off, it asks for no other.
+        fx.state.render_frame();
+        assert!(
+            !fx.state.personas.active().state.needs_redraw,
+            "a turned-off output would be redrawn at every tick"
+        );
+    }
+    assert_eq!(
+        fx.state.stats.frames_rendered, frames,
+        "nothing drawn while off"
+    );
+    assert_region(&fx.render(), FULL, [0, 0, 0, 255], "still_off");
+}
+
+/// `output on` is the user coming back: the idle actions run again.
+#[test]
+fn output_on_restarts_the_idle_clock() {
+    let mut fx = with_idle("off_after = 0.05");
+    fx.open_window("work", [255, 0, 0, 255]);
+    fx.dispatch_until(LIMIT, |fx| power(fx) == Power::Off);
+    fx.request(personas::ipc::protocol::Request::OutputPower {
+        output: "HEADLESS-1".into(),
+        on: true,
+    });
+    assert_eq!(power(&fx), Power::On);
+    fx.dispatch_until(LIMIT, |fx| power(fx) == Power::Off);
+}
+
+/// A video player that crashes while inhibiting holds nothing back.
+#[test]
+fn an_inhibitor_whose_client_died_holds_nothing_back() {
+    let mut fx = with_idle("dim_after = 0.05");
+    let (c, w) = fx.open_window("work", [255, 0, 0, 255]);
+    fx.client(c).inhibit_idle(w);
+    fx.roundtrip(c);
+    fx.kill_client(c);
+    fx.dispatch_until(LIMIT, |fx| power(fx) == Power::Dimmed);
+}

@@ -270,3 +270,21 @@ fn a_virtual_keyboard_types_into_its_own_persona_only() {
     assert_eq!(keys(fx.client(p).take_events()), []);
     fx.state.check_invariants().unwrap();
 }
+
+/// On a turned output a region is asked for upright (logical coordinates)
+/// and delivered in the panel's orientation, as grim expects.
+#[test]
+fn a_screencopy_region_of_a_turned_output_is_the_region_asked_for() {
+    let config = format!(
+        "{}\n[outputs.\"HEADLESS-1\"]\ntransform = \"90\"\n",
+        granted("\"screencopy\"")
+    );
+    let mut fx = Fixture::with_config(&config);
+    let (c, w) = fx.open_window("work", GREEN);
+    // A fixed-size window, centered in the upright 200x320 output.
+    fx.client(c).draw_fixed(w, RED, (50, 80));
+    fx.roundtrip(c);
+    let id = fx.client(c).screencopy_region((75, 120, 50, 80));
+    let shot = finished(&mut fx, c, id);
+    assert_eq!(all(&shot, RED, "the window, turned"), (80, 50));
+}

@@ -233,9 +233,11 @@ session = ["sh", "-c", "trap '' TERM; sleep 1000 & sleep 1000"]
 
 /// What the compositor process holds: (open fds, live children, RSS in kB).
 fn held(pid: u32) -> (usize, usize, u64) {
-    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count());
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .expect("the compositor's fds are readable")
+        .count();
     let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap_or_default()
+        .expect("the compositor's children are readable")
         .split_whitespace()
         .count();
     let rss = std::fs::read_to_string(format!("/proc/{pid}/status"))

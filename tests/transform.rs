@@ -256,3 +256,29 @@ fn edge_swipes_follow_the_upright_edges() {
     panel_swipe(&mut fx, (160.0, 2.0), (0.0, 150.0));
     assert_eq!(fx.active(), "personal", "the panel's top edge is the right");
 }
+
+/// A reload applies the file's transform, as sway's does.
+#[test]
+fn a_reload_applies_the_configured_transform() {
+    let mut fx = Fixture::new();
+    let (c, w) = fx.open_window("work", RED);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(
+        &path,
+        format!("{TWO_PERSONAS}\n[outputs.\"HEADLESS-1\"]\ntransform = \"270\"\n"),
+    )
+    .unwrap();
+    fx.state.config_source = personas::config::ConfigSource::File(path);
+    assert!(matches!(
+        fx.request(Request::Reload),
+        Reply::Reloaded { .. }
+    ));
+    assert_eq!(
+        fx.state.backend.output_spec().transform,
+        smithay::utils::Transform::_270
+    );
+    fx.roundtrip(c);
+    let last = fx.client(c).window(w).last_configure().unwrap().clone();
+    assert_eq!((last.width, last.height), (200, 320));
+}

@@ -31,6 +31,9 @@ pub struct HeadlessBackend {
     full_damage: bool,
     /// The veil drawn over everything while dimmed.
     dim_veil: SolidColorBuffer,
+    /// The image is black from [`HeadlessBackend::blank`] and nothing was
+    /// drawn since.
+    blanked: bool,
 }
 
 impl HeadlessBackend {
@@ -52,6 +55,7 @@ impl HeadlessBackend {
             tracker,
             full_damage: true,
             dim_veil,
+            blanked: false,
         })
     }
 
@@ -66,6 +70,7 @@ impl HeadlessBackend {
         notice: Option<&crate::render::notice::Notice>,
         dim: bool,
     ) -> Result<RenderElementStates, RenderError> {
+        self.blanked = false;
         let age = if std::mem::take(&mut self.full_damage) {
             0
         } else {
@@ -90,6 +95,7 @@ impl HeadlessBackend {
         dim: bool,
     ) -> Result<(), RenderError> {
         self.full_damage = true;
+        self.blanked = false;
         crate::render::overview::render_overview(
             &mut self.renderer,
             &mut self.image,
@@ -103,6 +109,9 @@ impl HeadlessBackend {
     /// The output powered off: black, and drawn whole when it comes back.
     pub fn blank(&mut self) -> Result<(), RenderError> {
         use smithay::backend::renderer::{Bind, Color32F, Frame, Renderer};
+        if self.blanked {
+            return Ok(());
+        }
         let size = self.spec.size;
         let mut framebuffer = self.renderer.bind(&mut self.image)?;
         let mut frame = self
@@ -114,6 +123,7 @@ impl HeadlessBackend {
         )?;
         let _ = frame.finish()?;
         self.reset_damage();
+        self.blanked = true;
         Ok(())
     }
 

@@ -258,10 +258,17 @@ impl Dispatch<ZwlrScreencopyManagerV1, Arc<AtomicU64>> for PersonaState {
         let full = state
             .capture_size(&CaptureSource::Output)
             .map(Rectangle::from_size);
-        // Scale 1: the output's logical coordinates are its pixels.
+        // Scale 1: the output's logical coordinates are its pixels, upright;
+        // the image is in the panel's orientation (as wlroots does it).
+        let transform = state.output.current_transform();
         let region = match (full, asked) {
             (Some(full), None) => Some(full),
-            (Some(full), Some(asked)) => asked.intersection(full),
+            (Some(full), Some(asked)) => {
+                let upright = transform.transform_size(full.size);
+                asked
+                    .intersection(Rectangle::from_size(upright))
+                    .map(|r| transform.invert().transform_rect_in(r, &upright))
+            }
             (None, _) => None,
         }
         .filter(|r| !r.is_empty() && Output::from_resource(&output).is_some());

@@ -45,6 +45,7 @@ impl CompositorHandler for PersonaState {
                     .current()
                     .damage,
             );
+            super::limits::damage_applied(states);
         });
         if !is_sync_subsurface(surface) {
             let mut root = surface.clone();

@@ -18,7 +18,8 @@ use smithay::reexports::wayland_server::protocol::wl_surface::{self, WlSurface};
 use smithay::reexports::wayland_server::{Client, DataInit, Dispatch, DisplayHandle, Resource};
 use smithay::utils::Rectangle;
 use smithay::wayland::compositor::{
-    with_states, CompositorState, Damage, RegionUserData, SurfaceAttributes, SurfaceUserData,
+    is_sync_subsurface, with_states, CompositorState, Damage, RegionUserData, SurfaceAttributes,
+    SurfaceUserData,
 };
 
 use crate::persona::PersonaState;
@@ -182,9 +183,28 @@ const NO_MEMORY: u32 = 2;
 pub fn cap_damage(damage: &mut Vec<Damage>) {
     if damage.len() > MAX_DAMAGE_RECTS {
         damage.clear();
-        damage.push(Damage::Buffer(Rectangle::from_size(
-            (i32::MAX, i32::MAX).into(),
-        )));
+        damage.push(whole_surface());
+    }
+}
+
+fn whole_surface() -> Damage {
+    Damage::Buffer(Rectangle::from_size((i32::MAX, i32::MAX).into()))
+}
+
+/// Damage a sync subsurface committed that waits for its parent's commit:
+/// smithay merges each such commit into a cached state without a bound, so
+/// it is counted here and, past the limit, becomes one whole-surface
+/// rectangle until the state is applied.
+#[derive(Debug, Default)]
+struct HeldDamage {
+    rects: usize,
+    whole: bool,
+}
+
+/// The state of `surface` was applied: what it held back is gone.
+pub fn damage_applied(states: &smithay::wayland::compositor::SurfaceData) {
+    if let Some(held) = states.data_map.get::<std::sync::Mutex<HeldDamage>>() {
+        *held.lock().unwrap_or_else(|e| e.into_inner()) = HeldDamage::default();
     }
 }
 
@@ -204,18 +224,40 @@ impl Dispatch<WlSurface, SurfaceUserData> for PersonaState {
             request,
             wl_surface::Request::Damage { .. } | wl_surface::Request::DamageBuffer { .. }
         );
+        if matches!(request, wl_surface::Request::Commit) && is_sync_subsurface(surface) {
+            with_states(surface, |states| {
+                let pending = states
+                    .cached_state
+                    .get::<SurfaceAttributes>()
+                    .pending()
+                    .damage
+                    .len();
+                let held = states
+                    .data_map
+                    .get_or_insert_threadsafe(|| std::sync::Mutex::new(HeldDamage::default()));
+                held.lock().unwrap_or_else(|e| e.into_inner()).rects += pending;
+            });
+        }
         <CompositorState as Dispatch<WlSurface, SurfaceUserData, Self>>::request(
             state, client, surface, request, data, dh, data_init,
         );
         if damage && surface.is_alive() {
             with_states(surface, |states| {
-                cap_damage(
-                    &mut states
-                        .cached_state
-                        .get::<SurfaceAttributes>()
-                        .pending()
-                        .damage,
-                );
+                let mut attributes = states.cached_state.get::<SurfaceAttributes>();
+                let pending = &mut attributes.pending().damage;
+                cap_damage(pending);
+                let Some(held) = states.data_map.get::<std::sync::Mutex<HeldDamage>>() else {
+                    return;
+                };
+                let mut held = held.lock().unwrap_or_else(|e| e.into_inner());
+                if held.rects >= MAX_DAMAGE_RECTS {
+                    // The whole surface once; after that nothing more to say.
+                    pending.clear();
+                    if !held.whole {
+                        pending.push(whole_surface());
+                        held.whole = true;
+                    }
+                }
             });
         }
     }

@@ -67,7 +67,8 @@ impl Backoff {
     /// both at least 1 ms, the cap not below the first).
     pub fn from_config(initial_ms: Option<u32>, max_ms: Option<u32>) -> Backoff {
         let ms = |v: u32| Duration::from_millis(u64::from(v));
-        let initial = initial_ms.map_or(INITIAL_DELAY, ms);
+        // A cap alone below the default first delay lowers that too.
+        let initial = initial_ms.map_or(INITIAL_DELAY.min(max_ms.map_or(INITIAL_DELAY, ms)), ms);
         let max = max_ms.map_or(MAX_DELAY.max(initial), ms).max(initial);
         Backoff { initial, max }
     }
@@ -143,6 +144,11 @@ mod tests {
         let slow = Backoff::from_config(Some(120_000), None);
         assert_eq!(slow.delay(3), Duration::from_secs(120));
         assert_eq!(Backoff::from_config(None, None), Backoff::default());
+        let capped = Backoff::from_config(None, Some(200));
+        assert_eq!(
+            (capped.delay(0), capped.delay(5)),
+            (Duration::from_millis(200), Duration::from_millis(200))
+        );
     }
 
     #[test]

@@ -60,11 +60,12 @@ impl State {
                 if let Some(error) = self.no_output(&output) {
                     return error;
                 }
-                self.set_power(if on {
-                    crate::state::idle::Power::On
+                if on {
+                    // As if the user were back: the idle clock starts over.
+                    self.note_activity();
                 } else {
-                    crate::state::idle::Power::Off
-                });
+                    self.set_power(crate::state::idle::Power::Off);
+                }
                 Reply::Ok
             }
         }

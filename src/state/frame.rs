@@ -120,7 +120,9 @@ impl State {
     fn render_active(&mut self) {
         if self.power == Power::Off {
             // Nothing is shown: the apps on screen get no frames either, as
-            // with a panel turned off.
+            // with a panel turned off; black once, nothing more until it
+            // comes back on.
+            self.personas.active_mut().state.needs_redraw = false;
             if let Err(err) = self.backend.headless().blank() {
                 tracing::error!("blanking the output failed: {err}");
             }

@@ -10,6 +10,9 @@ use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 
 use super::State;
 
+/// How often idleness is looked at again while an inhibitor holds it back.
+const INHIBITOR_RECHECK: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// What the output shows: the compositor's idle actions (`[idle]`) dim it
 /// and turn it off; `personas msg output NAME off|on` too. Input wakes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +65,10 @@ impl State {
     pub fn check_idle(&mut self) {
         let now = Instant::now();
         let persona = &mut self.personas.active_mut().state;
+        // An inhibitor's client may die without destroying it.
+        persona
+            .idle_inhibitors
+            .retain(smithay::reexports::wayland_server::Resource::is_alive);
         let inhibited = persona.idle_inhibited();
         if inhibited != self.idle_was_inhibited {
             self.idle_was_inhibited = inhibited;
@@ -109,6 +116,21 @@ impl State {
                 };
             action(idle.dim_after, Power::Dimmed, self);
             action(idle.off_after, Power::Off, self);
+        }
+        // An inhibitor can stop counting without a word (its window unmapped,
+        // its client gone): look again now and then while one holds.
+        let held_back = self
+            .personas
+            .active()
+            .state
+            .idle
+            .iter()
+            .any(|n| !n.input_only)
+            || self.config.idle.dim_after.is_some()
+            || self.config.idle.off_after.is_some();
+        if inhibited && held_back {
+            let again = now + INHIBITOR_RECHECK;
+            next = Some(next.map_or(again, |d| d.min(again)));
         }
         if let Some(token) = self.idle_timer.take() {
             self.loop_handle.remove(token);

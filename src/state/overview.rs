@@ -120,9 +120,10 @@ impl State {
             InputEvent::TouchMotion { slot, .. }
             | InputEvent::TouchUp { slot }
             | InputEvent::TouchCancel { slot } => !self.pointer_router.touches.contains_key(&slot),
-            InputEvent::PointerAxis { .. }
-            | InputEvent::Touchpad(_)
-            | InputEvent::Tablet { .. } => true,
+            // A gesture or pen stroke begun before ends where it began.
+            InputEvent::Touchpad(_) => self.pointer_router.touchpad_gesture.is_none(),
+            InputEvent::Tablet { .. } => !self.pointer_router.tablet_tip,
+            InputEvent::PointerAxis { .. } => true,
         }
     }
 

@@ -117,6 +117,16 @@ impl State {
         self.config = new;
         // Personas may have come or gone: an open overview starts over.
         self.overview = None;
+        // The output's transform as the file says (as sway's reload does).
+        let transform = self
+            .config
+            .outputs
+            .get(crate::backend::headless::OUTPUT_NAME)
+            .and_then(|o| o.transform)
+            .map_or(smithay::utils::Transform::Normal, Into::into);
+        if transform != self.backend.output_spec().transform {
+            self.set_output_transform(transform);
+        }
         // Changed idle actions take effect from now.
         self.check_idle();
         // A changed color shows at once.

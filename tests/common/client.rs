@@ -1048,6 +1048,14 @@ impl TestClient {
         self.flush();
     }
 
+    /// Makes subsurface `id` synchronized: its commits wait for its parent's.
+    pub fn set_sync(&mut self, id: WindowId) {
+        if let Some(subsurface) = &self.state.windows[id].subsurface {
+            subsurface.set_sync();
+        }
+        self.flush();
+    }
+
     /// Requests a frame callback for the next commit (does not commit).
     pub fn request_frame(&mut self, id: WindowId) {
         let surface = self.state.window_mut(id).surface.clone();

@@ -148,6 +148,25 @@ impl TestClient {
         id
     }
 
+    /// wlr-screencopy of a region (in the output's logical coordinates) of
+    /// the client's first output.
+    pub fn screencopy_region(&mut self, region: (i32, i32, i32, i32)) -> CaptureId {
+        let manager = match self.state.screencopy_manager.clone() {
+            Some(manager) => manager,
+            None => {
+                let manager = self.bind_required::<ZwlrScreencopyManagerV1>(3);
+                self.state.screencopy_manager = Some(manager.clone());
+                manager
+            }
+        };
+        let output = self.state.outputs[0].output.clone();
+        let id = self.new_capture(false, 0);
+        let (x, y, w, h) = region;
+        manager.capture_output_region(1, &output, x, y, w, h, &self.qh, id);
+        self.flush();
+        id
+    }
+
     /// ext-image-copy-capture of the first output, or of the `toplevel`-th
     /// window listed by ext-foreign-toplevel-list.
     pub fn image_copy(&mut self, toplevel: Option<usize>, wrong_size: i32) -> CaptureId {

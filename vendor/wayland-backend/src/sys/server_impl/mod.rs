@@ -853,10 +853,10 @@ impl InnerHandle {
         }
     }
 
-    #[cfg(feature = "libwayland_server_1_23")]
     /// personas patch: libwayland has no object limit; not enforced here.
     pub fn set_default_max_client_objects(&self, _max_objects: Option<usize>) {}
 
+    #[cfg(feature = "libwayland_server_1_23")]
     pub fn set_client_max_buffer_size(&self, client: InnerClientId, max_buffer_size: usize) {
         self.state.lock().unwrap().set_client_max_buffer_size(client, max_buffer_size)
     }
