@@ -768,10 +768,13 @@ fn limits_cost_only_what_is_over_them() {
         ],
     );
     assert!(disconnected_after(&mut fx, &mut c), "one buffer too many");
-    // Clients each under their limit, together over the persona's.
+    // Clients each under their limit, together filling the persona's
+    // budget: the next request costs the client holding the most, not the
+    // small one asking.
     let mut held = Vec::new();
     let per_client = MAX_SHM_POOLS_PER_CLIENT;
-    for _ in 0..MAX_SHM_PER_PERSONA / per_client as usize {
+    let hogs = MAX_SHM_PER_PERSONA / per_client as usize - 1;
+    for _ in 0..hogs {
         let mut c = crafted(&mut fx);
         pools(&mut fx, &mut c, per_client);
         assert!(
@@ -780,12 +783,29 @@ fn limits_cost_only_what_is_over_them() {
         );
         held.push(c);
     }
+    let mut near = crafted(&mut fx);
+    pools(&mut fx, &mut near, per_client - 12);
+    let mut small = crafted(&mut fx);
+    pools(&mut fx, &mut small, 12);
+    assert!(!disconnected_after(&mut fx, &mut near) && !disconnected_after(&mut fx, &mut small));
     let mut c = crafted(&mut fx);
     pools(&mut fx, &mut c, 1);
     assert!(
-        disconnected_after(&mut fx, &mut c),
-        "past the persona's budget"
+        !disconnected_after(&mut fx, &mut c),
+        "a small client is served when the budget is full"
     );
+    let mut gone = 0;
+    for h in held.iter_mut() {
+        if disconnected_after(&mut fx, h) {
+            gone += 1;
+        }
+    }
+    assert_eq!(gone, 1, "one of the biggest holders made room");
+    assert!(!disconnected_after(&mut fx, &mut near), "not the biggest");
+    assert!(!disconnected_after(&mut fx, &mut small), "not the biggest");
+    held.push(near);
+    held.push(small);
+    held.push(c);
     fx.roundtrip(victim);
     still_served(&mut fx, "personal");
     drop(held);

@@ -97,7 +97,8 @@ pub fn out_of_memory(state: &PersonaState, client: &Client, message: String) {
 pub const MAX_SHM_POOLS_PER_CLIENT: u32 = 512;
 /// shm buffers one client may hold at once.
 pub const MAX_SHM_BUFFERS_PER_CLIENT: u32 = 1024;
-/// shm pools and buffers all clients of one persona may hold at once. Each
+/// shm pools and buffers all clients of one persona may hold at once; when
+/// they are all taken, the client holding the most is disconnected. Each
 /// holds a mapping of the compositor's, and the kernel allows a process
 /// `vm.max_map_count` of them (65 530 by default) for everything it does:
 /// eight personas at their budget take half of that.
@@ -134,9 +135,36 @@ impl ShmBudget {
             self.total = self.clients.values().map(|(p, b)| (*p + *b) as usize).sum();
         }
         if self.total >= MAX_SHM_PER_PERSONA {
-            return Err(format!(
-                "the persona's clients hold {MAX_SHM_PER_PERSONA} shm pools and buffers, the most one persona may"
-            ));
+            // Full: the client holding the most goes, as an OOM killer would,
+            // so one hog cannot starve the persona's other apps.
+            let mine = self.clients.get(&client).map_or(0, |(p, b)| p + b);
+            let hog = self
+                .clients
+                .iter()
+                .map(|(id, (p, b))| (id.clone(), p + b))
+                .max_by_key(|(_, held)| *held)
+                .filter(|(id, held)| *id != client && *held > mine);
+            let Some((hog, held)) = hog else {
+                return Err(format!(
+                    "the persona's clients hold {MAX_SHM_PER_PERSONA} shm pools and buffers, the most one persona may, and this one the most"
+                ));
+            };
+            dh.backend_handle().kill_client(
+                hog.clone(),
+                smithay::reexports::wayland_server::backend::DisconnectReason::ProtocolError(
+                    ProtocolError {
+                        code: NO_MEMORY,
+                        object_id: 1,
+                        object_interface: "wl_display".into(),
+                        message: format!(
+                            "the persona's shm budget ({MAX_SHM_PER_PERSONA}) is full and this client holds the most ({held})"
+                        ),
+                    },
+                ),
+            );
+            // Its objects are destroyed later; they count no more from now.
+            self.clients.remove(&hog);
+            self.total -= held as usize;
         }
         let (pools, buffers) = self.clients.entry(client).or_default();
         let (count, max, what) = match kind {
