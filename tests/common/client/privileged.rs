@@ -128,19 +128,21 @@ impl TestClient {
         self.state.captures.len() - 1
     }
 
+    /// One manager per client, as recorders do: the compositor tracks what
+    /// each has seen.
+    fn screencopy_manager(&mut self) -> ZwlrScreencopyManagerV1 {
+        if let Some(manager) = self.state.screencopy_manager.clone() {
+            return manager;
+        }
+        let manager = self.bind_required::<ZwlrScreencopyManagerV1>(3);
+        self.state.screencopy_manager = Some(manager.clone());
+        manager
+    }
+
     /// wlr-screencopy of the client's first output (copy_with_damage when
     /// `with_damage`); `wrong_size` widens the buffer by that many pixels.
     pub fn screencopy(&mut self, with_damage: bool, wrong_size: i32) -> CaptureId {
-        // One manager per client, as recorders do: the compositor tracks
-        // what each has seen.
-        let manager = match self.state.screencopy_manager.clone() {
-            Some(manager) => manager,
-            None => {
-                let manager = self.bind_required::<ZwlrScreencopyManagerV1>(3);
-                self.state.screencopy_manager = Some(manager.clone());
-                manager
-            }
-        };
+        let manager = self.screencopy_manager();
         let output = self.state.outputs[0].output.clone();
         let id = self.new_capture(with_damage, wrong_size);
         manager.capture_output(1, &output, &self.qh, id);
@@ -151,14 +153,7 @@ impl TestClient {
     /// wlr-screencopy of a region (in the output's logical coordinates) of
     /// the client's first output.
     pub fn screencopy_region(&mut self, region: (i32, i32, i32, i32)) -> CaptureId {
-        let manager = match self.state.screencopy_manager.clone() {
-            Some(manager) => manager,
-            None => {
-                let manager = self.bind_required::<ZwlrScreencopyManagerV1>(3);
-                self.state.screencopy_manager = Some(manager.clone());
-                manager
-            }
-        };
+        let manager = self.screencopy_manager();
         let output = self.state.outputs[0].output.clone();
         let id = self.new_capture(false, 0);
         let (x, y, w, h) = region;
