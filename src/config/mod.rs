@@ -141,13 +141,6 @@ impl Transform {
     pub fn names() -> impl Iterator<Item = &'static str> {
         parse::TRANSFORMS.iter().map(|(n, _)| *n)
     }
-
-    pub fn name(self) -> &'static str {
-        parse::TRANSFORMS
-            .iter()
-            .find(|(_, t)| *t == self)
-            .map_or("normal", |(n, _)| *n)
-    }
 }
 
 impl From<Transform> for smithay::utils::Transform {

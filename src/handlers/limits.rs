@@ -49,11 +49,7 @@ impl Growth {
         self.counts.remove(object);
     }
 
-    /// Objects counted and not yet destroyed (for the soak tests).
-    pub fn len(&self) -> usize {
-        self.counts.len()
-    }
-
+    /// Whether no live object is counted (for the tests).
     pub fn is_empty(&self) -> bool {
         self.counts.is_empty()
     }

@@ -33,10 +33,14 @@ impl State {
     pub fn process_input_event<I: InputBackend>(&mut self, event: BackendEvent<I>) {
         // Devices mapped to the panel report panel positions; the rest of
         // input works in display space (the panel turned upright).
-        let spec = self.backend.output_spec().clone();
-        let logical = (spec.size.w, spec.size.h).into();
-        let display =
-            |p: Point<f64, Logical>| -> Point<f64, Logical> { spec.to_display(p.x, p.y).into() };
+        let (panel, transform) = {
+            let spec = self.backend.output_spec();
+            (spec.size, spec.transform)
+        };
+        let logical = (panel.w, panel.h).into();
+        let display = |p: Point<f64, Logical>| -> Point<f64, Logical> {
+            crate::persona::panel_to_display(transform, panel, p.x, p.y).into()
+        };
         let (ours, at, device) = match event {
             BackendEvent::DeviceRemoved { device } => {
                 // Unplugged mid-press: what it held is released, nothing sticks.

@@ -119,13 +119,22 @@ impl OutputSpec {
     /// display space: the inverse of what the renderer does with
     /// `OutputDamageTracker` and this transform.
     pub fn to_display(&self, x: f64, y: f64) -> (f64, f64) {
-        let size =
-            Size::<f64, smithay::utils::Physical>::from((self.size.w as f64, self.size.h as f64));
-        let p = self
-            .transform
-            .transform_point_in(Point::<f64, smithay::utils::Physical>::from((x, y)), &size);
-        (p.x, p.y)
+        panel_to_display(self.transform, self.size, x, y)
     }
+}
+
+/// [`OutputSpec::to_display`] on the two values it needs (both `Copy`, so
+/// the input path need not clone the spec for every event).
+pub fn panel_to_display(
+    transform: Transform,
+    panel: Size<i32, smithay::utils::Physical>,
+    x: f64,
+    y: f64,
+) -> (f64, f64) {
+    let size = Size::<f64, smithay::utils::Physical>::from((panel.w as f64, panel.h as f64));
+    let p =
+        transform.transform_point_in(Point::<f64, smithay::utils::Physical>::from((x, y)), &size);
+    (p.x, p.y)
 }
 
 /// The most clients one persona serves at once: a runaway or hostile

@@ -24,7 +24,7 @@ use crate::persona::PersonaState;
 /// the output's shape (and room under it for the name).
 pub fn layout(n: usize, display: Size<i32, Physical>) -> Vec<Cell> {
     let n = n.max(1);
-    let cols = (n as f64).sqrt().ceil() as i32;
+    let cols = columns(n) as i32;
     let rows = (n as i32 + cols - 1) / cols;
     let (cw, ch) = (display.w / cols, display.h / rows);
     // A margin all round, and a strip for the label under the thumbnail.
@@ -52,6 +52,11 @@ pub fn layout(n: usize, display: Size<i32, Physical>) -> Vec<Cell> {
             Cell { cell, thumb, scale }
         })
         .collect()
+}
+
+/// How many thumbnails a row of the overview holds for `n` personas.
+pub fn columns(n: usize) -> usize {
+    (n.max(1) as f64).sqrt().ceil() as usize
 }
 
 /// One persona's place in the overview.

@@ -13,7 +13,7 @@ use crate::input::InputEvent;
 use crate::persona::switch::SwitchOrigin;
 use crate::persona::PersonaId;
 use crate::render::notice::Notice;
-use crate::render::overview::{layout, Cell};
+use crate::render::overview::{columns, layout, Cell};
 
 pub struct Overview {
     /// The personas in the order shown (config order when it opened).
@@ -129,16 +129,11 @@ impl State {
 
     /// A key pressed while the overview is open (not a binding).
     pub fn overview_key(&mut self, keysym: u32) {
-        let cells = self.overview_cells();
         let Some(overview) = self.overview.as_mut() else {
             return;
         };
         let n = overview.ids.len().max(1);
-        let cols = cells
-            .iter()
-            .filter(|c| c.cell.loc.y == cells[0].cell.loc.y)
-            .count()
-            .max(1);
+        let cols = columns(n);
         let s = overview.selected;
         overview.selected = match keysym {
             keysyms::KEY_Right | keysyms::KEY_Tab => (s + 1) % n,
