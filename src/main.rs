@@ -10,7 +10,8 @@ use clap::{Parser, Subcommand};
 use smithay::reexports::calloop::generic::Generic;
 use smithay::reexports::calloop::{EventLoop, Interest, Mode, PostAction};
 
-use personas::backend::BackendKind;
+use personas::backend::tty::TtyBackend;
+use personas::backend::{Backend, BackendKind};
 use personas::config::{self, Config, ConfigSource};
 use personas::ipc;
 use personas::state::{Options, State};
@@ -107,10 +108,8 @@ fn run(backend: BackendKind, config_path: Option<PathBuf>, test_input: bool) -> 
         BackendKind::Auto => BackendKind::resolve_auto(),
         other => other,
     };
-    if backend != BackendKind::Headless {
-        tracing::warn!(
-            "the {backend:?} backend is not available in this build yet; using headless"
-        );
+    if backend == BackendKind::Winit {
+        tracing::warn!("the winit backend is not available in this build yet; using headless");
     }
     if test_input {
         tracing::warn!("--test-input: the control socket accepts injected input");
@@ -123,6 +122,14 @@ fn run(backend: BackendKind, config_path: Option<PathBuf>, test_input: bool) -> 
     let mut event_loop: EventLoop<'static, State> = EventLoop::try_new()?;
     // Before anything starts threads or sessions: they inherit the blocked mask.
     install_signal_handler(&event_loop)?;
+    let chosen = match backend {
+        BackendKind::Tty => Some(Backend::Tty(
+            TtyBackend::new(&config, &event_loop.handle()).context(
+                "the tty backend could not start (--backend headless runs without a display)",
+            )?,
+        )),
+        _ => None,
+    };
     let mut state = State::new(
         Options {
             config,
@@ -130,6 +137,7 @@ fn run(backend: BackendKind, config_path: Option<PathBuf>, test_input: bool) -> 
             runtime_dir: Some(runtime_dir.clone()),
             test_input,
             launch_sessions: true,
+            backend: chosen,
         },
         event_loop.handle(),
     )?;
@@ -142,9 +150,16 @@ fn run(backend: BackendKind, config_path: Option<PathBuf>, test_input: bool) -> 
         ConfigSource::File(p) => println!("personas: config {}", p.display()),
         ConfigSource::Embedded => println!("personas: using the embedded default config"),
     }
+    let spec = state.backend.output_spec();
     println!(
-        "personas: headless output {}x{}",
-        state.config.headless.size.0, state.config.headless.size.1
+        "personas: {} output {} {}x{}",
+        match state.backend {
+            Backend::Headless(_) => "headless",
+            Backend::Tty(_) => "tty",
+        },
+        spec.name,
+        spec.size.w,
+        spec.size.h
     );
     for info in state.persona_infos() {
         println!(

@@ -115,7 +115,7 @@ const FULL: (u32, u32, u32, u32) = (0, 0, 320, 200);
 
 #[test]
 fn the_output_dims_then_turns_off_and_input_wakes_it() {
-    let mut fx = with_idle("dim_after = 0.05\noff_after = 0.15");
+    let mut fx = with_idle("dim_after = 0.4\noff_after = 1.0");
     fx.open_window("work", [255, 0, 0, 255]);
     assert_region(&fx.render(), FULL, [255, 0, 0, 255], "awake");
     fx.dispatch_until(LIMIT, |fx| power(fx) == Power::Dimmed);
@@ -135,11 +135,11 @@ fn the_output_dims_then_turns_off_and_input_wakes_it() {
 
 #[test]
 fn an_inhibitor_on_screen_keeps_the_output_on_and_one_in_the_background_does_not() {
-    let mut fx = with_idle("dim_after = 0.05");
+    let mut fx = with_idle("dim_after = 0.3");
     let (work, w) = fx.open_window("work", [255, 0, 0, 255]);
     let (personal, p) = fx.open_window("personal", [0, 0, 255, 255]);
     fx.client(work).inhibit_idle(w);
-    fx.client(work).idle_notification(1, 300, true);
+    fx.client(work).idle_notification(1, 700, true);
     fx.roundtrip_all();
     fx.dispatch_until(LIMIT, |fx| idled(fx, work, 1));
     assert_eq!(power(&fx), Power::On, "held by the video player on screen");

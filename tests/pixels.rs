@@ -24,10 +24,22 @@ fn the_frame_shows_the_active_persona_only() {
     assert_region(&fx.render(), FULL, RED, "active_work");
     fx.switch("personal");
     // The switch itself rendered: no extra frame needed.
-    let shot = fx.state.backend.headless().screenshot().unwrap();
+    let shot = fx
+        .state
+        .backend
+        .headless()
+        .expect("headless")
+        .screenshot()
+        .unwrap();
     assert_region(&shot, FULL, BLUE, "after_switch_personal");
     fx.switch("work");
-    let shot = fx.state.backend.headless().screenshot().unwrap();
+    let shot = fx
+        .state
+        .backend
+        .headless()
+        .expect("headless")
+        .screenshot()
+        .unwrap();
     assert_region(&shot, FULL, RED, "after_switch_back_work");
 }
 
@@ -72,7 +84,13 @@ fn screenshot_of_a_background_persona_shows_its_buffered_content() {
     assert_region(&fx.render(), FULL, RED, "output_before_snapshot");
     assert_region(&fx.snapshot("personal"), FULL, BLUE, "snapshot_personal");
     // Taking it changed nothing on the output.
-    let shot = fx.state.backend.headless().screenshot().unwrap();
+    let shot = fx
+        .state
+        .backend
+        .headless()
+        .expect("headless")
+        .screenshot()
+        .unwrap();
     assert_region(&shot, FULL, RED, "output_after_snapshot");
     assert_region(&fx.render(), FULL, RED, "output_rendered_after_snapshot");
 }
@@ -306,7 +324,13 @@ fn a_switch_shows_the_persona_name_for_a_moment() {
     fx.open_window("work", RED);
     fx.open_window("personal", BLUE);
     fx.switch("personal");
-    let shot = fx.state.backend.headless().screenshot().unwrap();
+    let shot = fx
+        .state
+        .backend
+        .headless()
+        .expect("headless")
+        .screenshot()
+        .unwrap();
     let notice = fx.state.notice.clone().expect("a notice after the switch");
     let (x, y) = (notice.location.x as u32, notice.location.y as u32);
     // Its background is the persona's color, and its letters are white.
@@ -324,9 +348,42 @@ fn a_switch_shows_the_persona_name_for_a_moment() {
         fx.state
             .backend
             .headless()
+            .expect("headless")
             .screenshot()
             .unwrap()
             .pixel(x + 1, y + 1)
             == BLUE
     });
+}
+
+#[test]
+fn a_real_display_draws_the_arrow_at_the_active_persona_pointer() {
+    use personas::input::InputEvent;
+    use smithay::backend::renderer::damage::OutputDamageTracker;
+    let mut fx = Fixture::new();
+    colored_window(&mut fx, "work", RED);
+    fx.input(InputEvent::PointerMotionAbsolute { x: 100.0, y: 60.0 });
+    fx.roundtrip_all();
+    let arrow = personas::render::cursor::arrow();
+    let id = fx.state.personas.active_id();
+    let persona = &fx.state.personas.get(id).unwrap().state;
+    let spec = persona.output_spec.clone();
+    let inset = persona.inset as u32;
+    let renderer = fx.state.backend.renderer();
+    let scene =
+        personas::render::persona_scene(renderer, persona, None, None, Some(&arrow)).unwrap();
+    let mut image = personas::render::offscreen(renderer, spec.size).unwrap();
+    let mut tracker = OutputDamageTracker::new(spec.size, 1.0, spec.transform);
+    personas::render::draw(renderer, &mut image, &mut tracker, &scene, 0).unwrap();
+    let shot = personas::render::read_pixels(renderer, &mut image).unwrap();
+    let at = |x: u32, y: u32| (100 + inset + x, 60 + inset + y);
+    // The tip is outline, the body fill, beside it the window.
+    let (x, y) = at(0, 0);
+    assert_region(&shot, (x, y, 1, 1), [0, 0, 0, 255], "cursor_tip");
+    let (x, y) = at(1, 5);
+    assert_region(&shot, (x, y, 3, 4), [255, 255, 255, 255], "cursor_body");
+    let (x, y) = at(12, 0);
+    assert_region(&shot, (x, y, 20, 20), RED, "beside_cursor");
+    // Headless screenshots never show it.
+    assert_region(&fx.render(), FULL, RED, "headless_has_no_cursor");
 }

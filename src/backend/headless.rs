@@ -96,14 +96,20 @@ impl HeadlessBackend {
     ) -> Result<(), RenderError> {
         self.full_damage = true;
         self.blanked = false;
-        crate::render::overview::render_overview(
+        let scene = crate::render::overview::overview_scene(
             &mut self.renderer,
-            &mut self.image,
-            &mut self.tracker,
             items,
             solids,
             dim.then_some(&self.dim_veil),
-        )
+        )?;
+        render::draw(
+            &mut self.renderer,
+            &mut self.image,
+            &mut self.tracker,
+            &scene,
+            0,
+        )?;
+        Ok(())
     }
 
     /// The output powered off: black, and drawn whole when it comes back.

@@ -1,10 +1,21 @@
 //! Backends, as a plain enum: where frames go and where input comes from.
-//! Only headless exists so far; `auto` falls back to it (with a warning) where
-//! tty or winit would be the right choice.
+//! headless (tests, CI, servers) and tty (the real display from a VT); `auto`
+//! picks tty on a VT and falls back to headless (with a warning) where winit
+//! would be the right choice.
 
 pub mod headless;
+pub mod tty;
 
-use crate::persona::OutputSpec;
+use std::time::Duration;
+
+use smithay::backend::renderer::element::solid::SolidColorBuffer;
+use smithay::backend::renderer::element::RenderElementStates;
+use smithay::backend::renderer::pixman::PixmanRenderer;
+use smithay::utils::Transform;
+
+use crate::persona::{OutputSpec, PersonaState};
+use crate::render::notice::Notice;
+use crate::render::{self, overview, RenderError, Screenshot};
 
 /// What `--backend` asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -38,20 +49,157 @@ fn on_vt() -> bool {
         .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }
 
+/// What became of a rendered frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flip {
+    /// On screen now (headless: there is no scan-out to wait for).
+    Shown,
+    /// Queued for scan-out; the page flip tells when it is shown.
+    Queued,
+    /// Nothing changed on screen (or the display is away): no flip.
+    Nothing,
+}
+
 pub enum Backend {
     Headless(headless::HeadlessBackend),
+    Tty(tty::TtyBackend),
 }
 
 impl Backend {
     pub fn output_spec(&self) -> &OutputSpec {
         match self {
             Backend::Headless(b) => &b.spec,
+            Backend::Tty(b) => &b.spec,
         }
     }
 
-    pub fn headless(&mut self) -> &mut headless::HeadlessBackend {
+    pub fn frame_duration(&self) -> Duration {
+        self.output_spec().frame_duration()
+    }
+
+    /// The headless backend, for what only it can do (injected input, tests).
+    pub fn headless(&mut self) -> Option<&mut headless::HeadlessBackend> {
         match self {
-            Backend::Headless(b) => b,
+            Backend::Headless(b) => Some(b),
+            Backend::Tty(_) => None,
+        }
+    }
+
+    /// Draws `persona` (the active one) onto the output.
+    pub fn render(
+        &mut self,
+        persona: &PersonaState,
+        notice: Option<&Notice>,
+        dim: bool,
+    ) -> Result<(RenderElementStates, Flip), RenderError> {
+        match self {
+            Backend::Headless(b) => Ok((b.render(persona, notice, dim)?, Flip::Shown)),
+            Backend::Tty(b) => {
+                let veil = dim.then(|| b.dim_veil().clone());
+                let arrow = b.arrow().clone();
+                let scene = render::persona_scene(
+                    b.renderer(),
+                    persona,
+                    notice,
+                    veil.as_ref(),
+                    Some(&arrow),
+                )?;
+                let (states, flip) = b.draw(&scene)?;
+                Ok((persona.render_ids.borrow().unscope(states), flip))
+            }
+        }
+    }
+
+    /// Draws the overview of `items`.
+    pub fn render_overview(
+        &mut self,
+        items: &[overview::Item<'_>],
+        solids: &mut Vec<SolidColorBuffer>,
+        dim: bool,
+    ) -> Result<Flip, RenderError> {
+        match self {
+            Backend::Headless(b) => {
+                b.render_overview(items, solids, dim)?;
+                Ok(Flip::Shown)
+            }
+            Backend::Tty(b) => {
+                let veil = dim.then(|| b.dim_veil().clone());
+                let scene = overview::overview_scene(b.renderer(), items, solids, veil.as_ref())?;
+                Ok(b.draw(&scene)?.1)
+            }
+        }
+    }
+
+    /// The output powered off: black, and drawn whole when it comes back.
+    pub fn blank(&mut self) -> Result<(), RenderError> {
+        match self {
+            Backend::Headless(b) => b.blank(),
+            Backend::Tty(b) => b.blank(),
+        }
+    }
+
+    /// The next frame is drawn whole.
+    pub fn reset_damage(&mut self) {
+        match self {
+            Backend::Headless(b) => b.reset_damage(),
+            Backend::Tty(b) => b.reset_damage(),
+        }
+    }
+
+    /// Turns the output (a rotation daemon, `personas msg output … transform`).
+    pub fn set_transform(&mut self, transform: Transform) {
+        match self {
+            Backend::Headless(b) => b.set_transform(transform),
+            Backend::Tty(b) => b.set_transform(transform),
+        }
+    }
+
+    /// The renderer, for work beside the output (captures).
+    pub fn renderer(&mut self) -> &mut PixmanRenderer {
+        match self {
+            Backend::Headless(b) => b.renderer(),
+            Backend::Tty(b) => b.renderer(),
+        }
+    }
+
+    /// What the output shows: the frame itself where it can be read back,
+    /// else the active persona drawn anew.
+    pub fn screenshot(&mut self, active: &PersonaState) -> Result<Screenshot, RenderError> {
+        match self {
+            Backend::Headless(b) => b.screenshot(),
+            Backend::Tty(b) => b.snapshot(active),
+        }
+    }
+
+    /// A background persona's kept content, rendered on its own.
+    pub fn snapshot(&mut self, persona: &PersonaState) -> Result<Screenshot, RenderError> {
+        match self {
+            Backend::Headless(b) => b.snapshot(persona),
+            Backend::Tty(b) => b.snapshot(persona),
+        }
+    }
+
+    /// Whether the pointer is drawn (a real display; headless shows none).
+    pub fn draws_cursor(&self) -> bool {
+        matches!(self, Backend::Tty(_))
+    }
+
+    /// Whether a frame waits for its page flip (none may be queued meanwhile).
+    pub fn flip_pending(&self) -> bool {
+        match self {
+            Backend::Headless(_) => false,
+            Backend::Tty(b) => b.flip_pending(),
+        }
+    }
+
+    /// Ctrl+Alt+F`n` on a VT; other backends have no VTs to switch.
+    pub fn change_vt(&mut self, vt: i32) -> bool {
+        match self {
+            Backend::Headless(_) => false,
+            Backend::Tty(b) => {
+                b.change_vt(vt);
+                true
+            }
         }
     }
 }

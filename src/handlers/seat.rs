@@ -51,7 +51,13 @@ impl SeatHandler for PersonaState {
         set_primary_focus(dh, seat, client);
     }
 
-    fn cursor_image(&mut self, _seat: &Seat<Self>, _image: CursorImageStatus) {}
+    /// Kept per persona; drawn where the backend shows a pointer (tty).
+    fn cursor_image(&mut self, _seat: &Seat<Self>, image: CursorImageStatus) {
+        self.cursor = image;
+        if self.active {
+            self.needs_redraw = true;
+        }
+    }
 }
 
 impl SelectionHandler for PersonaState {

@@ -30,6 +30,13 @@ use super::InputEvent;
 use crate::state::State;
 
 impl State {
+    /// Releases everything every device holds (the session was paused).
+    pub fn release_all_input(&mut self) {
+        for release in self.input_devices.release_all() {
+            self.process_input(release, Instant::now());
+        }
+    }
+
     pub fn process_input_event<I: InputBackend>(&mut self, event: BackendEvent<I>) {
         // Devices mapped to the panel report panel positions; the rest of
         // input works in display space (the panel turned upright).
@@ -361,6 +368,13 @@ impl DeviceHolds {
             .into_iter()
             .map(|slot| InputEvent::TouchCancel { slot });
         keys.chain(buttons).chain(touches).collect()
+    }
+
+    /// The releases that end what every device holds (the session paused:
+    /// the releases happen on another VT, where we never see them).
+    pub fn release_all(&mut self) -> Vec<InputEvent> {
+        let devices: Vec<String> = self.by_device.keys().cloned().collect();
+        devices.iter().flat_map(|d| self.removed(d)).collect()
     }
 }
 

@@ -256,6 +256,13 @@ impl State {
             }
             let combo = self.binding_keyboard.combo(keycode);
             self.binding_keyboard.update(keycode, true);
+            // Ctrl+Alt+F1..F12 on a VT: the console's, before any binding.
+            if let Some(vt) = vt_switch(&combo) {
+                if self.backend.change_vt(vt) {
+                    self.key_router.press(keycode, KeyRoute::Suppressed);
+                    return;
+                }
+            }
             let long = crate::config::KeyCombo {
                 mods: crate::config::Mods {
                     long: true,
@@ -541,8 +548,11 @@ impl State {
     }
 
     fn on_pointer_motion(&mut self, pos: Point<f64, Logical>, time: u32) {
+        let draws_cursor = self.backend.draws_cursor();
         let persona = &mut self.personas.active_mut().state;
         persona.pointer_location = pos;
+        // The pointer is part of the picture where one is drawn.
+        persona.needs_redraw |= draws_cursor;
         let under = persona.surface_under(pos);
         let pointer = persona
             .seat
@@ -732,4 +742,12 @@ impl State {
 /// Our slot numbers are libinput's; a negative one means "no slot".
 fn touch_slot(slot: i32) -> smithay::backend::input::TouchSlot {
     u32::try_from(slot).ok().into()
+}
+
+/// The VT that Ctrl+Alt+F`n` asks for, as every Linux console does.
+fn vt_switch(combo: &crate::config::KeyCombo) -> Option<i32> {
+    use smithay::input::keyboard::xkb::keysyms::{KEY_F1, KEY_F12};
+    let m = combo.mods;
+    (m.ctrl && m.alt && (KEY_F1..=KEY_F12).contains(&combo.keysym))
+        .then(|| (combo.keysym - KEY_F1 + 1) as i32)
 }

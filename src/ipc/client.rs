@@ -665,7 +665,7 @@ fn format_stats(stats: &Stats) -> String {
         "switches         {}\nframes rendered  {}\nuptime           {:.1} s\n\n",
         stats.switches, stats.frames_rendered, stats.uptime_s
     );
-    let rows: [(&str, &Latency); 3] = [
+    let rows: [(&str, &Latency); 4] = [
         (
             "switch_request_to_render_ms",
             &stats.switch_request_to_render_ms,
@@ -675,6 +675,10 @@ fn format_stats(stats: &Stats) -> String {
             &stats.switch_input_to_render_ms,
         ),
         ("switch_to_present_ms", &stats.switch_to_present_ms),
+        (
+            "switch_input_to_present_ms",
+            &stats.switch_input_to_present_ms,
+        ),
     ];
     let _ = write!(
         text,

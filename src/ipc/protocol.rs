@@ -224,6 +224,10 @@ pub struct Stats {
     pub switch_input_to_render_ms: Latency,
     /// Switch → presentation (page flip) of the new persona's first frame.
     pub switch_to_present_ms: Latency,
+    /// The key event's own timestamp → presentation (page flip): what the
+    /// user waits from pressing the binding to seeing the other persona.
+    #[serde(default)]
+    pub switch_input_to_present_ms: Latency,
 }
 
 /// Summary of latency samples, in milliseconds.
@@ -658,7 +662,8 @@ mod tests {
                 r#"{"reply":"stats","stats":{"switches":3,"frames_rendered":100,"uptime_s":12.5,"#,
                 r#""switch_request_to_render_ms":{"count":1,"last":4.0,"median":4.0,"worst":4.0},"#,
                 r#""switch_input_to_render_ms":{"count":0,"last":null,"median":null,"worst":null},"#,
-                r#""switch_to_present_ms":{"count":0,"last":null,"median":null,"worst":null}}}"#
+                r#""switch_to_present_ms":{"count":0,"last":null,"median":null,"worst":null},"#,
+                r#""switch_input_to_present_ms":{"count":0,"last":null,"median":null,"worst":null}}}"#
             )
         );
     }

@@ -266,6 +266,8 @@ pub struct PersonaState {
     pub touch_points: std::collections::HashMap<i32, Point<f64, Logical>>,
     /// This persona's own cursor position, kept while it is in the background.
     pub pointer_location: Point<f64, Logical>,
+    /// The cursor its clients asked for (drawn on a real display).
+    pub cursor: smithay::input::pointer::CursorImageStatus,
     /// The surface (and its origin) the pointer was last focused on.
     pub pointer_focus: Option<(
         smithay::reexports::wayland_server::protocol::wl_surface::WlSurface,
@@ -464,6 +466,7 @@ impl Persona {
             focus_stack: Vec::new(),
             touch_points: Default::default(),
             pointer_location: center,
+            cursor: smithay::input::pointer::CursorImageStatus::default_named(),
             pointer_focus: None,
             pointer_checked: 0,
             active: false,

@@ -4,6 +4,7 @@
 //! elements of two personas (their Wayland object ids can be equal).
 
 pub mod capture;
+pub mod cursor;
 pub mod indicator;
 pub mod notice;
 pub mod overview;
@@ -11,12 +12,14 @@ pub mod scoped;
 
 use smithay::backend::allocator::Fourcc;
 use smithay::backend::renderer::damage::OutputDamageTracker;
-use smithay::backend::renderer::element::memory::MemoryRenderBufferRenderElement;
+use smithay::backend::renderer::element::memory::{
+    MemoryRenderBuffer, MemoryRenderBufferRenderElement,
+};
 use smithay::backend::renderer::element::solid::{SolidColorBuffer, SolidColorRenderElement};
 use smithay::backend::renderer::element::surface::WaylandSurfaceRenderElement;
 use smithay::backend::renderer::element::utils::{Relocate, RelocateRenderElement};
-use smithay::backend::renderer::element::Kind;
 use smithay::backend::renderer::element::RenderElementStates;
+use smithay::backend::renderer::element::{Kind, RenderElement};
 use smithay::backend::renderer::pixman::{PixmanError, PixmanRenderer};
 use smithay::backend::renderer::{Bind, Color32F, ExportMem, Offscreen};
 use smithay::desktop::space::{space_render_elements, SpaceRenderElements};
@@ -34,6 +37,8 @@ pub enum RenderError {
     Damage(String),
     #[error("the persona's output has no mode")]
     NoMode,
+    #[error("scan-out: {0}")]
+    Drm(String),
 }
 
 pub type PersonaElement =
@@ -81,30 +86,40 @@ smithay::backend::renderer::element::render_elements! {
     pub OutputElement<=PixmanRenderer>;
     Persona=RelocateRenderElement<scoped::Scoped<PersonaElement>>,
     Solid=SolidColorRenderElement,
-    Notice=MemoryRenderBufferRenderElement<PixmanRenderer>,
+    Memory=MemoryRenderBufferRenderElement<PixmanRenderer>,
+    CursorSurface=WaylandSurfaceRenderElement<PixmanRenderer>,
 }
 
-/// Renders `persona` into `target`. `age` 0 redraws everything. Returns which
-/// elements were drawn, so frame callbacks go to what is visible.
-pub fn render_persona(
+/// What a frame draws: its elements, top first, and the color where none is.
+pub struct Scene<E> {
+    pub elements: Vec<E>,
+    pub clear: Color32F,
+}
+
+/// The output's scene for `persona`: its windows inside the indicator, the
+/// notice and the dim veil. Element ids are scoped to the persona; turn the
+/// drawn states back with `persona.render_ids.borrow().unscope(..)`.
+pub fn persona_scene(
     renderer: &mut PixmanRenderer,
-    target: &mut Image<'static, 'static>,
-    tracker: &mut OutputDamageTracker,
     persona: &PersonaState,
     notice: Option<&notice::Notice>,
     dim: Option<&SolidColorBuffer>,
-    age: usize,
-) -> Result<RenderElementStates, RenderError> {
+    cursor: Option<&MemoryRenderBuffer>,
+) -> Result<Scene<OutputElement>, RenderError> {
     let scene = persona_elements(renderer, persona)?;
     let mut ids = persona.render_ids.borrow_mut();
     let offset = Point::<i32, Physical>::from((persona.inset, persona.inset));
+    let pointer = match cursor {
+        Some(arrow) => cursor::cursor_elements(renderer, persona, arrow, offset)?,
+        None => Vec::new(),
+    };
     let output_size = persona.output_spec.display_size();
     let (badge, background) = persona.indicator_buffers.borrow_mut().elements(
         persona.indicator,
         output_size,
         persona.inset,
     );
-    let mut elements: Vec<OutputElement> = Vec::with_capacity(scene.len() + 4);
+    let mut elements: Vec<OutputElement> = Vec::with_capacity(scene.len() + pointer.len() + 4);
     // Dimmed while the user is idle: a half-black veil over everything.
     if let Some(dim) = dim {
         elements.push(OutputElement::Solid(SolidColorRenderElement::from_buffer(
@@ -115,8 +130,10 @@ pub fn render_persona(
             Kind::Unspecified,
         )));
     }
+    // The pointer: above everything but the dim veil.
+    elements.extend(pointer);
     if let Some(notice) = notice {
-        elements.push(OutputElement::Notice(
+        elements.push(OutputElement::Memory(
             MemoryRenderBufferRenderElement::from_buffer(
                 renderer,
                 notice.location.to_f64(),
@@ -143,11 +160,44 @@ pub fn render_persona(
         Indicator::Frame if persona.inset > 0 => persona.color.to_f32().into(),
         Indicator::Frame | Indicator::Badge | Indicator::None => background_color(persona.color),
     };
+    Ok(Scene { elements, clear })
+}
+
+/// Renders `persona` into `target`. `age` 0 redraws everything. Returns which
+/// elements were drawn, so frame callbacks go to what is visible.
+pub fn render_persona(
+    renderer: &mut PixmanRenderer,
+    target: &mut Image<'static, 'static>,
+    tracker: &mut OutputDamageTracker,
+    persona: &PersonaState,
+    notice: Option<&notice::Notice>,
+    dim: Option<&SolidColorBuffer>,
+    age: usize,
+) -> Result<RenderElementStates, RenderError> {
+    let scene = persona_scene(renderer, persona, notice, dim, None)?;
+    let states = draw(renderer, target, tracker, &scene, age)?;
+    Ok(persona.render_ids.borrow().unscope(states))
+}
+
+/// Draws `scene` into `target` with its damage tracker.
+pub fn draw<E: RenderElement<PixmanRenderer>>(
+    renderer: &mut PixmanRenderer,
+    target: &mut Image<'static, 'static>,
+    tracker: &mut OutputDamageTracker,
+    scene: &Scene<E>,
+    age: usize,
+) -> Result<RenderElementStates, RenderError> {
     let mut framebuffer = renderer.bind(target)?;
     let result = tracker
-        .render_output(renderer, &mut framebuffer, age, &elements, clear)
+        .render_output(
+            renderer,
+            &mut framebuffer,
+            age,
+            &scene.elements,
+            scene.clear,
+        )
         .map_err(|err| RenderError::Damage(format!("{err:?}")))?;
-    Ok(ids.unscope(result.states))
+    Ok(result.states)
 }
 
 /// Reads `image` back as RGBA.

@@ -3,7 +3,6 @@
 //! client pixel outside its own thumbnail); with pixman the thumbnails are
 //! the personas' scenes scaled down.
 
-use smithay::backend::renderer::damage::OutputDamageTracker;
 use smithay::backend::renderer::element::memory::MemoryRenderBufferRenderElement;
 use smithay::backend::renderer::element::solid::{SolidColorBuffer, SolidColorRenderElement};
 use smithay::backend::renderer::element::utils::{
@@ -11,12 +10,11 @@ use smithay::backend::renderer::element::utils::{
 };
 use smithay::backend::renderer::element::Kind;
 use smithay::backend::renderer::pixman::PixmanRenderer;
-use smithay::backend::renderer::{Bind, Color32F};
-use smithay::reexports::pixman::Image;
+use smithay::backend::renderer::Color32F;
 use smithay::utils::{Physical, Point, Rectangle, Scale, Size};
 
 use super::notice::Notice;
-use super::{background_color, persona_elements, scoped, PersonaElement, RenderError};
+use super::{background_color, persona_elements, scoped, PersonaElement, RenderError, Scene};
 use crate::persona::PersonaState;
 
 /// Where the overview's pieces go on an output of `display` size for `n`
@@ -75,7 +73,7 @@ pub const SELECTED_FRAME: i32 = 4;
 pub const OVERVIEW_BACKGROUND: Color32F = Color32F::new(0.08, 0.08, 0.08, 1.0);
 
 smithay::backend::renderer::element::render_elements! {
-    OverviewElement<=PixmanRenderer>;
+    pub OverviewElement<=PixmanRenderer>;
     Thumb=RelocateRenderElement<RescaleRenderElement<scoped::Scoped<PersonaElement>>>,
     Solid=SolidColorRenderElement,
     Label=MemoryRenderBufferRenderElement<PixmanRenderer>,
@@ -89,15 +87,13 @@ pub struct Item<'a> {
     pub selected: bool,
 }
 
-/// Draws the overview into `target`.
-pub fn render_overview(
+/// The overview's scene: thumbnails, labels and the selection frame.
+pub fn overview_scene(
     renderer: &mut PixmanRenderer,
-    target: &mut Image<'static, 'static>,
-    tracker: &mut OutputDamageTracker,
     items: &[Item<'_>],
     solids: &mut Vec<SolidColorBuffer>,
     dim: Option<&SolidColorBuffer>,
-) -> Result<(), RenderError> {
+) -> Result<Scene<OverviewElement>, RenderError> {
     let mut elements: Vec<OverviewElement> = Vec::new();
     // Dimmed while the user is idle, as the persona view is.
     if let Some(dim) = dim {
@@ -178,17 +174,10 @@ pub fn render_overview(
         }
     }
     elements.extend(backgrounds);
-    let mut framebuffer = renderer.bind(target)?;
-    tracker
-        .render_output(
-            renderer,
-            &mut framebuffer,
-            0,
-            &elements,
-            OVERVIEW_BACKGROUND,
-        )
-        .map_err(|err| RenderError::Damage(format!("{err:?}")))?;
-    Ok(())
+    Ok(Scene {
+        elements,
+        clear: OVERVIEW_BACKGROUND,
+    })
 }
 
 #[cfg(test)]

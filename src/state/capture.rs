@@ -22,7 +22,7 @@ impl State {
         let pending = std::mem::take(&mut persona.state.captures);
         let generation = persona.state.content_generation;
         let time = std::time::Duration::from(persona.state.clock.now());
-        let renderer = self.backend.headless().renderer();
+        let renderer = self.backend.renderer();
         // The output is rendered at most once for all its captures.
         let mut output: Option<Option<Captured>> = None;
         let mut waiting: Vec<PendingCapture> = Vec::new();

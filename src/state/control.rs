@@ -163,19 +163,19 @@ impl State {
 
     fn screenshot(&mut self, persona: Option<&str>) -> Reply {
         let shot = match persona {
-            None => self.backend.headless().screenshot(),
+            None => self.backend.screenshot(&self.personas.active().state),
             Some(name) => match self.personas.by_name(name) {
                 None => {
                     return Reply::Error {
                         message: format!("no persona named `{name}`"),
                     }
                 }
-                Some(id) if id == self.personas.active_id() => self.backend.headless().screenshot(),
+                Some(id) if id == self.personas.active_id() => {
+                    self.backend.screenshot(&self.personas.active().state)
+                }
                 Some(id) => {
                     let persona = &self.personas.get(id).expect("found by name").state;
-                    match &mut self.backend {
-                        crate::backend::Backend::Headless(b) => b.snapshot(persona),
-                    }
+                    self.backend.snapshot(persona)
                 }
             },
         };

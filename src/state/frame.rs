@@ -13,83 +13,86 @@ use smithay::reexports::wayland_protocols::wp::presentation_time::server::wp_pre
 use smithay::utils::Monotonic;
 use smithay::wayland::presentation::Refresh;
 
+use super::frame_clock::Tick;
 use super::idle::Power;
 use super::State;
+use crate::backend::Flip;
 use crate::persona::switch::SwitchOrigin;
 use crate::persona::PersonaState;
 
 /// How often a covered surface of the active persona still gets a frame callback.
 pub const HIDDEN_FRAME_INTERVAL: Duration = Duration::from_millis(995);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RedrawState {
-    /// Nothing to do until something changes.
-    Idle,
-    /// A render runs when this loop turn ends (`refresh_and_flush`).
-    Queued,
-    /// A frame was just shown; the next may start after one refresh interval.
-    WaitingForVblank { redraw_needed: bool },
-}
-
 impl State {
     /// Asks for a frame as soon as the frame clock allows.
     pub fn queue_redraw(&mut self) {
-        match self.redraw {
-            RedrawState::Idle => self.redraw = RedrawState::Queued,
-            RedrawState::Queued => {}
-            RedrawState::WaitingForVblank { .. } => {
-                self.redraw = RedrawState::WaitingForVblank {
-                    redraw_needed: true,
-                };
-            }
-        }
+        self.frame_clock.queue();
     }
 
     /// Renders the active persona now and starts a refresh interval.
     pub fn render_frame(&mut self) {
-        let was_waiting = matches!(self.redraw, RedrawState::WaitingForVblank { .. });
-        self.render_active();
-        self.redraw = RedrawState::WaitingForVblank {
-            redraw_needed: false,
-        };
-        if !was_waiting {
-            self.arm_vblank_timer();
+        let flip = self.render_active();
+        if self.frame_clock.rendered(flip) {
+            self.arm_frame_timer();
         }
     }
 
-    fn arm_vblank_timer(&mut self) {
-        let interval = self.backend.headless().frame_duration();
+    /// Renders at once, whole, unless a frame still waits for its page flip
+    /// (then the flip renders next).
+    pub fn redraw_now(&mut self) {
+        self.backend.reset_damage();
+        if self.backend.flip_pending() {
+            self.queue_redraw();
+        } else {
+            self.render_frame();
+        }
+    }
+
+    fn arm_frame_timer(&mut self) {
+        let interval = self.backend.frame_duration();
         let inserted = self.loop_handle.insert_source(
             Timer::from_duration(interval),
-            |_, _, state: &mut State| match state.redraw {
-                RedrawState::WaitingForVblank {
-                    redraw_needed: true,
-                } => {
-                    state.render_active();
-                    state.redraw = RedrawState::WaitingForVblank {
-                        redraw_needed: false,
-                    };
-                    let interval = state.backend.headless().frame_duration();
-                    TimeoutAction::ToDuration(interval)
-                }
-                _ => {
-                    state.redraw = RedrawState::Idle;
-                    TimeoutAction::Drop
+            |_, _, state: &mut State| {
+                let pending = state.backend.flip_pending();
+                match state.frame_clock.timer_fired(pending) {
+                    Tick::Render => {
+                        let flip = state.render_active();
+                        if state.frame_clock.timer_rendered(flip) {
+                            TimeoutAction::ToDuration(state.backend.frame_duration())
+                        } else {
+                            TimeoutAction::Drop
+                        }
+                    }
+                    Tick::Stop => TimeoutAction::Drop,
                 }
             },
         );
         if let Err(err) = inserted {
             tracing::error!("frame timer not armed: {err}");
-            self.redraw = RedrawState::Idle;
+            self.frame_clock.timer_failed();
+        }
+    }
+
+    /// The queued frame is on screen since `at` (monotonic): its surfaces
+    /// get their presentation feedback, a switch its figure; then the next
+    /// frame, if one is wanted.
+    pub fn frame_presented(&mut self, at: Duration, seq: u64) {
+        let refresh = self.backend.frame_duration();
+        if let Some(in_flight) = self.in_flight.take() {
+            let now = self.now();
+            in_flight.presented(&mut self.stats, at, refresh, seq, now);
+        }
+        if self.frame_clock.flipped() {
+            self.render_frame();
         }
     }
 
     /// Draws the overview; no client gets a frame callback meanwhile.
-    fn render_overview(&mut self) {
+    fn render_overview(&mut self) -> Flip {
         self.personas.active_mut().state.needs_redraw = false;
         let cells = self.overview_cells();
         let Some(overview) = self.overview.as_mut() else {
-            return;
+            return Flip::Nothing;
         };
         let items: Vec<crate::render::overview::Item<'_>> = overview
             .ids
@@ -107,30 +110,44 @@ impl State {
             })
             .collect();
         let dim = self.power == Power::Dimmed;
-        let crate::backend::Backend::Headless(backend) = &mut self.backend;
-        if let Err(err) = backend.render_overview(&items, &mut overview.solids, dim) {
-            tracing::error!("overview render failed: {err}");
+        match self
+            .backend
+            .render_overview(&items, &mut overview.solids, dim)
+        {
+            Ok(flip) => {
+                self.stats.frames_rendered += 1;
+                if flip == Flip::Queued {
+                    self.in_flight = Some(InFlight {
+                        feedback: None,
+                        switch: None,
+                    });
+                }
+                flip
+            }
+            Err(err) => {
+                tracing::error!("overview render failed: {err}");
+                Flip::Nothing
+            }
         }
-        self.stats.frames_rendered += 1;
     }
 
-    /// Draws the active persona, then sends frame callbacks and presentation
-    /// feedback to the surfaces that were drawn; covered ones get a frame at most
-    /// once per [`HIDDEN_FRAME_INTERVAL`].
-    fn render_active(&mut self) {
+    /// Draws the active persona, then sends frame callbacks to the surfaces
+    /// that were drawn (covered ones get a frame at most once per
+    /// [`HIDDEN_FRAME_INTERVAL`]); their presentation feedback goes out when
+    /// the frame is on screen.
+    fn render_active(&mut self) -> Flip {
         if self.power == Power::Off {
             // Nothing is shown: the apps on screen get no frames either, as
             // with a panel turned off; black once, nothing more until it
             // comes back on.
             self.personas.active_mut().state.needs_redraw = false;
-            if let Err(err) = self.backend.headless().blank() {
+            if let Err(err) = self.backend.blank() {
                 tracing::error!("blanking the output failed: {err}");
             }
-            return;
+            return Flip::Nothing;
         }
         if self.overview.is_some() {
-            self.render_overview();
-            return;
+            return self.render_overview();
         }
         let id = self.personas.active_id();
         let persona = self.personas.active_mut();
@@ -138,18 +155,21 @@ impl State {
         persona.state.space.refresh();
         persona.state.popups.cleanup();
         let persona = &self.personas.active().state;
-        let states = match self.backend.headless().render(
-            persona,
-            self.notice.as_ref(),
-            self.power == Power::Dimmed,
-        ) {
-            Ok(states) => states,
-            Err(err) => {
-                tracing::error!("render failed: {err}");
-                return;
-            }
-        };
-        self.stats.frames_rendered += 1;
+        let (states, flip) =
+            match self
+                .backend
+                .render(persona, self.notice.as_ref(), self.power == Power::Dimmed)
+            {
+                Ok(rendered) => rendered,
+                Err(err) => {
+                    tracing::error!("render failed: {err}");
+                    return Flip::Nothing;
+                }
+            };
+        let rendered = Instant::now();
+        if flip != Flip::Nothing {
+            self.stats.frames_rendered += 1;
+        }
         let now = self.now();
         let persona = &self.personas.active().state;
         let output = &persona.output;
@@ -170,13 +190,34 @@ impl State {
                 surface_primary_scanout_output,
             );
         }
-        present(
-            persona,
-            now,
-            self.backend.headless().frame_duration(),
-            self.stats.frames_rendered,
-        );
+        let mut feedback = take_feedback(persona);
+        let switch = self.pending_switch.take();
+        match flip {
+            Flip::Shown => {
+                let refresh = self.backend.frame_duration();
+                let seq = self.stats.frames_rendered;
+                present(
+                    feedback,
+                    now,
+                    refresh,
+                    seq,
+                    wp_presentation_feedback::Kind::empty(),
+                );
+                // Headless has no scan-out: the frame is presented when it is rendered.
+                if let Some(origin) = switch {
+                    self.stats.record_switch(origin, rendered, rendered);
+                }
+            }
+            Flip::Queued => {
+                self.in_flight = Some(InFlight {
+                    feedback: Some(feedback),
+                    switch: switch.map(|origin| (origin, rendered)),
+                });
+            }
+            Flip::Nothing => feedback.discarded(),
+        }
         self.mark_dirty(id);
+        flip
     }
 
     /// Shows `text` on `color` for a moment (the persona's name on a switch).
@@ -199,20 +240,44 @@ impl State {
         self.notice_timer = timer.ok();
     }
 
-    /// A switch shows the new persona in the very next frame: render now, whole.
+    /// A switch shows the new persona in the very next frame: render now,
+    /// whole (or right after the page flip a frame still waits for).
     pub(crate) fn redraw_now_after_switch(&mut self, origin: SwitchOrigin) {
-        self.backend.headless().reset_damage();
-        let was_waiting = matches!(self.redraw, RedrawState::WaitingForVblank { .. });
-        self.render_active();
-        let done = Instant::now();
-        self.redraw = RedrawState::WaitingForVblank {
-            redraw_needed: false,
-        };
-        if !was_waiting {
-            self.arm_vblank_timer();
+        self.pending_switch = Some(origin);
+        self.redraw_now();
+    }
+}
+
+/// What waits for a page flip: the drawn surfaces' presentation feedback
+/// and, after a switch, its request and render times.
+pub struct InFlight {
+    feedback: Option<OutputPresentationFeedback>,
+    switch: Option<(SwitchOrigin, Instant)>,
+}
+
+impl InFlight {
+    fn presented(
+        self,
+        stats: &mut super::stats::Stats,
+        at: Duration,
+        refresh: Duration,
+        seq: u64,
+        now: Duration,
+    ) {
+        if let Some(feedback) = self.feedback {
+            // A page flip: in step with vblank, timed and completed by the hardware.
+            let kind = wp_presentation_feedback::Kind::Vsync
+                | wp_presentation_feedback::Kind::HwClock
+                | wp_presentation_feedback::Kind::HwCompletion;
+            present(feedback, at, refresh, seq, kind);
         }
-        // Headless has no scan-out: the frame is presented when it is rendered.
-        self.stats.record_switch(origin, done, done);
+        if let Some((origin, rendered)) = self.switch {
+            // The flip's clock is the monotonic one; so is Instant's, but
+            // they cannot be compared directly: go back from now.
+            let ago = now.saturating_sub(at);
+            let presented = Instant::now().checked_sub(ago).unwrap_or(rendered);
+            stats.record_switch(origin, rendered, presented.max(rendered));
+        }
     }
 }
 
@@ -223,8 +288,8 @@ pub fn send_frame_callbacks(persona: &PersonaState, now: Duration) {
     }
 }
 
-/// Surfaces that were drawn are presented; the others' feedback is discarded.
-fn present(persona: &PersonaState, now: Duration, refresh: Duration, seq: u64) {
+/// The drawn surfaces' feedback; the others' is discarded.
+fn take_feedback(persona: &PersonaState) -> OutputPresentationFeedback {
     let output = &persona.output;
     let mut feedback = OutputPresentationFeedback::new(output);
     for window in persona.space.elements() {
@@ -232,10 +297,15 @@ fn present(persona: &PersonaState, now: Duration, refresh: Duration, seq: u64) {
             wp_presentation_feedback::Kind::empty()
         });
     }
-    feedback.presented::<_, Monotonic>(
-        now,
-        Refresh::fixed(refresh),
-        seq,
-        wp_presentation_feedback::Kind::empty(),
-    );
+    feedback
+}
+
+fn present(
+    mut feedback: OutputPresentationFeedback,
+    at: Duration,
+    refresh: Duration,
+    seq: u64,
+    kind: wp_presentation_feedback::Kind,
+) {
+    feedback.presented::<_, Monotonic>(at, Refresh::fixed(refresh), seq, kind);
 }

@@ -44,7 +44,7 @@ impl State {
         }
         tracing::info!(from = ?self.power, to = ?power, "output power");
         self.power = power;
-        self.backend.headless().reset_damage();
+        self.backend.reset_damage();
         self.personas.active_mut().state.needs_redraw = true;
         self.queue_redraw();
     }

@@ -5,6 +5,7 @@
 mod capture;
 mod control;
 mod frame;
+mod frame_clock;
 pub mod idle;
 mod invariants;
 pub mod overview;
@@ -34,7 +35,7 @@ use crate::persona::switch::SwitchOrigin;
 use crate::persona::{Persona, PersonaEvent, PersonaId};
 use crate::session::Sessions;
 
-pub use frame::RedrawState;
+pub use frame_clock::{FrameClock, RedrawState};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
@@ -58,6 +59,8 @@ pub struct Options {
     pub test_input: bool,
     /// Launch the personas' configured sessions.
     pub launch_sessions: bool,
+    /// The backend, when not the headless one of `config.headless`.
+    pub backend: Option<Backend>,
 }
 
 pub struct State {
@@ -93,7 +96,11 @@ pub struct State {
     pub test_input: bool,
     pub sessions: Sessions,
     pub stats: stats::Stats,
-    pub redraw: RedrawState,
+    pub frame_clock: FrameClock,
+    /// The frame waiting for its page flip.
+    in_flight: Option<frame::InFlight>,
+    /// A switch whose frame is not drawn yet (a page flip was pending).
+    pending_switch: Option<SwitchOrigin>,
     /// Personas whose clients have pending events to flush this loop turn.
     dirty: Vec<PersonaId>,
     /// Event sources of each persona (display fd, then listening socket), removed with it.
@@ -113,13 +120,19 @@ impl State {
             runtime_dir,
             test_input,
             launch_sessions,
+            backend,
         } = options;
-        let transform = config
-            .outputs
-            .get(crate::backend::headless::OUTPUT_NAME)
-            .and_then(|o| o.transform)
-            .map_or(smithay::utils::Transform::Normal, Into::into);
-        let backend = Backend::Headless(HeadlessBackend::new(config.headless.size, transform)?);
+        let backend = match backend {
+            Some(backend) => backend,
+            None => {
+                let transform = config
+                    .outputs
+                    .get(crate::backend::headless::OUTPUT_NAME)
+                    .and_then(|o| o.transform)
+                    .map_or(smithay::utils::Transform::Normal, Into::into);
+                Backend::Headless(HeadlessBackend::new(config.headless.size, transform)?)
+            }
+        };
         let binding_keyboard = BindingKeyboard::new(&config.input.binding_layout)?;
         let mut sessions = Sessions::new(&loop_handle, launch_sessions);
         sessions.configure(&config, &config_source);
@@ -147,7 +160,9 @@ impl State {
             test_input,
             sessions,
             stats: stats::Stats::new(),
-            redraw: RedrawState::Idle,
+            frame_clock: FrameClock::default(),
+            in_flight: None,
+            pending_switch: None,
             dirty: Vec::new(),
             sources: HashMap::new(),
             running: true,
@@ -341,7 +356,14 @@ impl State {
     /// (its clients get the new wl_output state, its windows a configure for
     /// the turned size) and each persona's cursor stays on screen.
     pub fn set_output_transform(&mut self, transform: smithay::utils::Transform) {
-        self.backend.headless().set_transform(transform);
+        self.backend.set_transform(transform);
+        self.output_spec_changed();
+        tracing::info!(output = %self.backend.output_spec().name, ?transform, "output transform changed");
+    }
+
+    /// The physical output changed (turned, new mode, another panel): every
+    /// persona's virtual output follows and each persona's cursor stays on it.
+    pub fn output_spec_changed(&mut self) {
         let spec = self.backend.output_spec().clone();
         let ids = self.personas.ids().to_vec();
         for &id in &ids {
@@ -362,8 +384,8 @@ impl State {
             self.mark_dirty(id);
         }
         self.personas.active_mut().state.needs_redraw = true;
+        self.backend.reset_damage();
         self.queue_redraw();
-        tracing::info!(output = %spec.name, ?transform, "output transform changed");
     }
 
     pub fn mark_dirty(&mut self, id: PersonaId) {
@@ -384,7 +406,7 @@ impl State {
         }
         // Rendering here, before the loop sleeps again, puts a commit on screen
         // in the same turn it arrived (within the frame clock's pacing).
-        if self.redraw == RedrawState::Queued {
+        if self.frame_clock.wants_render_now() {
             self.render_frame();
         }
         // Handling an event can touch further personas (an activation that

@@ -70,7 +70,7 @@ impl State {
 
     /// Forgets the damage state and draws the next frame whole.
     pub fn redraw_whole(&mut self) {
-        self.backend.headless().reset_damage();
+        self.backend.reset_damage();
         self.personas.active_mut().state.needs_redraw = true;
         self.queue_redraw();
     }

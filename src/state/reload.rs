@@ -131,7 +131,7 @@ impl State {
         self.check_idle();
         // A changed color shows at once.
         self.personas.active_mut().state.needs_redraw = true;
-        self.backend.headless().reset_damage();
+        self.backend.reset_damage();
         self.ipc_events.broadcast(&Event::ConfigReloaded);
         tracing::info!(?added, ?removed, ?changed, "config reloaded");
         Ok(Reply::Reloaded {

@@ -12,6 +12,7 @@ pub struct Stats {
     request_to_render: LatencySamples,
     input_to_render: LatencySamples,
     to_present: LatencySamples,
+    input_to_present: LatencySamples,
 }
 
 impl Stats {
@@ -23,6 +24,7 @@ impl Stats {
             request_to_render: LatencySamples::default(),
             input_to_render: LatencySamples::default(),
             to_present: LatencySamples::default(),
+            input_to_present: LatencySamples::default(),
         }
     }
 
@@ -34,6 +36,7 @@ impl Stats {
         self.to_present.push(ms(origin.requested, presented));
         if let Some(input) = origin.input {
             self.input_to_render.push(ms(input, rendered));
+            self.input_to_present.push(ms(input, presented));
         }
     }
 
@@ -45,6 +48,7 @@ impl Stats {
             switch_request_to_render_ms: self.request_to_render.latency(),
             switch_input_to_render_ms: self.input_to_render.latency(),
             switch_to_present_ms: self.to_present.latency(),
+            switch_input_to_present_ms: self.input_to_present.latency(),
         }
     }
 }

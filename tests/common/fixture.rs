@@ -82,6 +82,7 @@ impl Fixture {
                 runtime_dir: None,
                 test_input: true,
                 launch_sessions: false,
+                backend: None,
             },
             event_loop.handle(),
         )
@@ -272,15 +273,19 @@ impl Fixture {
         self.roundtrip_all();
         self.state.render_frame();
         self.dispatch();
-        self.state.backend.headless().screenshot().unwrap()
+        self.state
+            .backend
+            .headless()
+            .expect("headless")
+            .screenshot()
+            .unwrap()
     }
 
     /// A background persona's kept content, as `screenshot --persona` gives it.
     pub fn snapshot(&mut self, persona: &str) -> Screenshot {
         let id = self.state.personas.by_name(persona).unwrap();
         let state = &self.state.personas.get(id).unwrap().state;
-        let personas::backend::Backend::Headless(b) = &mut self.state.backend;
-        b.snapshot(state).unwrap()
+        self.state.backend.snapshot(state).unwrap()
     }
 }
 

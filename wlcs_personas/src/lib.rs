@@ -186,6 +186,7 @@ fn serve(channel: Channel<Request>, ready: mpsc::SyncSender<()>) {
             runtime_dir: None,
             test_input: true,
             launch_sessions: false,
+            backend: None,
         },
         event_loop.handle(),
     )

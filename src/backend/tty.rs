@@ -1,0 +1,641 @@
+//! The tty backend: personas owns the display and input from a VT.
+//!
+//! A libseat session (seatd, logind or libseat's builtin backend as root) opens
+//! the devices. One DRM device drives one connector through smithay's
+//! `DrmCompositor` on dumb buffers drawn by pixman, so no GPU or GL is needed.
+//! libinput reads input through udev when udevd runs, else every
+//! `/dev/input/event*` by path. A VT switch pauses the session: DRM master and
+//! input are given up and taken back, and no persona, window or client notices
+//! more than frames that wait.
+
+use std::path::{Path, PathBuf};
+
+use smithay::backend::allocator::dumb::DumbAllocator;
+use smithay::backend::allocator::Fourcc;
+use smithay::backend::drm::compositor::{DrmCompositor, FrameFlags};
+use smithay::backend::drm::{DrmDevice, DrmDeviceFd, DrmEvent, DrmEventMetadata, DrmEventTime};
+use smithay::backend::libinput::{LibinputInputBackend, LibinputSessionInterface};
+use smithay::backend::renderer::element::memory::MemoryRenderBuffer;
+use smithay::backend::renderer::element::solid::SolidColorBuffer;
+use smithay::backend::renderer::element::{RenderElement, RenderElementStates};
+use smithay::backend::renderer::pixman::PixmanRenderer;
+use smithay::backend::renderer::{Color32F, ImportDma};
+use smithay::backend::session::libseat::LibSeatSession;
+use smithay::backend::session::{Event as SessionEvent, Session};
+use smithay::backend::udev::{UdevBackend, UdevEvent};
+use smithay::output::OutputModeSource;
+use smithay::reexports::calloop::LoopHandle;
+use smithay::reexports::drm::control::{connector, crtc, Device as ControlDevice, ModeTypeFlags};
+use smithay::reexports::input::Libinput;
+use smithay::reexports::rustix::fs::OFlags;
+use smithay::utils::{DeviceFd, Transform};
+
+use super::Flip;
+use crate::config::Config;
+use crate::persona::OutputSpec;
+use crate::render::{RenderError, Scene, Screenshot};
+use crate::state::State;
+
+/// Half black: what dimming lays over the output.
+const DIM_VEIL: Color32F = Color32F::new(0.0, 0.0, 0.0, 0.5);
+
+/// Why the tty backend could not start. Each names what is missing.
+#[derive(Debug, thiserror::Error)]
+pub enum TtyError {
+    #[error(
+        "no seat: could not open a libseat session ({0}). Run seatd (`apt install seatd`, \
+         then `seatd -g video` and join that group) or start personas from a logind \
+         session on a VT; as root, libseat's builtin backend needs no daemon"
+    )]
+    Session(String),
+    #[error(
+        "no DRM device: {0}. personas --backend tty needs a GPU with a KMS driver \
+         (/dev/dri/card*); use --backend headless on machines without one"
+    )]
+    NoGpu(String),
+    #[error("no usable output on {path}: no connected connector with a mode and a free CRTC")]
+    NoOutput { path: String },
+    #[error("no permission to open {path}: {reason}. Is this user in the seat (seatd's group, or a logind session on the active VT)?")]
+    Open { path: String, reason: String },
+    #[error("DRM: {0}")]
+    Drm(String),
+    #[error("libinput: {0}")]
+    Input(String),
+    #[error(transparent)]
+    Render(#[from] RenderError),
+}
+
+type GpuCompositor = DrmCompositor<DumbAllocator, DrmDeviceFd, (), DrmDeviceFd>;
+
+/// The one connector being driven.
+struct Screen {
+    connector: connector::Handle,
+    compositor: GpuCompositor,
+}
+
+pub struct TtyBackend {
+    pub spec: OutputSpec,
+    session: LibSeatSession,
+    libinput: Libinput,
+    renderer: PixmanRenderer,
+    fd: DrmDeviceFd,
+    drm: DrmDevice,
+    /// Boxed: a DrmCompositor is large, and the backend lives in an enum.
+    screen: Option<Box<Screen>>,
+    /// The veil drawn over everything while dimmed.
+    dim_veil: SolidColorBuffer,
+    /// The compositor's own pointer arrow.
+    arrow: MemoryRenderBuffer,
+    /// A frame is queued and its page flip has not come yet.
+    flip_pending: bool,
+    /// Another VT is in front: nothing is drawn until the session comes back.
+    paused: bool,
+    /// The output shows black from `blank` and nothing was drawn since.
+    blanked: bool,
+}
+
+impl TtyBackend {
+    /// Opens the seat, the primary GPU and input, and registers their event
+    /// sources on `event_loop`.
+    pub fn new(config: &Config, event_loop: &LoopHandle<'static, State>) -> Result<Self, TtyError> {
+        let (mut session, notifier) =
+            LibSeatSession::new().map_err(|err| TtyError::Session(err.to_string()))?;
+        let seat = session.seat();
+        tracing::info!(%seat, "libseat session opened");
+
+        let path = primary_gpu(&seat)?;
+        let fd = session
+            .open(
+                &path,
+                OFlags::RDWR | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK,
+            )
+            .map_err(|err| TtyError::Open {
+                path: path.display().to_string(),
+                reason: err.to_string(),
+            })?;
+        let fd = DrmDeviceFd::new(DeviceFd::from(fd));
+        let (drm, drm_events) =
+            DrmDevice::new(fd.clone(), true).map_err(|err| TtyError::Drm(err.to_string()))?;
+        tracing::info!(gpu = %path.display(), atomic = drm.is_atomic(), "DRM device opened");
+
+        let renderer = PixmanRenderer::new().map_err(RenderError::from)?;
+        let mut backend = TtyBackend {
+            spec: OutputSpec {
+                name: String::new(),
+                size: (1, 1).into(),
+                refresh_mhz: 60_000,
+                transform: Transform::Normal,
+            },
+            session: session.clone(),
+            libinput: open_input(&session, &seat)?,
+            renderer,
+            fd,
+            drm,
+            screen: None,
+            dim_veil: SolidColorBuffer::new((1, 1), DIM_VEIL),
+            arrow: crate::render::cursor::arrow(),
+            flip_pending: false,
+            paused: false,
+            blanked: false,
+        };
+        backend.connect_screen(config)?;
+        if backend.screen.is_none() {
+            return Err(TtyError::NoOutput {
+                path: path.display().to_string(),
+            });
+        }
+
+        let failed = |what: &str, err: String| TtyError::Drm(format!("{what} event source: {err}"));
+        event_loop
+            .insert_source(notifier, |event, _, state: &mut State| {
+                state.on_session_event(event)
+            })
+            .map_err(|e| failed("session", e.to_string()))?;
+        event_loop
+            .insert_source(
+                drm_events,
+                |event, meta: &mut Option<DrmEventMetadata>, state: &mut State| match event {
+                    DrmEvent::VBlank(_) => state.on_page_flip(meta.as_ref()),
+                    DrmEvent::Error(err) => tracing::error!("DRM device error: {err}"),
+                },
+            )
+            .map_err(|e| failed("DRM", e.to_string()))?;
+        event_loop
+            .insert_source(
+                LibinputInputBackend::new(backend.libinput.clone()),
+                |event, _, state: &mut State| state.process_input_event(event),
+            )
+            .map_err(|e| failed("libinput", e.to_string()))?;
+        // Connector changes (hotplug, a mode change) arrive as udev events on
+        // the DRM device; without udevd none come, and the screen stays as found.
+        match UdevBackend::new(&seat) {
+            Ok(udev) => {
+                event_loop
+                    .insert_source(udev, |event, _, state: &mut State| {
+                        if let UdevEvent::Changed { .. } = event {
+                            state.on_connectors_changed();
+                        }
+                    })
+                    .map_err(|e| failed("udev", e.to_string()))?;
+            }
+            Err(err) => tracing::warn!("no udev monitor, output hotplug is not seen: {err}"),
+        }
+        Ok(backend)
+    }
+
+    /// Finds the connector to drive and sets it up; `spec` follows it.
+    /// Returns whether the screen changed.
+    fn connect_screen(&mut self, config: &Config) -> Result<bool, TtyError> {
+        let found = pick_connector(&self.drm, config)?;
+        let current = self.screen.as_ref().map(|s| s.connector);
+        match found {
+            None => {
+                if self.screen.take().is_some() {
+                    tracing::warn!(output = %self.spec.name, "output disconnected");
+                    self.flip_pending = false;
+                    return Ok(true);
+                }
+                Ok(false)
+            }
+            Some(choice)
+                if Some(choice.connector) == current && choice.mode_size() == self.spec.size =>
+            {
+                Ok(false)
+            }
+            Some(choice) => {
+                self.screen = None;
+                self.flip_pending = false;
+                let name = choice.name.clone();
+                let mode = choice.mode;
+                let surface = self
+                    .drm
+                    .create_surface(choice.crtc, mode, &[choice.connector])
+                    .map_err(|err| TtyError::Drm(format!("{name}: {err}")))?;
+                let transform = config
+                    .outputs
+                    .get(&name)
+                    .and_then(|o| o.transform)
+                    .map_or(Transform::Normal, Into::into);
+                let size = choice.mode_size();
+                let compositor = GpuCompositor::new(
+                    OutputModeSource::Static {
+                        size,
+                        scale: 1.0.into(),
+                        transform,
+                    },
+                    surface,
+                    None,
+                    DumbAllocator::new(self.fd.clone()),
+                    self.fd.clone(),
+                    [Fourcc::Xrgb8888, Fourcc::Argb8888],
+                    self.renderer.dmabuf_formats(),
+                    self.drm.cursor_size(),
+                    None,
+                )
+                .map_err(|err| TtyError::Drm(format!("{name}: {err}")))?;
+                let refresh = mode.vrefresh() as i32 * 1000;
+                tracing::info!(
+                    output = %name,
+                    width = size.w,
+                    height = size.h,
+                    refresh_hz = mode.vrefresh(),
+                    "output connected"
+                );
+                self.spec = OutputSpec {
+                    name,
+                    size,
+                    refresh_mhz: if refresh > 0 { refresh } else { 60_000 },
+                    transform,
+                };
+                self.dim_veil.resize(self.spec.display_size().to_logical(1));
+                self.screen = Some(Box::new(Screen {
+                    connector: choice.connector,
+                    compositor,
+                }));
+                Ok(true)
+            }
+        }
+    }
+
+    /// Draws `scene` and queues it for scan-out.
+    pub fn draw<E: RenderElement<PixmanRenderer>>(
+        &mut self,
+        scene: &Scene<E>,
+    ) -> Result<(RenderElementStates, Flip), RenderError> {
+        let Some(screen) = self
+            .screen
+            .as_mut()
+            .filter(|_| !self.paused && !self.flip_pending)
+        else {
+            return Ok((RenderElementStates::default(), Flip::Nothing));
+        };
+        self.blanked = false;
+        let result = screen
+            .compositor
+            .render_frame(
+                &mut self.renderer,
+                &scene.elements,
+                scene.clear,
+                FrameFlags::DEFAULT,
+            )
+            .map_err(|err| RenderError::Drm(format!("{err:?}")))?;
+        let states = result.states;
+        if result.is_empty {
+            return Ok((states, Flip::Nothing));
+        }
+        match screen.compositor.queue_frame(()) {
+            Ok(()) => {
+                self.flip_pending = true;
+                Ok((states, Flip::Queued))
+            }
+            Err(err) => {
+                // A failed flip loses this frame only; the next one starts whole.
+                tracing::warn!(output = %self.spec.name, "page flip failed: {err}");
+                screen.compositor.reset_buffers();
+                Ok((states, Flip::Nothing))
+            }
+        }
+    }
+
+    /// The queued frame reached the screen.
+    pub fn frame_submitted(&mut self) {
+        self.flip_pending = false;
+        if let Some(screen) = self.screen.as_mut() {
+            if let Err(err) = screen.compositor.frame_submitted() {
+                tracing::warn!(output = %self.spec.name, "frame submission: {err}");
+            }
+        }
+    }
+
+    pub fn flip_pending(&self) -> bool {
+        self.flip_pending
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.paused
+    }
+
+    /// Everything is drawn again: after a switch (object ids are per display,
+    /// so one persona's damage state means nothing for another), a VT switch
+    /// or a mode change.
+    pub fn reset_damage(&mut self) {
+        if let Some(screen) = self.screen.as_mut() {
+            screen.compositor.reset_buffers();
+        }
+    }
+
+    /// The output powered off: a black frame, then nothing until it is back.
+    pub fn blank(&mut self) -> Result<(), RenderError> {
+        if self.blanked {
+            return Ok(());
+        }
+        let scene: Scene<SolidElement> = Scene {
+            elements: Vec::new(),
+            clear: Color32F::BLACK,
+        };
+        self.reset_damage();
+        let (_, flip) = self.draw(&scene)?;
+        self.blanked = !matches!(flip, Flip::Nothing);
+        Ok(())
+    }
+
+    pub fn set_transform(&mut self, transform: Transform) {
+        self.spec.transform = transform;
+        self.dim_veil.resize(self.spec.display_size().to_logical(1));
+        if let Some(screen) = self.screen.as_mut() {
+            screen
+                .compositor
+                .set_output_mode_source(OutputModeSource::Static {
+                    size: self.spec.size,
+                    scale: 1.0.into(),
+                    transform,
+                });
+            screen.compositor.reset_buffers();
+        }
+    }
+
+    pub fn dim_veil(&self) -> &SolidColorBuffer {
+        &self.dim_veil
+    }
+
+    pub fn arrow(&self) -> &MemoryRenderBuffer {
+        &self.arrow
+    }
+
+    pub fn renderer(&mut self) -> &mut PixmanRenderer {
+        &mut self.renderer
+    }
+
+    /// A background persona's kept content, or the active one's, rendered on its own.
+    pub fn snapshot(
+        &mut self,
+        persona: &crate::persona::PersonaState,
+    ) -> Result<Screenshot, RenderError> {
+        crate::render::snapshot_persona(&mut self.renderer, persona, &self.spec)
+    }
+
+    /// Ctrl+Alt+F`vt`: hands the display to another VT.
+    pub fn change_vt(&mut self, vt: i32) {
+        if let Err(err) = self.session.change_vt(vt) {
+            tracing::warn!("switching to VT {vt} failed: {err}");
+        }
+    }
+
+    fn pause(&mut self) {
+        tracing::info!("session paused: display and input given up");
+        self.paused = true;
+        self.libinput.suspend();
+        self.drm.pause();
+        self.flip_pending = false;
+    }
+
+    fn resume(&mut self, config: &Config) -> bool {
+        tracing::info!("session active again");
+        if self.libinput.resume().is_err() {
+            tracing::error!("libinput did not resume; input may be missing");
+        }
+        if let Err(err) = self.drm.activate(false) {
+            tracing::error!("taking the display back failed: {err}");
+        }
+        self.paused = false;
+        let changed = match self.connect_screen(config) {
+            Ok(changed) => changed,
+            Err(err) => {
+                tracing::error!("output lost while away: {err}");
+                false
+            }
+        };
+        if let Some(screen) = self.screen.as_mut() {
+            if let Err(err) = screen.compositor.reset_state() {
+                tracing::warn!("resetting the output state failed: {err}");
+            }
+            screen.compositor.reset_buffers();
+        }
+        changed
+    }
+}
+
+/// The DRM element type for a frame with no elements (a black screen).
+type SolidElement = smithay::backend::renderer::element::solid::SolidColorRenderElement;
+
+/// A connector worth driving, with its CRTC and mode.
+struct Choice {
+    connector: connector::Handle,
+    crtc: crtc::Handle,
+    mode: smithay::reexports::drm::control::Mode,
+    name: String,
+}
+
+impl Choice {
+    fn mode_size(&self) -> smithay::utils::Size<i32, smithay::utils::Physical> {
+        let (w, h) = self.mode.size();
+        (w as i32, h as i32).into()
+    }
+}
+
+/// The output name as the kernel and other compositors give it: `eDP-1`, `Virtual-1`.
+fn connector_name(info: &connector::Info) -> String {
+    format!("{}-{}", info.interface().as_str(), info.interface_id())
+}
+
+/// A built-in panel first (it is what a tablet or laptop shows), then the
+/// first connected connector; the mode the config names, else the preferred one.
+fn pick_connector(drm: &DrmDevice, config: &Config) -> Result<Option<Choice>, TtyError> {
+    let resources = drm
+        .resource_handles()
+        .map_err(|err| TtyError::Drm(format!("reading resources: {err}")))?;
+    let mut connected: Vec<connector::Info> = resources
+        .connectors()
+        .iter()
+        .filter_map(|&handle| drm.get_connector(handle, true).ok())
+        .filter(|info| info.state() == connector::State::Connected && !info.modes().is_empty())
+        .collect();
+    connected.sort_by_key(|info| {
+        !matches!(
+            info.interface(),
+            connector::Interface::EmbeddedDisplayPort
+                | connector::Interface::LVDS
+                | connector::Interface::DSI
+        )
+    });
+    for name in config.outputs.keys() {
+        if !connected.iter().any(|info| &connector_name(info) == name)
+            && name != crate::backend::headless::OUTPUT_NAME
+        {
+            tracing::warn!(output = %name, "the config names an output that is not connected");
+        }
+    }
+    for (i, info) in connected.iter().enumerate() {
+        let name = connector_name(info);
+        if i > 0 {
+            tracing::warn!(output = %name, "connected but not driven: one output at a time so far");
+            continue;
+        }
+        let wanted = config.outputs.get(&name).and_then(|o| o.mode);
+        let mode = pick_mode(info.modes(), wanted, &name);
+        let crtc = info
+            .encoders()
+            .iter()
+            .filter_map(|&e| drm.get_encoder(e).ok())
+            .flat_map(|enc| resources.filter_crtcs(enc.possible_crtcs()))
+            .next();
+        match crtc {
+            Some(crtc) => {
+                return Ok(Some(Choice {
+                    connector: info.handle(),
+                    crtc,
+                    mode,
+                    name,
+                }))
+            }
+            None => tracing::warn!(output = %name, "no CRTC can drive this connector; skipped"),
+        }
+    }
+    Ok(None)
+}
+
+fn pick_mode(
+    modes: &[smithay::reexports::drm::control::Mode],
+    wanted: Option<crate::config::Mode>,
+    name: &str,
+) -> smithay::reexports::drm::control::Mode {
+    if let Some(want) = wanted {
+        let fits = |m: &&smithay::reexports::drm::control::Mode| {
+            let (w, h) = m.size();
+            w as u32 == want.width && h as u32 == want.height
+        };
+        let best = modes
+            .iter()
+            .filter(fits)
+            .min_by_key(|m| match want.refresh_mhz {
+                Some(r) => (m.vrefresh() as i64 * 1000 - r as i64).abs(),
+                None => -(m.vrefresh() as i64),
+            });
+        match best {
+            Some(mode) => return *mode,
+            None => tracing::warn!(output = %name, ?want, "no such mode; using the preferred one"),
+        }
+    }
+    modes
+        .iter()
+        .find(|m| m.mode_type().contains(ModeTypeFlags::PREFERRED))
+        .or_else(|| modes.first())
+        .copied()
+        .expect("connectors without modes are skipped")
+}
+
+/// The GPU to drive: udev's primary GPU of the seat, else the first
+/// `/dev/dri/card*` (no udevd, as in a minimal VM).
+fn primary_gpu(seat: &str) -> Result<PathBuf, TtyError> {
+    if let Ok(Some(path)) = smithay::backend::udev::primary_gpu(seat) {
+        return Ok(path);
+    }
+    let mut cards: Vec<PathBuf> = std::fs::read_dir("/dev/dri")
+        .map_err(|err| TtyError::NoGpu(format!("/dev/dri: {err}")))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("card"))
+        })
+        .collect();
+    cards.sort();
+    cards
+        .into_iter()
+        .next()
+        .ok_or_else(|| TtyError::NoGpu("/dev/dri has no card*".into()))
+}
+
+/// libinput on the seat: through udev when udevd runs (hotplug included),
+/// else every event device by path.
+fn open_input(session: &LibSeatSession, seat: &str) -> Result<Libinput, TtyError> {
+    let interface = LibinputSessionInterface::from(session.clone());
+    if Path::new("/run/udev/control").exists() {
+        let mut libinput = Libinput::new_with_udev(interface);
+        libinput
+            .udev_assign_seat(seat)
+            .map_err(|()| TtyError::Input(format!("assigning seat {seat} failed")))?;
+        return Ok(libinput);
+    }
+    tracing::info!("no udevd: opening /dev/input/event* by path (no input hotplug)");
+    let mut libinput = Libinput::new_from_path(interface);
+    let mut events: Vec<PathBuf> = std::fs::read_dir("/dev/input")
+        .map_err(|err| TtyError::Input(format!("/dev/input: {err}")))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("event"))
+        })
+        .collect();
+    events.sort();
+    for path in events {
+        match libinput.path_add_device(&path.to_string_lossy()) {
+            Some(device) => {
+                tracing::info!(path = %path.display(), name = device.name(), "input device")
+            }
+            None => tracing::warn!(path = %path.display(), "libinput could not open this device"),
+        }
+    }
+    Ok(libinput)
+}
+
+impl State {
+    fn tty(&mut self) -> Option<&mut TtyBackend> {
+        match &mut self.backend {
+            super::Backend::Tty(tty) => Some(tty),
+            _ => None,
+        }
+    }
+
+    /// Another VT came to the front, or this one came back.
+    fn on_session_event(&mut self, event: SessionEvent) {
+        let config = self.config.clone();
+        let Some(tty) = self.tty() else { return };
+        match event {
+            SessionEvent::PauseSession => {
+                tty.pause();
+                // Keys and buttons held when the VT went away are released
+                // there; nothing may stay pressed here.
+                self.release_all_input();
+            }
+            SessionEvent::ActivateSession => {
+                if tty.resume(&config) {
+                    self.output_spec_changed();
+                }
+                self.personas.active_mut().state.needs_redraw = true;
+                self.redraw_now();
+            }
+        }
+    }
+
+    /// The page flip of the queued frame happened at `meta`'s time.
+    fn on_page_flip(&mut self, meta: Option<&DrmEventMetadata>) {
+        let Some(tty) = self.tty() else { return };
+        tty.frame_submitted();
+        let now = self.now();
+        let at = match meta.map(|m| m.time) {
+            Some(DrmEventTime::Monotonic(t)) if !t.is_zero() && t <= now => t,
+            _ => now,
+        };
+        let seq = meta.map_or(0, |m| m.sequence as u64);
+        self.frame_presented(at, seq);
+    }
+
+    /// Connectors changed: a panel plugged or unplugged, or a new mode.
+    fn on_connectors_changed(&mut self) {
+        let config = self.config.clone();
+        let Some(tty) = self.tty() else { return };
+        if tty.paused {
+            return;
+        }
+        match tty.connect_screen(&config) {
+            Ok(true) => {
+                self.output_spec_changed();
+                self.redraw_now();
+            }
+            Ok(false) => {}
+            Err(err) => tracing::error!("output change: {err}"),
+        }
+    }
+}
