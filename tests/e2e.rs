@@ -460,6 +460,81 @@ fn subscribe_streams_switches_windows_and_reloads() {
     assert_eq!(seen[1]["persona"], "personal");
 }
 
+/// Reads `subscribe` events on a thread; `next` fails after 30 s.
+fn subscriber(c: &Compositor) -> impl Fn() -> Value {
+    use std::io::{BufRead, BufReader};
+    let mut sock = std::os::unix::net::UnixStream::connect(c.control_socket()).unwrap();
+    std::io::Write::write_all(&mut sock, b"{\"request\":\"subscribe\"}\n").unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Value>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(sock).lines() {
+            let Ok(line) = line else { break };
+            if let Ok(v) = serde_json::from_str::<Value>(&line) {
+                if tx.send(v).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    move || {
+        rx.recv_timeout(Duration::from_secs(30))
+            .expect("an event within 30 s")
+    }
+}
+
+#[test]
+fn the_lid_turns_the_panel_off_and_tablet_mode_is_announced() {
+    let c = Compositor::start(CONFIG, &["--test-input"]);
+    let next = subscriber(&c);
+    assert_eq!(next()["reply"], "subscribed");
+    let lit = |c: &Compositor| pixel(&c.screenshot(None), 10, 10) != [0, 0, 0, 255];
+    assert!(lit(&c), "the panel is on to begin with");
+
+    let out = c.msg(&["input", "switch", "lid", "on"]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(next(), serde_json::json!({"event": "lid", "closed": true}));
+    assert!(!lit(&c), "a closed lid turns the panel off");
+    // An external keyboard does not wake a panel under a closed lid.
+    let out = c.msg(&["input", "key", "a", "tap"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(!lit(&c), "still off while the lid is closed");
+    c.msg(&["input", "switch", "lid", "off"]);
+    assert_eq!(next(), serde_json::json!({"event": "lid", "closed": false}));
+    c.wait_for(|| lit(&c));
+
+    c.msg(&["input", "switch", "tablet-mode", "on"]);
+    assert_eq!(
+        next(),
+        serde_json::json!({"event": "tablet-mode", "on": true})
+    );
+    c.msg(&["input", "switch", "tablet-mode", "off"]);
+    assert_eq!(
+        next(),
+        serde_json::json!({"event": "tablet-mode", "on": false})
+    );
+    // A bad switch name is refused by the CLI with the choices.
+    let out = c.msg(&["input", "switch", "hinge", "on"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("lid"),
+        "{out:?}"
+    );
+
+    // Brightness: out of range is the CLI's error; no backlight (as on this
+    // machine) is the compositor's, naming what is missing.
+    let out = c.msg(&["output", "HEADLESS-1", "brightness", "101"]);
+    assert!(!out.status.success());
+    if !std::path::Path::new("/sys/class/backlight")
+        .read_dir()
+        .is_ok_and(|mut d| d.next().is_some())
+    {
+        let out = c.msg(&["output", "HEADLESS-1", "brightness", "50"]);
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("no backlight device"), "{err}");
+    }
+}
+
 #[test]
 fn a_crashing_session_is_logged_and_its_persona_stays() {
     let config = CONFIG.replace(

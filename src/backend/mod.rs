@@ -3,6 +3,7 @@
 //! picks tty on a VT and falls back to headless (with a warning) where winit
 //! would be the right choice.
 
+pub mod backlight;
 pub mod headless;
 pub mod tty;
 

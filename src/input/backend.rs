@@ -26,8 +26,9 @@ use smithay::utils::{Logical, Point};
 
 use super::tablet::TabletAction;
 use super::touchpad::{GestureKind, TouchpadGesture};
-use super::InputEvent;
+use super::{HardwareSwitch, InputEvent};
 use crate::state::State;
+use smithay::backend::input::{Switch, SwitchState, SwitchToggleEvent};
 
 impl State {
     /// Releases everything every device holds (the session was paused).
@@ -253,7 +254,21 @@ impl State {
                     cancelled: event.cancelled(),
                 },
             ),
-            // Devices come and go; switches (lid, tablet mode) are not routed yet.
+            BackendEvent::SwitchToggle { event } => {
+                let switch = match event.switch() {
+                    Some(Switch::Lid) => HardwareSwitch::Lid,
+                    Some(Switch::TabletMode) => HardwareSwitch::TabletMode,
+                    _ => return,
+                };
+                let on = event.state() == SwitchState::On;
+                (
+                    InputEvent::Switch { switch, on },
+                    event_instant(event.time()),
+                    event.device().id(),
+                )
+            }
+            // Devices come and go (DeviceAdded needs nothing: settings are
+            // applied by the backend that owns the device).
             _ => return,
         };
         self.input_devices.note(&device, &ours);

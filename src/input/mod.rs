@@ -90,6 +90,20 @@ pub enum InputEvent {
         y: f64,
         action: tablet::TabletAction,
     },
+    /// A hardware switch (libinput): the lid, or a convertible's tablet mode.
+    Switch {
+        switch: HardwareSwitch,
+        on: bool,
+    },
+}
+
+/// The switches libinput reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HardwareSwitch {
+    /// On: the lid is closed.
+    Lid,
+    /// On: the keyboard is folded away (a convertible used as a tablet).
+    TabletMode,
 }
 
 #[derive(Debug)]
@@ -130,6 +144,11 @@ pub struct PointerRouter {
 impl State {
     /// Handles one input event. `at` is the event's own timestamp.
     pub fn process_input(&mut self, event: InputEvent, at: Instant) {
+        if let InputEvent::Switch { switch, on } = event {
+            // Not user activity: a lid closing must not wake the panel.
+            self.on_hardware_switch(switch, on);
+            return;
+        }
         self.note_activity();
         if self.overview_input(&event) {
             return;
@@ -241,6 +260,7 @@ impl State {
                 }
                 self.pointer_router.touches.remove(&slot);
             }
+            InputEvent::Switch { .. } => unreachable!("handled above"),
         }
         let active = self.personas.active_id();
         self.mark_dirty(active);

@@ -26,7 +26,7 @@ use clap::builder::PossibleValue;
 
 use super::protocol::{
     default_socket_path, ButtonState, Event, InputEvent, KeyState, Latency, PersonaInfo, Reply,
-    Request, SessionInfo, SocketPathError, Stats, TouchPhase,
+    Request, SessionInfo, SocketPathError, Stats, SwitchName, TouchPhase,
 };
 
 /// Read/write timeout of [`request`]: how long to wait for the compositor.
@@ -100,6 +100,11 @@ pub enum OutputCommand {
     Off,
     /// Power it on
     On,
+    /// Set the panel's backlight, 0 to 100 percent
+    Brightness {
+        #[arg(value_parser = clap::value_parser!(u32).range(0..=100))]
+        percent: u32,
+    },
 }
 
 /// `personas msg session ...`.
@@ -136,6 +141,21 @@ pub enum InputCommand {
         #[arg(value_parser = parse_coordinate)]
         y: f64,
     },
+    /// A hardware switch: switch lid|tablet-mode on|off (lid on = closed)
+    Switch {
+        #[arg(value_name = "lid|tablet-mode")]
+        switch: SwitchName,
+        #[arg(value_name = "on|off", value_parser = parse_on_off, action = clap::ArgAction::Set)]
+        on: bool,
+    },
+}
+
+fn parse_on_off(s: &str) -> Result<bool, String> {
+    match s {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        other => Err(format!("`{other}`: expected on or off")),
+    }
 }
 
 /// `personas msg input pointer ...`.
@@ -203,6 +223,19 @@ impl clap::ValueEnum for ButtonState {
     }
 }
 
+impl clap::ValueEnum for SwitchName {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[SwitchName::Lid, SwitchName::TabletMode]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(match self {
+            SwitchName::Lid => "lid",
+            SwitchName::TabletMode => "tablet-mode",
+        }))
+    }
+}
+
 impl clap::ValueEnum for TouchPhase {
     fn value_variants<'a>() -> &'a [Self] {
         &[TouchPhase::Down, TouchPhase::Move, TouchPhase::Up]
@@ -262,6 +295,13 @@ impl MsgCommand {
                 output: name.clone(),
                 on: true,
             },
+            MsgCommand::Output {
+                name,
+                action: OutputCommand::Brightness { percent },
+            } => Request::OutputBrightness {
+                output: name.clone(),
+                percent: *percent,
+            },
         }
     }
 }
@@ -288,6 +328,10 @@ impl InputCommand {
                 id: *id,
                 x: *x,
                 y: *y,
+            },
+            InputCommand::Switch { switch, on } => InputEvent::Switch {
+                switch: *switch,
+                on: *on,
             },
         }
     }
@@ -725,6 +769,10 @@ pub fn format_event(event: &Event) -> String {
         } => format!("window closed in {persona}: {}", window_text(app_id, title)),
         Event::ConfigReloaded => "config reloaded".to_string(),
         Event::Attention { persona } => format!("{persona} wants attention"),
+        Event::TabletMode { on: true } => "tablet mode on".to_string(),
+        Event::TabletMode { on: false } => "tablet mode off".to_string(),
+        Event::Lid { closed: true } => "lid closed".to_string(),
+        Event::Lid { closed: false } => "lid open".to_string(),
     }
 }
 

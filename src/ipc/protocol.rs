@@ -78,6 +78,9 @@ pub enum Request {
     /// Turn a physical output off or on (`on: false` is off) → [`Reply::Ok`],
     /// or [`Reply::Error`] for an unknown output. Input turns it on again.
     OutputPower { output: String, on: bool },
+    /// Set the backlight of a physical output's panel, 0–100 → [`Reply::Ok`],
+    /// or [`Reply::Error`] naming what is missing (no backlight, no permission).
+    OutputBrightness { output: String, percent: u32 },
 }
 
 /// A synthetic input event (test input on the headless backend).
@@ -98,6 +101,16 @@ pub enum InputEvent {
         x: f64,
         y: f64,
     },
+    /// A hardware switch: `"lid"` (on = closed) or `"tablet-mode"`.
+    Switch { switch: SwitchName, on: bool },
+}
+
+/// The hardware switches input injection knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SwitchName {
+    Lid,
+    TabletMode,
 }
 
 /// Key transition; `Tap` is a press immediately followed by a release.
@@ -368,6 +381,15 @@ pub enum Event {
     /// A background persona wants attention (a client asked to be activated).
     Attention {
         persona: String,
+    },
+    /// A convertible folded into a tablet (`on`) or back into a laptop: an
+    /// on-screen keyboard shows itself or hides.
+    TabletMode {
+        on: bool,
+    },
+    /// The lid closed (the internal panel is off) or opened.
+    Lid {
+        closed: bool,
     },
 }
 

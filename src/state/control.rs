@@ -56,6 +56,18 @@ impl State {
             Request::OutputTransform { output, transform } => {
                 self.output_transform(&output, &transform)
             }
+            Request::OutputBrightness { output, percent } => {
+                if let Some(error) = self.no_output(&output) {
+                    return error;
+                }
+                let root = std::path::Path::new(crate::backend::backlight::SYSFS);
+                match crate::backend::backlight::find(root).and_then(|b| b.set(percent)) {
+                    Ok(()) => Reply::Ok,
+                    Err(err) => Reply::Error {
+                        message: err.to_string(),
+                    },
+                }
+            }
             Request::OutputPower { output, on } => {
                 if let Some(error) = self.no_output(&output) {
                     return error;
@@ -242,6 +254,15 @@ impl State {
                 TouchPhase::Down => InputEvent::TouchDown { slot: id, x, y },
                 TouchPhase::Move => InputEvent::TouchMotion { slot: id, x, y },
                 TouchPhase::Up => InputEvent::TouchUp { slot: id },
+            }],
+            IpcInput::Switch { switch, on } => vec![InputEvent::Switch {
+                switch: match switch {
+                    crate::ipc::protocol::SwitchName::Lid => crate::input::HardwareSwitch::Lid,
+                    crate::ipc::protocol::SwitchName::TabletMode => {
+                        crate::input::HardwareSwitch::TabletMode
+                    }
+                },
+                on,
             }],
         };
         for event in events {

@@ -27,12 +27,40 @@ impl State {
     pub fn note_activity(&mut self) {
         self.idle_since = Instant::now();
         let resumed = self.personas.active_mut().state.resume_idle();
-        let woke = self.power != Power::On;
+        // A closed lid keeps the panel off whatever an external keyboard does.
+        let woke = self.power != Power::On && !self.lid_closed;
         if woke {
             self.set_power(Power::On);
         }
         if resumed || woke || self.idle_timer.is_none() {
             self.check_idle();
+        }
+    }
+
+    /// A lid or tablet-mode switch. A closed lid turns the panel off until it
+    /// opens (which counts as the user coming back); tablet mode is told to
+    /// `subscribe`rs, for on-screen keyboards.
+    pub fn on_hardware_switch(&mut self, switch: crate::input::HardwareSwitch, on: bool) {
+        use crate::input::HardwareSwitch;
+        use crate::ipc::protocol::Event;
+        match switch {
+            HardwareSwitch::Lid => {
+                if self.lid_closed == on {
+                    return;
+                }
+                self.lid_closed = on;
+                tracing::info!(closed = on, "lid");
+                if on {
+                    self.set_power(Power::Off);
+                } else {
+                    self.note_activity();
+                }
+                self.ipc_events.broadcast(&Event::Lid { closed: on });
+            }
+            HardwareSwitch::TabletMode => {
+                tracing::info!(on, "tablet mode");
+                self.ipc_events.broadcast(&Event::TabletMode { on });
+            }
         }
     }
 

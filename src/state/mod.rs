@@ -88,6 +88,8 @@ pub struct State {
     idle_was_inhibited: bool,
     /// The output's power: on, dimmed or off (idle actions, `output … off`).
     pub power: idle::Power,
+    /// The lid is closed: the panel stays off until it opens.
+    pub lid_closed: bool,
     /// The overview, while it is open.
     pub overview: Option<overview::Overview>,
     pub ipc_events: EventSink,
@@ -153,6 +155,7 @@ impl State {
             idle_timer: None,
             idle_was_inhibited: false,
             power: idle::Power::On,
+            lid_closed: false,
             overview: None,
             ipc_events: EventSink::detached(),
             loop_handle,

@@ -124,6 +124,7 @@ impl State {
             InputEvent::Touchpad(_) => self.pointer_router.touchpad_gesture.is_none(),
             InputEvent::Tablet { .. } => !self.pointer_router.tablet_tip,
             InputEvent::PointerAxis { .. } => true,
+            InputEvent::Switch { .. } => false,
         }
     }
 
