@@ -5,7 +5,9 @@ set -euo pipefail
 
 build=(pkg-config gcc libudev-dev libinput-dev libseat-dev libgbm-dev libpixman-1-dev
        libxkbcommon-dev libwayland-dev xkb-data)
-test=(weston foot wayland-utils wl-clipboard grim wlcs fonts-dejavu-core hostname util-linux procps)
+test=(weston foot wayland-utils wl-clipboard grim wlcs fonts-dejavu-core hostname util-linux procps
+      libegl1 libegl-mesa0 libgl1-mesa-dri
+      qemu-system-x86 linux-image-amd64 busybox-static udev)
 
 want=("${build[@]}")
 [ "${1:-build}" = test ] && want+=("${test[@]}")

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs the whole test suite: unit, protocol, input,
-# pixel and property tests in-process, end-to-end tests of the real binary with
-# Debian's Wayland clients, the benchmarks once each as smoke tests, and the
-# wlcs conformance suite (scripts/wlcs.sh) against its known-failure list.
+# pixel (pixman and GLES on llvmpipe) and property tests in-process, end-to-end
+# tests of the real binary with Debian's Wayland clients, the tty backend in a
+# QEMU virtual machine, the benchmarks once each as smoke tests, and the wlcs
+# conformance suite (scripts/wlcs.sh) against its known-failure list.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
@@ -10,6 +11,10 @@ export RUST_BACKTRACE=1
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
+# The VM test (tests/vm.rs) boots the tty backend under QEMU with the release
+# binary, as a user would run it.
+cargo build --release --bin personas
+export PERSONAS_VM_TEST=1 PERSONAS_VM_BINARY="$PWD/target/release/personas"
 cargo test --workspace --all-targets 2>&1 | tee "$log" || status=$?
 passed=$(grep -Eo '^test result: .* ([0-9]+) passed' "$log" | grep -Eo '[0-9]+ passed' | awk '{s += $1} END {print s + 0}')
 failed=$(grep -Eo '^test result: .* ([0-9]+) failed' "$log" | grep -Eo '[0-9]+ failed' | awk '{s += $1} END {print s + 0}')

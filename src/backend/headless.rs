@@ -87,29 +87,31 @@ impl HeadlessBackend {
         )
     }
 
-    /// Draws the overview of `items`.
-    pub fn render_overview(
+    /// Draws any scene (the overview); `whole` redraws everything now and
+    /// in the next frame.
+    pub fn draw<E: smithay::backend::renderer::element::RenderElement<PixmanRenderer>>(
         &mut self,
-        items: &[crate::render::overview::Item<'_>],
-        solids: &mut Vec<SolidColorBuffer>,
-        dim: bool,
-    ) -> Result<(), RenderError> {
-        self.full_damage = true;
+        scene: &crate::render::Scene<E>,
+        whole: bool,
+    ) -> Result<RenderElementStates, RenderError> {
         self.blanked = false;
-        let scene = crate::render::overview::overview_scene(
-            &mut self.renderer,
-            items,
-            solids,
-            dim.then_some(&self.dim_veil),
-        )?;
+        let age = if std::mem::take(&mut self.full_damage) || whole {
+            0
+        } else {
+            1
+        };
+        self.full_damage = whole;
         render::draw(
             &mut self.renderer,
             &mut self.image,
             &mut self.tracker,
-            &scene,
-            0,
-        )?;
-        Ok(())
+            scene,
+            age,
+        )
+    }
+
+    pub fn dim_veil(&self) -> &SolidColorBuffer {
+        &self.dim_veil
     }
 
     /// The output powered off: black, and drawn whole when it comes back.

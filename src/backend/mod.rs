@@ -10,13 +10,13 @@ pub mod tty;
 use std::time::Duration;
 
 use smithay::backend::renderer::element::solid::SolidColorBuffer;
-use smithay::backend::renderer::element::RenderElementStates;
+use smithay::backend::renderer::element::{RenderElement, RenderElementStates};
 use smithay::backend::renderer::pixman::PixmanRenderer;
 use smithay::utils::Transform;
 
 use crate::persona::{OutputSpec, PersonaState};
 use crate::render::notice::Notice;
-use crate::render::{self, overview, RenderError, Screenshot};
+use crate::render::{self, RenderError, Scene, Screenshot};
 
 /// What `--backend` asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -111,23 +111,29 @@ impl Backend {
         }
     }
 
-    /// Draws the overview of `items`.
-    pub fn render_overview(
+    /// Draws a scene built with [`Backend::renderer`] (the overview);
+    /// `whole` redraws everything now and in the next frame.
+    pub fn draw<E: RenderElement<PixmanRenderer>>(
         &mut self,
-        items: &[overview::Item<'_>],
-        solids: &mut Vec<SolidColorBuffer>,
-        dim: bool,
+        scene: &Scene<E>,
+        whole: bool,
     ) -> Result<Flip, RenderError> {
         match self {
-            Backend::Headless(b) => {
-                b.render_overview(items, solids, dim)?;
-                Ok(Flip::Shown)
-            }
+            Backend::Headless(b) => b.draw(scene, whole).map(|_| Flip::Shown),
             Backend::Tty(b) => {
-                let veil = dim.then(|| b.dim_veil().clone());
-                let scene = overview::overview_scene(b.renderer(), items, solids, veil.as_ref())?;
-                Ok(b.draw(&scene)?.1)
+                if whole {
+                    b.reset_damage();
+                }
+                b.draw(scene).map(|(_, flip)| flip)
             }
+        }
+    }
+
+    /// The veil drawn over everything while dimmed.
+    pub fn dim_veil(&self) -> &SolidColorBuffer {
+        match self {
+            Backend::Headless(b) => b.dim_veil(),
+            Backend::Tty(b) => b.dim_veil(),
         }
     }
 

@@ -3,8 +3,7 @@
 //! A libseat session (seatd, logind or libseat's builtin backend as root) opens
 //! the devices. One DRM device drives one connector through smithay's
 //! `DrmCompositor` on dumb buffers drawn by pixman, so no GPU or GL is needed.
-//! libinput reads input through udev when udevd runs, else every
-//! `/dev/input/event*` by path. A VT switch pauses the session: DRM master and
+//! libinput reads input through udev (udevd must run; see `open_input`). A VT switch pauses the session: DRM master and
 //! input are given up and taken back, and no persona, window or client notices
 //! more than frames that wait.
 
@@ -547,7 +546,9 @@ fn primary_gpu(seat: &str) -> Result<PathBuf, TtyError> {
 }
 
 /// libinput on the seat: through udev when udevd runs (hotplug included),
-/// else every event device by path.
+/// else every event device by path. Even by path libinput wants udev's
+/// database entry of each device, so without udevd it usually refuses them
+/// all: the warning says so.
 fn open_input(session: &LibSeatSession, seat: &str) -> Result<Libinput, TtyError> {
     let interface = LibinputSessionInterface::from(session.clone());
     if Path::new("/run/udev/control").exists() {
@@ -557,7 +558,10 @@ fn open_input(session: &LibSeatSession, seat: &str) -> Result<Libinput, TtyError
             .map_err(|()| TtyError::Input(format!("assigning seat {seat} failed")))?;
         return Ok(libinput);
     }
-    tracing::info!("no udevd: opening /dev/input/event* by path (no input hotplug)");
+    tracing::warn!(
+        "no udevd (/run/udev/control): opening /dev/input/event* by path; libinput \
+         rejects devices udev has not seen, so input may be missing: start systemd-udevd"
+    );
     let mut libinput = Libinput::new_from_path(interface);
     let mut events: Vec<PathBuf> = std::fs::read_dir("/dev/input")
         .map_err(|err| TtyError::Input(format!("/dev/input: {err}")))?

@@ -7,13 +7,12 @@ use smithay::backend::allocator::Fourcc;
 use smithay::backend::renderer::element::memory::MemoryRenderBuffer;
 use smithay::backend::renderer::element::surface::render_elements_from_surface_tree;
 use smithay::backend::renderer::element::Kind;
-use smithay::backend::renderer::pixman::PixmanRenderer;
 use smithay::input::pointer::{CursorImageStatus, CursorImageSurfaceData};
 use smithay::reexports::wayland_server::Resource;
 use smithay::utils::{Physical, Point, Transform};
 use smithay::wayland::compositor::with_states;
 
-use super::{OutputElement, RenderError};
+use super::{OutputElement, RenderError, SceneRenderer};
 use crate::persona::PersonaState;
 
 /// The arrow, row by row: `X` outline, `o` fill, `.` clear. Tip at (0, 0).
@@ -65,12 +64,12 @@ pub fn arrow() -> MemoryRenderBuffer {
 
 /// The cursor's elements at the persona's pointer, top first. `offset` is
 /// where the persona's space starts on the output (the indicator's inset).
-pub fn cursor_elements(
-    renderer: &mut PixmanRenderer,
+pub fn cursor_elements<R: SceneRenderer>(
+    renderer: &mut R,
     persona: &PersonaState,
     arrow: &MemoryRenderBuffer,
     offset: Point<i32, Physical>,
-) -> Result<Vec<OutputElement>, RenderError> {
+) -> Result<Vec<OutputElement<R>>, RenderError> {
     let at = persona.pointer_location.to_physical(1.0) + offset.to_f64();
     match &persona.cursor {
         CursorImageStatus::Hidden => Ok(Vec::new()),
@@ -105,7 +104,8 @@ pub fn cursor_elements(
                 None,
                 None,
                 Kind::Cursor,
-            )?,
+            )
+            .map_err(super::renderer_error)?,
         )]),
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod capture;
 pub mod cursor;
+pub mod gles;
 pub mod indicator;
 pub mod notice;
 pub mod overview;
@@ -18,13 +19,15 @@ use smithay::backend::renderer::element::memory::{
 use smithay::backend::renderer::element::solid::{SolidColorBuffer, SolidColorRenderElement};
 use smithay::backend::renderer::element::surface::WaylandSurfaceRenderElement;
 use smithay::backend::renderer::element::utils::{Relocate, RelocateRenderElement};
+use smithay::backend::renderer::element::AsRenderElements;
 use smithay::backend::renderer::element::RenderElementStates;
 use smithay::backend::renderer::element::{Kind, RenderElement};
 use smithay::backend::renderer::pixman::{PixmanError, PixmanRenderer};
-use smithay::backend::renderer::{Bind, Color32F, ExportMem, Offscreen};
-use smithay::desktop::space::{space_render_elements, SpaceRenderElements};
+use smithay::backend::renderer::{
+    Bind, Color32F, ExportMem, ImportAll, ImportMem, Offscreen, Renderer, Texture,
+};
 use smithay::reexports::pixman::Image;
-use smithay::utils::{Physical, Point, Rectangle, Size};
+use smithay::utils::{Physical, Point, Rectangle, Scale, Size};
 
 use crate::config::{Color, Indicator};
 use crate::persona::PersonaState;
@@ -39,10 +42,29 @@ pub enum RenderError {
     NoMode,
     #[error("scan-out: {0}")]
     Drm(String),
+    #[error("renderer: {0}")]
+    Renderer(String),
 }
 
-pub type PersonaElement =
-    SpaceRenderElements<PixmanRenderer, WaylandSurfaceRenderElement<PixmanRenderer>>;
+/// What the scene needs of a renderer; pixman and GLES both qualify.
+pub trait SceneRenderer: Renderer<TextureId = Self::Texture> + ImportAll + ImportMem {
+    type Texture: Texture + Clone + Send + 'static;
+}
+
+impl<R> SceneRenderer for R
+where
+    R: Renderer + ImportAll + ImportMem,
+    R::TextureId: Texture + Clone + Send + 'static,
+{
+    type Texture = R::TextureId;
+}
+
+/// A renderer's error as ours.
+pub fn renderer_error<E: std::error::Error>(err: E) -> RenderError {
+    RenderError::Renderer(err.to_string())
+}
+
+pub type PersonaElement<R> = WaylandSurfaceRenderElement<R>;
 
 /// A rendered frame read back as RGBA bytes.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,23 +93,41 @@ pub fn background_color(color: Color) -> Color32F {
     Color32F::new(r * 0.25, g * 0.25, b * 0.25, 1.0)
 }
 
-/// The render elements of a persona's scene, top first.
-pub fn persona_elements(
-    renderer: &mut PixmanRenderer,
+/// The render elements of a persona's scene, top first: each window with
+/// its subsurfaces and popups, where it overlaps the persona's output.
+pub fn persona_elements<R: SceneRenderer>(
+    renderer: &mut R,
     persona: &PersonaState,
-) -> Result<Vec<PersonaElement>, RenderError> {
-    space_render_elements(renderer, [&persona.space], &persona.output, 1.0)
-        .map_err(|_| RenderError::NoMode)
+) -> Result<Vec<PersonaElement<R>>, RenderError> {
+    let output = persona
+        .space
+        .output_geometry(&persona.output)
+        .ok_or(RenderError::NoMode)?;
+    let mut elements = Vec::new();
+    for window in persona.space.elements_for_output(&persona.output).rev() {
+        let Some(location) = persona.space.element_location(window) else {
+            continue;
+        };
+        let origin = (location - window.geometry().loc - output.loc).to_physical_precise_round(1.0);
+        elements.extend(AsRenderElements::<R>::render_elements::<PersonaElement<R>>(
+            window,
+            renderer,
+            origin,
+            Scale::from(1.0),
+            1.0,
+        ));
+    }
+    Ok(elements)
 }
 
 smithay::backend::renderer::element::render_elements! {
     /// What goes onto the output: the persona's scene (moved inside the
     /// indicator frame) and the compositor's own solid pieces.
-    pub OutputElement<=PixmanRenderer>;
-    Persona=RelocateRenderElement<scoped::Scoped<PersonaElement>>,
+    pub OutputElement<R> where R: SceneRenderer;
+    Persona=RelocateRenderElement<scoped::Scoped<PersonaElement<R>>>,
     Solid=SolidColorRenderElement,
-    Memory=MemoryRenderBufferRenderElement<PixmanRenderer>,
-    CursorSurface=WaylandSurfaceRenderElement<PixmanRenderer>,
+    Memory=MemoryRenderBufferRenderElement<R>,
+    CursorSurface=WaylandSurfaceRenderElement<R>,
 }
 
 /// What a frame draws: its elements, top first, and the color where none is.
@@ -99,13 +139,13 @@ pub struct Scene<E> {
 /// The output's scene for `persona`: its windows inside the indicator, the
 /// notice and the dim veil. Element ids are scoped to the persona; turn the
 /// drawn states back with `persona.render_ids.borrow().unscope(..)`.
-pub fn persona_scene(
-    renderer: &mut PixmanRenderer,
+pub fn persona_scene<R: SceneRenderer>(
+    renderer: &mut R,
     persona: &PersonaState,
     notice: Option<&notice::Notice>,
     dim: Option<&SolidColorBuffer>,
     cursor: Option<&MemoryRenderBuffer>,
-) -> Result<Scene<OutputElement>, RenderError> {
+) -> Result<Scene<OutputElement<R>>, RenderError> {
     let scene = persona_elements(renderer, persona)?;
     let mut ids = persona.render_ids.borrow_mut();
     let offset = Point::<i32, Physical>::from((persona.inset, persona.inset));
@@ -119,7 +159,7 @@ pub fn persona_scene(
         output_size,
         persona.inset,
     );
-    let mut elements: Vec<OutputElement> = Vec::with_capacity(scene.len() + pointer.len() + 4);
+    let mut elements: Vec<OutputElement<R>> = Vec::with_capacity(scene.len() + pointer.len() + 4);
     // Dimmed while the user is idle: a half-black veil over everything.
     if let Some(dim) = dim {
         elements.push(OutputElement::Solid(SolidColorRenderElement::from_buffer(
@@ -142,7 +182,8 @@ pub fn persona_scene(
                 None,
                 None,
                 Kind::Unspecified,
-            )?,
+            )
+            .map_err(renderer_error)?,
         ));
     }
     elements.extend(badge.map(OutputElement::Solid));

@@ -9,12 +9,14 @@ use smithay::backend::renderer::element::utils::{
     Relocate, RelocateRenderElement, RescaleRenderElement,
 };
 use smithay::backend::renderer::element::Kind;
-use smithay::backend::renderer::pixman::PixmanRenderer;
 use smithay::backend::renderer::Color32F;
 use smithay::utils::{Physical, Point, Rectangle, Scale, Size};
 
 use super::notice::Notice;
-use super::{background_color, persona_elements, scoped, PersonaElement, RenderError, Scene};
+use super::{
+    background_color, persona_elements, renderer_error, scoped, PersonaElement, RenderError, Scene,
+    SceneRenderer,
+};
 use crate::persona::PersonaState;
 
 /// Where the overview's pieces go on an output of `display` size for `n`
@@ -73,10 +75,10 @@ pub const SELECTED_FRAME: i32 = 4;
 pub const OVERVIEW_BACKGROUND: Color32F = Color32F::new(0.08, 0.08, 0.08, 1.0);
 
 smithay::backend::renderer::element::render_elements! {
-    pub OverviewElement<=PixmanRenderer>;
-    Thumb=RelocateRenderElement<RescaleRenderElement<scoped::Scoped<PersonaElement>>>,
+    pub OverviewElement<R> where R: SceneRenderer;
+    Thumb=RelocateRenderElement<RescaleRenderElement<scoped::Scoped<PersonaElement<R>>>>,
     Solid=SolidColorRenderElement,
-    Label=MemoryRenderBufferRenderElement<PixmanRenderer>,
+    Label=MemoryRenderBufferRenderElement<R>,
 }
 
 /// One persona as the overview draws it.
@@ -88,13 +90,13 @@ pub struct Item<'a> {
 }
 
 /// The overview's scene: thumbnails, labels and the selection frame.
-pub fn overview_scene(
-    renderer: &mut PixmanRenderer,
+pub fn overview_scene<R: SceneRenderer>(
+    renderer: &mut R,
     items: &[Item<'_>],
     solids: &mut Vec<SolidColorBuffer>,
     dim: Option<&SolidColorBuffer>,
-) -> Result<Scene<OverviewElement>, RenderError> {
-    let mut elements: Vec<OverviewElement> = Vec::new();
+) -> Result<Scene<OverviewElement<R>>, RenderError> {
+    let mut elements: Vec<OverviewElement<R>> = Vec::new();
     // Dimmed while the user is idle, as the persona view is.
     if let Some(dim) = dim {
         elements.push(OverviewElement::Solid(
@@ -127,7 +129,8 @@ pub fn overview_scene(
                 None,
                 None,
                 Kind::Unspecified,
-            )?,
+            )
+            .map_err(renderer_error)?,
         ));
         let scene = persona_elements(renderer, item.persona)?;
         let mut ids = item.persona.render_ids.borrow_mut();

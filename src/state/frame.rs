@@ -94,26 +94,15 @@ impl State {
         let Some(overview) = self.overview.as_mut() else {
             return Flip::Nothing;
         };
-        let items: Vec<crate::render::overview::Item<'_>> = overview
-            .ids
-            .iter()
-            .zip(&cells)
-            .zip(&overview.labels)
-            .enumerate()
-            .filter_map(|(i, ((id, cell), label))| {
-                Some(crate::render::overview::Item {
-                    persona: &self.personas.get(*id)?.state,
-                    cell: *cell,
-                    label,
-                    selected: i == overview.selected,
-                })
-            })
-            .collect();
-        let dim = self.power == Power::Dimmed;
-        match self
-            .backend
-            .render_overview(&items, &mut overview.solids, dim)
-        {
+        let dim = (self.power == Power::Dimmed).then(|| self.backend.dim_veil().clone());
+        let scene = super::overview::overview_scene_for(
+            &self.personas,
+            overview,
+            &cells,
+            self.backend.renderer(),
+            dim.as_ref(),
+        );
+        match scene.and_then(|scene| self.backend.draw(&scene, true)) {
             Ok(flip) => {
                 self.stats.frames_rendered += 1;
                 if flip == Flip::Queued {

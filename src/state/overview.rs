@@ -10,10 +10,12 @@ use smithay::utils::{Physical, Point};
 
 use super::State;
 use crate::input::InputEvent;
+use crate::persona::list::Personas;
 use crate::persona::switch::SwitchOrigin;
 use crate::persona::PersonaId;
 use crate::render::notice::Notice;
-use crate::render::overview::{columns, layout, Cell};
+use crate::render::overview::{columns, layout, overview_scene, Cell, Item, OverviewElement};
+use crate::render::{RenderError, Scene, SceneRenderer};
 
 pub struct Overview {
     /// The personas in the order shown (config order when it opened).
@@ -168,4 +170,31 @@ impl State {
             self.close_overview(Some(pick));
         }
     }
+}
+
+/// The overview's scene, drawn with `renderer` (the backend's, or GLES in
+/// the pixel tests).
+pub fn overview_scene_for<R: SceneRenderer>(
+    personas: &Personas,
+    overview: &mut Overview,
+    cells: &[Cell],
+    renderer: &mut R,
+    dim: Option<&SolidColorBuffer>,
+) -> Result<Scene<OverviewElement<R>>, RenderError> {
+    let items: Vec<Item<'_>> = overview
+        .ids
+        .iter()
+        .zip(cells)
+        .zip(&overview.labels)
+        .enumerate()
+        .filter_map(|(i, ((id, cell), label))| {
+            Some(Item {
+                persona: &personas.get(*id)?.state,
+                cell: *cell,
+                label,
+                selected: i == overview.selected,
+            })
+        })
+        .collect();
+    overview_scene(renderer, &items, &mut overview.solids, dim)
 }

@@ -1,0 +1,87 @@
+//! GLES without a window: an EGL display on the software device (Mesa's
+//! llvmpipe) or surfaceless, rendering a scene into an offscreen buffer. The
+//! pixel tests draw the same scenes with it and with pixman and compare, so
+//! the GL paths (winit, and later tty on a GPU) draw what pixman draws.
+
+use smithay::backend::allocator::Fourcc;
+use smithay::backend::egl::native::EGLSurfacelessDisplay;
+use smithay::backend::egl::{EGLContext, EGLDevice, EGLDisplay};
+use smithay::backend::renderer::damage::OutputDamageTracker;
+use smithay::backend::renderer::element::RenderElement;
+use smithay::backend::renderer::gles::{GlesRenderbuffer, GlesRenderer};
+use smithay::backend::renderer::{Bind, ExportMem, Offscreen, TextureMapping};
+use smithay::utils::{Physical, Rectangle, Size, Transform};
+
+use super::{renderer_error, RenderError, Scene, Screenshot};
+
+pub struct GlesOffscreen {
+    pub renderer: GlesRenderer,
+}
+
+impl GlesOffscreen {
+    /// A GLES renderer on the software EGL device, else surfaceless EGL.
+    pub fn new() -> Result<GlesOffscreen, RenderError> {
+        let egl = |what: &str, err: &dyn std::fmt::Display| {
+            RenderError::Renderer(format!(
+                "{what}: {err} (needs Mesa's EGL: apt install libegl1 libegl-mesa0 libgl1-mesa-dri)"
+            ))
+        };
+        let software = EGLDevice::enumerate()
+            .map_err(|e| egl("listing EGL devices", &e))?
+            .find(|d| {
+                d.extensions()
+                    .iter()
+                    .any(|e| e == "EGL_MESA_device_software")
+            });
+        // SAFETY: the display lives as long as the context and renderer made
+        // from it, which keep it alive themselves.
+        let display = match software {
+            Some(device) => unsafe { EGLDisplay::new(device) },
+            None => unsafe { EGLDisplay::new(EGLSurfacelessDisplay) },
+        }
+        .map_err(|e| egl("opening an EGL display", &e))?;
+        let context = EGLContext::new(&display).map_err(|e| egl("creating a context", &e))?;
+        // SAFETY: the context is new and current on no other thread.
+        let renderer = unsafe { GlesRenderer::new(context) }.map_err(renderer_error)?;
+        Ok(GlesOffscreen { renderer })
+    }
+
+    /// Draws `scene` on an output of `size` turned by `transform` and reads
+    /// it back as RGBA, top row first.
+    pub fn render<E: RenderElement<GlesRenderer>>(
+        &mut self,
+        size: Size<i32, Physical>,
+        transform: Transform,
+        scene: &Scene<E>,
+    ) -> Result<Screenshot, RenderError> {
+        let renderer = &mut self.renderer;
+        let mut buffer: GlesRenderbuffer = renderer
+            .create_buffer(Fourcc::Abgr8888, (size.w, size.h).into())
+            .map_err(renderer_error)?;
+        let mut framebuffer = renderer.bind(&mut buffer).map_err(renderer_error)?;
+        let mut tracker = OutputDamageTracker::new(size, 1.0, transform);
+        tracker
+            .render_output(renderer, &mut framebuffer, 0, &scene.elements, scene.clear)
+            .map_err(|err| RenderError::Damage(format!("{err:?}")))?;
+        let mapping = renderer
+            .copy_framebuffer(
+                &framebuffer,
+                Rectangle::from_size((size.w, size.h).into()),
+                Fourcc::Abgr8888,
+            )
+            .map_err(renderer_error)?;
+        let flipped = mapping.flipped();
+        let bytes = renderer.map_texture(&mapping).map_err(renderer_error)?;
+        let row = size.w as usize * 4;
+        let rgba = if !flipped {
+            bytes.chunks_exact(row).rev().flatten().copied().collect()
+        } else {
+            bytes.to_vec()
+        };
+        Ok(Screenshot {
+            width: size.w as u32,
+            height: size.h as u32,
+            rgba,
+        })
+    }
+}

@@ -1,0 +1,177 @@
+//! The pixel tests' scenes drawn with GLES (Mesa's llvmpipe, no GPU) and with
+//! pixman must agree: the frame indicator, the badge, the switch notice, a
+//! turned output, the dim veil, the pointer and the overview. On a mismatch
+//! both frames are written under target/test-pixels.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::fixture::{Fixture, TWO_PERSONAS};
+use personas::render::gles::GlesOffscreen;
+use personas::render::{persona_scene, Screenshot};
+use smithay::backend::renderer::element::solid::SolidColorBuffer;
+use smithay::backend::renderer::Color32F;
+
+/// Channel difference allowed: blending rounds differently.
+const TOLERANCE: i32 = 3;
+
+fn gles() -> GlesOffscreen {
+    GlesOffscreen::new().expect("GLES on llvmpipe (Mesa's EGL must be installed)")
+}
+
+fn compare(pixman: &Screenshot, gl: &Screenshot, name: &str) {
+    assert_eq!(
+        (pixman.width, pixman.height),
+        (gl.width, gl.height),
+        "{name}"
+    );
+    let worst = pixman
+        .rgba
+        .chunks_exact(4)
+        .zip(gl.rgba.chunks_exact(4))
+        .enumerate()
+        .map(|(i, (a, b))| {
+            let d = (0..3)
+                .map(|c| (a[c] as i32 - b[c] as i32).abs())
+                .max()
+                .unwrap();
+            (d, i)
+        })
+        .max()
+        .unwrap();
+    if worst.0 > TOLERANCE {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-pixels");
+        std::fs::create_dir_all(&dir).unwrap();
+        for (shot, suffix) in [(pixman, "pixman"), (gl, "gles")] {
+            let png =
+                personas::ipc::protocol::encode_png(shot.width, shot.height, &shot.rgba).unwrap();
+            std::fs::write(dir.join(format!("gles-{name}.{suffix}.png")), png).unwrap();
+        }
+        let (x, y) = (worst.1 as u32 % pixman.width, worst.1 as u32 / pixman.width);
+        panic!(
+            "{name}: pixman and GLES differ by {} at ({x},{y}): {:?} vs {:?}; see {}",
+            worst.0,
+            pixman.pixel(x, y),
+            gl.pixel(x, y),
+            dir.display()
+        );
+    }
+}
+
+/// The active persona's frame as the headless backend drew it, and the same
+/// scene drawn with GLES.
+fn both(fx: &mut Fixture, gl: &mut GlesOffscreen, dim: bool, name: &str) {
+    let pixman = fx.render();
+    let id = fx.state.personas.active_id();
+    let persona = &fx.state.personas.get(id).unwrap().state;
+    let spec = persona.output_spec.clone();
+    let veil = SolidColorBuffer::new(
+        spec.display_size().to_logical(1),
+        Color32F::new(0.0, 0.0, 0.0, 0.5),
+    );
+    let scene = persona_scene(
+        &mut gl.renderer,
+        persona,
+        fx.state.notice.as_ref(),
+        dim.then_some(&veil),
+        None,
+    )
+    .unwrap();
+    let shot = gl.render(spec.size, spec.transform, &scene).unwrap();
+    compare(&pixman, &shot, name);
+}
+
+#[test]
+fn windows_and_the_frame_indicator_look_the_same() {
+    let mut gl = gles();
+    let mut fx = Fixture::with_config(
+        &TWO_PERSONAS.replace("indicator = \"none\"", "indicator = \"frame\""),
+    );
+    fx.open_window("work", [255, 0, 0, 255]);
+    fx.open_window("personal", [0, 0, 255, 255]);
+    both(&mut fx, &mut gl, false, "frame-work");
+    fx.switch("personal");
+    both(&mut fx, &mut gl, false, "frame-personal");
+}
+
+#[test]
+fn the_badge_notice_and_dim_veil_look_the_same() {
+    let mut gl = gles();
+    let config = TWO_PERSONAS
+        .replace("indicator = \"none\"", "indicator = \"badge\"")
+        .replace("switch_notice = false", "switch_notice = true");
+    let mut fx = Fixture::with_config(&config);
+    fx.open_window("work", [0, 200, 0, 255]);
+    fx.switch("personal");
+    fx.switch("work");
+    assert!(fx.state.notice.is_some(), "the switch shows the notice");
+    both(&mut fx, &mut gl, false, "badge-notice");
+    // The veil (half black) as idle dimming lays it.
+    fx.state.set_power(personas::state::idle::Power::Dimmed);
+    both(&mut fx, &mut gl, true, "dimmed");
+}
+
+#[test]
+fn a_turned_output_looks_the_same() {
+    let mut gl = gles();
+    let config = format!(
+        "{}\n[outputs.\"HEADLESS-1\"]\ntransform = \"90\"\n",
+        // The badge sits in one corner: a turn the wrong way shows.
+        TWO_PERSONAS.replace("indicator = \"none\"", "indicator = \"badge\"")
+    );
+    let mut fx = Fixture::with_config(&config);
+    fx.open_window("work", [250, 200, 10, 255]);
+    both(&mut fx, &mut gl, false, "turned-90");
+}
+
+#[test]
+fn the_pointer_arrow_looks_the_same() {
+    use personas::input::InputEvent;
+    let mut gl = gles();
+    let mut fx = Fixture::new();
+    fx.open_window("work", [255, 0, 0, 255]);
+    fx.input(InputEvent::PointerMotionAbsolute { x: 40.0, y: 30.0 });
+    fx.roundtrip_all();
+    let arrow = personas::render::cursor::arrow();
+    let id = fx.state.personas.active_id();
+    let persona = &fx.state.personas.get(id).unwrap().state;
+    let spec = persona.output_spec.clone();
+    let gl_scene = persona_scene(&mut gl.renderer, persona, None, None, Some(&arrow)).unwrap();
+    let gl_shot = gl.render(spec.size, spec.transform, &gl_scene).unwrap();
+    let renderer = fx.state.backend.renderer();
+    let scene = persona_scene(renderer, persona, None, None, Some(&arrow)).unwrap();
+    let mut image = personas::render::offscreen(renderer, spec.size).unwrap();
+    let mut tracker = smithay::backend::renderer::damage::OutputDamageTracker::new(
+        spec.size,
+        1.0,
+        spec.transform,
+    );
+    personas::render::draw(renderer, &mut image, &mut tracker, &scene, 0).unwrap();
+    let shot = personas::render::read_pixels(renderer, &mut image).unwrap();
+    assert_eq!(shot.pixel(40, 30), [0, 0, 0, 255], "the tip is drawn");
+    compare(&shot, &gl_shot, "pointer");
+}
+
+#[test]
+fn the_overview_looks_the_same() {
+    let mut gl = gles();
+    let mut fx = Fixture::new();
+    fx.open_window("work", [255, 0, 0, 255]);
+    fx.open_window("personal", [0, 0, 255, 255]);
+    fx.state.toggle_overview();
+    let pixman = fx.render();
+    let cells = fx.state.overview_cells();
+    let overview = fx.state.overview.as_mut().expect("opened");
+    let scene = personas::state::overview::overview_scene_for(
+        &fx.state.personas,
+        overview,
+        &cells,
+        &mut gl.renderer,
+        None,
+    )
+    .unwrap();
+    let spec = fx.state.backend.output_spec().clone();
+    let shot = gl.render(spec.size, spec.transform, &scene).unwrap();
+    compare(&pixman, &shot, "overview");
+}

@@ -1,0 +1,906 @@
+//! End to end on real DRM/KMS: boots Debian's kernel under QEMU (TCG, no KVM)
+//! with a virtio GPU, keyboard and tablet, runs the freshly built binary there
+//! with `--backend tty`, and checks from outside, through QEMU's screen dumps
+//! and injected input, what a user would see: the active persona's client on
+//! screen, the hotkey switching, a tap reaching only the persona on screen.
+//! It also reads the switch latencies the compositor measured on a real page
+//! flip path.
+//!
+//! Opt in with `PERSONAS_VM_TEST=1` (then anything missing is a failure);
+//! without it the test says it was skipped. It needs `qemu-system-x86`,
+//! `linux-image-amd64` and `busybox-static`. The guest runs the host's own
+//! root read-only over 9p, so the binary and its libraries run unchanged.
+//! About 30 s here:
+//!
+//! ```sh
+//! cargo build --examples && PERSONAS_VM_TEST=1 cargo test --test vm
+//! ```
+//!
+//! - `PERSONAS_VM_BINARY`: the compositor to test (default: this build's).
+//! - `PERSONAS_VM_CLIENT`: the test client (default:
+//!   `target/<profile>/examples/solid_client` of this build).
+//! - `PERSONAS_VM_BUSYBOX`: a static busybox (default `/bin/busybox`).
+//! - `PERSONAS_VM_RUST_LOG`: `RUST_LOG` for the compositor (default `info`).
+//! - `PERSONAS_VM_UDEV=0`: no udevd in the guest (by default the host's runs
+//!   there, as on a real system; libinput cannot use a device udev has not
+//!   seen, even one it opens by path).
+//! - `PERSONAS_VM_KEEP=1`: keep the work directory (console log, compositor
+//!   and session logs, screen dumps) even when the test passes; it is always
+//!   kept when it fails.
+
+#[path = "vm/initramfs.rs"]
+mod initramfs;
+#[path = "vm/qmp.rs"]
+mod qmp;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use personas::ipc::protocol::{Latency, PersonaInfo, Reply, Stats};
+use serde_json::json;
+
+use initramfs::Kernel;
+use qmp::Qmp;
+
+/// The guest's init script (stage 1 under busybox, stage 2 in the chroot).
+const INIT: &str = include_str!("vm/init.sh");
+
+type Rgb = [u8; 3];
+
+/// The clients' colors: far apart from each other, from the persona frame
+/// colors and from black, so no other pixel can pass for them.
+const WORK_COLOR: Rgb = [0x20, 0xc0, 0x40];
+const WORK_CLICKED: Rgb = [0xe0, 0xe0, 0x20];
+const PERSONAL_COLOR: Rgb = [0x80, 0x40, 0xe0];
+const PERSONAL_CLICKED: Rgb = [0x20, 0xd0, 0xd0];
+/// What shows between the overview's thumbnails (`render::overview`).
+const OVERVIEW_BACKGROUND: Rgb = [20, 20, 20];
+/// Per channel; the path from an shm buffer to QEMU's dump is exact, so this
+/// only forgives a dithering or rounding step somewhere.
+const TOLERANCE: u8 = 6;
+
+/// A TCG boot reaches init in a few seconds; a boot that hangs is retried.
+const BOOT_TIMEOUT: Duration = Duration::from_secs(60);
+const BOOT_ATTEMPTS: u32 = 2;
+/// Loading a debug binary over 9p and starting two sessions, emulated.
+const READY_TIMEOUT: Duration = Duration::from_secs(120);
+/// One switch or tap becoming visible, or one guest command.
+const STEP_TIMEOUT: Duration = Duration::from_secs(30);
+const SWITCHES: usize = 20;
+/// The mode the config picks for connector Virtual-1.
+const SCREEN_SIZE: (usize, usize) = (1024, 768);
+
+/// The virtio GPU's QEMU id. `input-send-event`'s `device` names a display
+/// console, so the GPU: an input device's id is refused ("not bound to a
+/// QemuConsole"). Naming it keeps the events on this display's console.
+const GPU_ID: &str = "gpu0";
+/// The tablet's absolute axes run from 0 to this.
+const ABS_MAX: i64 = 0x7fff;
+
+/// Writes to the real stderr: libtest captures `println!`/`eprintln!` of
+/// passing tests, and these lines (skipped, latencies) are meant to be seen.
+fn report(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+#[test]
+fn tty_backend_in_a_vm() {
+    if std::env::var("PERSONAS_VM_TEST").as_deref() != Ok("1") {
+        report(
+            "vm test skipped: set PERSONAS_VM_TEST=1 to boot the tty backend under QEMU \
+             (needs qemu-system-x86, linux-image-amd64, busybox-static)",
+        );
+        return;
+    }
+    let started = Instant::now();
+    let setup = Setup::find().unwrap_or_else(|e| panic!("PERSONAS_VM_TEST=1, but {e}"));
+    let work = Workdir::new(&setup).unwrap_or_else(|e| panic!("preparing the VM: {e}"));
+    let result = work
+        .boot(&setup)
+        .and_then(|mut vm| scenario(&mut vm).map_err(|e| format!("{e}\n{}", vm.diagnostics())));
+    match result {
+        Ok(()) => {
+            report(&format!(
+                "vm test passed in {:.1} s",
+                started.elapsed().as_secs_f64()
+            ));
+            work.finish(false);
+        }
+        Err(e) => {
+            let kept = work.finish(true);
+            panic!("{e}\n(work directory kept: {})", kept.display());
+        }
+    }
+}
+
+/// The checks, once the guest runs.
+fn scenario(vm: &mut Vm) -> Result<(), String> {
+    report(&format!("guest facts:\n{}", vm.read_share("guest-facts")));
+    vm.wait_for_compositor()?;
+    vm.wait_for_color(WORK_COLOR, "work's client on screen at start")?;
+    report(&format!(
+        "both clients mapped, work's on screen: {:.1} s after QEMU started",
+        vm.started.elapsed().as_secs_f64()
+    ));
+    // QEMU's virtio GPU prefers 1280x800; this size comes from the config.
+    let screen = vm.screendump()?;
+    if (screen.width, screen.height) != SCREEN_SIZE {
+        return Err(format!(
+            "the screen is {}x{}, the config asks Virtual-1 for {}x{}",
+            screen.width, screen.height, SCREEN_SIZE.0, SCREEN_SIZE.1
+        ));
+    }
+
+    vm.keep_dump("work")?;
+
+    vm.switch_hotkey()?;
+    vm.wait_for_color(PERSONAL_COLOR, "personal's client after Super+Ctrl+Right")?;
+    vm.expect_active("personal")?;
+    vm.keep_dump("personal")?;
+
+    vm.tap_center()?;
+    vm.wait_for_color(
+        PERSONAL_CLICKED,
+        "personal's client in its clicked color after a tablet tap",
+    )?;
+    let personal_log = vm.session_log("personal");
+    if !personal_log.contains("pressed") {
+        return Err(format!(
+            "personal's client changed color but its log shows no press:\n{personal_log}"
+        ));
+    }
+
+    // The tap must not have reached the persona in the background.
+    vm.switch_hotkey()?;
+    vm.wait_for_color(WORK_COLOR, "work's client, untouched, after switching back")?;
+    let work_log = vm.session_log("work");
+    if work_log.contains("pressed") || work_log.contains("touch down") {
+        return Err(format!(
+            "work's client got input meant for personal:\n{work_log}"
+        ));
+    }
+
+    // The overview: its background in the corners, where the frame
+    // indicator was; Escape closes it on the persona it opened on.
+    vm.send_keys(&["meta_l", "ctrl", "o"])?;
+    vm.wait_for_at(
+        Screen::corners,
+        OVERVIEW_BACKGROUND,
+        "the overview's background",
+    )?;
+    vm.keep_dump("overview")?;
+    vm.send_keys(&["esc"])?;
+    vm.wait_for_color(WORK_COLOR, "work again after Escape closed the overview")?;
+    vm.expect_active("work")?;
+
+    let mut seen = Vec::new();
+    for i in 0..SWITCHES {
+        let (want, what) = if i % 2 == 0 {
+            (PERSONAL_CLICKED, "personal (clicked) after a hotkey switch")
+        } else {
+            (WORK_COLOR, "work after a hotkey switch")
+        };
+        let sent = Instant::now();
+        vm.switch_hotkey()?;
+        vm.wait_for_color(want, &format!("switch {}: {what}", i + 1))?;
+        seen.push(sent.elapsed().as_secs_f64() * 1000.0);
+    }
+    vm.expect_active("work")?;
+
+    let stats = vm.stats()?;
+    seen.sort_by(f64::total_cmp);
+    report(&format!(
+        "{SWITCHES} hotkey switches seen in screen dumps (QMP send-key → dump shows the \
+         color, polling): median {:.0} ms, worst {:.0} ms",
+        seen[seen.len() / 2],
+        seen[seen.len() - 1]
+    ));
+    report(&format!(
+        "compositor stats: {} switches, {} frames rendered, uptime {:.1} s",
+        stats.switches, stats.frames_rendered, stats.uptime_s
+    ));
+    for (name, latency) in [
+        (
+            "switch_request_to_render_ms",
+            &stats.switch_request_to_render_ms,
+        ),
+        (
+            "switch_input_to_render_ms",
+            &stats.switch_input_to_render_ms,
+        ),
+        ("switch_to_present_ms", &stats.switch_to_present_ms),
+        (
+            "switch_input_to_present_ms",
+            &stats.switch_input_to_present_ms,
+        ),
+    ] {
+        report(&format!("  {name}: {}", describe(latency)));
+    }
+    let expected = SWITCHES as u64 + 2;
+    if stats.switches < expected {
+        return Err(format!(
+            "the compositor counted {} switches, expected at least {expected}",
+            stats.switches
+        ));
+    }
+    for (name, latency) in [
+        ("input-to-render", &stats.switch_input_to_render_ms),
+        ("switch-to-present (page flip)", &stats.switch_to_present_ms),
+    ] {
+        if latency.count < expected {
+            return Err(format!(
+                "only {} switches have a {name} latency, expected {expected}",
+                latency.count
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn describe(latency: &Latency) -> String {
+    let ms = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.1}"));
+    format!(
+        "count {}, median {}, worst {}, last {}",
+        latency.count,
+        ms(latency.median),
+        ms(latency.worst),
+        ms(latency.last)
+    )
+}
+
+/// Everything the test needs from the host, found before anything starts.
+struct Setup {
+    qemu: PathBuf,
+    kernel: Kernel,
+    busybox: PathBuf,
+    binary: PathBuf,
+    client: PathBuf,
+}
+
+impl Setup {
+    fn find() -> Result<Setup, String> {
+        let mut missing = Vec::new();
+        let qemu = find_in_path("qemu-system-x86_64");
+        if qemu.is_none() {
+            missing.push("qemu-system-x86_64 is not in PATH (install qemu-system-x86)".into());
+        }
+        let kernel = initramfs::find_kernel().map_err(|e| missing.push(e)).ok();
+        let busybox = PathBuf::from(
+            std::env::var("PERSONAS_VM_BUSYBOX").unwrap_or_else(|_| "/bin/busybox".into()),
+        );
+        if !busybox.exists() {
+            missing.push(format!(
+                "{} does not exist (install busybox-static)",
+                busybox.display()
+            ));
+        }
+        let binary = std::env::var_os("PERSONAS_VM_BINARY")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_personas")));
+        let client = std::env::var_os("PERSONAS_VM_CLIENT")
+            .map(PathBuf::from)
+            .unwrap_or_else(default_client);
+        for (path, hint) in [
+            (&binary, "the compositor"),
+            (
+                &client,
+                "the test client: `cargo build --examples`; plain `cargo test` builds it too",
+            ),
+        ] {
+            if !path.is_file() {
+                missing.push(format!("{} ({hint}) does not exist", path.display()));
+            }
+        }
+        match (qemu, kernel, missing.is_empty()) {
+            (Some(qemu), Some(kernel), true) => Ok(Setup {
+                qemu,
+                kernel,
+                busybox,
+                binary: absolute(&binary),
+                client: absolute(&client),
+            }),
+            _ => Err(missing.join("; ")),
+        }
+    }
+}
+
+/// `target/<profile>/examples/solid_client`, next to this test's own
+/// `target/<profile>/deps/vm-…`.
+fn default_client() -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .unwrap_or(Path::new("."));
+    profile_dir.join("examples/solid_client")
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn find_in_path(program: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(program))
+        .find(|path| path.is_file())
+}
+
+/// Quotes a word for the guest's `sh`.
+fn sh_quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', r"'\''"))
+}
+
+fn config(client: &Path) -> String {
+    let session = |color: Rgb, clicked: Rgb| {
+        format!(
+            "[{}, \"{}\", \"{}\"]",
+            serde_json::to_string(&client.to_string_lossy()).unwrap(),
+            hex(color),
+            hex(clicked)
+        )
+    };
+    format!(
+        r##"# Written by tests/vm.rs.
+# The switch notice would cover the middle of the screen, where the test looks.
+switch_notice = false
+indicator = "frame"
+
+[outputs."Virtual-1"]
+mode = "{width}x{height}"
+
+[keys]
+"Super+Ctrl+Right" = "next"
+"Super+Ctrl+1" = {{ switch = "work" }}
+"Super+Ctrl+2" = {{ switch = "personal" }}
+"Super+Ctrl+o" = "overview"
+
+[[persona]]
+name = "work"
+color = "#3366cc"
+isolation = "none"
+restart = "never"
+session = {work}
+
+[[persona]]
+name = "personal"
+color = "#cc6633"
+isolation = "none"
+restart = "never"
+session = {personal}
+"##,
+        work = session(WORK_COLOR, WORK_CLICKED),
+        personal = session(PERSONAL_COLOR, PERSONAL_CLICKED),
+        width = SCREEN_SIZE.0,
+        height = SCREEN_SIZE.1,
+    )
+}
+
+fn hex(color: Rgb) -> String {
+    format!("{:02x}{:02x}{:02x}", color[0], color[1], color[2])
+}
+
+/// The per-test directory: the initramfs, QEMU's logs and sockets, and the
+/// share the guest sees at the same path (config, commands, logs).
+struct Workdir {
+    dir: tempfile::TempDir,
+    share: PathBuf,
+    initramfs: PathBuf,
+}
+
+/// Files the guest writes into the share; cleared before a boot is retried.
+const GUEST_FILES: &[&str] = &[
+    "guest-facts",
+    "guest-ready",
+    "compositor.log",
+    "compositor.exit",
+];
+
+impl Workdir {
+    fn new(setup: &Setup) -> Result<Workdir, String> {
+        let dir = tempfile::Builder::new()
+            .prefix("personas-vm.")
+            .tempdir()
+            .map_err(|e| format!("creating a temp dir: {e}"))?;
+        let share = absolute(dir.path()).join("share");
+        std::fs::create_dir(&share).map_err(|e| e.to_string())?;
+        let write = |name: &str, text: &str| {
+            std::fs::write(share.join(name), text).map_err(|e| format!("writing {name}: {e}"))
+        };
+        let config_path = share.join("config.toml");
+        write("config.toml", &config(&setup.client))?;
+        // Host directories hidden in the guest by its tmpfs /tmp and /run.
+        let mut keep: Vec<PathBuf> = Vec::new();
+        for file in [&setup.binary, &setup.client] {
+            let parent = file.parent().unwrap().to_path_buf();
+            if (parent.starts_with("/tmp") || parent.starts_with("/run"))
+                && !keep.iter().any(|k| parent.starts_with(k))
+            {
+                keep.retain(|k| !k.starts_with(&parent));
+                keep.push(parent);
+            }
+        }
+        let keep: Vec<String> = keep
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        for path in keep.iter().chain([&share.to_string_lossy().into_owned()]) {
+            if path.chars().any(|c| c.is_whitespace() || c == '\'') {
+                return Err(format!(
+                    "the VM test cannot share a path with blanks: {path}"
+                ));
+            }
+        }
+        write(
+            "vm.env",
+            &format!(
+                "VM_SHARE={}\nVM_KEEP={}\nVM_UDEV={}\n",
+                sh_quote(&share.to_string_lossy()),
+                sh_quote(&keep.join(" ")),
+                if std::env::var("PERSONAS_VM_UDEV").as_deref() == Ok("0") {
+                    0
+                } else {
+                    1
+                }
+            ),
+        )?;
+        let rust_log = std::env::var("PERSONAS_VM_RUST_LOG").unwrap_or_else(|_| "info".into());
+        write(
+            "start.sh",
+            &format!(
+                "exec env RUST_LOG={} RUST_BACKTRACE=1 NO_COLOR=1 {} --backend tty --config {}\n",
+                sh_quote(&rust_log),
+                sh_quote(&setup.binary.to_string_lossy()),
+                sh_quote(&config_path.to_string_lossy()),
+            ),
+        )?;
+        let initramfs = dir.path().join("initramfs.cpio");
+        initramfs::build(&setup.kernel, &setup.busybox, INIT, &initramfs)?;
+        Ok(Workdir {
+            dir,
+            share,
+            initramfs,
+        })
+    }
+
+    /// Boots the guest until its command loop answers, retrying a boot that
+    /// hangs or dies (TCG on a loaded machine); later steps are not retried.
+    fn boot(&self, setup: &Setup) -> Result<Vm, String> {
+        let mut last_error = String::new();
+        for attempt in 1..=BOOT_ATTEMPTS {
+            for name in GUEST_FILES {
+                let _ = std::fs::remove_file(self.share.join(name));
+            }
+            let _ = std::fs::remove_dir_all(self.share.join("state"));
+            let mut vm = Vm::start(self, setup)?;
+            match vm.wait_for_file("guest-ready", BOOT_TIMEOUT) {
+                Ok(()) => return Ok(vm),
+                Err(e) => {
+                    last_error = format!("boot attempt {attempt}: {e}\n{}", vm.diagnostics());
+                    report(&format!(
+                        "vm boot attempt {attempt} of {BOOT_ATTEMPTS} failed: {e}"
+                    ));
+                }
+            }
+        }
+        Err(last_error)
+    }
+
+    /// Removes the directory, unless it is kept (on failure, or when asked);
+    /// returns where it is.
+    fn finish(self, failed: bool) -> PathBuf {
+        if failed || std::env::var("PERSONAS_VM_KEEP").as_deref() == Ok("1") {
+            let path = self.dir.keep();
+            report(&format!("vm work directory kept: {}", path.display()));
+            path
+        } else {
+            self.dir.path().to_path_buf()
+        }
+    }
+}
+
+/// A running guest; QEMU is killed when this is dropped.
+struct Vm {
+    qemu: Child,
+    started: Instant,
+    qmp: Qmp,
+    dir: PathBuf,
+    share: PathBuf,
+    binary: PathBuf,
+    next_command: u32,
+    screens: u32,
+}
+
+impl Drop for Vm {
+    fn drop(&mut self) {
+        let _ = self.qemu.kill();
+        let _ = self.qemu.wait();
+    }
+}
+
+/// A decoded screen dump, RGB.
+struct Screen {
+    width: usize,
+    height: usize,
+    rgb: Vec<u8>,
+}
+
+impl Screen {
+    fn pixel(&self, x: usize, y: usize) -> Rgb {
+        let i = (y * self.width + x) * 3;
+        [self.rgb[i], self.rgb[i + 1], self.rgb[i + 2]]
+    }
+
+    /// Near the middle and four points halfway to the corners: all inside a
+    /// full-size client, none on the frame indicator. The pointer starts in
+    /// the middle (and the tap lands there) with its image drawn down and to
+    /// the right of it, so the first point sits just up and left of it.
+    fn probes(&self) -> [(usize, usize); 5] {
+        let (w, h) = (self.width, self.height);
+        [
+            (w / 2 - 24, h / 2 - 24),
+            (w / 4, h / 4),
+            (3 * w / 4, h / 4),
+            (w / 4, 3 * h / 4),
+            (3 * w / 4, 3 * h / 4),
+        ]
+    }
+}
+
+impl Screen {
+    /// Just inside each corner and the top edge: the frame indicator, or the
+    /// overview's background.
+    fn corners(&self) -> [(usize, usize); 5] {
+        let (w, h) = (self.width, self.height);
+        [(2, 2), (w - 3, 2), (2, h - 3), (w - 3, h - 3), (w / 2, 2)]
+    }
+}
+
+fn close(a: Rgb, b: Rgb) -> bool {
+    a.iter().zip(b).all(|(x, y)| x.abs_diff(y) <= TOLERANCE)
+}
+
+impl Vm {
+    fn start(work: &Workdir, setup: &Setup) -> Result<Vm, String> {
+        let dir = work.dir.path().to_path_buf();
+        let qmp_path = dir.join("qmp.sock");
+        let _ = std::fs::remove_file(&qmp_path);
+        let started = Instant::now();
+        let qemu_log = std::fs::File::create(dir.join("qemu.log")).map_err(|e| e.to_string())?;
+        let fsdev = |id: &str, path: &Path, readonly: bool| {
+            format!(
+                "local,id={id},path={},security_model=none,multidevs=remap{}",
+                path.display(),
+                if readonly { ",readonly=on" } else { "" }
+            )
+        };
+        let mut command = Command::new(&setup.qemu);
+        command
+            .args(["-nodefaults", "-no-user-config", "-machine", "q35"])
+            .args(["-accel", "tcg", "-m", "1536", "-smp", "2"])
+            .arg("-kernel")
+            .arg(&setup.kernel.image)
+            .arg("-initrd")
+            .arg(&work.initramfs)
+            .args(["-append", "console=ttyS0 panic=-1 loglevel=6"])
+            .args(["-display", "none", "-no-reboot"])
+            .args(["-device", &format!("virtio-gpu-pci,id={GPU_ID}")])
+            .args(["-device", "virtio-keyboard-pci,id=keyboard0"])
+            .args(["-device", "virtio-tablet-pci,id=tablet0"])
+            .args(["-fsdev", &fsdev("hostroot", Path::new("/"), true)])
+            .args(["-device", "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot"])
+            .args(["-fsdev", &fsdev("share", &work.share, false)])
+            .args(["-device", "virtio-9p-pci,fsdev=share,mount_tag=share"])
+            .arg("-qmp")
+            .arg(format!("unix:{},server=on,wait=off", qmp_path.display()))
+            .arg("-serial")
+            .arg(format!("file:{}", dir.join("console.log").display()))
+            .stdin(Stdio::null())
+            .stdout(qemu_log.try_clone().map_err(|e| e.to_string())?)
+            .stderr(qemu_log);
+        let mut qemu = command
+            .spawn()
+            .map_err(|e| format!("starting {}: {e}", setup.qemu.display()))?;
+        let qmp = match Qmp::connect(&qmp_path, Duration::from_secs(20)) {
+            Ok(qmp) => qmp,
+            Err(e) => {
+                let _ = qemu.kill();
+                let _ = qemu.wait();
+                let log = std::fs::read_to_string(dir.join("qemu.log")).unwrap_or_default();
+                return Err(format!("{e}\nqemu said:\n{log}"));
+            }
+        };
+        Ok(Vm {
+            qemu,
+            started,
+            qmp,
+            dir,
+            share: work.share.clone(),
+            binary: setup.binary.clone(),
+            next_command: 0,
+            screens: 0,
+        })
+    }
+
+    fn read_share(&self, name: &str) -> String {
+        std::fs::read_to_string(self.share.join(name)).unwrap_or_default()
+    }
+
+    /// Fails at once when QEMU is gone (a guest panic powers it off).
+    fn check_alive(&mut self) -> Result<(), String> {
+        match self.qemu.try_wait() {
+            Ok(Some(status)) => Err(format!("QEMU exited ({status})")),
+            _ => Ok(()),
+        }
+    }
+
+    fn wait_for_file(&mut self, name: &str, timeout: Duration) -> Result<(), String> {
+        let start = Instant::now();
+        while !self.share.join(name).exists() {
+            self.check_alive()?;
+            if start.elapsed() > timeout {
+                return Err(format!(
+                    "the guest did not write {name} within {} s",
+                    timeout.as_secs()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(())
+    }
+
+    /// Runs a shell script in the guest (in the chroot, with the compositor's
+    /// environment) and returns its exit status and output.
+    fn run(&mut self, script: &str) -> Result<(i32, String), String> {
+        self.next_command += 1;
+        let base = self.share.join(format!("cmd-{}", self.next_command));
+        let tmp = base.with_extension("tmp");
+        std::fs::write(&tmp, script).map_err(|e| e.to_string())?;
+        std::fs::rename(&tmp, base.with_extension("sh")).map_err(|e| e.to_string())?;
+        let done = base.with_extension("done");
+        let start = Instant::now();
+        while !done.exists() {
+            self.check_alive()?;
+            if start.elapsed() > STEP_TIMEOUT {
+                return Err(format!(
+                    "the guest did not finish `{}` within {} s",
+                    script.trim(),
+                    STEP_TIMEOUT.as_secs()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let out = std::fs::read_to_string(base.with_extension("out")).unwrap_or_default();
+        let rc = std::fs::read_to_string(base.with_extension("rc"))
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(-1);
+        Ok((rc, out))
+    }
+
+    /// `personas msg --json ARGS` in the guest, parsed.
+    fn msg(&mut self, args: &str) -> Result<Reply, String> {
+        let script = format!(
+            "{} msg --json {args}",
+            sh_quote(&self.binary.to_string_lossy())
+        );
+        let (rc, out) = self.run(&script)?;
+        if rc != 0 {
+            return Err(format!("`personas msg {args}` failed ({rc}): {out}"));
+        }
+        serde_json::from_str(out.trim())
+            .map_err(|e| format!("`personas msg {args}` printed {out:?}: {e}"))
+    }
+
+    fn list(&mut self) -> Result<Vec<PersonaInfo>, String> {
+        match self.msg("list")? {
+            Reply::Personas { personas } => Ok(personas),
+            other => Err(format!("`personas msg list` replied {other:?}")),
+        }
+    }
+
+    fn stats(&mut self) -> Result<Stats, String> {
+        match self.msg("stats")? {
+            Reply::Stats { stats } => Ok(stats),
+            other => Err(format!("`personas msg stats` replied {other:?}")),
+        }
+    }
+
+    fn expect_active(&mut self, name: &str) -> Result<(), String> {
+        match self.msg("active")? {
+            Reply::Active { name: active } if active == name => Ok(()),
+            other => Err(format!(
+                "expected {name} to be active, `msg active` says {other:?}"
+            )),
+        }
+    }
+
+    /// Waits until the control socket answers and both sessions' windows
+    /// are mapped; fails at once if the compositor exits.
+    fn wait_for_compositor(&mut self) -> Result<(), String> {
+        let start = Instant::now();
+        let mut last = String::from("no answer yet");
+        loop {
+            if self.share.join("compositor.exit").exists() {
+                return Err(format!(
+                    "the compositor exited (status {}) before both clients were mapped",
+                    self.read_share("compositor.exit").trim()
+                ));
+            }
+            if self.guest_path_exists("$XDG_RUNTIME_DIR/personas/control.sock")? {
+                match self.list() {
+                    Ok(personas) => {
+                        if personas.len() == 2 && personas.iter().all(|p| p.windows >= 1) {
+                            return Ok(());
+                        }
+                        last = format!("{personas:?}");
+                    }
+                    Err(e) => last = e,
+                }
+            }
+            if start.elapsed() > READY_TIMEOUT {
+                return Err(format!(
+                    "the compositor did not map both clients within {} s; last `msg list`: {last}",
+                    READY_TIMEOUT.as_secs()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+
+    fn guest_path_exists(&mut self, path: &str) -> Result<bool, String> {
+        Ok(self.run(&format!("test -e \"{path}\""))?.0 == 0)
+    }
+
+    fn session_log(&self, persona: &str) -> String {
+        self.read_share(&format!("state/personas/{persona}.log"))
+    }
+
+    fn screendump(&mut self) -> Result<Screen, String> {
+        self.screens += 1;
+        // Only the latest dump is kept, for a failure's post-mortem.
+        let path = self.dir.join("screen.png");
+        self.qmp.execute(
+            "screendump",
+            json!({ "filename": path.to_string_lossy(), "format": "png" }),
+        )?;
+        let file = std::fs::File::open(&path).map_err(|e| format!("screendump: {e}"))?;
+        let mut reader = png::Decoder::new(file)
+            .read_info()
+            .map_err(|e| format!("decoding the screendump: {e}"))?;
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let info = reader
+            .next_frame(&mut buf)
+            .map_err(|e| format!("decoding the screendump: {e}"))?;
+        let channels = match (info.color_type, info.bit_depth) {
+            (png::ColorType::Rgb, png::BitDepth::Eight) => 3,
+            (png::ColorType::Rgba, png::BitDepth::Eight) => 4,
+            other => return Err(format!("unexpected screendump format {other:?}")),
+        };
+        let (width, height) = (info.width as usize, info.height as usize);
+        let mut rgb = Vec::with_capacity(width * height * 3);
+        for y in 0..height {
+            let row = &buf[y * info.line_size..][..width * channels];
+            for px in row.chunks_exact(channels) {
+                rgb.extend_from_slice(&px[..3]);
+            }
+        }
+        Ok(Screen { width, height, rgb })
+    }
+
+    /// Polls screen dumps until every probe point shows `want`; returns how
+    /// long that took.
+    fn wait_for_color(&mut self, want: Rgb, what: &str) -> Result<Duration, String> {
+        self.wait_for_at(Screen::probes, want, what)
+    }
+
+    /// Polls screen dumps until every point `points` picks shows `want`.
+    fn wait_for_at(
+        &mut self,
+        points: fn(&Screen) -> [(usize, usize); 5],
+        want: Rgb,
+        what: &str,
+    ) -> Result<Duration, String> {
+        let start = Instant::now();
+        loop {
+            self.check_alive()?;
+            let screen = self.screendump()?;
+            let seen: Vec<((usize, usize), Rgb)> = points(&screen)
+                .iter()
+                .map(|&(x, y)| ((x, y), screen.pixel(x, y)))
+                .collect();
+            if seen.iter().all(|&(_, px)| close(px, want)) {
+                return Ok(start.elapsed());
+            }
+            if start.elapsed() > STEP_TIMEOUT {
+                let seen: Vec<String> = seen
+                    .iter()
+                    .map(|((x, y), px)| format!("({x},{y}) #{}", hex(*px)))
+                    .collect();
+                return Err(format!(
+                    "{what}: expected #{} on a {}x{} screen within {} s, the last dump shows {}",
+                    hex(want),
+                    screen.width,
+                    screen.height,
+                    STEP_TIMEOUT.as_secs(),
+                    seen.join(", ")
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Super+Ctrl+Right through QEMU's keyboard: pressed in order, released
+    /// in reverse after QEMU's default hold time.
+    fn switch_hotkey(&mut self) -> Result<(), String> {
+        self.send_keys(&["meta_l", "ctrl", "right"])
+    }
+
+    /// A chord of QEMU qcodes.
+    fn send_keys(&mut self, qcodes: &[&str]) -> Result<(), String> {
+        let keys: Vec<_> = qcodes
+            .iter()
+            .map(|k| json!({ "type": "qcode", "data": k }))
+            .collect();
+        self.qmp.execute("send-key", json!({ "keys": keys }))?;
+        Ok(())
+    }
+
+    /// Copies the latest screen dump to `$PERSONAS_VM_SCREENDUMPS/vm-NAME.png`
+    /// (for the README's pictures), when that variable is set.
+    fn keep_dump(&self, name: &str) -> Result<(), String> {
+        let Some(dir) = std::env::var_os("PERSONAS_VM_SCREENDUMPS") else {
+            return Ok(());
+        };
+        let to = Path::new(&dir).join(format!("vm-{name}.png"));
+        std::fs::copy(self.dir.join("screen.png"), &to)
+            .map(|_| ())
+            .map_err(|e| format!("keeping the dump as {}: {e}", to.display()))
+    }
+
+    /// A left click with the virtual tablet in the middle of the screen.
+    fn tap_center(&mut self) -> Result<(), String> {
+        let abs = |axis: &str, value: i64| json!({ "type": "abs", "data": { "axis": axis, "value": value } });
+        let btn = |down: bool| json!({ "type": "btn", "data": { "down": down, "button": "left" } });
+        for events in [
+            vec![abs("x", ABS_MAX / 2), abs("y", ABS_MAX / 2)],
+            vec![btn(true)],
+            vec![btn(false)],
+        ] {
+            self.qmp.execute(
+                "input-send-event",
+                json!({ "device": GPU_ID, "events": events }),
+            )?;
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(())
+    }
+
+    /// What to attach to a failure: the guest's console, the compositor's
+    /// log and both sessions' logs (their tails).
+    fn diagnostics(&self) -> String {
+        let tail = |text: String, lines: usize| {
+            let all: Vec<&str> = text.lines().collect();
+            all[all.len().saturating_sub(lines)..].join("\n")
+        };
+        let mut out = String::new();
+        let console = std::fs::read_to_string(self.dir.join("console.log")).unwrap_or_default();
+        out += &format!("--- guest console (tail) ---\n{}\n", tail(console, 80));
+        let qemu = std::fs::read_to_string(self.dir.join("qemu.log")).unwrap_or_default();
+        if !qemu.trim().is_empty() {
+            out += &format!("--- qemu ---\n{}\n", tail(qemu, 20));
+        }
+        out += &format!(
+            "--- compositor log (tail) ---\n{}\n",
+            tail(self.read_share("compositor.log"), 150)
+        );
+        for persona in ["work", "personal"] {
+            out += &format!(
+                "--- session log {persona} (tail) ---\n{}\n",
+                tail(self.session_log(persona), 30)
+            );
+        }
+        out
+    }
+}
