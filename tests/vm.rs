@@ -175,6 +175,20 @@ fn scenario(vm: &mut Vm) -> Result<(), String> {
     vm.wait_for_color(WORK_COLOR, "work again after Escape closed the overview")?;
     vm.expect_active("work")?;
 
+    // A VT switch: Ctrl+Alt+F2 gives the display to the text console (the
+    // session pauses), Ctrl+Alt+F1 takes it back, everything as it was.
+    vm.send_keys(&["ctrl", "alt", "f2"])?;
+    vm.wait_until_gone(WORK_COLOR, "the console after Ctrl+Alt+F2")?;
+    vm.send_keys(&["ctrl", "alt", "f1"])?;
+    vm.wait_for_color(WORK_COLOR, "work again after Ctrl+Alt+F1")?;
+    vm.expect_active("work")?;
+    let log = vm.read_share("compositor.log");
+    if !log.contains("session paused") || !log.contains("session active again") {
+        return Err(format!(
+            "the VT switch did not pause and resume the session:\n{log}"
+        ));
+    }
+
     let mut seen = Vec::new();
     for i in 0..SWITCHES {
         let (want, what) = if i % 2 == 0 {
@@ -793,6 +807,30 @@ impl Vm {
     /// long that took.
     fn wait_for_color(&mut self, want: Rgb, what: &str) -> Result<Duration, String> {
         self.wait_for_at(Screen::probes, want, what)
+    }
+
+    /// Polls screen dumps until no probe shows `gone` any more.
+    fn wait_until_gone(&mut self, gone: Rgb, what: &str) -> Result<(), String> {
+        let start = Instant::now();
+        loop {
+            self.check_alive()?;
+            let screen = self.screendump()?;
+            if screen
+                .probes()
+                .iter()
+                .all(|&(x, y)| !close(screen.pixel(x, y), gone))
+            {
+                return Ok(());
+            }
+            if start.elapsed() > STEP_TIMEOUT {
+                return Err(format!(
+                    "{what}: #{} still on screen after {} s",
+                    hex(gone),
+                    STEP_TIMEOUT.as_secs()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     /// Polls screen dumps until every point `points` picks shows `want`.

@@ -85,7 +85,9 @@ impl Backlight {
         Ok(((value * 100 + self.max as u64 / 2) / self.max as u64) as u32)
     }
 
-    /// Sets the brightness to `percent`, through sysfs or logind.
+    /// Sets the brightness to `percent` through sysfs; where that is not
+    /// allowed, asks logind from a thread (a D-Bus call may take seconds,
+    /// and the compositor must not wait for it): its failure is logged.
     pub fn set(&self, percent: u32) -> Result<(), BacklightError> {
         if percent > 100 {
             return Err(BacklightError::Range(percent));
@@ -95,34 +97,44 @@ impl Backlight {
             Ok(()) => return Ok(()),
             Err(err) => err,
         };
-        let logind = std::process::Command::new("busctl")
-            .args([
-                "call",
-                "org.freedesktop.login1",
-                "/org/freedesktop/login1/session/auto",
-                "org.freedesktop.login1.Session",
-                "SetBrightness",
-                "ssu",
-                "backlight",
-                &self.name,
-                &value.to_string(),
-            ])
-            .output();
-        match logind {
-            Ok(out) if out.status.success() => Ok(()),
-            Ok(out) => Err(BacklightError::Write {
-                device: self.name.clone(),
-                value,
-                write,
-                logind: String::from_utf8_lossy(&out.stderr).trim().to_string(),
-            }),
-            Err(err) => Err(BacklightError::Write {
-                device: self.name.clone(),
-                value,
-                write,
-                logind: format!("busctl: {err}"),
-            }),
-        }
+        let device = self.name.clone();
+        std::thread::Builder::new()
+            .name("backlight".into())
+            .spawn(move || {
+                let result = std::process::Command::new("busctl")
+                    .args([
+                        "call",
+                        "--timeout=5",
+                        "org.freedesktop.login1",
+                        "/org/freedesktop/login1/session/auto",
+                        "org.freedesktop.login1.Session",
+                        "SetBrightness",
+                        "ssu",
+                        "backlight",
+                        &device,
+                        &value.to_string(),
+                    ])
+                    .output();
+                let logind = match result {
+                    Ok(out) if out.status.success() => return,
+                    Ok(out) => String::from_utf8_lossy(&out.stderr).trim().to_string(),
+                    Err(err) => format!("busctl: {err}"),
+                };
+                tracing::error!(
+                    "{}",
+                    BacklightError::Write {
+                        device,
+                        value,
+                        write,
+                        logind,
+                    }
+                );
+            })
+            .map(|_| ())
+            .map_err(|err| BacklightError::Read {
+                path: "a thread for logind".into(),
+                source: err,
+            })
     }
 }
 

@@ -59,6 +59,12 @@ pub enum Flip {
     Queued,
     /// Nothing changed on screen (or the display is away): no flip.
     Nothing,
+    /// Drawing or queueing failed: this frame is lost and must be drawn
+    /// again (whole) one refresh later.
+    Failed,
+    /// A frame still waits for its page flip: nothing was drawn; the flip
+    /// draws this one.
+    Pending,
 }
 
 pub enum Backend {

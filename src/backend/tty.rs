@@ -69,6 +69,8 @@ type GpuCompositor = DrmCompositor<DumbAllocator, DrmDeviceFd, (), DrmDeviceFd>;
 /// The one connector being driven.
 struct Screen {
     connector: connector::Handle,
+    /// Page flips of other CRTCs (a screen dropped meanwhile) are not ours.
+    crtc: crtc::Handle,
     compositor: GpuCompositor,
 }
 
@@ -87,6 +89,8 @@ pub struct TtyBackend {
     arrow: MemoryRenderBuffer,
     /// A frame is queued and its page flip has not come yet.
     flip_pending: bool,
+    /// Connectors changed while a flip was pending: looked at after it.
+    reconnect: bool,
     /// Another VT is in front: nothing is drawn until the session comes back.
     paused: bool,
     /// The output shows black from `blank` and nothing was drawn since.
@@ -134,6 +138,7 @@ impl TtyBackend {
             dim_veil: SolidColorBuffer::new((1, 1), DIM_VEIL),
             arrow: crate::render::cursor::arrow(),
             flip_pending: false,
+            reconnect: false,
             paused: false,
             blanked: false,
         };
@@ -154,7 +159,7 @@ impl TtyBackend {
             .insert_source(
                 drm_events,
                 |event, meta: &mut Option<DrmEventMetadata>, state: &mut State| match event {
-                    DrmEvent::VBlank(_) => state.on_page_flip(meta.as_ref()),
+                    DrmEvent::VBlank(crtc) => state.on_page_flip(crtc, meta.as_ref()),
                     DrmEvent::Error(err) => tracing::error!("DRM device error: {err}"),
                 },
             )
@@ -204,6 +209,7 @@ impl TtyBackend {
             Some(choice) => {
                 self.screen = None;
                 self.flip_pending = false;
+                self.blanked = false;
                 let name = choice.name.clone();
                 let mode = choice.mode;
                 let surface = self
@@ -249,6 +255,7 @@ impl TtyBackend {
                 self.dim_veil.resize(self.spec.display_size().to_logical(1));
                 self.screen = Some(Box::new(Screen {
                     connector: choice.connector,
+                    crtc: choice.crtc,
                     compositor,
                 }));
                 Ok(true)
@@ -261,23 +268,27 @@ impl TtyBackend {
         &mut self,
         scene: &Scene<E>,
     ) -> Result<(RenderElementStates, Flip), RenderError> {
-        let Some(screen) = self
-            .screen
-            .as_mut()
-            .filter(|_| !self.paused && !self.flip_pending)
-        else {
+        if self.flip_pending {
+            return Ok((RenderElementStates::default(), Flip::Pending));
+        }
+        let Some(screen) = self.screen.as_mut().filter(|_| !self.paused) else {
             return Ok((RenderElementStates::default(), Flip::Nothing));
         };
         self.blanked = false;
-        let result = screen
-            .compositor
-            .render_frame(
-                &mut self.renderer,
-                &scene.elements,
-                scene.clear,
-                FrameFlags::DEFAULT,
-            )
-            .map_err(|err| RenderError::Drm(format!("{err:?}")))?;
+        let result = match screen.compositor.render_frame(
+            &mut self.renderer,
+            &scene.elements,
+            scene.clear,
+            FrameFlags::DEFAULT,
+        ) {
+            Ok(result) => result,
+            Err(err) => {
+                // This frame is lost; the next is drawn whole on fresh buffers.
+                tracing::warn!(output = %self.spec.name, "drawing the frame failed: {err:?}");
+                screen.compositor.reset_buffers();
+                return Ok((RenderElementStates::default(), Flip::Failed));
+            }
+        };
         let states = result.states;
         if result.is_empty {
             return Ok((states, Flip::Nothing));
@@ -291,19 +302,24 @@ impl TtyBackend {
                 // A failed flip loses this frame only; the next one starts whole.
                 tracing::warn!(output = %self.spec.name, "page flip failed: {err}");
                 screen.compositor.reset_buffers();
-                Ok((states, Flip::Nothing))
+                Ok((states, Flip::Failed))
             }
         }
     }
 
-    /// The queued frame reached the screen.
-    pub fn frame_submitted(&mut self) {
-        self.flip_pending = false;
-        if let Some(screen) = self.screen.as_mut() {
-            if let Err(err) = screen.compositor.frame_submitted() {
-                tracing::warn!(output = %self.spec.name, "frame submission: {err}");
-            }
+    /// A page flip of `crtc` came. Returns whether it is the one our queued
+    /// frame waited for (not one of a screen dropped since).
+    fn frame_submitted(&mut self, crtc: crtc::Handle) -> bool {
+        let Some(screen) = self.screen.as_mut().filter(|s| s.crtc == crtc) else {
+            return false;
+        };
+        if !std::mem::take(&mut self.flip_pending) {
+            return false;
         }
+        if let Err(err) = screen.compositor.frame_submitted() {
+            tracing::warn!(output = %self.spec.name, "frame submission: {err}");
+        }
+        true
     }
 
     pub fn flip_pending(&self) -> bool {
@@ -319,7 +335,7 @@ impl TtyBackend {
     /// or a mode change.
     pub fn reset_damage(&mut self) {
         if let Some(screen) = self.screen.as_mut() {
-            screen.compositor.reset_buffers();
+            screen.compositor.reset_buffer_ages();
         }
     }
 
@@ -334,12 +350,13 @@ impl TtyBackend {
         };
         self.reset_damage();
         let (_, flip) = self.draw(&scene)?;
-        self.blanked = !matches!(flip, Flip::Nothing);
+        self.blanked = flip == Flip::Queued;
         Ok(())
     }
 
     pub fn set_transform(&mut self, transform: Transform) {
         self.spec.transform = transform;
+        self.blanked = false;
         self.dim_veil.resize(self.spec.display_size().to_logical(1));
         if let Some(screen) = self.screen.as_mut() {
             screen
@@ -380,16 +397,26 @@ impl TtyBackend {
         }
     }
 
+    /// A pending flip stays pending: its event still comes (smithay delivers
+    /// it while paused), or `resume` settles it.
     fn pause(&mut self) {
         tracing::info!("session paused: display and input given up");
         self.paused = true;
+        self.blanked = false;
         self.libinput.suspend();
         self.drm.pause();
-        self.flip_pending = false;
     }
 
+    /// Returns whether the screen changed while away. A flip that never came
+    /// is settled first, so the first frame back is not stuck behind it.
     fn resume(&mut self, config: &Config) -> bool {
         tracing::info!("session active again");
+        if std::mem::take(&mut self.flip_pending) {
+            if let Some(screen) = self.screen.as_mut() {
+                let _ = screen.compositor.frame_submitted();
+            }
+        }
+        self.blanked = false;
         if self.libinput.resume().is_err() {
             tracing::error!("libinput did not resume; input may be missing");
         }
@@ -464,33 +491,32 @@ fn pick_connector(drm: &DrmDevice, config: &Config) -> Result<Option<Choice>, Tt
             tracing::warn!(output = %name, "the config names an output that is not connected");
         }
     }
-    for (i, info) in connected.iter().enumerate() {
+    let mut chosen: Option<Choice> = None;
+    for info in &connected {
         let name = connector_name(info);
-        if i > 0 {
+        if chosen.is_some() {
             tracing::warn!(output = %name, "connected but not driven: one output at a time so far");
             continue;
         }
-        let wanted = config.outputs.get(&name).and_then(|o| o.mode);
-        let mode = pick_mode(info.modes(), wanted, &name);
         let crtc = info
             .encoders()
             .iter()
             .filter_map(|&e| drm.get_encoder(e).ok())
             .flat_map(|enc| resources.filter_crtcs(enc.possible_crtcs()))
             .next();
-        match crtc {
-            Some(crtc) => {
-                return Ok(Some(Choice {
-                    connector: info.handle(),
-                    crtc,
-                    mode,
-                    name,
-                }))
-            }
-            None => tracing::warn!(output = %name, "no CRTC can drive this connector; skipped"),
-        }
+        let Some(crtc) = crtc else {
+            tracing::warn!(output = %name, "no CRTC can drive this connector; skipped");
+            continue;
+        };
+        let wanted = config.outputs.get(&name).and_then(|o| o.mode);
+        chosen = Some(Choice {
+            connector: info.handle(),
+            crtc,
+            mode: pick_mode(info.modes(), wanted, &name),
+            name,
+        });
     }
-    Ok(None)
+    Ok(chosen)
 }
 
 fn pick_mode(
@@ -604,7 +630,10 @@ impl State {
                 self.release_all_input();
             }
             SessionEvent::ActivateSession => {
-                if tty.resume(&config) {
+                let changed = tty.resume(&config);
+                // A frame whose flip never came is not presented.
+                self.in_flight = None;
+                if changed {
                     self.output_spec_changed();
                 }
                 self.personas.active_mut().state.needs_redraw = true;
@@ -614,9 +643,16 @@ impl State {
     }
 
     /// The page flip of the queued frame happened at `meta`'s time.
-    fn on_page_flip(&mut self, meta: Option<&DrmEventMetadata>) {
+    fn on_page_flip(&mut self, crtc: crtc::Handle, meta: Option<&DrmEventMetadata>) {
         let Some(tty) = self.tty() else { return };
-        tty.frame_submitted();
+        if !tty.frame_submitted(crtc) {
+            tracing::debug!(
+                ?crtc,
+                "a page flip that no frame waits for (a screen since replaced)"
+            );
+            return;
+        }
+        let reconnect = std::mem::take(&mut tty.reconnect);
         let now = self.now();
         let at = match meta.map(|m| m.time) {
             Some(DrmEventTime::Monotonic(t)) if !t.is_zero() && t <= now => t,
@@ -624,6 +660,9 @@ impl State {
         };
         let seq = meta.map_or(0, |m| m.sequence as u64);
         self.frame_presented(at, seq);
+        if reconnect {
+            self.on_connectors_changed();
+        }
     }
 
     /// Connectors changed: a panel plugged or unplugged, or a new mode.
@@ -631,6 +670,12 @@ impl State {
         let config = self.config.clone();
         let Some(tty) = self.tty() else { return };
         if tty.paused {
+            return;
+        }
+        if tty.flip_pending {
+            // Replacing the screen under a pending flip would mix up flips.
+            tracing::debug!("connectors changed; looked at after the pending flip");
+            tty.reconnect = true;
             return;
         }
         match tty.connect_screen(&config) {

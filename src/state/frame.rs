@@ -104,7 +104,9 @@ impl State {
         );
         match scene.and_then(|scene| self.backend.draw(&scene, true)) {
             Ok(flip) => {
-                self.stats.frames_rendered += 1;
+                if matches!(flip, Flip::Shown | Flip::Queued) {
+                    self.stats.frames_rendered += 1;
+                }
                 if flip == Flip::Queued {
                     self.in_flight = Some(InFlight {
                         feedback: None,
@@ -115,7 +117,7 @@ impl State {
             }
             Err(err) => {
                 tracing::error!("overview render failed: {err}");
-                Flip::Nothing
+                Flip::Failed
             }
         }
     }
@@ -125,6 +127,10 @@ impl State {
     /// [`HIDDEN_FRAME_INTERVAL`]); their presentation feedback goes out when
     /// the frame is on screen.
     fn render_active(&mut self) -> Flip {
+        if self.backend.flip_pending() {
+            // The flip draws this frame (and a switch waiting for it).
+            return Flip::Pending;
+        }
         if self.power == Power::Off {
             // Nothing is shown: the apps on screen get no frames either, as
             // with a panel turned off; black once, nothing more until it
@@ -133,6 +139,7 @@ impl State {
             if let Err(err) = self.backend.blank() {
                 tracing::error!("blanking the output failed: {err}");
             }
+            self.switch_not_shown();
             return Flip::Nothing;
         }
         if self.overview.is_some() {
@@ -152,11 +159,11 @@ impl State {
                 Ok(rendered) => rendered,
                 Err(err) => {
                     tracing::error!("render failed: {err}");
-                    return Flip::Nothing;
+                    return Flip::Failed;
                 }
             };
         let rendered = Instant::now();
-        if flip != Flip::Nothing {
+        if matches!(flip, Flip::Shown | Flip::Queued) {
             self.stats.frames_rendered += 1;
         }
         let now = self.now();
@@ -203,10 +210,31 @@ impl State {
                     switch: switch.map(|origin| (origin, rendered)),
                 });
             }
-            Flip::Nothing => feedback.discarded(),
+            Flip::Nothing => {
+                feedback.discarded();
+                // Not on screen (the session is away, or no output): the
+                // switch is done as far as anyone can see.
+                if let Some(origin) = switch {
+                    self.stats.record_switch(origin, rendered, rendered);
+                }
+            }
+            Flip::Failed | Flip::Pending => {
+                feedback.discarded();
+                // Drawn again shortly; the switch waits for that frame.
+                self.pending_switch = switch;
+            }
         }
         self.mark_dirty(id);
         flip
+    }
+
+    /// A switch whose frame will not be drawn (the output is off): its
+    /// figures are taken now.
+    fn switch_not_shown(&mut self) {
+        if let Some(origin) = self.pending_switch.take() {
+            let now = Instant::now();
+            self.stats.record_switch(origin, now, now);
+        }
     }
 
     /// Shows `text` on `color` for a moment (the persona's name on a switch).
@@ -232,7 +260,9 @@ impl State {
     /// A switch shows the new persona in the very next frame: render now,
     /// whole (or right after the page flip a frame still waits for).
     pub(crate) fn redraw_now_after_switch(&mut self, origin: SwitchOrigin) {
-        self.pending_switch = Some(origin);
+        // A switch still waiting for its frame keeps its own start: the user
+        // has waited since then.
+        self.pending_switch.get_or_insert(origin);
         self.redraw_now();
     }
 }

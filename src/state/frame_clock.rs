@@ -57,8 +57,11 @@ impl FrameClock {
     /// arm the frame timer (no page flip will come to pace the next one).
     pub fn rendered(&mut self, flip: Flip) -> bool {
         self.state = RedrawState::WaitingForVblank {
-            redraw_needed: false,
+            redraw_needed: wanted_again(flip),
         };
+        if flip == Flip::Pending {
+            return false;
+        }
         if flip != Flip::Queued && !self.timer_armed {
             self.timer_armed = true;
             return true;
@@ -86,9 +89,9 @@ impl FrameClock {
     /// The timer's frame was drawn. Returns whether the timer keeps going.
     pub fn timer_rendered(&mut self, flip: Flip) -> bool {
         self.state = RedrawState::WaitingForVblank {
-            redraw_needed: false,
+            redraw_needed: wanted_again(flip),
         };
-        if flip == Flip::Queued {
+        if matches!(flip, Flip::Queued | Flip::Pending) {
             self.timer_armed = false;
             return false;
         }
@@ -116,6 +119,12 @@ impl FrameClock {
             _ => false,
         }
     }
+}
+
+/// A frame that failed is drawn again after one refresh; one that waited for
+/// a pending flip is drawn by that flip.
+fn wanted_again(flip: Flip) -> bool {
+    matches!(flip, Flip::Failed | Flip::Pending)
 }
 
 #[cfg(test)]
@@ -213,5 +222,40 @@ mod tests {
         );
         assert_eq!(clock.timer_fired(false), Tick::Stop);
         assert_eq!(clock.state(), RedrawState::Idle);
+    }
+
+    #[test]
+    fn a_failed_frame_is_drawn_again_one_refresh_later() {
+        let mut clock = FrameClock::default();
+        clock.queue();
+        assert!(clock.rendered(Flip::Failed), "paced by the timer");
+        assert_eq!(clock.state(), WANTED, "not forgotten");
+        assert_eq!(clock.timer_fired(false), Tick::Render);
+        assert!(
+            clock.timer_rendered(Flip::Failed),
+            "still failing: keep trying"
+        );
+        assert_eq!(clock.timer_fired(false), Tick::Render);
+        assert!(clock.timer_rendered(Flip::Shown));
+        assert_eq!(clock.timer_fired(false), Tick::Stop);
+        assert_eq!(clock.state(), RedrawState::Idle);
+    }
+
+    #[test]
+    fn a_frame_asked_while_a_flip_is_pending_is_drawn_by_the_flip() {
+        let mut clock = FrameClock::default();
+        clock.queue();
+        assert!(!clock.rendered(Flip::Pending), "no timer: the flip comes");
+        assert_eq!(clock.state(), WANTED);
+        assert!(clock.flipped());
+        // From the timer too: it stops, the flip goes on.
+        let mut clock = FrameClock::default();
+        clock.queue();
+        assert!(clock.rendered(Flip::Nothing));
+        clock.queue();
+        assert_eq!(clock.timer_fired(false), Tick::Render);
+        assert!(!clock.timer_rendered(Flip::Pending));
+        assert_eq!(clock.state(), WANTED);
+        assert!(clock.flipped());
     }
 }

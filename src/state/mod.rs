@@ -100,7 +100,7 @@ pub struct State {
     pub stats: stats::Stats,
     pub frame_clock: FrameClock,
     /// The frame waiting for its page flip.
-    in_flight: Option<frame::InFlight>,
+    pub(crate) in_flight: Option<frame::InFlight>,
     /// A switch whose frame is not drawn yet (a page flip was pending).
     pending_switch: Option<SwitchOrigin>,
     /// Personas whose clients have pending events to flush this loop turn.
