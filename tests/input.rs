@@ -982,3 +982,28 @@ fn a_long_press_runs_its_own_binding_and_a_short_one_the_plain_binding() {
         .iter()
         .any(|e| matches!(e, Event::Key { key, .. } if *key == KEY_POWER)));
 }
+
+/// The keyboard's lock LEDs show the persona on screen: each persona keeps
+/// its own Caps Lock, and a switch lights the new one's.
+#[test]
+fn the_lock_leds_follow_the_active_persona() {
+    const CAPSLOCK: u32 = 58;
+    let mut fx = Fixture::new();
+    fx.open_window("work", [255, 0, 0, 255]);
+    fx.open_window("personal", [0, 0, 255, 255]);
+    let caps = |fx: &mut Fixture| {
+        fx.dispatch();
+        fx.state.backend.headless().expect("headless").leds.caps == Some(true)
+    };
+    assert!(!caps(&mut fx));
+    fx.key(CAPSLOCK, true);
+    fx.key(CAPSLOCK, false);
+    assert!(caps(&mut fx), "Caps Lock on in work lights it");
+    fx.switch("personal");
+    assert!(!caps(&mut fx), "personal's Caps Lock is off");
+    fx.switch("work");
+    assert!(caps(&mut fx), "work's is still on");
+    fx.key(CAPSLOCK, true);
+    fx.key(CAPSLOCK, false);
+    assert!(!caps(&mut fx));
+}

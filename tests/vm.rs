@@ -151,6 +151,12 @@ fn scenario(vm: &mut Vm) -> Result<(), String> {
             "personal's client changed color but its log shows no press:\n{personal_log}"
         ));
     }
+    // BTN_RIGHT: `[input.mouse] left_handed = true` was applied by libinput.
+    if !personal_log.contains("pointer button 0x111 pressed") {
+        return Err(format!(
+            "the tap's left button was not swapped by left_handed = true:\n{personal_log}"
+        ));
+    }
 
     // The tap must not have reached the persona in the background.
     vm.switch_hotkey()?;
@@ -363,6 +369,10 @@ indicator = "frame"
 
 [outputs."Virtual-1"]
 mode = "{width}x{height}"
+
+# Device settings reach libinput: the tablet's left button becomes the right.
+[input.mouse]
+left_handed = true
 
 [keys]
 "Super+Ctrl+Right" = "next"

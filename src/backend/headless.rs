@@ -34,6 +34,8 @@ pub struct HeadlessBackend {
     /// The image is black from [`HeadlessBackend::blank`] and nothing was
     /// drawn since.
     blanked: bool,
+    /// What keyboard LEDs would show (no keyboard here; for tests).
+    pub leds: smithay::input::keyboard::LedState,
 }
 
 impl HeadlessBackend {
@@ -56,6 +58,7 @@ impl HeadlessBackend {
             full_damage: true,
             dim_veil,
             blanked: false,
+            leds: Default::default(),
         })
     }
 

@@ -12,6 +12,7 @@ use std::time::Duration;
 use smithay::backend::renderer::element::solid::SolidColorBuffer;
 use smithay::backend::renderer::element::{RenderElement, RenderElementStates};
 use smithay::backend::renderer::pixman::PixmanRenderer;
+use smithay::input::keyboard::LedState;
 use smithay::utils::Transform;
 
 use crate::persona::{OutputSpec, PersonaState};
@@ -189,6 +190,15 @@ impl Backend {
         match self {
             Backend::Headless(b) => b.snapshot(persona),
             Backend::Tty(b) => b.snapshot(persona),
+        }
+    }
+
+    /// Lights the keyboards' lock LEDs as `leds` says (when they differ from
+    /// what they show).
+    pub fn show_leds(&mut self, leds: LedState) {
+        match self {
+            Backend::Headless(b) => b.leds = leds,
+            Backend::Tty(b) => b.show_leds(leds),
         }
     }
 

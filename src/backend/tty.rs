@@ -13,6 +13,7 @@ use smithay::backend::allocator::dumb::DumbAllocator;
 use smithay::backend::allocator::Fourcc;
 use smithay::backend::drm::compositor::{DrmCompositor, FrameFlags};
 use smithay::backend::drm::{DrmDevice, DrmDeviceFd, DrmEvent, DrmEventMetadata, DrmEventTime};
+use smithay::backend::input::InputEvent;
 use smithay::backend::libinput::{LibinputInputBackend, LibinputSessionInterface};
 use smithay::backend::renderer::element::memory::MemoryRenderBuffer;
 use smithay::backend::renderer::element::solid::SolidColorBuffer;
@@ -22,15 +23,18 @@ use smithay::backend::renderer::{Color32F, ImportDma};
 use smithay::backend::session::libseat::LibSeatSession;
 use smithay::backend::session::{Event as SessionEvent, Session};
 use smithay::backend::udev::{UdevBackend, UdevEvent};
+use smithay::input::keyboard::LedState;
 use smithay::output::OutputModeSource;
 use smithay::reexports::calloop::LoopHandle;
 use smithay::reexports::drm::control::{connector, crtc, Device as ControlDevice, ModeTypeFlags};
-use smithay::reexports::input::Libinput;
+use smithay::reexports::input::{
+    self as input, DeviceCapability, DeviceConfigError, Led, Libinput,
+};
 use smithay::reexports::rustix::fs::OFlags;
 use smithay::utils::{DeviceFd, Transform};
 
 use super::Flip;
-use crate::config::Config;
+use crate::config::{AccelProfile, Config, InputConfig};
 use crate::persona::OutputSpec;
 use crate::render::{RenderError, Scene, Screenshot};
 use crate::state::State;
@@ -93,6 +97,10 @@ pub struct TtyBackend {
     reconnect: bool,
     /// Another VT is in front: nothing is drawn until the session comes back.
     paused: bool,
+    /// Input devices, for settings (on reload too) and keyboard LEDs.
+    devices: Vec<smithay::reexports::input::Device>,
+    /// What the keyboards' LEDs show.
+    leds: LedState,
     /// The output shows black from `blank` and nothing was drawn since.
     blanked: bool,
 }
@@ -140,6 +148,8 @@ impl TtyBackend {
             flip_pending: false,
             reconnect: false,
             paused: false,
+            devices: Vec::new(),
+            leds: LedState::default(),
             blanked: false,
         };
         backend.connect_screen(config)?;
@@ -167,7 +177,18 @@ impl TtyBackend {
         event_loop
             .insert_source(
                 LibinputInputBackend::new(backend.libinput.clone()),
-                |event, _, state: &mut State| state.process_input_event(event),
+                |event, _, state: &mut State| {
+                    match &event {
+                        InputEvent::DeviceAdded { device } => state.input_device_added(device),
+                        InputEvent::DeviceRemoved { device } => {
+                            if let Some(tty) = state.tty() {
+                                tty.devices.retain(|d| d != device);
+                            }
+                        }
+                        _ => {}
+                    }
+                    state.process_input_event(event)
+                },
             )
             .map_err(|e| failed("libinput", e.to_string()))?;
         // Connector changes (hotplug, a mode change) arrive as udev events on
@@ -390,6 +411,36 @@ impl TtyBackend {
         crate::render::snapshot_persona(&mut self.renderer, persona, &self.spec)
     }
 
+    /// Lights the keyboards' lock LEDs.
+    pub fn show_leds(&mut self, leds: LedState) {
+        if leds == self.leds {
+            return;
+        }
+        self.leds = leds;
+        let mut lit = Led::empty();
+        for (on, led) in [
+            (leds.caps, Led::CAPSLOCK),
+            (leds.num, Led::NUMLOCK),
+            (leds.scroll, Led::SCROLLLOCK),
+        ] {
+            if on == Some(true) {
+                lit |= led;
+            }
+        }
+        for device in &mut self.devices {
+            if device.has_capability(DeviceCapability::Keyboard) {
+                device.led_update(lit);
+            }
+        }
+    }
+
+    /// Applies `[input.touchpad]` / `[input.mouse]` to every device (reload).
+    pub fn configure_devices(&mut self, input: &InputConfig) {
+        for device in &mut self.devices {
+            configure_device(device, input);
+        }
+    }
+
     /// Ctrl+Alt+F`vt`: hands the display to another VT.
     pub fn change_vt(&mut self, vt: i32) {
         if let Err(err) = self.session.change_vt(vt) {
@@ -438,6 +489,49 @@ impl TtyBackend {
             screen.compositor.reset_buffers();
         }
         changed
+    }
+}
+
+/// The config's settings for `device`'s class: touchpads (they can tap),
+/// else mice and other pointers. Unset settings keep libinput's defaults.
+fn configure_device(device: &mut smithay::reexports::input::Device, input: &InputConfig) {
+    let settings = if device.config_tap_finger_count() > 0 {
+        &input.touchpad
+    } else if device.has_capability(DeviceCapability::Pointer) {
+        &input.mouse
+    } else {
+        return;
+    };
+    let name = device.name().to_string();
+    let report = |what: &str, result: Result<(), DeviceConfigError>| {
+        if let Err(err) = result {
+            tracing::warn!(device = %name, "{what} not applied: {err:?}");
+        }
+    };
+    if let Some(on) = settings.tap {
+        report("tap", device.config_tap_set_enabled(on));
+    }
+    if let Some(on) = settings.natural_scroll {
+        report(
+            "natural_scroll",
+            device.config_scroll_set_natural_scroll_enabled(on),
+        );
+    }
+    if let Some(on) = settings.disable_while_typing {
+        report("disable_while_typing", device.config_dwt_set_enabled(on));
+    }
+    if let Some(on) = settings.left_handed {
+        report("left_handed", device.config_left_handed_set(on));
+    }
+    if let Some(profile) = settings.accel_profile {
+        let profile = match profile {
+            AccelProfile::Flat => input::AccelProfile::Flat,
+            AccelProfile::Adaptive => input::AccelProfile::Adaptive,
+        };
+        report("accel_profile", device.config_accel_set_profile(profile));
+    }
+    if let Some(speed) = settings.accel_speed {
+        report("accel_speed", device.config_accel_set_speed(speed));
     }
 }
 
@@ -611,7 +705,20 @@ fn open_input(session: &LibSeatSession, seat: &str) -> Result<Libinput, TtyError
 }
 
 impl State {
-    fn tty(&mut self) -> Option<&mut TtyBackend> {
+    /// A keyboard, mouse, touchpad, … appeared: the config's settings, and
+    /// the active persona's LEDs.
+    fn input_device_added(&mut self, device: &smithay::reexports::input::Device) {
+        let input = self.config.input.clone();
+        let Some(tty) = self.tty() else { return };
+        let mut device = device.clone();
+        configure_device(&mut device, &input);
+        tty.devices.push(device);
+        // Shown again, so that the new keyboard lights up too.
+        let leds = std::mem::take(&mut tty.leds);
+        tty.show_leds(leds);
+    }
+
+    pub(crate) fn tty(&mut self) -> Option<&mut TtyBackend> {
         match &mut self.backend {
             super::Backend::Tty(tty) => Some(tty),
             _ => None,

@@ -171,6 +171,28 @@ pub struct InputConfig {
     pub repeat_delay: i32,
     /// How long a key is held before its `Long+` binding runs (ms).
     pub long_press_ms: u32,
+    /// libinput settings of touchpads (`[input.touchpad]`) and of mice and
+    /// other pointers (`[input.mouse]`); unset ones keep libinput's default.
+    pub touchpad: DeviceSettings,
+    pub mouse: DeviceSettings,
+}
+
+/// Per device class libinput settings (tty backend).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct DeviceSettings {
+    pub tap: Option<bool>,
+    pub natural_scroll: Option<bool>,
+    pub disable_while_typing: Option<bool>,
+    pub left_handed: Option<bool>,
+    pub accel_profile: Option<AccelProfile>,
+    /// -1.0 (slowest) to 1.0 (fastest).
+    pub accel_speed: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccelProfile {
+    Flat,
+    Adaptive,
 }
 
 /// One key binding.

@@ -6,9 +6,10 @@ use smithay::input::keyboard::xkb;
 
 use super::raw::{self, Entry, Node, Value};
 use super::{
-    Action, BackgroundFrames, Binding, Color, Config, ConfigError, ConfigErrors, Gesture,
-    GestureConfig, HeadlessConfig, IdleConfig, Indicator, InputConfig, KeyCombo, KeymapConfig,
-    Mode, Mods, OutputConfig, PersonaConfig, PersonaExtra, Transform, Transition,
+    AccelProfile, Action, BackgroundFrames, Binding, Color, Config, ConfigError, ConfigErrors,
+    DeviceSettings, Gesture, GestureConfig, HeadlessConfig, IdleConfig, Indicator, InputConfig,
+    KeyCombo, KeymapConfig, Mode, Mods, OutputConfig, PersonaConfig, PersonaExtra, Transform,
+    Transition,
 };
 
 /// Largest width or height accepted for a mode or the headless output.
@@ -58,6 +59,20 @@ const INPUT_KEYS: &[&str] = &[
     "repeat_rate",
     "repeat_delay",
     "long_press_ms",
+    "touchpad",
+    "mouse",
+];
+const DEVICE_KEYS: &[&str] = &[
+    "tap",
+    "natural_scroll",
+    "disable_while_typing",
+    "left_handed",
+    "accel_profile",
+    "accel_speed",
+];
+const ACCEL_PROFILES: &[(&str, AccelProfile)] = &[
+    ("flat", AccelProfile::Flat),
+    ("adaptive", AccelProfile::Adaptive),
 ];
 const PERSONA_KEYS: &[&str] = &[
     "name",
@@ -381,6 +396,42 @@ impl Cx<'_> {
         }
     }
 
+    /// `[input.touchpad]` or `[input.mouse]`.
+    fn device_settings(&mut self, entry: &Entry, place: &str) -> DeviceSettings {
+        let mut settings = DeviceSettings::default();
+        let Some(table) = self.table(entry) else {
+            return settings;
+        };
+        self.check_keys(table, DEVICE_KEYS, &format!("in {place}"));
+        let flag = |this: &mut Self, key: &str| find(table, key).and_then(|e| this.boolean(e));
+        settings.tap = flag(self, "tap");
+        settings.natural_scroll = flag(self, "natural_scroll");
+        settings.disable_while_typing = flag(self, "disable_while_typing");
+        settings.left_handed = flag(self, "left_handed");
+        if let Some(e) = find(table, "accel_profile") {
+            settings.accel_profile = self.choice(e, ACCEL_PROFILES);
+        }
+        if let Some(e) = find(table, "accel_speed") {
+            let speed = match e.node.value {
+                Value::Float(f) => Some(f),
+                Value::Integer(i) => Some(i as f64),
+                _ => {
+                    self.type_error(e, "a number from -1.0 to 1.0");
+                    None
+                }
+            };
+            match speed {
+                Some(s) if (-1.0..=1.0).contains(&s) => settings.accel_speed = Some(s),
+                Some(s) => self.error(
+                    value_pos(e),
+                    format!("accel_speed {s} is out of range: it must be between -1.0 and 1.0"),
+                ),
+                None => {}
+            }
+        }
+        settings
+    }
+
     fn boolean(&mut self, entry: &Entry) -> Option<bool> {
         match entry.node.value {
             Value::Boolean(b) => Some(b),
@@ -510,6 +561,8 @@ impl Cx<'_> {
                 repeat_rate: 25,
                 repeat_delay: 600,
                 long_press_ms: 600,
+                touchpad: DeviceSettings::default(),
+                mouse: DeviceSettings::default(),
             },
             bindings: Vec::new(),
             gestures: GestureConfig::default(),
@@ -614,6 +667,12 @@ impl Cx<'_> {
                         ),
                         _ => self.type_error(entry, "an integer"),
                     }
+                }
+                if let Some(entry) = find(table, "touchpad") {
+                    config.input.touchpad = self.device_settings(entry, "[input.touchpad]");
+                }
+                if let Some(entry) = find(table, "mouse") {
+                    config.input.mouse = self.device_settings(entry, "[input.mouse]");
                 }
             }
         }

@@ -166,6 +166,8 @@ fn full_config_round_trip() {
             repeat_rate: 25,
             repeat_delay: 600,
             long_press_ms: 600,
+            touchpad: DeviceSettings::default(),
+            mouse: DeviceSettings::default(),
         },
         bindings: vec![
             bind("lc", keysyms::KEY_Right, Action::Next),
@@ -1417,5 +1419,57 @@ fn idle_actions() {
     assert_eq!(
         errors(&["[idle]", "lock_after = 5", "[[persona]]", "name = \"w\""]),
         ["2:1: unknown key `lock_after` in [idle]"]
+    );
+}
+
+#[test]
+fn device_settings_per_class() {
+    let config = parse_ok(&[
+        "[input.touchpad]",
+        "tap = true",
+        "natural_scroll = true",
+        "disable_while_typing = false",
+        "accel_profile = \"adaptive\"",
+        "accel_speed = 0.3",
+        "[input.mouse]",
+        "left_handed = true",
+        "accel_profile = \"flat\"",
+        "accel_speed = -1",
+        "[[persona]]",
+        "name = \"a\"",
+    ]);
+    assert_eq!(
+        config.input.touchpad,
+        DeviceSettings {
+            tap: Some(true),
+            natural_scroll: Some(true),
+            disable_while_typing: Some(false),
+            left_handed: None,
+            accel_profile: Some(AccelProfile::Adaptive),
+            accel_speed: Some(0.3),
+        }
+    );
+    assert_eq!(config.input.mouse.left_handed, Some(true));
+    assert_eq!(config.input.mouse.accel_profile, Some(AccelProfile::Flat));
+    assert_eq!(config.input.mouse.accel_speed, Some(-1.0));
+    assert_eq!(config.input.mouse.tap, None, "unset: libinput's default");
+
+    assert_eq!(
+        errors(&[
+            "[input.touchpad]",
+            "tap = \"yes\"",
+            "accel_speed = 2",
+            "accel_profile = \"fast\"",
+            "scroll_factor = 2",
+            "[[persona]]",
+            "name = \"a\"",
+        ]),
+        [
+            "2:7: `tap` must be a boolean (true or false), found a string",
+            "3:15: accel_speed 2 is out of range: it must be between -1.0 and 1.0",
+            "4:17: invalid value `fast` for `accel_profile`: expected `flat` or `adaptive` \
+             (did you mean `flat`?)",
+            "5:1: unknown key `scroll_factor` in [input.touchpad]",
+        ]
     );
 }

@@ -51,6 +51,11 @@ impl SeatHandler for PersonaState {
         set_primary_focus(dh, seat, client);
     }
 
+    /// Kept per persona; the keyboards' LEDs show the active one's.
+    fn led_state_changed(&mut self, _seat: &Seat<Self>, leds: smithay::input::keyboard::LedState) {
+        self.leds = leds;
+    }
+
     /// Kept per persona; drawn where the backend shows a pointer (tty).
     fn cursor_image(&mut self, _seat: &Seat<Self>, image: CursorImageStatus) {
         self.cursor = image;

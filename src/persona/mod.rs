@@ -268,6 +268,9 @@ pub struct PersonaState {
     pub pointer_location: Point<f64, Logical>,
     /// The cursor its clients asked for (drawn on a real display).
     pub cursor: smithay::input::pointer::CursorImageStatus,
+    /// Its keyboard's lock LEDs (Caps, Num, Scroll): the physical ones show
+    /// the active persona's.
+    pub leds: smithay::input::keyboard::LedState,
     /// The surface (and its origin) the pointer was last focused on.
     pub pointer_focus: Option<(
         smithay::reexports::wayland_server::protocol::wl_surface::WlSurface,
@@ -467,6 +470,7 @@ impl Persona {
             touch_points: Default::default(),
             pointer_location: center,
             cursor: smithay::input::pointer::CursorImageStatus::default_named(),
+            leds: Default::default(),
             pointer_focus: None,
             pointer_checked: 0,
             active: false,

@@ -400,6 +400,8 @@ impl State {
     /// End of a loop turn: schedule a redraw if the active persona changed, pass
     /// on what handlers noted, and flush the clients that have pending events.
     pub fn refresh_and_flush(&mut self) {
+        // The lock LEDs show the persona on screen (after a switch, its own).
+        self.backend.show_leds(self.personas.active().state.leds);
         self.personas
             .active_mut()
             .state

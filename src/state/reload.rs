@@ -127,6 +127,11 @@ impl State {
         if transform != self.backend.output_spec().transform {
             self.set_output_transform(transform);
         }
+        // Changed device settings apply to the devices there are.
+        let input = self.config.input.clone();
+        if let Some(tty) = self.tty() {
+            tty.configure_devices(&input);
+        }
         // Changed idle actions take effect from now.
         self.check_idle();
         // A changed color shows at once.
