@@ -1007,3 +1007,30 @@ fn the_lock_leds_follow_the_active_persona() {
     fx.key(CAPSLOCK, false);
     assert!(!caps(&mut fx));
 }
+
+/// `[input.touchscreen] map_to_output`: touches of a touchscreen belonging to
+/// an output that is not shown reach nobody; mapped to the shown one, they do.
+#[test]
+fn touchscreens_follow_their_output_mapping() {
+    for (output, delivered) in [("HEADLESS-1", true), ("HDMI-A-1", false)] {
+        let config = format!(
+            "{}\n[input.touchscreen]\nmap_to_output = \"{output}\"\n",
+            common::fixture::TWO_PERSONAS
+        );
+        let mut fx = Fixture::with_config(&config);
+        let (c, w) = fx.open_window("work", [255, 0, 0, 255]);
+        fx.client(c).take_events();
+        fx.input(InputEvent::TouchDown {
+            slot: 0,
+            x: 100.0,
+            y: 100.0,
+        });
+        fx.input(InputEvent::TouchUp { slot: 0 });
+        fx.roundtrip(c);
+        let events = fx.client(c).take_events();
+        let down = events
+            .iter()
+            .any(|e| matches!(e, Event::TouchDown { surface, .. } if *surface == w));
+        assert_eq!(down, delivered, "mapped to {output}: {events:?}");
+    }
+}

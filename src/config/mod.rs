@@ -175,6 +175,9 @@ pub struct InputConfig {
     /// other pointers (`[input.mouse]`); unset ones keep libinput's default.
     pub touchpad: DeviceSettings,
     pub mouse: DeviceSettings,
+    /// `[input.touchscreen] map_to_output`: the output touchscreens belong
+    /// to; their touches are dropped while that output is not the one shown.
+    pub touchscreen_output: Option<String>,
 }
 
 /// Per device class libinput settings (tty backend).

@@ -61,6 +61,7 @@ const INPUT_KEYS: &[&str] = &[
     "long_press_ms",
     "touchpad",
     "mouse",
+    "touchscreen",
 ];
 const DEVICE_KEYS: &[&str] = &[
     "tap",
@@ -563,6 +564,7 @@ impl Cx<'_> {
                 long_press_ms: 600,
                 touchpad: DeviceSettings::default(),
                 mouse: DeviceSettings::default(),
+                touchscreen_output: None,
             },
             bindings: Vec::new(),
             gestures: GestureConfig::default(),
@@ -673,6 +675,16 @@ impl Cx<'_> {
                 }
                 if let Some(entry) = find(table, "mouse") {
                     config.input.mouse = self.device_settings(entry, "[input.mouse]");
+                }
+                if let Some(entry) = find(table, "touchscreen") {
+                    if let Some(touch) = self.table(entry) {
+                        self.check_keys(touch, &["map_to_output"], "in [input.touchscreen]");
+                        if let Some(name) =
+                            find(touch, "map_to_output").and_then(|e| self.string(e))
+                        {
+                            config.input.touchscreen_output = Some(name.to_string());
+                        }
+                    }
                 }
             }
         }

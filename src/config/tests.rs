@@ -168,6 +168,7 @@ fn full_config_round_trip() {
             long_press_ms: 600,
             touchpad: DeviceSettings::default(),
             mouse: DeviceSettings::default(),
+            touchscreen_output: None,
         },
         bindings: vec![
             bind("lc", keysyms::KEY_Right, Action::Next),

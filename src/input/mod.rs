@@ -144,6 +144,9 @@ pub struct PointerRouter {
 impl State {
     /// Handles one input event. `at` is the event's own timestamp.
     pub fn process_input(&mut self, event: InputEvent, at: Instant) {
+        if self.touch_elsewhere(&event) {
+            return;
+        }
         if let InputEvent::Switch { switch, on } = event {
             // Not user activity: a lid closing must not wake the panel.
             self.on_hardware_switch(switch, on);
@@ -770,4 +773,26 @@ fn vt_switch(combo: &crate::config::KeyCombo) -> Option<i32> {
     let m = combo.mods;
     (m.ctrl && m.alt && (KEY_F1..=KEY_F12).contains(&combo.keysym))
         .then(|| (combo.keysym - KEY_F1 + 1) as i32)
+}
+
+impl State {
+    /// A touch on a touchscreen mapped (`[input.touchscreen] map_to_output`)
+    /// to an output that is not the one shown: nobody sees what is under the
+    /// finger, so nobody gets it.
+    fn touch_elsewhere(&self, event: &InputEvent) -> bool {
+        let touch = matches!(
+            event,
+            InputEvent::TouchDown { .. }
+                | InputEvent::TouchMotion { .. }
+                | InputEvent::TouchUp { .. }
+                | InputEvent::TouchCancel { .. }
+        );
+        touch
+            && self
+                .config
+                .input
+                .touchscreen_output
+                .as_ref()
+                .is_some_and(|name| *name != self.backend.output_spec().name)
+    }
 }
