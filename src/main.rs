@@ -11,6 +11,7 @@ use smithay::reexports::calloop::generic::Generic;
 use smithay::reexports::calloop::{EventLoop, Interest, Mode, PostAction};
 
 use personas::backend::tty::TtyBackend;
+use personas::backend::winit::WinitBackend;
 use personas::backend::{Backend, BackendKind};
 use personas::config::{self, Config, ConfigSource};
 use personas::ipc;
@@ -108,9 +109,6 @@ fn run(backend: BackendKind, config_path: Option<PathBuf>, test_input: bool) -> 
         BackendKind::Auto => BackendKind::resolve_auto(),
         other => other,
     };
-    if backend == BackendKind::Winit {
-        tracing::warn!("the winit backend is not available in this build yet; using headless");
-    }
     if test_input {
         tracing::warn!("--test-input: the control socket accepts injected input");
     }
@@ -126,6 +124,11 @@ fn run(backend: BackendKind, config_path: Option<PathBuf>, test_input: bool) -> 
         BackendKind::Tty => Some(Backend::Tty(
             TtyBackend::new(&config, &event_loop.handle()).context(
                 "the tty backend could not start (--backend headless runs without a display)",
+            )?,
+        )),
+        BackendKind::Winit => Some(Backend::Winit(
+            WinitBackend::new(&event_loop.handle()).context(
+                "the winit backend could not start (--backend headless runs without a display)",
             )?,
         )),
         _ => None,
@@ -156,6 +159,7 @@ fn run(backend: BackendKind, config_path: Option<PathBuf>, test_input: bool) -> 
         match state.backend {
             Backend::Headless(_) => "headless",
             Backend::Tty(_) => "tty",
+            Backend::Winit(_) => "winit",
         },
         spec.name,
         spec.size.w,

@@ -459,7 +459,7 @@ fn damage_is_kept_bounded() {
             (attrs.pending().damage.len(), attrs.current().damage.len())
         })
     };
-    fx.client(c).damage_many(w, 10_000);
+    fx.damage_many(c, w, 10_000);
     fx.roundtrip(c);
     let (pending, _) = damage(&fx);
     assert!(
@@ -468,7 +468,7 @@ fn damage_is_kept_bounded() {
     );
     // Committed without a new buffer, damage stays current until one comes.
     for _ in 0..20 {
-        fx.client(c).damage_many(w, MAX_DAMAGE_RECTS / 2);
+        fx.damage_many(c, w, MAX_DAMAGE_RECTS / 2);
         fx.client(c).commit(w);
     }
     fx.roundtrip(c);
@@ -559,11 +559,11 @@ fn damage_held_by_a_sync_subsurface_is_kept_bounded() {
     };
     // Commits of damage the parent never applies.
     for _ in 0..(2 * MAX_DAMAGE_RECTS / 100 + 1) {
-        fx.client(c).damage_many(sub, 100);
+        fx.damage_many(c, sub, 100);
         fx.client(c).commit(sub);
     }
     fx.roundtrip(c);
-    fx.client(c).damage_many(sub, 100);
+    fx.damage_many(c, sub, 100);
     fx.roundtrip(c);
     assert!(
         pending(&fx) <= 1,
@@ -571,13 +571,13 @@ fn damage_held_by_a_sync_subsurface_is_kept_bounded() {
         pending(&fx)
     );
     fx.client(c).commit(sub);
-    fx.client(c).damage_many(sub, 100);
+    fx.damage_many(c, sub, 100);
     fx.roundtrip(c);
     assert_eq!(pending(&fx), 0, "the whole surface is already held");
     // The parent's commit applies it all; counting starts over.
     fx.client(c).commit(w);
     fx.roundtrip(c);
-    fx.client(c).damage_many(sub, 10);
+    fx.damage_many(c, sub, 10);
     fx.roundtrip(c);
     assert_eq!(pending(&fx), 10);
 }

@@ -161,7 +161,12 @@ fn a_bad_screencopy_buffer_is_a_protocol_error_for_that_client_only() {
     fx.dispatch_until(LIMIT, |fx| fx.client(w).is_disconnected());
     let (_, interface, message) = fx.client(w).protocol_error().expect("a protocol error");
     assert_eq!(interface, "zwlr_screencopy_frame_v1");
-    assert!(message.contains("need 320x200"), "{message}");
+    // libwayland's client side (the system backend, which winit switches on)
+    // does not hand the message on; where the message is there, it says why.
+    assert!(
+        message.is_empty() || message.contains("need 320x200"),
+        "{message}"
+    );
     // The compositor and the other client carry on.
     let id = fx.client(other).screencopy(false, 0);
     all(&finished(&mut fx, other, id), GREEN, "the other client");

@@ -6,18 +6,19 @@
 pub mod backlight;
 pub mod headless;
 pub mod tty;
+pub mod winit;
 
 use std::time::Duration;
 
 use smithay::backend::renderer::element::solid::SolidColorBuffer;
-use smithay::backend::renderer::element::{RenderElement, RenderElementStates};
+use smithay::backend::renderer::element::RenderElementStates;
 use smithay::backend::renderer::pixman::PixmanRenderer;
 use smithay::input::keyboard::LedState;
 use smithay::utils::Transform;
 
 use crate::persona::{OutputSpec, PersonaState};
 use crate::render::notice::Notice;
-use crate::render::{self, RenderError, Scene, Screenshot};
+use crate::render::{self, overview, RenderError, Screenshot};
 
 /// What `--backend` asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -71,6 +72,7 @@ pub enum Flip {
 pub enum Backend {
     Headless(headless::HeadlessBackend),
     Tty(tty::TtyBackend),
+    Winit(winit::WinitBackend),
 }
 
 impl Backend {
@@ -78,6 +80,7 @@ impl Backend {
         match self {
             Backend::Headless(b) => &b.spec,
             Backend::Tty(b) => &b.spec,
+            Backend::Winit(b) => &b.spec,
         }
     }
 
@@ -89,7 +92,7 @@ impl Backend {
     pub fn headless(&mut self) -> Option<&mut headless::HeadlessBackend> {
         match self {
             Backend::Headless(b) => Some(b),
-            Backend::Tty(_) => None,
+            Backend::Tty(_) | Backend::Winit(_) => None,
         }
     }
 
@@ -115,24 +118,44 @@ impl Backend {
                 let (states, flip) = b.draw(&scene)?;
                 Ok((persona.render_ids.borrow().unscope(states), flip))
             }
+            Backend::Winit(b) => Ok((b.render(persona, notice, dim)?, Flip::Shown)),
         }
     }
 
-    /// Draws a scene built with [`Backend::renderer`] (the overview);
-    /// `whole` redraws everything now and in the next frame.
-    pub fn draw<E: RenderElement<PixmanRenderer>>(
+    /// Draws the overview; what is drawn next is drawn whole.
+    pub fn render_overview(
         &mut self,
-        scene: &Scene<E>,
-        whole: bool,
+        personas: &crate::persona::list::Personas,
+        overview: &mut crate::state::overview::Overview,
+        cells: &[overview::Cell],
+        dim: bool,
     ) -> Result<Flip, RenderError> {
+        let veil = dim.then(|| self.dim_veil().clone());
         match self {
-            Backend::Headless(b) => b.draw(scene, whole).map(|_| Flip::Shown),
-            Backend::Tty(b) => {
-                if whole {
-                    b.reset_damage();
-                }
-                b.draw(scene).map(|(_, flip)| flip)
+            Backend::Headless(b) => {
+                let scene = crate::state::overview::overview_scene_for(
+                    personas,
+                    overview,
+                    cells,
+                    b.renderer(),
+                    veil.as_ref(),
+                )?;
+                b.draw(&scene, true).map(|_| Flip::Shown)
             }
+            Backend::Tty(b) => {
+                let scene = crate::state::overview::overview_scene_for(
+                    personas,
+                    overview,
+                    cells,
+                    b.renderer(),
+                    veil.as_ref(),
+                )?;
+                b.reset_damage();
+                b.draw(&scene).map(|(_, flip)| flip)
+            }
+            Backend::Winit(b) => b
+                .render_overview(personas, overview, cells, dim)
+                .map(|()| Flip::Shown),
         }
     }
 
@@ -141,6 +164,7 @@ impl Backend {
         match self {
             Backend::Headless(b) => b.dim_veil(),
             Backend::Tty(b) => b.dim_veil(),
+            Backend::Winit(b) => b.dim_veil(),
         }
     }
 
@@ -149,6 +173,7 @@ impl Backend {
         match self {
             Backend::Headless(b) => b.blank(),
             Backend::Tty(b) => b.blank(),
+            Backend::Winit(b) => b.blank(),
         }
     }
 
@@ -157,6 +182,7 @@ impl Backend {
         match self {
             Backend::Headless(b) => b.reset_damage(),
             Backend::Tty(b) => b.reset_damage(),
+            Backend::Winit(b) => b.reset_damage(),
         }
     }
 
@@ -165,6 +191,12 @@ impl Backend {
         match self {
             Backend::Headless(b) => b.set_transform(transform),
             Backend::Tty(b) => b.set_transform(transform),
+            Backend::Winit(_) => {
+                tracing::warn!(
+                    ?transform,
+                    "the winit window does not turn; resize it instead"
+                )
+            }
         }
     }
 
@@ -173,6 +205,7 @@ impl Backend {
         match self {
             Backend::Headless(b) => b.renderer(),
             Backend::Tty(b) => b.renderer(),
+            Backend::Winit(b) => b.pixman(),
         }
     }
 
@@ -182,6 +215,7 @@ impl Backend {
         match self {
             Backend::Headless(b) => b.screenshot(),
             Backend::Tty(b) => b.snapshot(active),
+            Backend::Winit(b) => b.snapshot(active),
         }
     }
 
@@ -190,6 +224,7 @@ impl Backend {
         match self {
             Backend::Headless(b) => b.snapshot(persona),
             Backend::Tty(b) => b.snapshot(persona),
+            Backend::Winit(b) => b.snapshot(persona),
         }
     }
 
@@ -199,6 +234,7 @@ impl Backend {
         match self {
             Backend::Headless(b) => b.leds = leds,
             Backend::Tty(b) => b.show_leds(leds),
+            Backend::Winit(_) => {}
         }
     }
 
@@ -210,7 +246,7 @@ impl Backend {
     /// Whether a frame waits for its page flip (none may be queued meanwhile).
     pub fn flip_pending(&self) -> bool {
         match self {
-            Backend::Headless(_) => false,
+            Backend::Headless(_) | Backend::Winit(_) => false,
             Backend::Tty(b) => b.flip_pending(),
         }
     }
@@ -218,7 +254,7 @@ impl Backend {
     /// Ctrl+Alt+F`n` on a VT; other backends have no VTs to switch.
     pub fn change_vt(&mut self, vt: i32) -> bool {
         match self {
-            Backend::Headless(_) => false,
+            Backend::Headless(_) | Backend::Winit(_) => false,
             Backend::Tty(b) => {
                 b.change_vt(vt);
                 true

@@ -94,15 +94,11 @@ impl State {
         let Some(overview) = self.overview.as_mut() else {
             return Flip::Nothing;
         };
-        let dim = (self.power == Power::Dimmed).then(|| self.backend.dim_veil().clone());
-        let scene = super::overview::overview_scene_for(
-            &self.personas,
-            overview,
-            &cells,
-            self.backend.renderer(),
-            dim.as_ref(),
-        );
-        match scene.and_then(|scene| self.backend.draw(&scene, true)) {
+        let dim = self.power == Power::Dimmed;
+        match self
+            .backend
+            .render_overview(&self.personas, overview, &cells, dim)
+        {
             Ok(flip) => {
                 if matches!(flip, Flip::Shown | Flip::Queued) {
                     self.stats.frames_rendered += 1;

@@ -205,6 +205,8 @@ impl Fixture {
     pub fn roundtrip(&mut self, id: ClientId) {
         let token = self.client(id).sync();
         for _ in 0..1000 {
+            // What the socket did not take yet (a big burst of requests).
+            self.client(id).flush();
             self.dispatch();
             let client = self.client(id);
             if client.is_synced(token) || client.is_disconnected() {
@@ -214,6 +216,19 @@ impl Fixture {
             }
         }
         panic!("client {id} did not get its sync reply");
+    }
+
+    /// `n` damage rectangles on window `w` of client `c`, sent in bursts the
+    /// socket takes (libwayland 1.21 gives up on a full socket), the
+    /// compositor reading between them; no commit.
+    pub fn damage_many(&mut self, c: ClientId, w: usize, n: usize) {
+        let mut left = n;
+        while left > 0 {
+            let burst = left.min(100);
+            self.client(c).damage_many(w, burst);
+            self.dispatch();
+            left -= burst;
+        }
     }
 
     pub fn roundtrip_all(&mut self) {

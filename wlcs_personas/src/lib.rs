@@ -26,7 +26,7 @@ use smithay::reexports::calloop::channel::{self, Channel, Sender};
 use smithay::reexports::calloop::EventLoop;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::reexports::wayland_server::Client;
-use wayland_sys::client::{wl_display, wl_display_get_fd, wl_proxy, wl_proxy_get_id};
+use wayland_sys::client::{wayland_client_handle, wl_display, wl_proxy};
 use wayland_sys::common::{wl_fixed_t, wl_fixed_to_double};
 use wayland_sys::ffi_dispatch;
 use wlcs::ffi_display_server_api::{
@@ -291,8 +291,8 @@ impl Wlcs for PersonasServer {
         // SAFETY: wlcs hands us its live client display and surface proxy.
         let (client_fd, surface_id) = unsafe {
             (
-                ffi_dispatch!((), wl_display_get_fd, display),
-                ffi_dispatch!((), wl_proxy_get_id, surface),
+                ffi_dispatch!(wayland_client_handle(), wl_display_get_fd, display),
+                ffi_dispatch!(wayland_client_handle(), wl_proxy_get_id, surface),
             )
         };
         server.run(Command::PositionWindow {

@@ -1,0 +1,210 @@
+//! The winit backend: personas in a window of an existing Wayland or X11
+//! desktop, for development. Drawn with GLES on the window's EGL surface;
+//! input comes from the window (the host draws the pointer). Captures and
+//! screenshots are drawn with pixman beside it, as on the other backends.
+
+use smithay::backend::renderer::damage::OutputDamageTracker;
+use smithay::backend::renderer::element::solid::SolidColorBuffer;
+use smithay::backend::renderer::element::{RenderElement, RenderElementStates};
+use smithay::backend::renderer::gles::GlesRenderer;
+use smithay::backend::renderer::pixman::PixmanRenderer;
+use smithay::backend::renderer::Color32F;
+use smithay::backend::winit::{self, WinitEvent, WinitGraphicsBackend};
+use smithay::reexports::calloop::LoopHandle;
+use smithay::utils::{Physical, Size, Transform};
+
+use crate::persona::{OutputSpec, PersonaState};
+use crate::render::{self, RenderError, Scene, Screenshot};
+use crate::state::State;
+
+/// The window's name as an output.
+pub const OUTPUT_NAME: &str = "WINIT-1";
+const DIM_VEIL: Color32F = Color32F::new(0.0, 0.0, 0.0, 0.5);
+
+#[derive(Debug, thiserror::Error)]
+pub enum WinitError {
+    #[error("opening a window with GLES: {0} (is WAYLAND_DISPLAY or DISPLAY a running desktop with working EGL?)")]
+    Init(String),
+    #[error("window event source: {0}")]
+    Source(String),
+}
+
+pub struct WinitBackend {
+    pub spec: OutputSpec,
+    /// Boxed: large, and the backend lives in an enum.
+    window: Box<WinitGraphicsBackend<GlesRenderer>>,
+    tracker: OutputDamageTracker,
+    dim_veil: SolidColorBuffer,
+    /// For captures and snapshots, which read pixels back.
+    pixman: PixmanRenderer,
+    full_damage: bool,
+}
+
+/// GL's rows run bottom-up: the window's frames are drawn flipped, which
+/// clients never see (their output stays upright).
+fn tracker(size: Size<i32, Physical>) -> OutputDamageTracker {
+    OutputDamageTracker::new(size, 1.0, Transform::Flipped180)
+}
+
+impl WinitBackend {
+    pub fn new(event_loop: &LoopHandle<'static, State>) -> Result<WinitBackend, WinitError> {
+        let (window, events) =
+            winit::init::<GlesRenderer>().map_err(|e| WinitError::Init(e.to_string()))?;
+        window.window().set_title("personas");
+        let size = window.window_size();
+        event_loop
+            .insert_source(events, |event, _, state: &mut State| {
+                state.on_winit_event(event)
+            })
+            .map_err(|e| WinitError::Source(e.to_string()))?;
+        Ok(WinitBackend {
+            spec: OutputSpec {
+                name: OUTPUT_NAME.to_owned(),
+                size,
+                refresh_mhz: 60_000,
+                transform: Transform::Normal,
+            },
+            window: Box::new(window),
+            tracker: tracker(size),
+            dim_veil: SolidColorBuffer::new(size.to_logical(1), DIM_VEIL),
+            pixman: PixmanRenderer::new().map_err(|e| WinitError::Init(e.to_string()))?,
+            full_damage: true,
+        })
+    }
+
+    /// Draws a scene built by `build` with the window's GLES renderer.
+    fn draw<E, F>(&mut self, build: F) -> Result<RenderElementStates, RenderError>
+    where
+        E: RenderElement<GlesRenderer>,
+        F: FnOnce(&mut GlesRenderer) -> Result<Scene<E>, RenderError>,
+    {
+        let age = if std::mem::take(&mut self.full_damage) {
+            0
+        } else {
+            self.window.buffer_age().unwrap_or(0)
+        };
+        let (renderer, mut framebuffer) = self
+            .window
+            .bind()
+            .map_err(|e| RenderError::Renderer(e.to_string()))?;
+        let scene = build(renderer)?;
+        let result = self
+            .tracker
+            .render_output(
+                renderer,
+                &mut framebuffer,
+                age,
+                &scene.elements,
+                scene.clear,
+            )
+            .map_err(|err| RenderError::Damage(format!("{err:?}")))?;
+        drop(framebuffer);
+        let damage = result.damage.cloned();
+        let states = result.states;
+        self.window
+            .submit(damage.as_deref())
+            .map_err(|e| RenderError::Renderer(e.to_string()))?;
+        Ok(states)
+    }
+
+    pub fn render(
+        &mut self,
+        persona: &PersonaState,
+        notice: Option<&render::notice::Notice>,
+        dim: bool,
+    ) -> Result<RenderElementStates, RenderError> {
+        let veil = dim.then(|| self.dim_veil.clone());
+        let states = self.draw(|renderer| {
+            render::persona_scene(renderer, persona, notice, veil.as_ref(), None)
+        })?;
+        Ok(persona.render_ids.borrow().unscope(states))
+    }
+
+    pub fn render_overview(
+        &mut self,
+        personas: &crate::persona::list::Personas,
+        overview: &mut crate::state::overview::Overview,
+        cells: &[render::overview::Cell],
+        dim: bool,
+    ) -> Result<(), RenderError> {
+        let veil = dim.then(|| self.dim_veil.clone());
+        self.draw(|renderer| {
+            crate::state::overview::overview_scene_for(
+                personas,
+                overview,
+                cells,
+                renderer,
+                veil.as_ref(),
+            )
+        })?;
+        self.full_damage = true;
+        Ok(())
+    }
+
+    /// Black, for an output turned off.
+    pub fn blank(&mut self) -> Result<(), RenderError> {
+        self.full_damage = true;
+        self.draw(|_| {
+            Ok(
+                Scene::<smithay::backend::renderer::element::solid::SolidColorRenderElement> {
+                    elements: Vec::new(),
+                    clear: Color32F::BLACK,
+                },
+            )
+        })?;
+        self.full_damage = true;
+        Ok(())
+    }
+
+    pub fn reset_damage(&mut self) {
+        self.full_damage = true;
+    }
+
+    /// The window was resized: the output is its new size.
+    fn resized(&mut self, size: Size<i32, Physical>) {
+        self.spec.size = size;
+        self.tracker = tracker(size);
+        self.dim_veil.resize(size.to_logical(1));
+        self.full_damage = true;
+    }
+
+    pub fn dim_veil(&self) -> &SolidColorBuffer {
+        &self.dim_veil
+    }
+
+    pub fn pixman(&mut self) -> &mut PixmanRenderer {
+        &mut self.pixman
+    }
+
+    pub fn snapshot(&mut self, persona: &PersonaState) -> Result<Screenshot, RenderError> {
+        render::snapshot_persona(&mut self.pixman, persona, &self.spec)
+    }
+}
+
+impl State {
+    fn on_winit_event(&mut self, event: WinitEvent) {
+        match event {
+            WinitEvent::Resized { size, .. } => {
+                if let crate::backend::Backend::Winit(b) = &mut self.backend {
+                    if size == b.spec.size || size.w <= 0 || size.h <= 0 {
+                        return;
+                    }
+                    b.resized(size);
+                }
+                tracing::info!(width = size.w, height = size.h, "window resized");
+                self.output_spec_changed();
+            }
+            WinitEvent::Input(event) => self.process_input_event(event),
+            WinitEvent::Redraw => {
+                self.backend.reset_damage();
+                self.personas.active_mut().state.needs_redraw = true;
+                self.queue_redraw();
+            }
+            WinitEvent::CloseRequested => {
+                tracing::info!("window closed, exiting");
+                self.running = false;
+            }
+            WinitEvent::Focus(_) => {}
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! The winit backend end to end: personas in a window of an X server (Xvfb),
+//! drawn with GLES on Mesa's llvmpipe, picked by `--backend auto` because
+//! `DISPLAY` is set. The window's pixels are read from the X server (`xwd`),
+//! and keys typed into the window (`xdotool`) must switch personas.
+//! Needs Debian's `xvfb`, `x11-apps` and `xdotool` (scripts/deps.sh).
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const WORK: [u8; 3] = [0x20, 0xc0, 0x40];
+const PERSONAL: [u8; 3] = [0x80, 0x40, 0xe0];
+
+struct Kill(Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn solid_client() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("examples/solid_client")
+}
+
+/// A free X display number: no socket in /tmp/.X11-unix.
+fn free_display() -> u32 {
+    (90..200)
+        .find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists())
+        .expect("a free X display")
+}
+
+/// The pixel at (x, y) of the X screen, read with `xwd` (ZPixmap, 32 bits
+/// per pixel, as Xvfb at depth 24 gives).
+fn x_pixel(display: &str, x: usize, y: usize) -> [u8; 3] {
+    let out = Command::new("xwd")
+        .args(["-root", "-silent", "-display", display])
+        .output()
+        .expect("xwd (Debian's x11-apps) runs");
+    assert!(out.status.success(), "xwd: {out:?}");
+    let d = out.stdout;
+    let be = |at: usize| u32::from_be_bytes(d[at..at + 4].try_into().unwrap()) as usize;
+    let (header, bits_per_pixel, bytes_per_line, ncolors) = (be(0), be(44), be(48), be(76));
+    let byte_order_msb = be(28) == 1;
+    assert_eq!(bits_per_pixel, 32, "xwd of a depth-24 screen");
+    let at = header + ncolors * 12 + y * bytes_per_line + x * 4;
+    let px = &d[at..at + 4];
+    if byte_order_msb {
+        [px[1], px[2], px[3]]
+    } else {
+        [px[2], px[1], px[0]]
+    }
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "timed out: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_window_in_a_desktop_shows_the_active_persona_and_takes_keys() {
+    let client = solid_client();
+    assert!(
+        client.exists(),
+        "{} is missing: build it with `cargo build --examples`",
+        client.display()
+    );
+    let n = free_display();
+    let display = format!(":{n}");
+    let _xvfb = Kill(
+        Command::new("Xvfb")
+            .args([&display, "-screen", "0", "800x600x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb (Debian's xvfb) starts"),
+    );
+    wait_for("Xvfb's socket", || {
+        Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+    });
+
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = dir.path().join("runtime");
+    std::fs::create_dir_all(&runtime).unwrap();
+    std::fs::set_permissions(
+        &runtime,
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
+    let session = |color: [u8; 3]| {
+        format!(
+            "[\"{}\", \"{:02x}{:02x}{:02x}\", \"ffffff\"]",
+            client.display(),
+            color[0],
+            color[1],
+            color[2]
+        )
+    };
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "indicator = \"none\"\nswitch_notice = false\n[keys]\n\"Super+Ctrl+Right\" = \"next\"\n\
+             [[persona]]\nname = \"work\"\nisolation = \"none\"\nsession = {}\n\
+             [[persona]]\nname = \"personal\"\nisolation = \"none\"\nsession = {}\n",
+            session(WORK),
+            session(PERSONAL)
+        ),
+    )
+    .unwrap();
+    let control = runtime.join("control.sock");
+    let log = std::fs::File::create(dir.path().join("personas.log")).unwrap();
+    let _personas = Kill(
+        Command::new(env!("CARGO_BIN_EXE_personas"))
+            .args(["--backend", "auto", "--config"])
+            .arg(&config)
+            .env("DISPLAY", &display)
+            .env_remove("WAYLAND_DISPLAY")
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .env("XDG_STATE_HOME", dir.path().join("state"))
+            .env("PERSONAS_SOCKET", &control)
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap(),
+    );
+    let msg = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_personas"))
+            .arg("msg")
+            .args(args)
+            .env("PERSONAS_SOCKET", &control)
+            .output()
+            .unwrap()
+    };
+    let log_text = || std::fs::read_to_string(dir.path().join("personas.log")).unwrap_or_default();
+    wait_for("the compositor answering", || {
+        msg(&["list"]).status.success()
+    });
+    assert!(
+        log_text().contains("winit output WINIT-1"),
+        "{}",
+        log_text()
+    );
+
+    // The window sits at the screen's top left (no window manager).
+    let (x, y) = (200, 150);
+    wait_for("work's client in the window", || {
+        x_pixel(&display, x, y) == WORK
+    });
+
+    // A key typed into the window (focused first: there is no window
+    // manager to give it focus): the binding switches.
+    let xdotool = |args: &[&str]| {
+        let out = Command::new("xdotool")
+            .args(args)
+            .env("DISPLAY", &display)
+            .output()
+            .expect("xdotool (Debian's xdotool) runs");
+        assert!(out.status.success(), "xdotool {args:?}: {out:?}");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let window = xdotool(&["search", "--name", "^personas$"]);
+    let window = window
+        .lines()
+        .next()
+        .expect("the personas window")
+        .to_string();
+    xdotool(&["windowfocus", "--sync", &window]);
+    xdotool(&["key", "--clearmodifiers", "super+ctrl+Right"]);
+    wait_for("personal's client after the hotkey", || {
+        x_pixel(&display, x, y) == PERSONAL
+    });
+    let active = msg(&["active"]);
+    assert_eq!(String::from_utf8_lossy(&active.stdout).trim(), "personal");
+}
