@@ -14,6 +14,8 @@ status=0
 # The VM test (tests/vm.rs) boots the tty backend under QEMU with the release
 # binary, as a user would run it.
 cargo build --release --bin personas
+# The VM and winit tests run examples/solid_client as their clients.
+cargo build --examples
 export PERSONAS_VM_TEST=1 PERSONAS_VM_BINARY="$PWD/target/release/personas"
 cargo test --workspace --all-targets 2>&1 | tee "$log" || status=$?
 passed=$(grep -Eo '^test result: .* ([0-9]+) passed' "$log" | grep -Eo '[0-9]+ passed' | awk '{s += $1} END {print s + 0}')

@@ -405,28 +405,10 @@ fn raw_request(socket: &Path, bytes: &[u8]) -> String {
 
 #[test]
 fn subscribe_streams_switches_windows_and_reloads() {
-    use std::io::{BufRead, BufReader};
     let mut c = Compositor::start(CONFIG, &[]);
     // A raw subscriber on the control socket: the reply confirms the
     // subscription before anything else happens.
-    let mut sock = std::os::unix::net::UnixStream::connect(c.control_socket()).unwrap();
-    std::io::Write::write_all(&mut sock, b"{\"request\":\"subscribe\"}\n").unwrap();
-    // Read on a thread so a missing event fails the test instead of hanging it.
-    let (tx, rx) = std::sync::mpsc::channel::<Value>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(sock).lines() {
-            let Ok(line) = line else { break };
-            if let Ok(v) = serde_json::from_str::<Value>(&line) {
-                if tx.send(v).is_err() {
-                    break;
-                }
-            }
-        }
-    });
-    let next = || {
-        rx.recv_timeout(Duration::from_secs(30))
-            .expect("an event within 30 s")
-    };
+    let next = subscriber(&c);
     let first = next();
     assert_eq!(first["reply"], "subscribed", "{first}");
 
@@ -460,7 +442,8 @@ fn subscribe_streams_switches_windows_and_reloads() {
     assert_eq!(seen[1]["persona"], "personal");
 }
 
-/// Reads `subscribe` events on a thread; `next` fails after 30 s.
+/// A raw `subscribe` connection read on a thread (so a missing event fails
+/// the test instead of hanging it); the returned `next` fails after 30 s.
 fn subscriber(c: &Compositor) -> impl Fn() -> Value {
     use std::io::{BufRead, BufReader};
     let mut sock = std::os::unix::net::UnixStream::connect(c.control_socket()).unwrap();

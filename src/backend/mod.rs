@@ -130,32 +130,26 @@ impl Backend {
         cells: &[overview::Cell],
         dim: bool,
     ) -> Result<Flip, RenderError> {
+        if let Backend::Winit(b) = self {
+            return b
+                .render_overview(personas, overview, cells, dim)
+                .map(|()| Flip::Shown);
+        }
         let veil = dim.then(|| self.dim_veil().clone());
+        let scene = crate::state::overview::overview_scene_for(
+            personas,
+            overview,
+            cells,
+            self.renderer(),
+            veil.as_ref(),
+        )?;
         match self {
-            Backend::Headless(b) => {
-                let scene = crate::state::overview::overview_scene_for(
-                    personas,
-                    overview,
-                    cells,
-                    b.renderer(),
-                    veil.as_ref(),
-                )?;
-                b.draw(&scene, true).map(|_| Flip::Shown)
-            }
+            Backend::Headless(b) => b.draw(&scene, true).map(|_| Flip::Shown),
             Backend::Tty(b) => {
-                let scene = crate::state::overview::overview_scene_for(
-                    personas,
-                    overview,
-                    cells,
-                    b.renderer(),
-                    veil.as_ref(),
-                )?;
                 b.reset_damage();
                 b.draw(&scene).map(|(_, flip)| flip)
             }
-            Backend::Winit(b) => b
-                .render_overview(personas, overview, cells, dim)
-                .map(|()| Flip::Shown),
+            Backend::Winit(_) => unreachable!("drawn above"),
         }
     }
 
