@@ -228,3 +228,29 @@ fn an_inhibitor_whose_client_died_holds_nothing_back() {
     fx.kill_client(c);
     fx.dispatch_until(LIMIT, |fx| power(fx) == Power::Dimmed);
 }
+
+/// Releases the compositor makes up (a keyboard unplugged mid-press, a VT
+/// switch) end what was held but are not the user coming back.
+#[test]
+fn made_up_releases_wake_nothing() {
+    let mut fx = with_idle("dim_after = 0.2");
+    fx.open_window("work", [255, 0, 0, 255]);
+    fx.key(key::A, true);
+    fx.dispatch_until(LIMIT, |fx| power(fx) == Power::Dimmed);
+    fx.state.deliver_release(
+        personas::input::InputEvent::Key {
+            keycode: key::A + 8,
+            pressed: false,
+        },
+        std::time::Instant::now(),
+    );
+    fx.dispatch();
+    assert_eq!(
+        power(&fx),
+        Power::Dimmed,
+        "a made-up release is no activity"
+    );
+    assert!(!fx.state.input_held(), "and the key is up");
+    fx.key(key::A, true);
+    assert_eq!(power(&fx), Power::On, "a real key is");
+}

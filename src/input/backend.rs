@@ -34,7 +34,7 @@ impl State {
     /// Releases everything every device holds (the session was paused).
     pub fn release_all_input(&mut self) {
         for release in self.input_devices.release_all() {
-            self.process_input(release, Instant::now());
+            self.deliver_release(release, Instant::now());
         }
     }
 
@@ -53,7 +53,7 @@ impl State {
             BackendEvent::DeviceRemoved { device } => {
                 // Unplugged mid-press: what it held is released, nothing sticks.
                 for release in self.input_devices.removed(&device.id()) {
-                    self.process_input(release, Instant::now());
+                    self.deliver_release(release, Instant::now());
                 }
                 return;
             }

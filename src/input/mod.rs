@@ -153,6 +153,19 @@ impl State {
             return;
         }
         self.note_activity();
+        self.deliver_input(event, at);
+    }
+
+    /// Releases the compositor makes up (a device unplugged mid-press, the
+    /// session paused): delivered as input, but not the user's activity, so
+    /// they wake no dimmed panel and restart no idle clock.
+    pub fn deliver_release(&mut self, event: InputEvent, at: Instant) {
+        if !self.touch_elsewhere(&event) {
+            self.deliver_input(event, at);
+        }
+    }
+
+    fn deliver_input(&mut self, event: InputEvent, at: Instant) {
         if self.overview_input(&event) {
             return;
         }
