@@ -1033,4 +1033,21 @@ fn touchscreens_follow_their_output_mapping() {
             .any(|e| matches!(e, Event::TouchDown { surface, .. } if *surface == w));
         assert_eq!(down, delivered, "mapped to {output}: {events:?}");
     }
+    // A touch begun before the mapping changed (a reload) ends where it began.
+    let mut fx = Fixture::new();
+    let (c, _) = fx.open_window("work", [255, 0, 0, 255]);
+    fx.input(InputEvent::TouchDown {
+        slot: 3,
+        x: 100.0,
+        y: 100.0,
+    });
+    fx.state.config.input.touchscreen_output = Some("HDMI-A-1".into());
+    fx.client(c).take_events();
+    fx.input(InputEvent::TouchUp { slot: 3 });
+    fx.roundtrip(c);
+    let events = fx.client(c).take_events();
+    assert!(
+        events.iter().any(|e| matches!(e, Event::TouchUp { .. })),
+        "the up of a delivered touch: {events:?}"
+    );
 }

@@ -417,16 +417,7 @@ impl TtyBackend {
             return;
         }
         self.leds = leds;
-        let mut lit = Led::empty();
-        for (on, led) in [
-            (leds.caps, Led::CAPSLOCK),
-            (leds.num, Led::NUMLOCK),
-            (leds.scroll, Led::SCROLLLOCK),
-        ] {
-            if on == Some(true) {
-                lit |= led;
-            }
-        }
+        let lit = led_bits(leds);
         for device in &mut self.devices {
             if device.has_capability(DeviceCapability::Keyboard) {
                 device.led_update(lit);
@@ -492,6 +483,21 @@ impl TtyBackend {
     }
 }
 
+/// The lit LEDs of `leds`.
+fn led_bits(leds: LedState) -> Led {
+    let mut lit = Led::empty();
+    for (on, led) in [
+        (leds.caps, Led::CAPSLOCK),
+        (leds.num, Led::NUMLOCK),
+        (leds.scroll, Led::SCROLLLOCK),
+    ] {
+        if on == Some(true) {
+            lit |= led;
+        }
+    }
+    lit
+}
+
 /// The config's settings for `device`'s class: touchpads (they can tap),
 /// else mice and other pointers. Unset settings keep libinput's defaults.
 fn configure_device(device: &mut smithay::reexports::input::Device, input: &InputConfig) {
@@ -508,29 +514,46 @@ fn configure_device(device: &mut smithay::reexports::input::Device, input: &Inpu
             tracing::warn!(device = %name, "{what} not applied: {err:?}");
         }
     };
-    if let Some(on) = settings.tap {
+    // What the config leaves out goes back to the device's default (a
+    // setting removed before a reload is undone); what the device cannot do
+    // is left alone.
+    if device.config_tap_finger_count() > 0 {
+        let on = settings.tap.unwrap_or(device.config_tap_default_enabled());
         report("tap", device.config_tap_set_enabled(on));
     }
-    if let Some(on) = settings.natural_scroll {
+    if device.config_scroll_has_natural_scroll() {
+        let on = settings
+            .natural_scroll
+            .unwrap_or(device.config_scroll_default_natural_scroll_enabled());
         report(
             "natural_scroll",
             device.config_scroll_set_natural_scroll_enabled(on),
         );
     }
-    if let Some(on) = settings.disable_while_typing {
+    if device.config_dwt_is_available() {
+        let on = settings
+            .disable_while_typing
+            .unwrap_or(device.config_dwt_default_enabled());
         report("disable_while_typing", device.config_dwt_set_enabled(on));
     }
-    if let Some(on) = settings.left_handed {
+    if device.config_left_handed_is_available() {
+        let on = settings
+            .left_handed
+            .unwrap_or(device.config_left_handed_default());
         report("left_handed", device.config_left_handed_set(on));
     }
-    if let Some(profile) = settings.accel_profile {
-        let profile = match profile {
-            AccelProfile::Flat => input::AccelProfile::Flat,
-            AccelProfile::Adaptive => input::AccelProfile::Adaptive,
+    if device.config_accel_is_available() {
+        let profile = match settings.accel_profile {
+            Some(AccelProfile::Flat) => Some(input::AccelProfile::Flat),
+            Some(AccelProfile::Adaptive) => Some(input::AccelProfile::Adaptive),
+            None => device.config_accel_default_profile(),
         };
-        report("accel_profile", device.config_accel_set_profile(profile));
-    }
-    if let Some(speed) = settings.accel_speed {
+        if let Some(profile) = profile {
+            report("accel_profile", device.config_accel_set_profile(profile));
+        }
+        let speed = settings
+            .accel_speed
+            .unwrap_or(device.config_accel_default_speed());
         report("accel_speed", device.config_accel_set_speed(speed));
     }
 }
@@ -712,10 +735,10 @@ impl State {
         let Some(tty) = self.tty() else { return };
         let mut device = device.clone();
         configure_device(&mut device, &input);
+        if device.has_capability(DeviceCapability::Keyboard) {
+            device.led_update(led_bits(tty.leds));
+        }
         tty.devices.push(device);
-        // Shown again, so that the new keyboard lights up too.
-        let leds = std::mem::take(&mut tty.leds);
-        tty.show_leds(leds);
     }
 
     pub(crate) fn tty(&mut self) -> Option<&mut TtyBackend> {

@@ -78,6 +78,14 @@ impl WinitBackend {
         E: RenderElement<GlesRenderer>,
         F: FnOnce(&mut GlesRenderer) -> Result<Scene<E>, RenderError>,
     {
+        let window = self.window.window_size();
+        if window.w <= 0 || window.h <= 0 {
+            // Minimized to nothing: nothing to draw into.
+            return Ok(RenderElementStates::default());
+        }
+        if window != self.spec.size {
+            self.full_damage = true;
+        }
         let age = if std::mem::take(&mut self.full_damage) {
             0
         } else {
@@ -101,9 +109,12 @@ impl WinitBackend {
         drop(framebuffer);
         let damage = result.damage.cloned();
         let states = result.states;
-        self.window
-            .submit(damage.as_deref())
-            .map_err(|e| RenderError::Renderer(e.to_string()))?;
+        // Nothing changed: the back buffer was not drawn, so it is not shown.
+        if let Some(damage) = damage {
+            self.window
+                .submit(Some(&damage))
+                .map_err(|e| RenderError::Renderer(e.to_string()))?;
+        }
         Ok(states)
     }
 
@@ -186,6 +197,7 @@ impl State {
         match event {
             WinitEvent::Resized { size, .. } => {
                 if let crate::backend::Backend::Winit(b) = &mut self.backend {
+                    b.full_damage = true;
                     if size == b.spec.size || size.w <= 0 || size.h <= 0 {
                         return;
                     }
@@ -204,7 +216,10 @@ impl State {
                 tracing::info!("window closed, exiting");
                 self.running = false;
             }
-            WinitEvent::Focus(_) => {}
+            // winit drops the releases it makes up when the window loses
+            // focus: what was held is released here, so nothing sticks.
+            WinitEvent::Focus(false) => self.release_all_input(),
+            WinitEvent::Focus(true) => {}
         }
     }
 }

@@ -793,19 +793,22 @@ impl State {
     /// to an output that is not the one shown: nobody sees what is under the
     /// finger, so nobody gets it.
     fn touch_elsewhere(&self, event: &InputEvent) -> bool {
-        let touch = matches!(
-            event,
-            InputEvent::TouchDown { .. }
-                | InputEvent::TouchMotion { .. }
-                | InputEvent::TouchUp { .. }
-                | InputEvent::TouchCancel { .. }
-        );
-        touch
-            && self
-                .config
+        let elsewhere = || {
+            self.config
                 .input
                 .touchscreen_output
                 .as_ref()
                 .is_some_and(|name| *name != self.backend.output_spec().name)
+        };
+        // Only new touches: one begun before the mapping changed ends where
+        // it began (motion and up of an undelivered touch go nowhere anyway;
+        // a cancel of one must not cancel the others).
+        match event {
+            InputEvent::TouchDown { .. } => elsewhere(),
+            InputEvent::TouchCancel { slot } => {
+                !self.pointer_router.touches.contains_key(slot) && elsewhere()
+            }
+            _ => false,
+        }
     }
 }
