@@ -11,7 +11,6 @@ use common::fixture::{Fixture, TWO_PERSONAS};
 use personas::render::gles::GlesOffscreen;
 use personas::render::{persona_scene, Screenshot};
 use smithay::backend::renderer::element::solid::SolidColorBuffer;
-use smithay::backend::renderer::Color32F;
 
 /// Channel difference allowed: blending rounds differently.
 const TOLERANCE: i32 = 3;
@@ -68,7 +67,7 @@ fn both(fx: &mut Fixture, gl: &mut GlesOffscreen, dim: bool, name: &str) {
     let spec = persona.output_spec.clone();
     let veil = SolidColorBuffer::new(
         spec.display_size().to_logical(1),
-        Color32F::new(0.0, 0.0, 0.0, 0.5),
+        personas::render::DIM_VEIL,
     );
     let scene = persona_scene(
         &mut gl.renderer,

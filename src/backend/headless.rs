@@ -17,9 +17,6 @@ use crate::render::{self, RenderError, Screenshot};
 /// The connector name of the headless output; personas' virtual outputs mirror it.
 pub const OUTPUT_NAME: &str = "HEADLESS-1";
 pub const REFRESH_MHZ: i32 = 60_000;
-/// Half black: what dimming lays over the output.
-const DIM_VEIL: smithay::backend::renderer::Color32F =
-    smithay::backend::renderer::Color32F::new(0.0, 0.0, 0.0, 0.5);
 
 pub struct HeadlessBackend {
     pub spec: OutputSpec,
@@ -49,7 +46,7 @@ impl HeadlessBackend {
         let mut renderer = PixmanRenderer::new()?;
         let image = render::offscreen(&mut renderer, spec.size)?;
         let tracker = OutputDamageTracker::new(spec.size, 1.0, spec.transform);
-        let dim_veil = SolidColorBuffer::new(spec.display_size().to_logical(1), DIM_VEIL);
+        let dim_veil = SolidColorBuffer::new(spec.display_size().to_logical(1), render::DIM_VEIL);
         Ok(HeadlessBackend {
             spec,
             renderer,

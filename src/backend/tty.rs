@@ -39,9 +39,6 @@ use crate::persona::OutputSpec;
 use crate::render::{RenderError, Scene, Screenshot};
 use crate::state::State;
 
-/// Half black: what dimming lays over the output.
-const DIM_VEIL: Color32F = Color32F::new(0.0, 0.0, 0.0, 0.5);
-
 /// Why the tty backend could not start. Each names what is missing.
 #[derive(Debug, thiserror::Error)]
 pub enum TtyError {
@@ -143,7 +140,7 @@ impl TtyBackend {
             fd,
             drm,
             screen: None,
-            dim_veil: SolidColorBuffer::new((1, 1), DIM_VEIL),
+            dim_veil: SolidColorBuffer::new((1, 1), crate::render::DIM_VEIL),
             arrow: crate::render::cursor::arrow(),
             flip_pending: false,
             reconnect: false,
@@ -672,20 +669,25 @@ fn primary_gpu(seat: &str) -> Result<PathBuf, TtyError> {
     if let Ok(Some(path)) = smithay::backend::udev::primary_gpu(seat) {
         return Ok(path);
     }
-    let mut cards: Vec<PathBuf> = std::fs::read_dir("/dev/dri")
+    device_nodes("/dev/dri", "card")
         .map_err(|err| TtyError::NoGpu(format!("/dev/dri: {err}")))?
+        .into_iter()
+        .next()
+        .ok_or_else(|| TtyError::NoGpu("/dev/dri has no card*".into()))
+}
+
+/// The nodes in `dir` whose names start with `prefix`, sorted.
+fn device_nodes(dir: &str, prefix: &str) -> std::io::Result<Vec<PathBuf>> {
+    let mut nodes: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("card"))
+                .is_some_and(|n| n.starts_with(prefix))
         })
         .collect();
-    cards.sort();
-    cards
-        .into_iter()
-        .next()
-        .ok_or_else(|| TtyError::NoGpu("/dev/dri has no card*".into()))
+    nodes.sort();
+    Ok(nodes)
 }
 
 /// libinput on the seat: through udev when udevd runs (hotplug included),
@@ -706,16 +708,8 @@ fn open_input(session: &LibSeatSession, seat: &str) -> Result<Libinput, TtyError
          rejects devices udev has not seen, so input may be missing: start systemd-udevd"
     );
     let mut libinput = Libinput::new_from_path(interface);
-    let mut events: Vec<PathBuf> = std::fs::read_dir("/dev/input")
-        .map_err(|err| TtyError::Input(format!("/dev/input: {err}")))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("event"))
-        })
-        .collect();
-    events.sort();
+    let events = device_nodes("/dev/input", "event")
+        .map_err(|err| TtyError::Input(format!("/dev/input: {err}")))?;
     for path in events {
         match libinput.path_add_device(&path.to_string_lossy()) {
             Some(device) => {

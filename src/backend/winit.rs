@@ -19,7 +19,6 @@ use crate::state::State;
 
 /// The window's name as an output.
 pub const OUTPUT_NAME: &str = "WINIT-1";
-const DIM_VEIL: Color32F = Color32F::new(0.0, 0.0, 0.0, 0.5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum WinitError {
@@ -66,7 +65,7 @@ impl WinitBackend {
             },
             window: Box::new(window),
             tracker: tracker(size),
-            dim_veil: SolidColorBuffer::new(size.to_logical(1), DIM_VEIL),
+            dim_veil: SolidColorBuffer::new(size.to_logical(1), render::DIM_VEIL),
             pixman: PixmanRenderer::new().map_err(|e| WinitError::Init(e.to_string()))?,
             full_damage: true,
         })
@@ -96,16 +95,8 @@ impl WinitBackend {
             .bind()
             .map_err(|e| RenderError::Renderer(e.to_string()))?;
         let scene = build(renderer)?;
-        let result = self
-            .tracker
-            .render_output(
-                renderer,
-                &mut framebuffer,
-                age,
-                &scene.elements,
-                scene.clear,
-            )
-            .map_err(|err| RenderError::Damage(format!("{err:?}")))?;
+        let result =
+            render::render_scene(renderer, &mut framebuffer, &mut self.tracker, &scene, age)?;
         drop(framebuffer);
         let damage = result.damage.cloned();
         let states = result.states;

@@ -413,15 +413,7 @@ impl Cx<'_> {
             settings.accel_profile = self.choice(e, ACCEL_PROFILES);
         }
         if let Some(e) = find(table, "accel_speed") {
-            let speed = match e.node.value {
-                Value::Float(f) => Some(f),
-                Value::Integer(i) => Some(i as f64),
-                _ => {
-                    self.type_error(e, "a number from -1.0 to 1.0");
-                    None
-                }
-            };
-            match speed {
+            match self.number(e, "a number from -1.0 to 1.0") {
                 Some(s) if (-1.0..=1.0).contains(&s) => settings.accel_speed = Some(s),
                 Some(s) => self.error(
                     value_pos(e),
@@ -431,6 +423,18 @@ impl Cx<'_> {
             }
         }
         settings
+    }
+
+    /// An integer or float, as f64; `expected` names it in the type error.
+    fn number(&mut self, entry: &Entry, expected: &str) -> Option<f64> {
+        match entry.node.value {
+            Value::Float(f) => Some(f),
+            Value::Integer(i) => Some(i as f64),
+            _ => {
+                self.type_error(entry, expected);
+                None
+            }
+        }
     }
 
     fn boolean(&mut self, entry: &Entry) -> Option<bool> {
@@ -606,13 +610,8 @@ impl Cx<'_> {
                     continue;
                 };
                 const MAX_SECS: f64 = 86_400.0;
-                let secs = match entry.node.value {
-                    Value::Integer(n) => n as f64,
-                    Value::Float(f) => f,
-                    _ => {
-                        self.type_error(entry, "a number of seconds");
-                        continue;
-                    }
+                let Some(secs) = self.number(entry, "a number of seconds") else {
+                    continue;
                 };
                 if !(secs > 0.0 && secs <= MAX_SECS) {
                     self.error(
@@ -812,15 +811,7 @@ impl Cx<'_> {
                 }
             }
             if let Some(scale) = find(settings, "scale") {
-                let value = match scale.node.value {
-                    Value::Float(f) => Some(f),
-                    Value::Integer(i) => Some(i as f64),
-                    _ => {
-                        self.type_error(scale, "a number");
-                        None
-                    }
-                };
-                if let Some(value) = value {
+                if let Some(value) = self.number(scale, "a number") {
                     if (MIN_SCALE..=MAX_SCALE).contains(&value) {
                         config.scale = Some(value);
                     } else {

@@ -60,9 +60,7 @@ impl GlesOffscreen {
             .map_err(renderer_error)?;
         let mut framebuffer = renderer.bind(&mut buffer).map_err(renderer_error)?;
         let mut tracker = OutputDamageTracker::new(size, 1.0, transform);
-        tracker
-            .render_output(renderer, &mut framebuffer, 0, &scene.elements, scene.clear)
-            .map_err(|err| RenderError::Damage(format!("{err:?}")))?;
+        super::render_scene(renderer, &mut framebuffer, &mut tracker, scene, 0)?;
         let mapping = renderer
             .copy_framebuffer(
                 &framebuffer,

@@ -12,7 +12,7 @@ pub mod overview;
 pub mod scoped;
 
 use smithay::backend::allocator::Fourcc;
-use smithay::backend::renderer::damage::OutputDamageTracker;
+use smithay::backend::renderer::damage::{OutputDamageTracker, RenderOutputResult};
 use smithay::backend::renderer::element::memory::{
     MemoryRenderBuffer, MemoryRenderBufferRenderElement,
 };
@@ -85,6 +85,9 @@ impl Screenshot {
         ]
     }
 }
+
+/// What dimming lays over the whole output: half black.
+pub const DIM_VEIL: Color32F = Color32F::new(0.0, 0.0, 0.0, 0.5);
 
 /// What shows where a persona has no window: its own color, dimmed, so an empty
 /// persona is still recognisable.
@@ -229,16 +232,26 @@ pub fn draw<E: RenderElement<PixmanRenderer>>(
     age: usize,
 ) -> Result<RenderElementStates, RenderError> {
     let mut framebuffer = renderer.bind(target)?;
-    let result = tracker
-        .render_output(
-            renderer,
-            &mut framebuffer,
-            age,
-            &scene.elements,
-            scene.clear,
-        )
-        .map_err(|err| RenderError::Damage(format!("{err:?}")))?;
-    Ok(result.states)
+    Ok(render_scene(renderer, &mut framebuffer, tracker, scene, age)?.states)
+}
+
+/// Draws `scene` into `framebuffer` through its damage tracker (`age` 0
+/// redraws everything): what every renderer and target here shares.
+pub fn render_scene<'t, R, E>(
+    renderer: &mut R,
+    framebuffer: &mut R::Framebuffer<'_>,
+    tracker: &'t mut OutputDamageTracker,
+    scene: &Scene<E>,
+    age: usize,
+) -> Result<RenderOutputResult<'t>, RenderError>
+where
+    R: Renderer,
+    R::TextureId: Texture,
+    E: RenderElement<R>,
+{
+    tracker
+        .render_output(renderer, framebuffer, age, &scene.elements, scene.clear)
+        .map_err(|err| RenderError::Damage(format!("{err:?}")))
 }
 
 /// Reads `image` back as RGBA.

@@ -37,15 +37,11 @@ impl State {
         }
     }
 
-    /// Renders at once, whole, unless a frame still waits for its page flip
-    /// (then the flip renders next).
+    /// Renders at once, whole (if a frame still waits for its page flip,
+    /// `render_active` says so and the flip renders next).
     pub fn redraw_now(&mut self) {
         self.backend.reset_damage();
-        if self.backend.flip_pending() {
-            self.queue_redraw();
-        } else {
-            self.render_frame();
-        }
+        self.render_frame();
     }
 
     fn arm_frame_timer(&mut self) {
