@@ -1,13 +1,18 @@
 //! The pixel tests' scenes drawn with GLES (Mesa's llvmpipe, no GPU) and with
-//! pixman must agree: the frame indicator, the badge, the switch notice, a
-//! turned output, the dim veil, the pointer and the overview. On a mismatch
-//! both frames are written under target/test-pixels.
+//! pixman must agree: the frame indicator and the badge (drawn by GLES with
+//! `shaders/indicator.frag`), the switch notice, a turned output, the dim
+//! veil, the pointer and the overview. The switch transitions (GLES only)
+//! start at the old persona's frame and end at the new one's, both as pixman
+//! draws them. On a mismatch both frames are written under
+//! target/test-pixels.
 
 mod common;
 
 use std::path::PathBuf;
 
 use common::fixture::{Fixture, TWO_PERSONAS};
+use personas::config::Transition as TransitionKind;
+use personas::render::effects::{self, Transition, TRANSITION_TIME};
 use personas::render::gles::GlesOffscreen;
 use personas::render::{persona_scene, Screenshot};
 use smithay::backend::renderer::element::solid::SolidColorBuffer;
@@ -69,11 +74,13 @@ fn both(fx: &mut Fixture, gl: &mut GlesOffscreen, dim: bool, name: &str) {
         spec.display_size().to_logical(1),
         personas::render::DIM_VEIL,
     );
-    let scene = persona_scene(
+    let scene = effects::persona_scene(
         &mut gl.renderer,
+        &mut gl.effects,
         persona,
         fx.state.notice.as_ref(),
         dim.then_some(&veil),
+        None,
         None,
     )
     .unwrap();
@@ -87,6 +94,8 @@ fn windows_and_the_frame_indicator_look_the_same() {
     let mut fx = Fixture::with_config(
         &TWO_PERSONAS.replace("indicator = \"none\"", "indicator = \"frame\""),
     );
+    // No window yet: the frame and the dimmed area inside it.
+    both(&mut fx, &mut gl, false, "frame-empty");
     fx.open_window("work", [255, 0, 0, 255]);
     fx.open_window("personal", [0, 0, 255, 255]);
     both(&mut fx, &mut gl, false, "frame-work");
@@ -136,7 +145,16 @@ fn the_pointer_arrow_looks_the_same() {
     let id = fx.state.personas.active_id();
     let persona = &fx.state.personas.get(id).unwrap().state;
     let spec = persona.output_spec.clone();
-    let gl_scene = persona_scene(&mut gl.renderer, persona, None, None, Some(&arrow)).unwrap();
+    let gl_scene = effects::persona_scene(
+        &mut gl.renderer,
+        &mut gl.effects,
+        persona,
+        None,
+        None,
+        Some(&arrow),
+        None,
+    )
+    .unwrap();
     let gl_shot = gl.render(spec.size, spec.transform, &gl_scene).unwrap();
     let renderer = fx.state.backend.renderer();
     let scene = persona_scene(renderer, persona, None, None, Some(&arrow)).unwrap();
@@ -173,4 +191,96 @@ fn the_overview_looks_the_same() {
     let spec = fx.state.backend.output_spec().clone();
     let shot = gl.render(spec.size, spec.transform, &scene).unwrap();
     compare(&pixman, &shot, "overview");
+}
+
+/// `personal`'s frame with a transition from `from` at `progress`.
+fn transition_frame(
+    fx: &mut Fixture,
+    gl: &mut GlesOffscreen,
+    transition: &Transition,
+    progress: f32,
+) -> Screenshot {
+    let id = fx.state.personas.active_id();
+    let persona = &fx.state.personas.get(id).unwrap().state;
+    let spec = persona.output_spec.clone();
+    let scene = effects::persona_scene(
+        &mut gl.renderer,
+        &mut gl.effects,
+        persona,
+        None,
+        None,
+        None,
+        Some((transition, progress)),
+    )
+    .unwrap();
+    gl.render(spec.size, spec.transform, &scene).unwrap()
+}
+
+/// Both transitions leave from the old persona's frame and arrive at the new
+/// one's exactly; halfway, a crossfade is the mean of the two and a slide
+/// shows the old persona's right half (shaded) beside the new one's left.
+#[test]
+fn transitions_go_from_the_old_persona_to_the_new() {
+    let mut gl = gles();
+    let mut fx = Fixture::with_config(
+        &TWO_PERSONAS.replace("indicator = \"none\"", "indicator = \"frame\""),
+    );
+    fx.open_window("work", [255, 0, 0, 255]);
+    fx.open_window("personal", [0, 0, 255, 255]);
+    let old = fx.render();
+    let work = fx.state.personas.active_id();
+    fx.switch("personal");
+    let new = fx.render();
+    assert_ne!(old.pixel(100, 100), new.pixel(100, 100));
+    for kind in [TransitionKind::Crossfade, TransitionKind::Slide] {
+        let from = &fx.state.personas.get(work).unwrap().state;
+        let transition = Transition::begin(&mut gl.renderer, &mut gl.effects, from, kind).unwrap();
+        assert!(transition.progress(std::time::Instant::now()).is_some());
+        assert!(
+            transition
+                .progress(std::time::Instant::now() + TRANSITION_TIME)
+                .is_none(),
+            "over after {TRANSITION_TIME:?}"
+        );
+        let name = format!("{kind:?}").to_lowercase();
+        let start = transition_frame(&mut fx, &mut gl, &transition, 0.0);
+        compare(&old, &start, &format!("{name}-start"));
+        let end = transition_frame(&mut fx, &mut gl, &transition, 1.0);
+        compare(&new, &end, &format!("{name}-end"));
+
+        let half = transition_frame(&mut fx, &mut gl, &transition, 0.5);
+        let (w, h) = (old.width, old.height);
+        let expected = |x: u32, y: u32| -> [i32; 3] {
+            let mix = |a: [u8; 4], b: [u8; 4], f: f32| -> [i32; 3] {
+                [0, 1, 2].map(|c| (a[c] as f32 * f + b[c] as f32 * (1.0 - f)).round() as i32)
+            };
+            match kind {
+                TransitionKind::Slide if x < w / 2 => {
+                    // The old persona moved left by half, darkened by a quarter.
+                    let [r, g, b, _] = old.pixel(x + w / 2, y);
+                    [r, g, b].map(|v| (v as f32 * 0.75).round() as i32)
+                }
+                TransitionKind::Slide => mix(new.pixel(x - w / 2, y), [0; 4], 1.0),
+                _ => mix(old.pixel(x, y), new.pixel(x, y), 0.5),
+            }
+        };
+        for (x, y) in [
+            (1, 1),
+            (100, 100),
+            (w / 2 - 3, h / 2),
+            (w / 2 + 3, h / 2),
+            (w - 2, h - 2),
+        ] {
+            let got = half.pixel(x, y);
+            let want = expected(x, y);
+            let off = (0..3)
+                .map(|c| (got[c] as i32 - want[c]).abs())
+                .max()
+                .unwrap();
+            assert!(
+                off <= TOLERANCE + 1,
+                "{name} halfway at ({x},{y}): {got:?}, expected {want:?}"
+            );
+        }
+    }
 }

@@ -111,7 +111,7 @@ fn a_window_in_a_desktop_shows_the_active_persona_and_takes_keys() {
     std::fs::write(
         &config,
         format!(
-            "indicator = \"none\"\nswitch_notice = false\n[keys]\n\"Super+Ctrl+Right\" = \"next\"\n\
+            "indicator = \"none\"\nswitch_notice = false\ntransition = \"slide\"\n[keys]\n\"Super+Ctrl+Right\" = \"next\"\n\
              [[persona]]\nname = \"work\"\nisolation = \"none\"\nsession = {}\n\
              [[persona]]\nname = \"personal\"\nisolation = \"none\"\nsession = {}\n",
             session(WORK),
@@ -177,10 +177,24 @@ fn a_window_in_a_desktop_shows_the_active_persona_and_takes_keys() {
         .expect("the personas window")
         .to_string();
     xdotool(&["windowfocus", "--sync", &window]);
+    let frames = || -> u64 {
+        let stats = msg(&["stats", "--json"]);
+        let text = String::from_utf8_lossy(&stats.stdout).to_string();
+        let value: serde_json::Value = serde_json::from_str(&text).expect("stats as JSON");
+        value["stats"]["frames_rendered"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("frames_rendered in {text}"))
+    };
+    let before = frames();
     xdotool(&["key", "--clearmodifiers", "super+ctrl+Right"]);
+    // The slide ends on the new persona alone.
     wait_for("personal's client after the hotkey", || {
         x_pixel(&display, x, y) == PERSONAL
     });
     let active = msg(&["active"]);
     assert_eq!(String::from_utf8_lossy(&active.stdout).trim(), "personal");
+    // It took a frame per refresh for 150 ms (about 9 at 60 Hz), where a
+    // switch without a transition draws one or two.
+    let drawn = frames() - before;
+    assert!(drawn >= 4, "a slide of {drawn} frames");
 }

@@ -122,6 +122,29 @@ impl Backend {
         }
     }
 
+    /// A switch away from `from` begins: where the renderer can (GLES), the
+    /// old persona leaves as `kind` says; pixman cuts straight to the new one.
+    pub fn begin_transition(&mut self, from: &PersonaState, kind: crate::config::Transition) {
+        if kind == crate::config::Transition::None {
+            return;
+        }
+        let begun = match self {
+            Backend::Headless(_) | Backend::Tty(_) => Ok(()),
+            Backend::Winit(b) => b.begin_transition(from, kind),
+        };
+        if let Err(err) = begun {
+            tracing::warn!("no switch transition: {err}");
+        }
+    }
+
+    /// Whether a transition wants further frames.
+    pub fn animating(&self) -> bool {
+        match self {
+            Backend::Headless(_) | Backend::Tty(_) => false,
+            Backend::Winit(b) => b.animating(),
+        }
+    }
+
     /// Draws the overview; what is drawn next is drawn whole.
     pub fn render_overview(
         &mut self,

@@ -3,6 +3,8 @@
 //! input comes from the window (the host draws the pointer). Captures and
 //! screenshots are drawn with pixman beside it, as on the other backends.
 
+use std::time::Instant;
+
 use smithay::backend::renderer::damage::OutputDamageTracker;
 use smithay::backend::renderer::element::solid::SolidColorBuffer;
 use smithay::backend::renderer::element::{RenderElement, RenderElementStates};
@@ -13,7 +15,9 @@ use smithay::backend::winit::{self, WinitEvent, WinitGraphicsBackend};
 use smithay::reexports::calloop::LoopHandle;
 use smithay::utils::{Physical, Size, Transform};
 
+use crate::config::Transition as TransitionKind;
 use crate::persona::{OutputSpec, PersonaState};
+use crate::render::effects::{self, Effects, Transition};
 use crate::render::{self, RenderError, Scene, Screenshot};
 use crate::state::State;
 
@@ -37,6 +41,8 @@ pub struct WinitBackend {
     /// For captures and snapshots, which read pixels back.
     pixman: PixmanRenderer,
     full_damage: bool,
+    effects: Effects,
+    transition: Option<Transition>,
 }
 
 /// GL's rows run bottom-up: the window's frames are drawn flipped, which
@@ -47,8 +53,10 @@ fn tracker(size: Size<i32, Physical>) -> OutputDamageTracker {
 
 impl WinitBackend {
     pub fn new(event_loop: &LoopHandle<'static, State>) -> Result<WinitBackend, WinitError> {
-        let (window, events) =
+        let (mut window, events) =
             winit::init::<GlesRenderer>().map_err(|e| WinitError::Init(e.to_string()))?;
+        let effects =
+            Effects::compile(window.renderer()).map_err(|e| WinitError::Init(e.to_string()))?;
         window.window().set_title("personas");
         let size = window.window_size();
         event_loop
@@ -68,6 +76,8 @@ impl WinitBackend {
             dim_veil: SolidColorBuffer::new(size.to_logical(1), render::DIM_VEIL),
             pixman: PixmanRenderer::new().map_err(|e| WinitError::Init(e.to_string()))?,
             full_damage: true,
+            effects,
+            transition: None,
         })
     }
 
@@ -75,7 +85,7 @@ impl WinitBackend {
     fn draw<E, F>(&mut self, build: F) -> Result<RenderElementStates, RenderError>
     where
         E: RenderElement<GlesRenderer>,
-        F: FnOnce(&mut GlesRenderer) -> Result<Scene<E>, RenderError>,
+        F: FnOnce(&mut GlesRenderer, &mut Effects) -> Result<Scene<E>, RenderError>,
     {
         let window = self.window.window_size();
         if window.w <= 0 || window.h <= 0 {
@@ -94,7 +104,7 @@ impl WinitBackend {
             .window
             .bind()
             .map_err(|e| RenderError::Renderer(e.to_string()))?;
-        let scene = build(renderer)?;
+        let scene = build(renderer, &mut self.effects)?;
         let result =
             render::render_scene(renderer, &mut framebuffer, &mut self.tracker, &scene, age)?;
         drop(framebuffer);
@@ -116,10 +126,50 @@ impl WinitBackend {
         dim: bool,
     ) -> Result<RenderElementStates, RenderError> {
         let veil = dim.then(|| self.dim_veil.clone());
-        let states = self.draw(|renderer| {
-            render::persona_scene(renderer, persona, notice, veil.as_ref(), None)
-        })?;
-        Ok(persona.render_ids.borrow().unscope(states))
+        let progress = self
+            .transition
+            .as_ref()
+            .and_then(|t| t.progress(Instant::now()));
+        if progress.is_none() && self.transition.take().is_some() {
+            // The last frame of a transition: the next is drawn whole.
+            self.full_damage = true;
+        }
+        if progress.is_some() {
+            // Everything moves or fades: drawn whole.
+            self.full_damage = true;
+        }
+        let transition = self.transition.take();
+        let drawn = self.draw(|renderer, fx| {
+            effects::persona_scene(
+                renderer,
+                fx,
+                persona,
+                notice,
+                veil.as_ref(),
+                None,
+                transition.as_ref().zip(progress),
+            )
+        });
+        self.transition = transition;
+        Ok(persona.render_ids.borrow().unscope(drawn?))
+    }
+
+    /// A switch away from `from` begins: it is drawn once more, to leave from.
+    pub fn begin_transition(
+        &mut self,
+        from: &PersonaState,
+        kind: TransitionKind,
+    ) -> Result<(), RenderError> {
+        self.transition = None;
+        let transition = Transition::begin(self.window.renderer(), &mut self.effects, from, kind)?;
+        self.transition = Some(transition);
+        Ok(())
+    }
+
+    /// Whether a transition still wants frames (its last one draws the new
+    /// persona alone).
+    pub fn animating(&self) -> bool {
+        self.transition.is_some()
     }
 
     pub fn render_overview(
@@ -130,7 +180,8 @@ impl WinitBackend {
         dim: bool,
     ) -> Result<(), RenderError> {
         let veil = dim.then(|| self.dim_veil.clone());
-        self.draw(|renderer| {
+        self.transition = None;
+        self.draw(|renderer, _| {
             crate::state::overview::overview_scene_for(
                 personas,
                 overview,
@@ -146,7 +197,8 @@ impl WinitBackend {
     /// Black, for an output turned off.
     pub fn blank(&mut self) -> Result<(), RenderError> {
         self.full_damage = true;
-        self.draw(|_| {
+        self.transition = None;
+        self.draw(|_, _| {
             Ok(
                 Scene::<smithay::backend::renderer::element::solid::SolidColorRenderElement> {
                     elements: Vec::new(),

@@ -46,6 +46,9 @@ impl State {
             return false;
         }
         let time = self.clock_ms();
+        // The old persona, drawn once more, is what a transition leaves from.
+        let from = &self.personas.get(old).expect("active exists").state;
+        self.backend.begin_transition(from, self.config.transition);
 
         // Lock keys (Caps, Num) are not carried: pressing one in the new persona
         // would toggle its lock state, which each persona keeps for itself.

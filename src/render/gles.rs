@@ -16,6 +16,7 @@ use super::{renderer_error, RenderError, Scene, Screenshot};
 
 pub struct GlesOffscreen {
     pub renderer: GlesRenderer,
+    pub effects: super::effects::Effects,
 }
 
 impl GlesOffscreen {
@@ -42,8 +43,9 @@ impl GlesOffscreen {
         .map_err(|e| egl("opening an EGL display", &e))?;
         let context = EGLContext::new(&display).map_err(|e| egl("creating a context", &e))?;
         // SAFETY: the context is new and current on no other thread.
-        let renderer = unsafe { GlesRenderer::new(context) }.map_err(renderer_error)?;
-        Ok(GlesOffscreen { renderer })
+        let mut renderer = unsafe { GlesRenderer::new(context) }.map_err(renderer_error)?;
+        let effects = super::effects::Effects::compile(&mut renderer)?;
+        Ok(GlesOffscreen { renderer, effects })
     }
 
     /// Draws `scene` on an output of `size` turned by `transform` and reads

@@ -5,6 +5,7 @@
 
 pub mod capture;
 pub mod cursor;
+pub mod effects;
 pub mod gles;
 pub mod indicator;
 pub mod notice;
@@ -149,6 +150,43 @@ pub fn persona_scene<R: SceneRenderer>(
     dim: Option<&SolidColorBuffer>,
     cursor: Option<&MemoryRenderBuffer>,
 ) -> Result<Scene<OutputElement<R>>, RenderError> {
+    let layers = scene_layers(renderer, persona, notice, dim, cursor)?;
+    let output_size = persona.output_spec.display_size();
+    let (badge, background) = persona.indicator_buffers.borrow_mut().elements(
+        persona.indicator,
+        output_size,
+        persona.inset,
+    );
+    let mut elements = layers.over;
+    elements.extend(badge.map(OutputElement::Solid));
+    elements.extend(layers.windows);
+    elements.push(OutputElement::Solid(background));
+    // Where nothing is drawn, the clear color shows: that is the frame.
+    let clear = match persona.indicator {
+        // (A fullscreen window may cover the frame: then there is none.)
+        Indicator::Frame if persona.inset > 0 => persona.color.to_f32().into(),
+        Indicator::Frame | Indicator::Badge | Indicator::None => background_color(persona.color),
+    };
+    Ok(Scene { elements, clear })
+}
+
+/// A persona's scene without its indicator, which each renderer draws its
+/// own way (pixman with solid colors, GLES with a shader): what goes over
+/// the indicator and what goes under it, top first.
+pub struct SceneLayers<E> {
+    /// The dim veil, the pointer and the notice.
+    pub over: Vec<E>,
+    /// The persona's windows, moved inside the frame.
+    pub windows: Vec<E>,
+}
+
+pub fn scene_layers<R: SceneRenderer>(
+    renderer: &mut R,
+    persona: &PersonaState,
+    notice: Option<&notice::Notice>,
+    dim: Option<&SolidColorBuffer>,
+    cursor: Option<&MemoryRenderBuffer>,
+) -> Result<SceneLayers<OutputElement<R>>, RenderError> {
     let scene = persona_elements(renderer, persona)?;
     let mut ids = persona.render_ids.borrow_mut();
     let offset = Point::<i32, Physical>::from((persona.inset, persona.inset));
@@ -156,16 +194,10 @@ pub fn persona_scene<R: SceneRenderer>(
         Some(arrow) => cursor::cursor_elements(renderer, persona, arrow, offset)?,
         None => Vec::new(),
     };
-    let output_size = persona.output_spec.display_size();
-    let (badge, background) = persona.indicator_buffers.borrow_mut().elements(
-        persona.indicator,
-        output_size,
-        persona.inset,
-    );
-    let mut elements: Vec<OutputElement<R>> = Vec::with_capacity(scene.len() + pointer.len() + 4);
+    let mut over: Vec<OutputElement<R>> = Vec::with_capacity(pointer.len() + 2);
     // Dimmed while the user is idle: a half-black veil over everything.
     if let Some(dim) = dim {
-        elements.push(OutputElement::Solid(SolidColorRenderElement::from_buffer(
+        over.push(OutputElement::Solid(SolidColorRenderElement::from_buffer(
             dim,
             Point::<i32, Physical>::from((0, 0)),
             1.0,
@@ -174,9 +206,9 @@ pub fn persona_scene<R: SceneRenderer>(
         )));
     }
     // The pointer: above everything but the dim veil.
-    elements.extend(pointer);
+    over.extend(pointer);
     if let Some(notice) = notice {
-        elements.push(OutputElement::Memory(
+        over.push(OutputElement::Memory(
             MemoryRenderBufferRenderElement::from_buffer(
                 renderer,
                 notice.location.to_f64(),
@@ -189,22 +221,18 @@ pub fn persona_scene<R: SceneRenderer>(
             .map_err(renderer_error)?,
         ));
     }
-    elements.extend(badge.map(OutputElement::Solid));
-    elements.extend(ids.wrap(scene).into_iter().map(|e| {
-        OutputElement::Persona(RelocateRenderElement::from_element(
-            e,
-            offset,
-            Relocate::Relative,
-        ))
-    }));
-    elements.push(OutputElement::Solid(background));
-    // Where nothing is drawn, the clear color shows: that is the frame.
-    let clear = match persona.indicator {
-        // (A fullscreen window may cover the frame: then there is none.)
-        Indicator::Frame if persona.inset > 0 => persona.color.to_f32().into(),
-        Indicator::Frame | Indicator::Badge | Indicator::None => background_color(persona.color),
-    };
-    Ok(Scene { elements, clear })
+    let windows = ids
+        .wrap(scene)
+        .into_iter()
+        .map(|e| {
+            OutputElement::Persona(RelocateRenderElement::from_element(
+                e,
+                offset,
+                Relocate::Relative,
+            ))
+        })
+        .collect();
+    Ok(SceneLayers { over, windows })
 }
 
 /// Renders `persona` into `target`. `age` 0 redraws everything. Returns which

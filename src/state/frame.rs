@@ -158,6 +158,10 @@ impl State {
         if matches!(flip, Flip::Shown | Flip::Queued) {
             self.stats.frames_rendered += 1;
         }
+        if self.backend.animating() {
+            // A transition runs: every refresh draws its next step.
+            self.personas.active_mut().state.needs_redraw = true;
+        }
         let now = self.now();
         let persona = &self.personas.active().state;
         let output = &persona.output;

@@ -1,0 +1,271 @@
+//! What only GLES draws: the persona indicator by a shader, and the switch
+//! transition from the old persona's snapshot to the new persona. pixman
+//! draws the same indicator with solid rectangles and no transition.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use smithay::backend::allocator::Fourcc;
+use smithay::backend::renderer::damage::OutputDamageTracker;
+use smithay::backend::renderer::element::memory::MemoryRenderBuffer;
+use smithay::backend::renderer::element::solid::SolidColorBuffer;
+use smithay::backend::renderer::element::texture::{TextureBuffer, TextureRenderElement};
+use smithay::backend::renderer::element::utils::{Relocate, RelocateRenderElement};
+use smithay::backend::renderer::element::{Element, Kind};
+use smithay::backend::renderer::gles::element::{PixelShaderElement, TextureShaderElement};
+use smithay::backend::renderer::gles::{
+    GlesPixelProgram, GlesRenderer, GlesTexProgram, GlesTexture, Uniform, UniformName, UniformType,
+};
+use smithay::backend::renderer::{Bind, Color32F, Offscreen};
+use smithay::utils::{Logical, Physical, Point, Rectangle, Size, Transform};
+
+use super::indicator::BADGE_SIZE;
+use super::{notice::Notice, renderer_error, OutputElement, RenderError, Scene};
+use crate::config::{Indicator, Transition as TransitionKind};
+use crate::persona::PersonaState;
+
+/// How long a transition runs.
+pub const TRANSITION_TIME: Duration = Duration::from_millis(150);
+
+/// How dark the outgoing persona is at the end of a slide.
+const SLIDE_SHADE: f32 = 0.5;
+
+smithay::backend::renderer::element::render_elements! {
+    /// What a GLES frame draws: the compositor's pieces that stay put, the
+    /// persona (moved while it slides in), and the outgoing snapshot.
+    pub GlesElement<=GlesRenderer>;
+    Fixed=OutputElement<GlesRenderer>,
+    Persona=RelocateRenderElement<OutputElement<GlesRenderer>>,
+    Indicator=RelocateRenderElement<PixelShaderElement>,
+    Snapshot=TextureShaderElement,
+}
+
+/// The compiled shaders, and each persona's indicator elements, kept so their
+/// ids (and so their damage) stay the same from frame to frame.
+pub struct Effects {
+    indicator: GlesPixelProgram,
+    transition: GlesTexProgram,
+    kept: HashMap<String, KeptIndicator>,
+}
+
+struct KeptIndicator {
+    /// What the elements were made for.
+    key: ([f32; 4], Indicator, i32, Size<i32, Physical>),
+    area: PixelShaderElement,
+    badge: PixelShaderElement,
+}
+
+impl Effects {
+    pub fn compile(renderer: &mut GlesRenderer) -> Result<Effects, RenderError> {
+        let indicator = renderer
+            .compile_custom_pixel_shader(
+                include_str!("../../shaders/indicator.frag"),
+                &[
+                    UniformName::new("frame_color", UniformType::_4f),
+                    UniformName::new("area_color", UniformType::_4f),
+                    UniformName::new("inset", UniformType::_1f),
+                ],
+            )
+            .map_err(|e| RenderError::Renderer(format!("shaders/indicator.frag: {e}")))?;
+        let transition = renderer
+            .compile_custom_texture_shader(
+                include_str!("../../shaders/transition.frag"),
+                &[
+                    UniformName::new("progress", UniformType::_1f),
+                    UniformName::new("shade", UniformType::_1f),
+                ],
+            )
+            .map_err(|e| RenderError::Renderer(format!("shaders/transition.frag: {e}")))?;
+        Ok(Effects {
+            indicator,
+            transition,
+            kept: HashMap::new(),
+        })
+    }
+
+    /// The persona's badge (over its windows) and area (under them: the frame
+    /// and the dimmed color where no window is).
+    fn indicator(
+        &mut self,
+        persona: &PersonaState,
+    ) -> (Option<PixelShaderElement>, PixelShaderElement) {
+        let color = persona.color.to_f32();
+        let size = persona.output_spec.display_size();
+        let inset = match persona.indicator {
+            Indicator::Frame => persona.inset,
+            Indicator::Badge | Indicator::None => 0,
+        };
+        let key = (color, persona.indicator, inset, size);
+        let area_color = super::background_color(persona.color).components();
+        let full = [color[0], color[1], color[2], 1.0];
+        let area_rect = Rectangle::<i32, Logical>::from_size((size.w, size.h).into());
+        let badge_rect = Rectangle::<i32, Logical>::new(
+            (size.w - BADGE_SIZE, 0).into(),
+            (BADGE_SIZE, BADGE_SIZE).into(),
+        );
+        let area_uniforms = || {
+            vec![
+                Uniform::new("frame_color", full),
+                Uniform::new("area_color", area_color),
+                Uniform::new("inset", inset as f32),
+            ]
+        };
+        let badge_uniforms = || {
+            vec![
+                Uniform::new("frame_color", full),
+                Uniform::new("area_color", full),
+                Uniform::new("inset", 0.0f32),
+            ]
+        };
+        let program = &self.indicator;
+        let kept = self
+            .kept
+            .entry(persona.name.clone())
+            .or_insert_with(|| KeptIndicator {
+                key,
+                area: PixelShaderElement::new(
+                    program.clone(),
+                    area_rect,
+                    Some(vec![area_rect]),
+                    1.0,
+                    area_uniforms(),
+                    Kind::Unspecified,
+                ),
+                badge: PixelShaderElement::new(
+                    program.clone(),
+                    badge_rect,
+                    Some(vec![badge_rect]),
+                    1.0,
+                    badge_uniforms(),
+                    Kind::Unspecified,
+                ),
+            });
+        if kept.key != key {
+            kept.key = key;
+            kept.area.resize(area_rect, Some(vec![area_rect]));
+            kept.area.update_uniforms(area_uniforms());
+            kept.badge.resize(badge_rect, Some(vec![badge_rect]));
+            kept.badge.update_uniforms(badge_uniforms());
+        }
+        let badge = (persona.indicator == Indicator::Badge).then(|| kept.badge.clone());
+        (badge, kept.area.clone())
+    }
+}
+
+/// A switch in progress: the old persona as it last looked, leaving.
+pub struct Transition {
+    pub kind: TransitionKind,
+    snapshot: TextureBuffer<GlesTexture>,
+    started: Instant,
+}
+
+impl Transition {
+    /// Draws `from` (the persona being left) into a texture to leave from.
+    pub fn begin(
+        renderer: &mut GlesRenderer,
+        effects: &mut Effects,
+        from: &PersonaState,
+        kind: TransitionKind,
+    ) -> Result<Transition, RenderError> {
+        let size = from.output_spec.display_size();
+        let mut texture: GlesTexture = renderer
+            .create_buffer(Fourcc::Abgr8888, (size.w, size.h).into())
+            .map_err(renderer_error)?;
+        {
+            let mut framebuffer = renderer.bind(&mut texture).map_err(renderer_error)?;
+            let scene = persona_scene(renderer, effects, from, None, None, None, None)?;
+            let mut tracker = OutputDamageTracker::new(size, 1.0, Transform::Normal);
+            super::render_scene(renderer, &mut framebuffer, &mut tracker, &scene, 0)?;
+        }
+        let snapshot = TextureBuffer::from_texture(renderer, texture, 1, Transform::Normal, None);
+        Ok(Transition {
+            kind,
+            snapshot,
+            started: Instant::now(),
+        })
+    }
+
+    /// How far along it is at `now` (eased, 0 to 1); `None` once it is over.
+    pub fn progress(&self, now: Instant) -> Option<f32> {
+        let t = now.saturating_duration_since(self.started).as_secs_f32()
+            / TRANSITION_TIME.as_secs_f32();
+        (t < 1.0).then_some(t * t * (3.0 - 2.0 * t))
+    }
+}
+
+/// The output's scene for `persona` drawn with GLES: what
+/// [`super::persona_scene`] draws, with the indicator drawn by its shader and,
+/// while `transition` runs (at the given progress), the old persona leaving.
+pub fn persona_scene(
+    renderer: &mut GlesRenderer,
+    effects: &mut Effects,
+    persona: &PersonaState,
+    notice: Option<&Notice>,
+    dim: Option<&SolidColorBuffer>,
+    cursor: Option<&MemoryRenderBuffer>,
+    transition: Option<(&Transition, f32)>,
+) -> Result<Scene<GlesElement>, RenderError> {
+    let layers = super::scene_layers(renderer, persona, notice, dim, cursor)?;
+    let (badge, area) = effects.indicator(persona);
+    let width = persona.output_spec.display_size().w as f64;
+    // While sliding, the new persona comes in from the right.
+    let shift = match transition {
+        Some((t, progress)) if t.kind == TransitionKind::Slide => {
+            ((1.0 - progress as f64) * width).round() as i32
+        }
+        _ => 0,
+    };
+    let shift = Point::<i32, Physical>::from((shift, 0));
+    fn moved<E: Element>(e: E, shift: Point<i32, Physical>) -> RelocateRenderElement<E> {
+        RelocateRenderElement::from_element(e, shift, Relocate::Relative)
+    }
+
+    let mut elements: Vec<GlesElement> = Vec::with_capacity(layers.windows.len() + 6);
+    elements.extend(layers.over.into_iter().map(GlesElement::Fixed));
+    if let Some((t, progress)) = transition {
+        elements.push(GlesElement::Snapshot(snapshot_element(
+            effects, t, progress, width,
+        )));
+    }
+    elements.extend(badge.map(|b| GlesElement::Indicator(moved(b, shift))));
+    elements.extend(
+        layers
+            .windows
+            .into_iter()
+            .map(|e| GlesElement::Persona(moved(e, shift))),
+    );
+    elements.push(GlesElement::Indicator(moved(area, shift)));
+    Ok(Scene {
+        elements,
+        clear: Color32F::BLACK,
+    })
+}
+
+/// The outgoing persona: fading over the new one, or sliding out left.
+fn snapshot_element(
+    effects: &Effects,
+    transition: &Transition,
+    progress: f32,
+    width: f64,
+) -> TextureShaderElement {
+    let (location, alpha, shade) = match transition.kind {
+        TransitionKind::Slide => (-(progress as f64 * width).round(), 1.0, SLIDE_SHADE),
+        TransitionKind::Crossfade | TransitionKind::None => (0.0, 1.0 - progress, 0.0),
+    };
+    let texture = TextureRenderElement::from_texture_buffer(
+        Point::<f64, Physical>::from((location, 0.0)),
+        &transition.snapshot,
+        Some(alpha),
+        None,
+        None,
+        Kind::Unspecified,
+    );
+    TextureShaderElement::new(
+        texture,
+        effects.transition.clone(),
+        vec![
+            Uniform::new("progress", progress),
+            Uniform::new("shade", shade),
+        ],
+    )
+}
