@@ -68,7 +68,14 @@ const BOOT_ATTEMPTS: u32 = 2;
 const READY_TIMEOUT: Duration = Duration::from_secs(120);
 /// One switch or tap becoming visible, or one guest command.
 const STEP_TIMEOUT: Duration = Duration::from_secs(30);
-const SWITCHES: usize = 20;
+/// Hotkey switches timed at the end. Fewer with GLES: llvmpipe under TCG
+/// takes about a second per frame.
+fn switches(renderer: Renderer) -> usize {
+    match renderer {
+        Renderer::Pixman => 20,
+        Renderer::Gles => 6,
+    }
+}
 /// The mode the config picks for connector Virtual-1.
 const SCREEN_SIZE: (usize, usize) = (1024, 768);
 
@@ -85,8 +92,36 @@ fn report(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
+/// What the compositor draws with in the guest.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Renderer {
+    /// pixman on dumb buffers.
+    Pixman,
+    /// GLES on GBM buffers: Mesa's llvmpipe through kms_swrast, since the
+    /// virtio GPU has no 3D here; with a crossfade on every switch.
+    Gles,
+}
+
+/// pixman on dumb buffers: what runs where there is no GL.
 #[test]
 fn tty_backend_in_a_vm() {
+    run_vm(Renderer::Pixman);
+}
+
+/// GLES on GBM buffers, the renderer of a machine with a GPU, and the
+/// crossfade transition on every switch.
+#[test]
+fn tty_backend_in_a_vm_with_gles() {
+    run_vm(Renderer::Gles);
+}
+
+/// One VM at a time: two emulated guests on two cores would starve each other.
+static ONE_VM: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn run_vm(renderer: Renderer) {
+    let _one = ONE_VM
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     if std::env::var("PERSONAS_VM_TEST").as_deref() != Ok("1") {
         report(
             "vm test skipped: set PERSONAS_VM_TEST=1 to boot the tty backend under QEMU \
@@ -96,14 +131,14 @@ fn tty_backend_in_a_vm() {
     }
     let started = Instant::now();
     let setup = Setup::find().unwrap_or_else(|e| panic!("PERSONAS_VM_TEST=1, but {e}"));
-    let work = Workdir::new(&setup).unwrap_or_else(|e| panic!("preparing the VM: {e}"));
-    let result = work
-        .boot(&setup)
-        .and_then(|mut vm| scenario(&mut vm).map_err(|e| format!("{e}\n{}", vm.diagnostics())));
+    let work = Workdir::new(&setup, renderer).unwrap_or_else(|e| panic!("preparing the VM: {e}"));
+    let result = work.boot(&setup).and_then(|mut vm| {
+        scenario(&mut vm, renderer).map_err(|e| format!("{e}\n{}", vm.diagnostics()))
+    });
     match result {
         Ok(()) => {
             report(&format!(
-                "vm test passed in {:.1} s",
+                "vm test ({renderer:?}) passed in {:.1} s",
                 started.elapsed().as_secs_f64()
             ));
             work.finish(false);
@@ -116,9 +151,21 @@ fn tty_backend_in_a_vm() {
 }
 
 /// The checks, once the guest runs.
-fn scenario(vm: &mut Vm) -> Result<(), String> {
+fn scenario(vm: &mut Vm, renderer: Renderer) -> Result<(), String> {
     report(&format!("guest facts:\n{}", vm.read_share("guest-facts")));
     vm.wait_for_compositor()?;
+    let drawing = match renderer {
+        Renderer::Pixman => "drawing with pixman",
+        Renderer::Gles => "drawing with GLES",
+    };
+    let dump = |name: &str| match renderer {
+        Renderer::Pixman => name.to_string(),
+        Renderer::Gles => format!("gles-{name}"),
+    };
+    let log = vm.read_share("compositor.log");
+    if !log.contains(drawing) {
+        return Err(format!("the compositor is not {drawing}:\n{log}"));
+    }
     vm.wait_for_color(WORK_COLOR, "work's client on screen at start")?;
     report(&format!(
         "both clients mapped, work's on screen: {:.1} s after QEMU started",
@@ -133,12 +180,12 @@ fn scenario(vm: &mut Vm) -> Result<(), String> {
         ));
     }
 
-    vm.keep_dump("work")?;
+    vm.keep_dump(&dump("work"))?;
 
     vm.switch_hotkey()?;
     vm.wait_for_color(PERSONAL_COLOR, "personal's client after Super+Ctrl+Right")?;
     vm.expect_active("personal")?;
-    vm.keep_dump("personal")?;
+    vm.keep_dump(&dump("personal"))?;
 
     vm.tap_center()?;
     vm.wait_for_color(
@@ -176,7 +223,7 @@ fn scenario(vm: &mut Vm) -> Result<(), String> {
         OVERVIEW_BACKGROUND,
         "the overview's background",
     )?;
-    vm.keep_dump("overview")?;
+    vm.keep_dump(&dump("overview"))?;
     vm.send_keys(&["esc"])?;
     vm.wait_for_color(WORK_COLOR, "work again after Escape closed the overview")?;
     vm.expect_active("work")?;
@@ -196,7 +243,8 @@ fn scenario(vm: &mut Vm) -> Result<(), String> {
     }
 
     let mut seen = Vec::new();
-    for i in 0..SWITCHES {
+    let switches = switches(renderer);
+    for i in 0..switches {
         let (want, what) = if i % 2 == 0 {
             (PERSONAL_CLICKED, "personal (clicked) after a hotkey switch")
         } else {
@@ -212,7 +260,7 @@ fn scenario(vm: &mut Vm) -> Result<(), String> {
     let stats = vm.stats()?;
     seen.sort_by(f64::total_cmp);
     report(&format!(
-        "{SWITCHES} hotkey switches seen in screen dumps (QMP send-key → dump shows the \
+        "{switches} hotkey switches seen in screen dumps (QMP send-key → dump shows the \
          color, polling): median {:.0} ms, worst {:.0} ms",
         seen[seen.len() / 2],
         seen[seen.len() - 1]
@@ -238,7 +286,7 @@ fn scenario(vm: &mut Vm) -> Result<(), String> {
     ] {
         report(&format!("  {name}: {}", describe(latency)));
     }
-    let expected = SWITCHES as u64 + 2;
+    let expected = switches as u64 + 2;
     if stats.switches < expected {
         return Err(format!(
             "the compositor counted {} switches, expected at least {expected}",
@@ -352,7 +400,7 @@ fn sh_quote(word: &str) -> String {
     format!("'{}'", word.replace('\'', r"'\''"))
 }
 
-fn config(client: &Path) -> String {
+fn config(client: &Path, renderer: Renderer) -> String {
     let session = |color: Rgb, clicked: Rgb| {
         format!(
             "[{}, \"{}\", \"{}\"]",
@@ -366,6 +414,7 @@ fn config(client: &Path) -> String {
 # The switch notice would cover the middle of the screen, where the test looks.
 switch_notice = false
 indicator = "frame"
+{renderer}
 
 [outputs."Virtual-1"]
 mode = "{width}x{height}"
@@ -398,6 +447,10 @@ session = {personal}
         personal = session(PERSONAL_COLOR, PERSONAL_CLICKED),
         width = SCREEN_SIZE.0,
         height = SCREEN_SIZE.1,
+        renderer = match renderer {
+            Renderer::Pixman => "renderer = \"pixman\"",
+            Renderer::Gles => "renderer = \"gles\"\ntransition = \"crossfade\"",
+        },
     )
 }
 
@@ -422,7 +475,7 @@ const GUEST_FILES: &[&str] = &[
 ];
 
 impl Workdir {
-    fn new(setup: &Setup) -> Result<Workdir, String> {
+    fn new(setup: &Setup, renderer: Renderer) -> Result<Workdir, String> {
         let dir = tempfile::Builder::new()
             .prefix("personas-vm.")
             .tempdir()
@@ -433,7 +486,7 @@ impl Workdir {
             std::fs::write(share.join(name), text).map_err(|e| format!("writing {name}: {e}"))
         };
         let config_path = share.join("config.toml");
-        write("config.toml", &config(&setup.client))?;
+        write("config.toml", &config(&setup.client, renderer))?;
         // Host directories hidden in the guest by its tmpfs /tmp and /run.
         let mut keep: Vec<PathBuf> = Vec::new();
         for file in [&setup.binary, &setup.client] {

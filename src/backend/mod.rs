@@ -18,7 +18,7 @@ use smithay::utils::Transform;
 
 use crate::persona::{OutputSpec, PersonaState};
 use crate::render::notice::Notice;
-use crate::render::{self, overview, RenderError, Screenshot};
+use crate::render::{overview, RenderError, Screenshot};
 
 /// What `--backend` asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -105,19 +105,7 @@ impl Backend {
     ) -> Result<(RenderElementStates, Flip), RenderError> {
         match self {
             Backend::Headless(b) => Ok((b.render(persona, notice, dim)?, Flip::Shown)),
-            Backend::Tty(b) => {
-                let veil = dim.then(|| b.dim_veil().clone());
-                let arrow = b.arrow().clone();
-                let scene = render::persona_scene(
-                    b.renderer(),
-                    persona,
-                    notice,
-                    veil.as_ref(),
-                    Some(&arrow),
-                )?;
-                let (states, flip) = b.draw(&scene)?;
-                Ok((persona.render_ids.borrow().unscope(states), flip))
-            }
+            Backend::Tty(b) => b.render_persona(persona, notice, dim),
             Backend::Winit(b) => Ok((b.render(persona, notice, dim)?, Flip::Shown)),
         }
     }
@@ -129,7 +117,8 @@ impl Backend {
             return;
         }
         let begun = match self {
-            Backend::Headless(_) | Backend::Tty(_) => Ok(()),
+            Backend::Headless(_) => Ok(()),
+            Backend::Tty(b) => b.begin_transition(from, kind),
             Backend::Winit(b) => b.begin_transition(from, kind),
         };
         if let Err(err) = begun {
@@ -140,7 +129,8 @@ impl Backend {
     /// Whether a transition wants further frames.
     pub fn animating(&self) -> bool {
         match self {
-            Backend::Headless(_) | Backend::Tty(_) => false,
+            Backend::Headless(_) => false,
+            Backend::Tty(b) => b.animating(),
             Backend::Winit(b) => b.animating(),
         }
     }
@@ -153,26 +143,22 @@ impl Backend {
         cells: &[overview::Cell],
         dim: bool,
     ) -> Result<Flip, RenderError> {
-        if let Backend::Winit(b) = self {
-            return b
-                .render_overview(personas, overview, cells, dim)
-                .map(|()| Flip::Shown);
-        }
-        let veil = dim.then(|| self.dim_veil().clone());
-        let scene = crate::state::overview::overview_scene_for(
-            personas,
-            overview,
-            cells,
-            self.renderer(),
-            veil.as_ref(),
-        )?;
         match self {
-            Backend::Headless(b) => b.draw(&scene, true).map(|_| Flip::Shown),
-            Backend::Tty(b) => {
-                b.reset_damage();
-                b.draw(&scene).map(|(_, flip)| flip)
+            Backend::Winit(b) => b
+                .render_overview(personas, overview, cells, dim)
+                .map(|()| Flip::Shown),
+            Backend::Tty(b) => b.render_overview(personas, overview, cells, dim),
+            Backend::Headless(b) => {
+                let veil = dim.then(|| b.dim_veil().clone());
+                let scene = crate::state::overview::overview_scene_for(
+                    personas,
+                    overview,
+                    cells,
+                    b.renderer(),
+                    veil.as_ref(),
+                )?;
+                b.draw(&scene, true).map(|_| Flip::Shown)
             }
-            Backend::Winit(_) => unreachable!("drawn above"),
         }
     }
 

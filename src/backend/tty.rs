@@ -2,22 +2,30 @@
 //!
 //! A libseat session (seatd, logind or libseat's builtin backend as root) opens
 //! the devices. One DRM device drives one connector through smithay's
-//! `DrmCompositor` on dumb buffers drawn by pixman, so no GPU or GL is needed.
+//! `DrmCompositor`: on GBM buffers drawn with GLES where the GPU has GL
+//! (`renderer = "auto"` skips software GL), else on dumb buffers drawn by
+//! pixman, which needs no GPU or GL.
 //! libinput reads input through udev (udevd must run; see `open_input`). A VT switch pauses the session: DRM master and
 //! input are given up and taken back, and no persona, window or client notices
 //! more than frames that wait.
 
 use std::path::{Path, PathBuf};
 
+use std::time::Instant;
+
 use smithay::backend::allocator::dumb::DumbAllocator;
+use smithay::backend::allocator::gbm::{GbmAllocator, GbmBufferFlags, GbmDevice};
 use smithay::backend::allocator::Fourcc;
-use smithay::backend::drm::compositor::{DrmCompositor, FrameFlags};
+use smithay::backend::drm::compositor::{DrmCompositor, FrameFlags, PrimaryPlaneElement};
+use smithay::backend::drm::exporter::gbm::GbmFramebufferExporter;
 use smithay::backend::drm::{DrmDevice, DrmDeviceFd, DrmEvent, DrmEventMetadata, DrmEventTime};
+use smithay::backend::egl::{EGLContext, EGLDevice, EGLDisplay};
 use smithay::backend::input::InputEvent;
 use smithay::backend::libinput::{LibinputInputBackend, LibinputSessionInterface};
 use smithay::backend::renderer::element::memory::MemoryRenderBuffer;
 use smithay::backend::renderer::element::solid::SolidColorBuffer;
 use smithay::backend::renderer::element::{RenderElement, RenderElementStates};
+use smithay::backend::renderer::gles::GlesRenderer;
 use smithay::backend::renderer::pixman::PixmanRenderer;
 use smithay::backend::renderer::{Color32F, ImportDma};
 use smithay::backend::session::libseat::LibSeatSession;
@@ -34,8 +42,11 @@ use smithay::reexports::rustix::fs::OFlags;
 use smithay::utils::{DeviceFd, Transform};
 
 use super::Flip;
-use crate::config::{AccelProfile, Config, InputConfig};
-use crate::persona::OutputSpec;
+use crate::config::{
+    AccelProfile, Config, InputConfig, RendererChoice, Transition as TransitionKind,
+};
+use crate::persona::{OutputSpec, PersonaState};
+use crate::render::effects::{self, Effects, Transition};
 use crate::render::{RenderError, Scene, Screenshot};
 use crate::state::State;
 
@@ -65,7 +76,60 @@ pub enum TtyError {
     Render(#[from] RenderError),
 }
 
-type GpuCompositor = DrmCompositor<DumbAllocator, DrmDeviceFd, (), DrmDeviceFd>;
+type DumbCompositor = DrmCompositor<DumbAllocator, DrmDeviceFd, (), DrmDeviceFd>;
+type GbmCompositor =
+    DrmCompositor<GbmAllocator<DrmDeviceFd>, GbmFramebufferExporter<DrmDeviceFd>, (), DrmDeviceFd>;
+
+/// The connector's compositor: GBM buffers for GLES, dumb ones for pixman.
+enum GpuCompositor {
+    Dumb(DumbCompositor),
+    Gbm(GbmCompositor),
+}
+
+/// The same call on either compositor.
+macro_rules! on_compositor {
+    ($compositor:expr, $c:ident => $call:expr) => {
+        match $compositor {
+            GpuCompositor::Dumb($c) => $call,
+            GpuCompositor::Gbm($c) => $call,
+        }
+    };
+}
+
+/// GLES on the GPU: its renderer, the shaders, and a switch transition.
+struct Gles {
+    renderer: GlesRenderer,
+    gbm: GbmDevice<DrmDeviceFd>,
+    effects: Effects,
+    transition: Option<Transition>,
+}
+
+impl Gles {
+    /// GLES through EGL on the DRM device's GBM. `Ok(None)`: it works, but
+    /// on a software rasterizer, which `auto` leaves to pixman.
+    fn open(fd: &DrmDeviceFd, choice: RendererChoice) -> Result<Option<Gles>, String> {
+        let gbm = GbmDevice::new(fd.clone()).map_err(|e| format!("GBM: {e}"))?;
+        // SAFETY: the display is kept alive by the context and renderer
+        // made from it, which hold it themselves.
+        let display = unsafe { EGLDisplay::new(gbm.clone()) }.map_err(|e| format!("EGL: {e}"))?;
+        let software = EGLDevice::device_for_display(&display).is_ok_and(|d| d.is_software());
+        if software && choice == RendererChoice::Auto {
+            return Ok(None);
+        }
+        let context = EGLContext::new(&display).map_err(|e| format!("EGL context: {e}"))?;
+        // SAFETY: the context is new and current on no other thread.
+        let mut renderer =
+            unsafe { GlesRenderer::new(context) }.map_err(|e| format!("GLES: {e}"))?;
+        let effects = Effects::compile(&mut renderer).map_err(|e| e.to_string())?;
+        tracing::info!(software, "drawing with GLES");
+        Ok(Some(Gles {
+            renderer,
+            gbm,
+            effects,
+            transition: None,
+        }))
+    }
+}
 
 /// The one connector being driven.
 struct Screen {
@@ -79,7 +143,10 @@ pub struct TtyBackend {
     pub spec: OutputSpec,
     session: LibSeatSession,
     libinput: Libinput,
+    /// pixman: the frames when there is no GLES, and captures always.
     renderer: PixmanRenderer,
+    /// GLES, when the GPU has it (and the config does not say pixman).
+    gles: Option<Box<Gles>>,
     fd: DrmDeviceFd,
     drm: DrmDevice,
     /// Boxed: a DrmCompositor is large, and the backend lives in an enum.
@@ -127,6 +194,19 @@ impl TtyBackend {
         tracing::info!(gpu = %path.display(), atomic = drm.is_atomic(), "DRM device opened");
 
         let renderer = PixmanRenderer::new().map_err(RenderError::from)?;
+        let gles = match config.renderer {
+            RendererChoice::Pixman => None,
+            choice => match Gles::open(&fd, choice) {
+                Ok(gles) => gles.map(Box::new),
+                Err(err) => {
+                    tracing::warn!("no GLES ({err}); drawing with pixman on dumb buffers");
+                    None
+                }
+            },
+        };
+        if gles.is_none() {
+            tracing::info!("drawing with pixman");
+        }
         let mut backend = TtyBackend {
             spec: OutputSpec {
                 name: String::new(),
@@ -137,6 +217,7 @@ impl TtyBackend {
             session: session.clone(),
             libinput: open_input(&session, &seat)?,
             renderer,
+            gles,
             fd,
             drm,
             screen: None,
@@ -230,32 +311,13 @@ impl TtyBackend {
                 self.blanked = false;
                 let name = choice.name.clone();
                 let mode = choice.mode;
-                let surface = self
-                    .drm
-                    .create_surface(choice.crtc, mode, &[choice.connector])
-                    .map_err(|err| TtyError::Drm(format!("{name}: {err}")))?;
                 let transform = config
                     .outputs
                     .get(&name)
                     .and_then(|o| o.transform)
                     .map_or(Transform::Normal, Into::into);
                 let size = choice.mode_size();
-                let compositor = GpuCompositor::new(
-                    OutputModeSource::Static {
-                        size,
-                        scale: 1.0.into(),
-                        transform,
-                    },
-                    surface,
-                    None,
-                    DumbAllocator::new(self.fd.clone()),
-                    self.fd.clone(),
-                    [Fourcc::Xrgb8888, Fourcc::Argb8888],
-                    self.renderer.dmabuf_formats(),
-                    self.drm.cursor_size(),
-                    None,
-                )
-                .map_err(|err| TtyError::Drm(format!("{name}: {err}")))?;
+                let compositor = self.compositor(&choice, size, transform)?;
                 let refresh = mode.vrefresh() as i32 * 1000;
                 tracing::info!(
                     output = %name,
@@ -281,45 +343,275 @@ impl TtyBackend {
         }
     }
 
-    /// Draws `scene` and queues it for scan-out.
+    /// The compositor for a new screen: GBM buffers when drawing with GLES
+    /// (if that fails, GLES is given up for pixman), else dumb buffers.
+    fn compositor(
+        &mut self,
+        choice: &Choice,
+        size: smithay::utils::Size<i32, smithay::utils::Physical>,
+        transform: Transform,
+    ) -> Result<GpuCompositor, TtyError> {
+        let name = &choice.name;
+        let surface = |drm: &mut DrmDevice| {
+            drm.create_surface(choice.crtc, choice.mode, &[choice.connector])
+                .map_err(|err| TtyError::Drm(format!("{name}: {err}")))
+        };
+        let mode = OutputModeSource::Static {
+            size,
+            scale: 1.0.into(),
+            transform,
+        };
+        let formats = [Fourcc::Xrgb8888, Fourcc::Argb8888];
+        if let Some(gles) = self.gles.as_ref() {
+            let made = GbmCompositor::new(
+                mode.clone(),
+                surface(&mut self.drm)?,
+                None,
+                GbmAllocator::new(
+                    gles.gbm.clone(),
+                    GbmBufferFlags::RENDERING | GbmBufferFlags::SCANOUT,
+                ),
+                GbmFramebufferExporter::new(gles.gbm.clone(), None),
+                formats,
+                gles.renderer.egl_context().dmabuf_render_formats().clone(),
+                self.drm.cursor_size(),
+                Some(gles.gbm.clone()),
+            );
+            match made {
+                Ok(compositor) => return Ok(GpuCompositor::Gbm(compositor)),
+                Err(err) => {
+                    tracing::warn!(output = %name, "GBM buffers for GLES failed ({err}); drawing with pixman");
+                    self.gles = None;
+                }
+            }
+        }
+        DumbCompositor::new(
+            mode,
+            surface(&mut self.drm)?,
+            None,
+            DumbAllocator::new(self.fd.clone()),
+            self.fd.clone(),
+            formats,
+            self.renderer.dmabuf_formats(),
+            self.drm.cursor_size(),
+            None,
+        )
+        .map(GpuCompositor::Dumb)
+        .map_err(|err| TtyError::Drm(format!("{name}: {err}")))
+    }
+
+    /// Whether frames are drawn with GLES.
+    pub fn is_gles(&self) -> bool {
+        self.gles.is_some()
+    }
+
+    /// Draws `persona` (the active one), with the transition if one runs.
+    pub fn render_persona(
+        &mut self,
+        persona: &PersonaState,
+        notice: Option<&crate::render::notice::Notice>,
+        dim: bool,
+    ) -> Result<(RenderElementStates, Flip), RenderError> {
+        let veil = dim.then(|| self.dim_veil.clone());
+        let arrow = self.arrow.clone();
+        let (states, flip) = match self.gles.as_mut() {
+            Some(gles) => {
+                let progress = gles
+                    .transition
+                    .as_ref()
+                    .and_then(|t| t.progress(Instant::now()));
+                let running = gles.transition.is_some();
+                if progress.is_none() {
+                    gles.transition = None;
+                }
+                let scene = effects::persona_scene(
+                    &mut gles.renderer,
+                    &mut gles.effects,
+                    persona,
+                    notice,
+                    veil.as_ref(),
+                    Some(&arrow),
+                    gles.transition.as_ref().zip(progress),
+                )?;
+                if running {
+                    // Everything moves or fades (and after the last step,
+                    // everything is new): drawn whole.
+                    self.reset_damage();
+                }
+                self.draw_gles(&scene)?
+            }
+            None => {
+                let scene = crate::render::persona_scene(
+                    &mut self.renderer,
+                    persona,
+                    notice,
+                    veil.as_ref(),
+                    Some(&arrow),
+                )?;
+                self.draw(&scene)?
+            }
+        };
+        Ok((persona.render_ids.borrow().unscope(states), flip))
+    }
+
+    /// Draws the overview with the frame's renderer.
+    pub fn render_overview(
+        &mut self,
+        personas: &crate::persona::list::Personas,
+        overview: &mut crate::state::overview::Overview,
+        cells: &[crate::render::overview::Cell],
+        dim: bool,
+    ) -> Result<Flip, RenderError> {
+        let veil = dim.then(|| self.dim_veil.clone());
+        self.reset_damage();
+        use crate::state::overview::overview_scene_for;
+        let (_, flip) = match self.gles.as_mut() {
+            Some(gles) => {
+                gles.transition = None;
+                let scene = overview_scene_for(
+                    personas,
+                    overview,
+                    cells,
+                    &mut gles.renderer,
+                    veil.as_ref(),
+                )?;
+                self.draw_gles(&scene)?
+            }
+            None => {
+                let scene = overview_scene_for(
+                    personas,
+                    overview,
+                    cells,
+                    &mut self.renderer,
+                    veil.as_ref(),
+                )?;
+                self.draw(&scene)?
+            }
+        };
+        Ok(flip)
+    }
+
+    /// A switch away from `from` begins: with GLES, it is drawn once more
+    /// to leave from; pixman cuts straight to the new persona.
+    pub fn begin_transition(
+        &mut self,
+        from: &PersonaState,
+        kind: TransitionKind,
+    ) -> Result<(), RenderError> {
+        let Some(gles) = self.gles.as_mut() else {
+            return Ok(());
+        };
+        gles.transition = None;
+        let transition = Transition::begin(&mut gles.renderer, &mut gles.effects, from, kind)?;
+        gles.transition = Some(transition);
+        Ok(())
+    }
+
+    /// Whether a transition wants further frames.
+    pub fn animating(&self) -> bool {
+        self.gles.as_ref().is_some_and(|g| g.transition.is_some())
+    }
+
+    /// Draws `scene` with pixman and queues it for scan-out.
     pub fn draw<E: RenderElement<PixmanRenderer>>(
         &mut self,
         scene: &Scene<E>,
     ) -> Result<(RenderElementStates, Flip), RenderError> {
-        if self.flip_pending {
+        let renderer = &mut self.renderer;
+        Self::draw_on(
+            &mut self.screen,
+            self.paused,
+            &mut self.blanked,
+            &mut self.flip_pending,
+            &self.spec.name,
+            |compositor| match compositor {
+                GpuCompositor::Dumb(c) => c
+                    .render_frame(renderer, &scene.elements, scene.clear, FrameFlags::DEFAULT)
+                    .map(|r| (r.states, r.is_empty))
+                    .map_err(|e| format!("{e:?}")),
+                GpuCompositor::Gbm(_) => Err("a pixman frame for a GBM screen".into()),
+            },
+        )
+    }
+
+    /// Draws `scene` with GLES and queues it for scan-out.
+    fn draw_gles<E: RenderElement<GlesRenderer>>(
+        &mut self,
+        scene: &Scene<E>,
+    ) -> Result<(RenderElementStates, Flip), RenderError> {
+        let Some(gles) = self.gles.as_mut() else {
+            return Err(RenderError::Renderer("GLES is gone".into()));
+        };
+        let renderer = &mut gles.renderer;
+        Self::draw_on(
+            &mut self.screen,
+            self.paused,
+            &mut self.blanked,
+            &mut self.flip_pending,
+            &self.spec.name,
+            |compositor| match compositor {
+                GpuCompositor::Gbm(c) => c
+                    .render_frame(renderer, &scene.elements, scene.clear, FrameFlags::DEFAULT)
+                    .map(|r| {
+                        // A fence the kernel can wait on goes with the flip;
+                        // without one (Mesa's llvmpipe has none) the frame
+                        // must be finished before it is flipped, or a part
+                        // drawn later never reaches the screen.
+                        if let PrimaryPlaneElement::Swapchain(element) = &r.primary_element {
+                            if !element.sync.is_exportable() {
+                                let _ = element.sync.wait();
+                            }
+                        }
+                        (r.states, r.is_empty)
+                    })
+                    .map_err(|e| format!("{e:?}")),
+                GpuCompositor::Dumb(_) => Err("a GLES frame for a dumb-buffer screen".into()),
+            },
+        )
+    }
+
+    /// Renders with `render` and queues the frame for scan-out.
+    fn draw_on<F>(
+        screen: &mut Option<Box<Screen>>,
+        paused: bool,
+        blanked: &mut bool,
+        flip_pending: &mut bool,
+        name: &str,
+        render: F,
+    ) -> Result<(RenderElementStates, Flip), RenderError>
+    where
+        F: FnOnce(&mut GpuCompositor) -> Result<(RenderElementStates, bool), String>,
+    {
+        if *flip_pending {
             return Ok((RenderElementStates::default(), Flip::Pending));
         }
-        let Some(screen) = self.screen.as_mut().filter(|_| !self.paused) else {
+        let Some(screen) = screen.as_mut().filter(|_| !paused) else {
             return Ok((RenderElementStates::default(), Flip::Nothing));
         };
-        self.blanked = false;
-        let result = match screen.compositor.render_frame(
-            &mut self.renderer,
-            &scene.elements,
-            scene.clear,
-            FrameFlags::DEFAULT,
-        ) {
-            Ok(result) => result,
+        *blanked = false;
+        let (states, is_empty) = match render(&mut screen.compositor) {
+            Ok(rendered) => rendered,
             Err(err) => {
                 // This frame is lost; the next is drawn whole on fresh buffers.
-                tracing::warn!(output = %self.spec.name, "drawing the frame failed: {err:?}");
-                screen.compositor.reset_buffers();
+                tracing::warn!(output = %name, "drawing the frame failed: {err}");
+                on_compositor!(&mut screen.compositor, c => c.reset_buffers());
                 return Ok((RenderElementStates::default(), Flip::Failed));
             }
         };
-        let states = result.states;
-        if result.is_empty {
+        if is_empty {
             return Ok((states, Flip::Nothing));
         }
-        match screen.compositor.queue_frame(()) {
+        match on_compositor!(&mut screen.compositor, c => c.queue_frame(()).map_err(|e| e.to_string()))
+        {
             Ok(()) => {
-                self.flip_pending = true;
+                tracing::trace!(output = %name, "frame queued for a page flip");
+                *flip_pending = true;
                 Ok((states, Flip::Queued))
             }
             Err(err) => {
                 // A failed flip loses this frame only; the next one starts whole.
-                tracing::warn!(output = %self.spec.name, "page flip failed: {err}");
-                screen.compositor.reset_buffers();
+                tracing::warn!(output = %name, "page flip failed: {err}");
+                on_compositor!(&mut screen.compositor, c => c.reset_buffers());
                 Ok((states, Flip::Failed))
             }
         }
@@ -334,7 +626,8 @@ impl TtyBackend {
         if !std::mem::take(&mut self.flip_pending) {
             return false;
         }
-        if let Err(err) = screen.compositor.frame_submitted() {
+        if let Err(err) = on_compositor!(&mut screen.compositor, c => c.frame_submitted().map(|_| ()).map_err(|e| e.to_string()))
+        {
             tracing::warn!(output = %self.spec.name, "frame submission: {err}");
         }
         true
@@ -353,7 +646,7 @@ impl TtyBackend {
     /// or a mode change.
     pub fn reset_damage(&mut self) {
         if let Some(screen) = self.screen.as_mut() {
-            screen.compositor.reset_buffer_ages();
+            on_compositor!(&mut screen.compositor, c => c.reset_buffer_ages());
         }
     }
 
@@ -367,7 +660,11 @@ impl TtyBackend {
             clear: Color32F::BLACK,
         };
         self.reset_damage();
-        let (_, flip) = self.draw(&scene)?;
+        let (_, flip) = if self.gles.is_some() {
+            self.draw_gles(&scene)?
+        } else {
+            self.draw(&scene)?
+        };
         self.blanked = flip == Flip::Queued;
         Ok(())
     }
@@ -377,14 +674,15 @@ impl TtyBackend {
         self.blanked = false;
         self.dim_veil.resize(self.spec.display_size().to_logical(1));
         if let Some(screen) = self.screen.as_mut() {
-            screen
-                .compositor
-                .set_output_mode_source(OutputModeSource::Static {
-                    size: self.spec.size,
-                    scale: 1.0.into(),
-                    transform,
-                });
-            screen.compositor.reset_buffers();
+            let mode = OutputModeSource::Static {
+                size: self.spec.size,
+                scale: 1.0.into(),
+                transform,
+            };
+            on_compositor!(&mut screen.compositor, c => {
+                c.set_output_mode_source(mode);
+                c.reset_buffers();
+            });
         }
     }
 
@@ -452,7 +750,7 @@ impl TtyBackend {
         tracing::info!("session active again");
         if std::mem::take(&mut self.flip_pending) {
             if let Some(screen) = self.screen.as_mut() {
-                let _ = screen.compositor.frame_submitted();
+                let _ = on_compositor!(&mut screen.compositor, c => c.frame_submitted().map(|_| ()).map_err(|e| e.to_string()));
             }
         }
         self.blanked = false;
@@ -471,10 +769,12 @@ impl TtyBackend {
             }
         };
         if let Some(screen) = self.screen.as_mut() {
-            if let Err(err) = screen.compositor.reset_state() {
-                tracing::warn!("resetting the output state failed: {err}");
-            }
-            screen.compositor.reset_buffers();
+            on_compositor!(&mut screen.compositor, c => {
+                if let Err(err) = c.reset_state() {
+                    tracing::warn!("resetting the output state failed: {err}");
+                }
+                c.reset_buffers();
+            });
         }
         changed
     }
@@ -768,6 +1068,7 @@ impl State {
 
     /// The page flip of the queued frame happened at `meta`'s time.
     fn on_page_flip(&mut self, crtc: crtc::Handle, meta: Option<&DrmEventMetadata>) {
+        tracing::trace!(?crtc, "page flip");
         let Some(tty) = self.tty() else { return };
         if !tty.frame_submitted(crtc) {
             tracing::debug!(

@@ -32,6 +32,8 @@ pub struct Config {
     pub indicator: Indicator,
     /// The animation played on a switch.
     pub transition: Transition,
+    /// What the tty backend draws with.
+    pub renderer: RendererChoice,
     /// Show the persona's name for a moment on every switch (default true).
     pub switch_notice: bool,
     /// The headless backend's virtual output.
@@ -85,6 +87,15 @@ pub enum Transition {
     None,
     Crossfade,
     Slide,
+}
+
+/// What the tty backend draws with: `auto` takes GLES on a GPU (not on a
+/// software rasterizer, where pixman is quicker) and pixman otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RendererChoice {
+    Auto,
+    Gles,
+    Pixman,
 }
 
 /// The headless backend's settings.

@@ -8,8 +8,8 @@ use super::raw::{self, Entry, Node, Value};
 use super::{
     AccelProfile, Action, BackgroundFrames, Binding, Color, Config, ConfigError, ConfigErrors,
     DeviceSettings, Gesture, GestureConfig, HeadlessConfig, IdleConfig, Indicator, InputConfig,
-    KeyCombo, KeymapConfig, Mode, Mods, OutputConfig, PersonaConfig, PersonaExtra, Transform,
-    Transition,
+    KeyCombo, KeymapConfig, Mode, Mods, OutputConfig, PersonaConfig, PersonaExtra, RendererChoice,
+    Transform, Transition,
 };
 
 /// Largest width or height accepted for a mode or the headless output.
@@ -41,6 +41,7 @@ const TOP_KEYS: &[&str] = &[
     "background_frames",
     "indicator",
     "transition",
+    "renderer",
     "switch_notice",
     "headless",
     "outputs",
@@ -133,6 +134,12 @@ const INDICATORS: &[(&str, Indicator)] = &[
     ("badge", Indicator::Badge),
     ("none", Indicator::None),
 ];
+const RENDERERS: &[(&str, RendererChoice)] = &[
+    ("auto", RendererChoice::Auto),
+    ("gles", RendererChoice::Gles),
+    ("pixman", RendererChoice::Pixman),
+];
+
 const TRANSITIONS: &[(&str, Transition)] = &[
     ("none", Transition::None),
     ("crossfade", Transition::Crossfade),
@@ -558,6 +565,7 @@ impl Cx<'_> {
             background_frames: BackgroundFrames::Throttled,
             indicator: Indicator::Frame,
             transition: Transition::None,
+            renderer: RendererChoice::Auto,
             switch_notice: true,
             headless: HeadlessConfig { size: (1280, 800) },
             outputs: BTreeMap::new(),
@@ -588,6 +596,11 @@ impl Cx<'_> {
         if let Some(entry) = find(root, "transition") {
             if let Some(value) = self.choice(entry, TRANSITIONS) {
                 config.transition = value;
+            }
+        }
+        if let Some(entry) = find(root, "renderer") {
+            if let Some(value) = self.choice(entry, RENDERERS) {
+                config.renderer = value;
             }
         }
         if let Some(entry) = find(root, "switch_notice") {

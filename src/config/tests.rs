@@ -71,6 +71,7 @@ fn full_config_round_trip() {
         "background_frames = \"paused\"",
         "indicator = \"badge\"",
         "transition = \"slide\"",
+        "renderer = \"pixman\"",
         "[headless]",
         "size = \"800x600\"",
         "[outputs.\"eDP-1\"]",
@@ -158,6 +159,7 @@ fn full_config_round_trip() {
         background_frames: BackgroundFrames::Paused,
         indicator: Indicator::Badge,
         transition: Transition::Slide,
+        renderer: RendererChoice::Pixman,
         switch_notice: true,
         headless: HeadlessConfig { size: (800, 600) },
         outputs,
@@ -788,6 +790,7 @@ fn enum_values_list_the_valid_ones() {
             "background_frames = \"throttle\"",
             "indicator = \"border\"",
             "transition = \"fade\"",
+            "renderer = \"vulkan\"",
             "[[persona]]",
             "name = \"work\"",
             "background_frames = \"stopped\"",
@@ -796,7 +799,8 @@ fn enum_values_list_the_valid_ones() {
             "1:21: invalid value `throttle` for `background_frames`: expected `throttled` or `paused` (did you mean `throttled`?)",
             "2:13: invalid value `border` for `indicator`: expected `frame`, `badge` or `none`",
             "3:14: invalid value `fade` for `transition`: expected `none`, `crossfade` or `slide`",
-            "6:21: invalid value `stopped` for `background_frames`: expected `throttled` or `paused`",
+            "4:12: invalid value `vulkan` for `renderer`: expected `auto`, `gles` or `pixman`",
+            "7:21: invalid value `stopped` for `background_frames`: expected `throttled` or `paused`",
         ]
     );
 }

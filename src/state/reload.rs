@@ -33,6 +33,9 @@ impl State {
         if new.headless.size != self.config.headless.size {
             tracing::warn!("[headless] size changes take effect after a restart");
         }
+        if new.renderer != self.config.renderer {
+            tracing::warn!("`renderer` changes take effect after a restart");
+        }
 
         // Everything that can fail happens before anything changes: new personas
         // are created (keymap compiled, socket bound) but not yet served.
