@@ -242,6 +242,18 @@ fn scenario(vm: &mut Vm, renderer: Renderer) -> Result<(), String> {
         ));
     }
 
+    // Power: `off` turns the CRTC off (DPMS), `on` shows everything again.
+    vm.msg("output Virtual-1 off")?;
+    vm.wait_until_gone(WORK_COLOR, "nothing after `output Virtual-1 off`")?;
+    if !vm
+        .read_share("compositor.log")
+        .contains("output off (DPMS)")
+    {
+        return Err("`output off` did not turn the output off by DPMS".into());
+    }
+    vm.msg("output Virtual-1 on")?;
+    vm.wait_for_color(WORK_COLOR, "work again after `output Virtual-1 on`")?;
+
     let mut seen = Vec::new();
     let switches = switches(renderer);
     for i in 0..switches {

@@ -588,7 +588,10 @@ impl TtyBackend {
         let Some(screen) = screen.as_mut().filter(|_| !paused) else {
             return Ok((RenderElementStates::default(), Flip::Nothing));
         };
-        *blanked = false;
+        if std::mem::take(blanked) {
+            // Back on: the first frame is drawn whole.
+            on_compositor!(&mut screen.compositor, c => c.reset_buffers());
+        }
         let (states, is_empty) = match render(&mut screen.compositor) {
             Ok(rendered) => rendered,
             Err(err) => {
@@ -650,10 +653,24 @@ impl TtyBackend {
         }
     }
 
-    /// The output powered off: a black frame, then nothing until it is back.
+    /// The output powered off: DPMS off (the CRTC and its planes disabled),
+    /// then nothing until the next frame, whose flip turns it back on. A
+    /// driver that refuses gets a black frame instead.
     pub fn blank(&mut self) -> Result<(), RenderError> {
-        if self.blanked {
+        if self.blanked || self.flip_pending || self.paused {
             return Ok(());
+        }
+        if let Some(screen) = self.screen.as_mut() {
+            match on_compositor!(&mut screen.compositor, c => c.clear()) {
+                Ok(()) => {
+                    tracing::info!(output = %self.spec.name, "output off (DPMS)");
+                    self.blanked = true;
+                    return Ok(());
+                }
+                Err(err) => {
+                    tracing::warn!(output = %self.spec.name, "DPMS off failed ({err}); showing black")
+                }
+            }
         }
         let scene: Scene<SolidElement> = Scene {
             elements: Vec::new(),

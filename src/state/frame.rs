@@ -182,6 +182,19 @@ impl State {
                 surface_primary_scanout_output,
             );
         }
+        // A cursor surface drawn on screen (an animated cursor) gets its
+        // frame callbacks as a window would.
+        if self.backend.draws_cursor() {
+            if let smithay::input::pointer::CursorImageStatus::Surface(surface) = &persona.cursor {
+                smithay::desktop::utils::send_frames_surface_tree(
+                    surface,
+                    output,
+                    now,
+                    None,
+                    |_, _| Some(output.clone()),
+                );
+            }
+        }
         let mut feedback = take_feedback(persona);
         let switch = self.pending_switch.take();
         match flip {
