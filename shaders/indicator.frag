@@ -1,7 +1,8 @@
 // The trusted persona indicator (GLES). Drawn under the persona's windows
-// over the whole output: the persona's color in the frame, `inset` pixels
-// wide, and its dimmed color inside, where the windows go. The badge is the
-// same program on a small square with no inset. smithay prepends
+// over the whole output: the persona's color in the frame, around `inner`
+// (the persona's area: x0, y0, x1, y1 in pixels), and its dimmed color
+// inside, where the windows go. The badge is the same program on a small
+// square that is all inside. smithay prepends
 // `#version 100` and passes `size` (the area in pixels) and `alpha`.
 
 #ifdef GL_FRAGMENT_PRECISION_HIGH
@@ -16,7 +17,7 @@ varying vec2 v_coords;
 
 uniform vec4 frame_color;
 uniform vec4 area_color;
-uniform float inset;
+uniform vec4 inner;
 
 #if defined(DEBUG_FLAGS)
 uniform float tint;
@@ -25,8 +26,8 @@ uniform float tint;
 void main() {
     // The fragment's pixel centre, in pixels from the area's corner.
     vec2 p = v_coords * size;
-    bool inside = p.x > inset && p.y > inset
-        && p.x < size.x - inset && p.y < size.y - inset;
+    bool inside = p.x > inner.x && p.y > inner.y
+        && p.x < inner.z && p.y < inner.w;
     vec4 color = (inside ? area_color : frame_color) * alpha;
 
 #if defined(DEBUG_FLAGS)

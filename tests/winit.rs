@@ -193,8 +193,9 @@ fn a_window_in_a_desktop_shows_the_active_persona_and_takes_keys() {
     });
     let active = msg(&["active"]);
     assert_eq!(String::from_utf8_lossy(&active.stdout).trim(), "personal");
-    // It took a frame per refresh for 150 ms (about 9 at 60 Hz), where a
-    // switch without a transition draws one or two.
+    // It took a frame per refresh for 150 ms (about 9 at 60 Hz, fewer when
+    // llvmpipe is slow on a loaded machine; at least the first step, one in
+    // between and the last), where a switch without a transition draws one.
     let drawn = frames() - before;
-    assert!(drawn >= 4, "a slide of {drawn} frames");
+    assert!(drawn >= 3, "a slide of {drawn} frames");
 }

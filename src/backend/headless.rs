@@ -1,6 +1,7 @@
-//! The headless backend: one virtual output rendered with pixman into an
-//! offscreen image. Used by tests, CI and servers; the test fixture and
-//! `--test-input` inject input into it.
+//! The headless backend: virtual outputs (one, or more with `[headless]
+//! extra_outputs`) rendered with pixman into offscreen images. Used by
+//! tests, CI and servers; the test fixture and `--test-input` inject input
+//! into it.
 
 use std::time::Duration;
 
@@ -19,6 +20,7 @@ pub const OUTPUT_NAME: &str = "HEADLESS-1";
 pub const REFRESH_MHZ: i32 = 60_000;
 
 pub struct HeadlessBackend {
+    /// The primary output's.
     pub spec: OutputSpec,
     renderer: PixmanRenderer,
     image: Image<'static, 'static>,
@@ -28,11 +30,21 @@ pub struct HeadlessBackend {
     full_damage: bool,
     /// The veil drawn over everything while dimmed.
     dim_veil: SolidColorBuffer,
+    /// The outputs after the first.
+    more: Vec<MoreOutput>,
     /// The image is black from [`HeadlessBackend::blank`] and nothing was
     /// drawn since.
     blanked: bool,
     /// What keyboard LEDs would show (no keyboard here; for tests).
     pub leds: smithay::input::keyboard::LedState,
+}
+
+/// An output besides the first: its own image, damage and veil.
+struct MoreOutput {
+    spec: OutputSpec,
+    image: Image<'static, 'static>,
+    tracker: OutputDamageTracker,
+    dim_veil: SolidColorBuffer,
 }
 
 impl HeadlessBackend {
@@ -56,35 +68,90 @@ impl HeadlessBackend {
             dim_veil,
             blanked: false,
             leds: Default::default(),
+            more: Vec::new(),
         })
+    }
+
+    /// Adds an output of `size` (HEADLESS-2, HEADLESS-3, …).
+    pub fn add_output(&mut self, size: (u32, u32)) -> Result<(), RenderError> {
+        let spec = OutputSpec {
+            name: format!("HEADLESS-{}", self.more.len() + 2),
+            size: (size.0 as i32, size.1 as i32).into(),
+            refresh_mhz: REFRESH_MHZ,
+            transform: Transform::Normal,
+        };
+        let image = render::offscreen(&mut self.renderer, spec.size)?;
+        let tracker = OutputDamageTracker::new(spec.size, 1.0, spec.transform);
+        let dim_veil = SolidColorBuffer::new(spec.display_size().to_logical(1), render::DIM_VEIL);
+        self.more.push(MoreOutput {
+            spec,
+            image,
+            tracker,
+            dim_veil,
+        });
+        Ok(())
+    }
+
+    /// Every output, the primary first.
+    pub fn specs(&self) -> Vec<OutputSpec> {
+        std::iter::once(self.spec.clone())
+            .chain(self.more.iter().map(|m| m.spec.clone()))
+            .collect()
+    }
+
+    /// What output `index` (0: the primary) shows now.
+    pub fn screenshot_of(&mut self, index: usize) -> Result<Screenshot, RenderError> {
+        match index {
+            0 => self.screenshot(),
+            i => {
+                let more = self
+                    .more
+                    .get_mut(i - 1)
+                    .ok_or_else(|| RenderError::Renderer(format!("no output {i}")))?;
+                render::read_pixels(&mut self.renderer, &mut more.image)
+            }
+        }
     }
 
     pub fn frame_duration(&self) -> Duration {
         self.spec.frame_duration()
     }
 
-    /// Draws `persona` (the active one) onto the output.
+    /// Draws `persona` (the active one) onto every output; what each drew,
+    /// by view.
     pub fn render(
         &mut self,
         persona: &PersonaState,
         notice: Option<&crate::render::notice::Notice>,
         dim: bool,
-    ) -> Result<RenderElementStates, RenderError> {
+    ) -> Result<Vec<RenderElementStates>, RenderError> {
         self.blanked = false;
         let age = if std::mem::take(&mut self.full_damage) {
             0
         } else {
             1
         };
-        render::render_persona(
-            &mut self.renderer,
-            &mut self.image,
-            &mut self.tracker,
-            persona,
-            notice,
-            dim.then_some(&self.dim_veil),
-            age,
-        )
+        let mut drawn = Vec::with_capacity(1 + self.more.len());
+        for view in persona.views() {
+            let (image, tracker, veil, notice) = match view.index {
+                0 => (&mut self.image, &mut self.tracker, &self.dim_veil, notice),
+                i => match self.more.get_mut(i - 1) {
+                    Some(m) => (&mut m.image, &mut m.tracker, &m.dim_veil, None),
+                    None => continue,
+                },
+            };
+            let scene = render::persona_scene_in(
+                &mut self.renderer,
+                persona,
+                &view,
+                notice,
+                dim.then_some(veil),
+                None,
+            )?;
+            let states = render::draw(&mut self.renderer, image, tracker, &scene, age)?;
+            drawn.push(persona.render_ids.borrow().unscope(states));
+        }
+        Ok(drawn)
     }
 
     /// Draws any scene (the overview); `whole` redraws everything now and
@@ -120,25 +187,31 @@ impl HeadlessBackend {
         if self.blanked {
             return Ok(());
         }
-        let size = self.spec.size;
-        let mut framebuffer = self.renderer.bind(&mut self.image)?;
-        let mut frame = self
-            .renderer
-            .render(&mut framebuffer, size, Transform::Normal)?;
-        frame.clear(
-            Color32F::BLACK,
-            &[smithay::utils::Rectangle::from_size(size)],
-        )?;
-        let _ = frame.finish()?;
+        let images = std::iter::once((&mut self.image, self.spec.size))
+            .chain(self.more.iter_mut().map(|m| (&mut m.image, m.spec.size)));
+        for (image, size) in images {
+            let mut framebuffer = self.renderer.bind(image)?;
+            let mut frame = self
+                .renderer
+                .render(&mut framebuffer, size, Transform::Normal)?;
+            frame.clear(
+                Color32F::BLACK,
+                &[smithay::utils::Rectangle::from_size(size)],
+            )?;
+            let _ = frame.finish()?;
+        }
         self.reset_damage();
         self.blanked = true;
         Ok(())
     }
 
-    /// Forget everything the damage tracker knows: the next frame is drawn whole.
+    /// Forget everything the damage trackers know: the next frame is drawn whole.
     pub fn reset_damage(&mut self) {
         self.full_damage = true;
         self.tracker = OutputDamageTracker::new(self.spec.size, 1.0, self.spec.transform);
+        for more in &mut self.more {
+            more.tracker = OutputDamageTracker::new(more.spec.size, 1.0, more.spec.transform);
+        }
     }
 
     /// Turns the output (a rotation daemon, `personas msg output … transform`).

@@ -96,17 +96,30 @@ impl Backend {
         }
     }
 
-    /// Draws `persona` (the active one) onto the output.
+    /// Every physical output, the primary (the built-in panel, the window)
+    /// first.
+    pub fn output_specs(&self) -> Vec<OutputSpec> {
+        match self {
+            Backend::Headless(b) => b.specs(),
+            Backend::Tty(b) => vec![b.spec.clone()],
+            Backend::Winit(b) => vec![b.spec.clone()],
+        }
+    }
+
+    /// Draws `persona` (the active one) onto the outputs; what each drew,
+    /// in the order of `persona.views()`.
     pub fn render(
         &mut self,
         persona: &PersonaState,
         notice: Option<&Notice>,
         dim: bool,
-    ) -> Result<(RenderElementStates, Flip), RenderError> {
+    ) -> Result<(Vec<RenderElementStates>, Flip), RenderError> {
         match self {
             Backend::Headless(b) => Ok((b.render(persona, notice, dim)?, Flip::Shown)),
-            Backend::Tty(b) => b.render_persona(persona, notice, dim),
-            Backend::Winit(b) => Ok((b.render(persona, notice, dim)?, Flip::Shown)),
+            Backend::Tty(b) => b
+                .render_persona(persona, notice, dim)
+                .map(|(states, flip)| (vec![states], flip)),
+            Backend::Winit(b) => Ok((vec![b.render(persona, notice, dim)?], Flip::Shown)),
         }
     }
 

@@ -34,6 +34,8 @@ pub struct Config {
     pub transition: Transition,
     /// What the tty backend draws with.
     pub renderer: RendererChoice,
+    /// How several physical outputs are arranged.
+    pub output_layout: OutputLayout,
     /// Show the persona's name for a moment on every switch (default true).
     pub switch_notice: bool,
     /// The headless backend's virtual output.
@@ -98,11 +100,22 @@ pub enum RendererChoice {
     Pixman,
 }
 
+/// Several outputs: side by side (left to right in the order found, the
+/// built-in panel first, unless `[outputs."NAME"] position` says), or all
+/// showing the first one's picture, scaled to fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputLayout {
+    SideBySide,
+    Mirror,
+}
+
 /// The headless backend's settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeadlessConfig {
     /// Width and height of the virtual output, in pixels.
     pub size: (u32, u32),
+    /// More outputs (HEADLESS-2, HEADLESS-3, …), by size.
+    pub extra_outputs: Vec<(u32, u32)>,
 }
 
 /// Settings of one physical output. `None` leaves the backend's choice.
@@ -269,6 +282,8 @@ pub enum Action {
     FocusNextWindow,
     FocusPrevWindow,
     CloseWindow,
+    /// Moves the focused window to the next physical output.
+    MoveWindowToNextOutput,
     TransferCopy,
     TransferPaste,
     Lock,

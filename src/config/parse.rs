@@ -8,8 +8,8 @@ use super::raw::{self, Entry, Node, Value};
 use super::{
     AccelProfile, Action, BackgroundFrames, Binding, Color, Config, ConfigError, ConfigErrors,
     DeviceSettings, Gesture, GestureConfig, HeadlessConfig, IdleConfig, Indicator, InputConfig,
-    KeyCombo, KeymapConfig, Mode, Mods, OutputConfig, PersonaConfig, PersonaExtra, RendererChoice,
-    Transform, Transition,
+    KeyCombo, KeymapConfig, Mode, Mods, OutputConfig, OutputLayout, PersonaConfig, PersonaExtra,
+    RendererChoice, Transform, Transition,
 };
 
 /// Largest width or height accepted for a mode or the headless output.
@@ -42,6 +42,7 @@ const TOP_KEYS: &[&str] = &[
     "indicator",
     "transition",
     "renderer",
+    "output_layout",
     "switch_notice",
     "headless",
     "outputs",
@@ -53,7 +54,7 @@ const TOP_KEYS: &[&str] = &[
 ];
 const IDLE_KEYS: &[&str] = &["dim_after", "off_after"];
 const GESTURE_KEYS: &[&str] = &["edge_size", "distance", "time_ms", "bind"];
-const HEADLESS_KEYS: &[&str] = &["size"];
+const HEADLESS_KEYS: &[&str] = &["size", "extra_outputs"];
 const OUTPUT_KEYS: &[&str] = &["mode", "scale", "transform", "position"];
 const INPUT_KEYS: &[&str] = &[
     "binding_layout",
@@ -134,6 +135,11 @@ const INDICATORS: &[(&str, Indicator)] = &[
     ("badge", Indicator::Badge),
     ("none", Indicator::None),
 ];
+const OUTPUT_LAYOUTS: &[(&str, OutputLayout)] = &[
+    ("side-by-side", OutputLayout::SideBySide),
+    ("mirror", OutputLayout::Mirror),
+];
+
 const RENDERERS: &[(&str, RendererChoice)] = &[
     ("auto", RendererChoice::Auto),
     ("gles", RendererChoice::Gles),
@@ -163,6 +169,7 @@ const SIMPLE_ACTIONS: &[(&str, Action)] = &[
     ("focus-next-window", Action::FocusNextWindow),
     ("focus-prev-window", Action::FocusPrevWindow),
     ("close-window", Action::CloseWindow),
+    ("move-window-to-next-output", Action::MoveWindowToNextOutput),
     ("transfer-copy", Action::TransferCopy),
     ("transfer-paste", Action::TransferPaste),
     ("lock", Action::Lock),
@@ -566,8 +573,12 @@ impl Cx<'_> {
             indicator: Indicator::Frame,
             transition: Transition::None,
             renderer: RendererChoice::Auto,
+            output_layout: OutputLayout::SideBySide,
             switch_notice: true,
-            headless: HeadlessConfig { size: (1280, 800) },
+            headless: HeadlessConfig {
+                size: (1280, 800),
+                extra_outputs: Vec::new(),
+            },
             outputs: BTreeMap::new(),
             input: InputConfig {
                 binding_layout: "us".to_string(),
@@ -598,6 +609,11 @@ impl Cx<'_> {
                 config.transition = value;
             }
         }
+        if let Some(entry) = find(root, "output_layout") {
+            if let Some(value) = self.choice(entry, OUTPUT_LAYOUTS) {
+                config.output_layout = value;
+            }
+        }
         if let Some(entry) = find(root, "renderer") {
             if let Some(value) = self.choice(entry, RENDERERS) {
                 config.renderer = value;
@@ -609,9 +625,7 @@ impl Cx<'_> {
             }
         }
         if let Some(entry) = find(root, "headless") {
-            if let Some(size) = self.headless(entry) {
-                config.headless.size = size;
-            }
+            self.headless(entry, &mut config.headless);
         }
         if let Some(entry) = find(root, "outputs") {
             config.outputs = self.outputs(entry);
@@ -774,16 +788,35 @@ impl Cx<'_> {
         gestures
     }
 
-    fn headless(&mut self, entry: &Entry) -> Option<(u32, u32)> {
-        let table = self.table(entry)?;
+    fn headless(&mut self, entry: &Entry, headless: &mut HeadlessConfig) {
+        let Some(table) = self.table(entry) else {
+            return;
+        };
         self.check_keys(table, HEADLESS_KEYS, "in [headless]");
-        let size = find(table, "size")?;
-        let text = self.string(size)?;
+        if let Some(size) = find(table, "size") {
+            if let Some(text) = self.string(size) {
+                if let Some(size) = self.size(text, value_pos(size)) {
+                    headless.size = size;
+                }
+            }
+        }
+        if let Some(extra) = find(table, "extra_outputs") {
+            if let Some(list) = self.string_list(extra) {
+                headless.extra_outputs = list
+                    .iter()
+                    .filter_map(|text| self.size(text, value_pos(extra)))
+                    .collect();
+            }
+        }
+    }
+
+    /// A `"WIDTHxHEIGHT"` string.
+    fn size(&mut self, text: &str, at: usize) -> Option<(u32, u32)> {
         match parse_size(text) {
             Ok(size) => Some(size),
             Err(why) => {
                 self.error(
-                    value_pos(size),
+                    at,
                     format!("invalid size `{text}`: {why}, e.g. \"1280x800\""),
                 );
                 None

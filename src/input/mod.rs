@@ -465,7 +465,7 @@ impl State {
         time: u32,
     ) {
         let persona = &mut self.personas.active_mut().state;
-        let size = persona.window_area().size;
+        let areas = persona.output_areas();
         let pointer = persona
             .seat
             .get_pointer()
@@ -487,10 +487,8 @@ impl State {
             pointer.frame(persona);
             return;
         }
-        let target = Point::<f64, Logical>::from((
-            (pos.x + delta.x).clamp(0.0, size.w as f64 - 1.0),
-            (pos.y + delta.y).clamp(0.0, size.h as f64 - 1.0),
-        ));
+        // Across to a neighbouring output, stopping where none is.
+        let target = crate::state::layout::confine(&areas, pos, pos + delta);
         let Some(target) = self.constrained(target) else {
             let persona = &mut self.personas.active_mut().state;
             pointer.frame(persona);

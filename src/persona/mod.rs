@@ -5,6 +5,7 @@
 //! isolation comes from the structure, not from filters.
 
 pub mod list;
+pub mod outputs;
 pub mod socket;
 pub mod switch;
 pub mod windows;
@@ -259,7 +260,12 @@ pub struct PersonaState {
     pub popups: PopupManager,
     /// The popup chain holding this persona's input grab, ended on switch-out.
     pub popup_grab: Option<PopupGrab<PersonaState>>,
+    /// The virtual output of the primary physical output.
     pub output: Output,
+    /// The virtual outputs of the other physical outputs (`outputs.rs`).
+    pub more_outputs: Vec<outputs::VirtualOutput>,
+    /// The physical outputs mirror the primary: every window is on it.
+    pub mirror: bool,
     /// Mapped toplevels, least recently focused first; the last one is focused.
     pub focus_stack: Vec<Window>,
     /// Where this persona's touch points are, by slot (cancelled on switch-out).
@@ -489,6 +495,8 @@ impl Persona {
             fullscreen_over_frame: config.extra.fullscreen_over_frame,
             free_placement: false,
             output_spec: output_spec.clone(),
+            more_outputs: Vec::new(),
+            mirror: false,
             indicator_buffers: std::cell::RefCell::new(
                 crate::render::indicator::IndicatorBuffers::new(config.color),
             ),
@@ -686,6 +694,7 @@ impl PersonaState {
             .change_current_state(Some(mode), Some(self.output_spec.transform), None, None);
         self.output.set_preferred(mode);
         self.space.map_output(&self.output, (0, 0));
+        self.apply_more_outputs();
         self.content_generation += 1;
         self.needs_redraw = true;
     }

@@ -20,6 +20,36 @@ impl PersonaState {
             .unwrap_or_else(|| Rectangle::from_size((1, 1).into()))
     }
 
+    /// The area `window` is sized to: its output's (the primary's while
+    /// mirroring, or when its own output is gone).
+    pub fn window_area_of(&self, window: &Window) -> Rectangle<i32, Logical> {
+        if self.free_placement || self.mirror {
+            return self.window_area();
+        }
+        home_of(window)
+            .and_then(|name| self.output_named(&name))
+            .and_then(|output| self.space.output_geometry(output))
+            .unwrap_or_else(|| self.window_area())
+    }
+
+    /// Moves `window` to the next output (in layout order, round to the
+    /// first): it fills that one from now on.
+    pub fn move_to_next_output(&mut self, window: &Window) {
+        let names: Vec<String> = self.outputs().map(|o| o.name()).collect();
+        if names.len() < 2 || self.mirror {
+            return;
+        }
+        let current = home_of(window).unwrap_or_else(|| names[0].clone());
+        let at = names.iter().position(|n| *n == current).unwrap_or(0);
+        set_home(window, &names[(at + 1) % names.len()]);
+        if let Some(toplevel) = window.toplevel() {
+            self.apply_window_rules(toplevel);
+            toplevel.send_pending_configure();
+        }
+        self.place(window);
+        self.needs_redraw = true;
+    }
+
     pub fn focused_window(&self) -> Option<&Window> {
         self.focus_stack.last()
     }
@@ -39,7 +69,10 @@ impl PersonaState {
 
     /// Sets the pending state a new or changed toplevel must have here.
     pub fn apply_window_rules(&self, toplevel: &ToplevelSurface) {
-        let area = self.window_area();
+        let area = self
+            .window_for_toplevel(toplevel)
+            .map(|w| self.window_area_of(&w))
+            .unwrap_or_else(|| self.window_area());
         let active = self.active;
         let focused = self
             .focused_window()
@@ -81,13 +114,14 @@ impl PersonaState {
         });
     }
 
-    /// A new toplevel: placed at the origin of the persona's output; it takes
-    /// focus when it maps (first buffer).
+    /// A new toplevel: it opens on the output the pointer is on, at its
+    /// origin; it takes focus when it maps (first buffer).
     pub fn add_toplevel(&mut self, toplevel: ToplevelSurface) {
-        self.apply_window_rules(&toplevel);
-        let window = Window::new_wayland_window(toplevel);
-        let origin = self.window_area().loc;
+        let window = Window::new_wayland_window(toplevel.clone());
+        set_home(&window, &self.output_at(self.pointer_location).name());
+        let origin = self.window_area_of(&window).loc;
         self.space.map_element(window, origin, false);
+        self.apply_window_rules(&toplevel);
     }
 
     /// Called on every commit of a toplevel's root surface.
@@ -127,7 +161,7 @@ impl PersonaState {
     /// A window that does not fill the area (a fixed-size client, or one that
     /// ignored the configure) is centered in it, as a kiosk would.
     fn place(&mut self, window: &Window) {
-        let area = self.window_area();
+        let area = self.window_area_of(window);
         let geometry = window.geometry();
         if self.free_placement {
             // The surface stays where it was put when its geometry moves (a
@@ -379,4 +413,21 @@ fn window_names(toplevel: &ToplevelSurface) -> (Option<String>, Option<String>) 
             })
             .unwrap_or((None, None))
     })
+}
+
+/// The output a window lives on, by name.
+struct Home(Mutex<String>);
+
+fn home_of(window: &Window) -> Option<String> {
+    window
+        .user_data()
+        .get::<Home>()
+        .map(|h| h.0.lock().unwrap_or_else(|e| e.into_inner()).clone())
+}
+
+fn set_home(window: &Window, name: &str) {
+    let home = window
+        .user_data()
+        .get_or_insert_threadsafe(|| Home(Mutex::new(name.to_owned())));
+    *home.0.lock().unwrap_or_else(|e| e.into_inner()) = name.to_owned();
 }

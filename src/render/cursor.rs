@@ -62,15 +62,13 @@ pub fn arrow() -> MemoryRenderBuffer {
     )
 }
 
-/// The cursor's elements at the persona's pointer, top first. `offset` is
-/// where the persona's space starts on the output (the indicator's inset).
+/// The cursor's elements with its hotspot `at` on the output, top first.
 pub fn cursor_elements<R: SceneRenderer>(
     renderer: &mut R,
     persona: &PersonaState,
     arrow: &MemoryRenderBuffer,
-    offset: Point<i32, Physical>,
+    at: Point<f64, Physical>,
 ) -> Result<Vec<OutputElement<R>>, RenderError> {
-    let at = persona.pointer_location.to_physical(1.0) + offset.to_f64();
     match &persona.cursor {
         CursorImageStatus::Hidden => Ok(Vec::new()),
         CursorImageStatus::Surface(surface) if surface.is_alive() => {

@@ -22,6 +22,7 @@ use smithay::utils::{Logical, Physical, Point, Rectangle, Size, Transform};
 use super::indicator::BADGE_SIZE;
 use super::{notice::Notice, renderer_error, OutputElement, RenderError, Scene};
 use crate::config::{Indicator, Transition as TransitionKind};
+use crate::persona::outputs::View;
 use crate::persona::PersonaState;
 
 /// How long a transition runs.
@@ -45,12 +46,18 @@ smithay::backend::renderer::element::render_elements! {
 pub struct Effects {
     indicator: GlesPixelProgram,
     transition: GlesTexProgram,
-    kept: HashMap<String, KeptIndicator>,
+    /// By persona name and view index.
+    kept: HashMap<(String, usize), KeptIndicator>,
 }
 
 struct KeptIndicator {
     /// What the elements were made for.
-    key: ([f32; 4], Indicator, i32, Size<i32, Physical>),
+    key: (
+        [f32; 4],
+        Indicator,
+        Rectangle<i32, Physical>,
+        Size<i32, Physical>,
+    ),
     area: PixelShaderElement,
     badge: PixelShaderElement,
 }
@@ -63,7 +70,7 @@ impl Effects {
                 &[
                     UniformName::new("frame_color", UniformType::_4f),
                     UniformName::new("area_color", UniformType::_4f),
-                    UniformName::new("inset", UniformType::_1f),
+                    UniformName::new("inner", UniformType::_4f),
                 ],
             )
             .map_err(|e| RenderError::Renderer(format!("shaders/indicator.frag: {e}")))?;
@@ -88,14 +95,19 @@ impl Effects {
     fn indicator(
         &mut self,
         persona: &PersonaState,
+        view: &View,
     ) -> (Option<PixelShaderElement>, PixelShaderElement) {
         let color = persona.color.to_f32();
-        let size = persona.output_spec.display_size();
-        let inset = match persona.indicator {
-            Indicator::Frame => persona.inset,
-            Indicator::Badge | Indicator::None => 0,
-        };
-        let key = (color, persona.indicator, inset, size);
+        let size = view.spec.display_size();
+        // Where the persona's area is; the frame is around it.
+        let inner = view.inner();
+        let key = (color, persona.indicator, inner, size);
+        let inner = [
+            inner.loc.x as f32,
+            inner.loc.y as f32,
+            (inner.loc.x + inner.size.w) as f32,
+            (inner.loc.y + inner.size.h) as f32,
+        ];
         let area_color = super::background_color(persona.color).components();
         let full = [color[0], color[1], color[2], 1.0];
         let area_rect = Rectangle::<i32, Logical>::from_size((size.w, size.h).into());
@@ -107,20 +119,20 @@ impl Effects {
             vec![
                 Uniform::new("frame_color", full),
                 Uniform::new("area_color", area_color),
-                Uniform::new("inset", inset as f32),
+                Uniform::new("inner", inner),
             ]
         };
         let badge_uniforms = || {
             vec![
                 Uniform::new("frame_color", full),
                 Uniform::new("area_color", full),
-                Uniform::new("inset", 0.0f32),
+                Uniform::new("inner", [0.0f32, 0.0, BADGE_SIZE as f32, BADGE_SIZE as f32]),
             ]
         };
         let program = &self.indicator;
         let kept = self
             .kept
-            .entry(persona.name.clone())
+            .entry((persona.name.clone(), view.index))
             .or_insert_with(|| KeptIndicator {
                 key,
                 area: PixelShaderElement::new(
@@ -173,7 +185,8 @@ impl Transition {
             .map_err(renderer_error)?;
         {
             let mut framebuffer = renderer.bind(&mut texture).map_err(renderer_error)?;
-            let scene = persona_scene(renderer, effects, from, None, None, None, None)?;
+            let view = from.primary_view();
+            let scene = persona_scene_in(renderer, effects, from, &view, None, None, None, None)?;
             let mut tracker = OutputDamageTracker::new(size, 1.0, Transform::Normal);
             super::render_scene(renderer, &mut framebuffer, &mut tracker, &scene, 0)?;
         }
@@ -205,9 +218,27 @@ pub fn persona_scene(
     cursor: Option<&MemoryRenderBuffer>,
     transition: Option<(&Transition, f32)>,
 ) -> Result<Scene<GlesElement>, RenderError> {
-    let layers = super::scene_layers(renderer, persona, notice, dim, cursor)?;
-    let (badge, area) = effects.indicator(persona);
-    let width = persona.output_spec.display_size().w as f64;
+    let view = persona.primary_view();
+    persona_scene_in(
+        renderer, effects, persona, &view, notice, dim, cursor, transition,
+    )
+}
+
+/// [`persona_scene`] for what one physical output shows (`view`).
+#[allow(clippy::too_many_arguments)]
+pub fn persona_scene_in(
+    renderer: &mut GlesRenderer,
+    effects: &mut Effects,
+    persona: &PersonaState,
+    view: &View,
+    notice: Option<&Notice>,
+    dim: Option<&SolidColorBuffer>,
+    cursor: Option<&MemoryRenderBuffer>,
+    transition: Option<(&Transition, f32)>,
+) -> Result<Scene<GlesElement>, RenderError> {
+    let layers = super::scene_layers(renderer, persona, view, notice, dim, cursor)?;
+    let (badge, area) = effects.indicator(persona, view);
+    let width = view.spec.display_size().w as f64;
     // While sliding, the new persona comes in from the right.
     let shift = match transition {
         Some((t, progress)) if t.kind == TransitionKind::Slide => {

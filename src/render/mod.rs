@@ -19,7 +19,9 @@ use smithay::backend::renderer::element::memory::{
 };
 use smithay::backend::renderer::element::solid::{SolidColorBuffer, SolidColorRenderElement};
 use smithay::backend::renderer::element::surface::WaylandSurfaceRenderElement;
-use smithay::backend::renderer::element::utils::{Relocate, RelocateRenderElement};
+use smithay::backend::renderer::element::utils::{
+    Relocate, RelocateRenderElement, RescaleRenderElement,
+};
 use smithay::backend::renderer::element::AsRenderElements;
 use smithay::backend::renderer::element::RenderElementStates;
 use smithay::backend::renderer::element::{Kind, RenderElement};
@@ -31,6 +33,7 @@ use smithay::reexports::pixman::Image;
 use smithay::utils::{Physical, Point, Rectangle, Scale, Size};
 
 use crate::config::{Color, Indicator};
+use crate::persona::outputs::View;
 use crate::persona::PersonaState;
 
 #[derive(Debug, thiserror::Error)]
@@ -103,16 +106,27 @@ pub fn persona_elements<R: SceneRenderer>(
     renderer: &mut R,
     persona: &PersonaState,
 ) -> Result<Vec<PersonaElement<R>>, RenderError> {
-    let output = persona
+    persona
         .space
         .output_geometry(&persona.output)
         .ok_or(RenderError::NoMode)?;
+    persona_elements_in(renderer, persona, &persona.primary_view())
+}
+
+/// The render elements of what `view` shows of a persona, top first, with
+/// the shown area's corner at the origin.
+pub fn persona_elements_in<R: SceneRenderer>(
+    renderer: &mut R,
+    persona: &PersonaState,
+    view: &View,
+) -> Result<Vec<PersonaElement<R>>, RenderError> {
     let mut elements = Vec::new();
-    for window in persona.space.elements_for_output(&persona.output).rev() {
+    for window in persona.space.elements_for_output(&view.output).rev() {
         let Some(location) = persona.space.element_location(window) else {
             continue;
         };
-        let origin = (location - window.geometry().loc - output.loc).to_physical_precise_round(1.0);
+        let origin =
+            (location - window.geometry().loc - view.area.loc).to_physical_precise_round(1.0);
         elements.extend(AsRenderElements::<R>::render_elements::<PersonaElement<R>>(
             window,
             renderer,
@@ -128,7 +142,7 @@ smithay::backend::renderer::element::render_elements! {
     /// What goes onto the output: the persona's scene (moved inside the
     /// indicator frame) and the compositor's own solid pieces.
     pub OutputElement<R> where R: SceneRenderer;
-    Persona=RelocateRenderElement<scoped::Scoped<PersonaElement<R>>>,
+    Persona=RelocateRenderElement<RescaleRenderElement<scoped::Scoped<PersonaElement<R>>>>,
     Solid=SolidColorRenderElement,
     Memory=MemoryRenderBufferRenderElement<R>,
     CursorSurface=WaylandSurfaceRenderElement<R>,
@@ -150,13 +164,31 @@ pub fn persona_scene<R: SceneRenderer>(
     dim: Option<&SolidColorBuffer>,
     cursor: Option<&MemoryRenderBuffer>,
 ) -> Result<Scene<OutputElement<R>>, RenderError> {
-    let layers = scene_layers(renderer, persona, notice, dim, cursor)?;
-    let output_size = persona.output_spec.display_size();
-    let (badge, background) = persona.indicator_buffers.borrow_mut().elements(
-        persona.indicator,
-        output_size,
-        persona.inset,
-    );
+    persona_scene_in(
+        renderer,
+        persona,
+        &persona.primary_view(),
+        notice,
+        dim,
+        cursor,
+    )
+}
+
+/// [`persona_scene`] for what one physical output shows (`view`).
+pub fn persona_scene_in<R: SceneRenderer>(
+    renderer: &mut R,
+    persona: &PersonaState,
+    view: &View,
+    notice: Option<&notice::Notice>,
+    dim: Option<&SolidColorBuffer>,
+    cursor: Option<&MemoryRenderBuffer>,
+) -> Result<Scene<OutputElement<R>>, RenderError> {
+    let layers = scene_layers(renderer, persona, view, notice, dim, cursor)?;
+    let (badge, background) = persona
+        .indicator_buffers
+        .borrow_mut()
+        .for_view(view.index, persona.color)
+        .elements(persona.indicator, view.spec.display_size(), view.inner());
     let mut elements = layers.over;
     elements.extend(badge.map(OutputElement::Solid));
     elements.extend(layers.windows);
@@ -183,16 +215,18 @@ pub struct SceneLayers<E> {
 pub fn scene_layers<R: SceneRenderer>(
     renderer: &mut R,
     persona: &PersonaState,
+    view: &View,
     notice: Option<&notice::Notice>,
     dim: Option<&SolidColorBuffer>,
     cursor: Option<&MemoryRenderBuffer>,
 ) -> Result<SceneLayers<OutputElement<R>>, RenderError> {
-    let scene = persona_elements(renderer, persona)?;
+    let scene = persona_elements_in(renderer, persona, view)?;
     let mut ids = persona.render_ids.borrow_mut();
-    let offset = Point::<i32, Physical>::from((persona.inset, persona.inset));
-    let pointer = match cursor {
-        Some(arrow) => cursor::cursor_elements(renderer, persona, arrow, offset)?,
-        None => Vec::new(),
+    let offset = view.corner;
+    // The pointer, on the output it is on.
+    let pointer = match (cursor, view.to_output(persona.pointer_location)) {
+        (Some(arrow), Some(at)) => cursor::cursor_elements(renderer, persona, arrow, at)?,
+        _ => Vec::new(),
     };
     let mut over: Vec<OutputElement<R>> = Vec::with_capacity(pointer.len() + 2);
     // Dimmed while the user is idle: a half-black veil over everything.
@@ -225,8 +259,10 @@ pub fn scene_layers<R: SceneRenderer>(
         .wrap(scene)
         .into_iter()
         .map(|e| {
+            // Scaled about the area's corner (a mirror), then put in place.
+            let scaled = RescaleRenderElement::from_element(e, Point::from((0, 0)), view.scale);
             OutputElement::Persona(RelocateRenderElement::from_element(
-                e,
+                scaled,
                 offset,
                 Relocate::Relative,
             ))

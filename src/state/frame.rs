@@ -165,22 +165,29 @@ impl State {
         let now = self.now();
         let persona = &self.personas.active().state;
         let output = &persona.output;
+        // Each output's drawn surfaces: a surface's primary output is where
+        // most of it shows, and that output's frame paces it.
+        let views = persona.views();
         for window in persona.space.elements() {
-            window.with_surfaces(|surface, data| {
-                update_surface_primary_scanout_output(
-                    surface,
+            for (view, states) in views.iter().zip(&states) {
+                window.with_surfaces(|surface, data| {
+                    update_surface_primary_scanout_output(
+                        surface,
+                        &view.output,
+                        data,
+                        states,
+                        default_primary_scanout_output_compare,
+                    );
+                });
+            }
+            for output in persona.outputs() {
+                window.send_frame(
                     output,
-                    data,
-                    &states,
-                    default_primary_scanout_output_compare,
+                    now,
+                    Some(HIDDEN_FRAME_INTERVAL),
+                    surface_primary_scanout_output,
                 );
-            });
-            window.send_frame(
-                output,
-                now,
-                Some(HIDDEN_FRAME_INTERVAL),
-                surface_primary_scanout_output,
-            );
+            }
         }
         // A cursor surface drawn on screen (an animated cursor) gets its
         // frame callbacks as a window would.

@@ -8,6 +8,7 @@ mod frame;
 mod frame_clock;
 pub mod idle;
 mod invariants;
+pub mod layout;
 pub mod overview;
 mod reload;
 pub mod stats;
@@ -132,7 +133,11 @@ impl State {
                     .get(crate::backend::headless::OUTPUT_NAME)
                     .and_then(|o| o.transform)
                     .map_or(smithay::utils::Transform::Normal, Into::into);
-                Backend::Headless(HeadlessBackend::new(config.headless.size, transform)?)
+                let mut headless = HeadlessBackend::new(config.headless.size, transform)?;
+                for &size in &config.headless.extra_outputs {
+                    headless.add_output(size)?;
+                }
+                Backend::Headless(headless)
             }
         };
         let binding_keyboard = BindingKeyboard::new(&config.input.binding_layout)?;
@@ -209,6 +214,10 @@ impl State {
         id: PersonaId,
     ) -> Result<Persona, StateError> {
         let mut persona = Persona::new(id, config, global, self.backend.output_spec())?;
+        persona.state.set_outputs(
+            &self.placed_outputs(global),
+            global.output_layout == crate::config::OutputLayout::Mirror,
+        );
         if let Some(runtime_dir) = &self.runtime_dir {
             persona.listen(runtime_dir)?;
         }
@@ -364,24 +373,26 @@ impl State {
         tracing::info!(output = %self.backend.output_spec().name, ?transform, "output transform changed");
     }
 
-    /// The physical output changed (turned, new mode, another panel): every
-    /// persona's virtual output follows and each persona's cursor stays on it.
+    /// Where the physical outputs sit, as `config` arranges them.
+    pub fn placed_outputs(&self, config: &Config) -> Vec<layout::PlacedOutput> {
+        layout::arrange(&self.backend.output_specs(), config)
+    }
+
+    /// The physical outputs changed (turned, new mode, another panel, one
+    /// more or less): every persona's virtual outputs follow and each
+    /// persona's cursor stays on one.
     pub fn output_spec_changed(&mut self) {
-        let spec = self.backend.output_spec().clone();
+        let placed = self.placed_outputs(&self.config);
+        let mirror = self.config.output_layout == crate::config::OutputLayout::Mirror;
         let ids = self.personas.ids().to_vec();
         for &id in &ids {
             let Some(persona) = self.personas.get_mut(id) else {
                 continue;
             };
             let state = &mut persona.state;
-            state.set_output_spec(&spec);
-            let size = state.display_size();
+            state.set_outputs(&placed, mirror);
             let at = state.pointer_location;
-            state.pointer_location = (
-                at.x.clamp(0.0, (size.w - 1).max(0) as f64),
-                at.y.clamp(0.0, (size.h - 1).max(0) as f64),
-            )
-                .into();
+            state.pointer_location = layout::confine(&state.output_areas(), at, at);
         }
         for id in ids {
             self.mark_dirty(id);
@@ -562,6 +573,12 @@ impl State {
                 self.personas.active_mut().state.cycle_focus(forward);
             }
             Action::CloseWindow => self.personas.active_mut().state.close_focused(),
+            Action::MoveWindowToNextOutput => {
+                let persona = &mut self.personas.active_mut().state;
+                if let Some(window) = persona.focused_window().cloned() {
+                    persona.move_to_next_output(&window);
+                }
+            }
             Action::Spawn(argv) => crate::session::spawn_outside(&argv),
             Action::Reload => {
                 if let Err(err) = self.reload() {
@@ -596,6 +613,11 @@ impl State {
                 .is_some_and(|id| id != self.personas.active_id()),
             Action::FocusNextWindow | Action::FocusPrevWindow => persona.window_count() > 1,
             Action::CloseWindow => persona.focused_window().is_some(),
+            Action::MoveWindowToNextOutput => {
+                persona.focused_window().is_some()
+                    && !persona.more_outputs.is_empty()
+                    && !persona.mirror
+            }
             Action::Spawn(_) | Action::Reload => true,
             Action::TransferCopy => !persona.clipboard_mimes.is_empty(),
             Action::TransferPaste => self.transfer.buffer.is_some(),

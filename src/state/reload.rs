@@ -129,6 +129,9 @@ impl State {
             .map_or(smithay::utils::Transform::Normal, Into::into);
         if transform != self.backend.output_spec().transform {
             self.set_output_transform(transform);
+        } else {
+            // The layout (positions, mirroring) as the file says.
+            self.output_spec_changed();
         }
         // Changed device settings apply to the devices there are.
         let input = self.config.input.clone();

@@ -1,0 +1,238 @@
+//! A persona's virtual outputs: one per physical output, each a wl_output
+//! global of the persona's own display. The first (`PersonaState::output`)
+//! follows the primary physical output; the others follow the rest and sit
+//! where the layout puts them (`state::layout`), or all on the primary's
+//! place when mirroring. Each is the physical size less the frame indicator.
+
+use smithay::output::{Mode, Output, PhysicalProperties, Scale, Subpixel};
+use smithay::reexports::wayland_server::backend::GlobalId;
+use smithay::utils::{Logical, Physical, Point, Rectangle};
+
+use super::{persona_size, OutputSpec, PersonaState};
+use crate::state::layout::{mirror_fit, PlacedOutput};
+
+/// A virtual output besides the first.
+#[derive(Debug)]
+pub struct VirtualOutput {
+    pub output: Output,
+    /// The physical output it stands for.
+    pub spec: OutputSpec,
+    /// Where the physical output sits (display space, the primary at the origin).
+    pub position: Point<i32, Logical>,
+    global: GlobalId,
+}
+
+/// What one physical output shows of a persona: a part of its space, put at
+/// `corner` on the output at `scale` (1 but on a mirroring output).
+#[derive(Debug, Clone)]
+pub struct View {
+    /// 0 for the primary; what is kept per output is kept by this.
+    pub index: usize,
+    /// The virtual output whose part of the space is shown.
+    pub output: Output,
+    /// The physical output shown on.
+    pub spec: OutputSpec,
+    pub area: Rectangle<i32, Logical>,
+    pub corner: Point<i32, Physical>,
+    pub scale: f64,
+}
+
+impl View {
+    /// Where the shown area lands on the output.
+    pub fn inner(&self) -> Rectangle<i32, Physical> {
+        Rectangle::new(
+            self.corner,
+            self.area
+                .size
+                .to_f64()
+                .to_physical(self.scale)
+                .to_i32_round(),
+        )
+    }
+
+    /// Where a point of the persona's space is on this output, if it is shown.
+    pub fn to_output(&self, p: Point<f64, Logical>) -> Option<Point<f64, Physical>> {
+        let area = self.area.to_f64();
+        let inside = p.x >= area.loc.x
+            && p.y >= area.loc.y
+            && p.x < area.loc.x + area.size.w
+            && p.y < area.loc.y + area.size.h;
+        inside.then(|| {
+            Point::from((
+                (p.x - area.loc.x) * self.scale + self.corner.x as f64,
+                (p.y - area.loc.y) * self.scale + self.corner.y as f64,
+            ))
+        })
+    }
+}
+
+fn new_output(state: &PersonaState, name: &str) -> (Output, GlobalId) {
+    let output = Output::new(
+        name.to_owned(),
+        PhysicalProperties {
+            size: (0, 0).into(),
+            subpixel: Subpixel::Unknown,
+            make: "personas".into(),
+            model: format!("{} virtual output", state.name),
+        },
+    );
+    let global = output.create_global::<PersonaState>(&state.display_handle);
+    (output, global)
+}
+
+impl PersonaState {
+    /// Follows the physical outputs (the primary first): virtual outputs
+    /// come, go and move with them; windows on an output that went move to
+    /// the primary's.
+    pub fn set_outputs(&mut self, placed: &[PlacedOutput], mirror: bool) {
+        let Some((primary, rest)) = placed.split_first() else {
+            return;
+        };
+        self.mirror = mirror;
+        let mut kept = std::mem::take(&mut self.more_outputs);
+        for gone in kept
+            .iter()
+            .filter(|v| !rest.iter().any(|p| p.spec.name == v.output.name()))
+        {
+            self.space.unmap_output(&gone.output);
+            self.display_handle
+                .remove_global::<PersonaState>(gone.global.clone());
+        }
+        kept.retain(|v| rest.iter().any(|p| p.spec.name == v.output.name()));
+        for place in rest {
+            let at = kept.iter().position(|v| v.output.name() == place.spec.name);
+            let mut virtual_output = match at {
+                Some(i) => kept.remove(i),
+                None => {
+                    let (output, global) = new_output(self, &place.spec.name);
+                    VirtualOutput {
+                        output,
+                        spec: place.spec.clone(),
+                        position: place.position,
+                        global,
+                    }
+                }
+            };
+            virtual_output.spec = place.spec.clone();
+            virtual_output.position = place.position;
+            self.more_outputs.push(virtual_output);
+        }
+        if self.output_spec != primary.spec {
+            self.output_spec = primary.spec.clone();
+        }
+        self.apply_output_mode();
+        self.update_activation();
+    }
+
+    /// Sets every virtual output's mode and place after a change.
+    pub(super) fn apply_more_outputs(&mut self) {
+        for v in &self.more_outputs {
+            let mode = Mode {
+                size: persona_size(&v.spec, self.inset),
+                refresh: v.spec.refresh_mhz,
+            };
+            v.output.change_current_state(
+                Some(mode),
+                Some(v.spec.transform),
+                Some(Scale::Integer(1)),
+                Some(v.position),
+            );
+            v.output.set_preferred(mode);
+            let at = if self.mirror {
+                Point::from((0, 0))
+            } else {
+                v.position
+            };
+            self.space.map_output(&v.output, at);
+        }
+    }
+
+    /// Every virtual output, the primary first.
+    pub fn outputs(&self) -> impl Iterator<Item = &Output> {
+        std::iter::once(&self.output).chain(self.more_outputs.iter().map(|v| &v.output))
+    }
+
+    /// The output named `name`, if this persona has it.
+    pub fn output_named(&self, name: &str) -> Option<&Output> {
+        self.outputs().find(|o| o.name() == name)
+    }
+
+    /// The parts of this persona's space the outputs show (where the
+    /// pointer can be), the primary first.
+    pub fn output_areas(&self) -> Vec<Rectangle<i32, Logical>> {
+        self.outputs()
+            .filter_map(|o| self.space.output_geometry(o))
+            .collect()
+    }
+
+    /// The output showing `point` (the primary when none does).
+    pub fn output_at(&self, point: Point<f64, Logical>) -> &Output {
+        if self.mirror {
+            return &self.output;
+        }
+        self.outputs()
+            .find(|o| {
+                self.space.output_geometry(o).is_some_and(|g| {
+                    let g = g.to_f64();
+                    point.x >= g.loc.x
+                        && point.y >= g.loc.y
+                        && point.x < g.loc.x + g.size.w
+                        && point.y < g.loc.y + g.size.h
+                })
+            })
+            .unwrap_or(&self.output)
+    }
+
+    /// What the primary output shows: the primary virtual output inside the frame.
+    pub fn primary_view(&self) -> View {
+        View {
+            index: 0,
+            output: self.output.clone(),
+            spec: self.output_spec.clone(),
+            area: self
+                .space
+                .output_geometry(&self.output)
+                .unwrap_or_else(|| Rectangle::from_size((1, 1).into())),
+            corner: Point::from((self.inset, self.inset)),
+            scale: 1.0,
+        }
+    }
+
+    /// What each physical output shows, the primary first: its own virtual
+    /// output inside the frame, or (mirroring) the primary's picture, frame
+    /// included, scaled to fit.
+    pub fn views(&self) -> Vec<View> {
+        let primary = self.primary_view();
+        let primary_area = primary.area;
+        let inset = primary.corner;
+        let mut views = vec![primary];
+        for (i, v) in self.more_outputs.iter().enumerate() {
+            let view = if self.mirror {
+                let (scale, corner) =
+                    mirror_fit(self.output_spec.display_size(), v.spec.display_size());
+                View {
+                    index: i + 1,
+                    output: self.output.clone(),
+                    spec: v.spec.clone(),
+                    area: primary_area,
+                    corner: corner + inset.to_f64().upscale(scale).to_i32_round(),
+                    scale,
+                }
+            } else {
+                View {
+                    index: i + 1,
+                    output: v.output.clone(),
+                    spec: v.spec.clone(),
+                    area: self
+                        .space
+                        .output_geometry(&v.output)
+                        .unwrap_or_else(|| Rectangle::new(v.position, (1, 1).into())),
+                    corner: inset,
+                    scale: 1.0,
+                }
+            };
+            views.push(view);
+        }
+        views
+    }
+}

@@ -1,0 +1,220 @@
+//! Several physical outputs (the headless backend's `extra_outputs`): every
+//! persona has a virtual output per physical output, side by side or
+//! mirroring the primary; windows open on the output the pointer is on and
+//! fill it; the pointer crosses between outputs; each output shows its part.
+
+mod common;
+
+use common::fixture::{Fixture, TWO_PERSONAS};
+use personas::input::InputEvent;
+
+const RED: [u8; 4] = [255, 0, 0, 255];
+const GREEN: [u8; 4] = [0, 255, 0, 255];
+const BLUE: [u8; 4] = [0, 0, 255, 255];
+
+/// The primary 320x200 and HEADLESS-2 of 200x160 to its right.
+fn two_outputs(extra: &str) -> String {
+    TWO_PERSONAS.replace(
+        "size = \"320x200\"",
+        &format!("size = \"320x200\"\nextra_outputs = [\"200x160\"]\n{extra}"),
+    )
+}
+
+/// `extra` as top-level settings (before any table).
+fn two_outputs_with(top: &str) -> String {
+    format!("{top}\n{}", two_outputs(""))
+}
+
+fn rgb(p: [u8; 4]) -> [u8; 3] {
+    [p[0], p[1], p[2]]
+}
+
+fn move_by(fx: &mut Fixture, dx: f64, dy: f64) {
+    fx.input(InputEvent::PointerMotion {
+        dx,
+        dy,
+        dx_unaccel: dx,
+        dy_unaccel: dy,
+        utime: 0,
+    });
+}
+
+fn pointer(fx: &Fixture) -> (f64, f64) {
+    let p = fx.state.personas.active().state.pointer_location;
+    (p.x, p.y)
+}
+
+#[test]
+fn every_persona_has_a_virtual_output_per_physical_output() {
+    let mut fx = Fixture::with_config(&two_outputs(""));
+    for persona in ["work", "personal"] {
+        let c = fx.add_bound_client(persona);
+        fx.roundtrip(c);
+        let mut outputs = fx.client(c).outputs();
+        outputs.sort_by_key(|o| o.name.clone());
+        let seen: Vec<_> = outputs
+            .iter()
+            .map(|o| (o.name.clone().unwrap_or_default(), o.mode, o.position))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("HEADLESS-1".to_string(), Some((320, 200, 60_000)), (0, 0)),
+                ("HEADLESS-2".to_string(), Some((200, 160, 60_000)), (320, 0)),
+            ],
+            "{persona}'s outputs"
+        );
+    }
+}
+
+#[test]
+fn windows_open_on_the_pointers_output_and_fill_it() {
+    let mut fx = Fixture::with_config(&two_outputs(""));
+    let (c, first) = fx.open_window("work", RED);
+    assert_eq!(
+        fx.client(c)
+            .window(first)
+            .last_configure()
+            .map(|c| (c.width, c.height)),
+        Some((320, 200)),
+        "the first window fills the primary output"
+    );
+    // From the middle of the primary onto HEADLESS-2.
+    move_by(&mut fx, 240.0, 0.0);
+    assert_eq!(pointer(&fx), (400.0, 100.0));
+    let second = fx.add_window(c, GREEN);
+    assert_eq!(
+        fx.client(c)
+            .window(second)
+            .last_configure()
+            .map(|c| (c.width, c.height)),
+        Some((200, 160)),
+        "a window opened with the pointer on HEADLESS-2 fills HEADLESS-2"
+    );
+    fx.render();
+    assert_eq!(fx.client(c).window(second).entered_outputs, 1);
+    assert_eq!(fx.client(c).window(first).entered_outputs, 1);
+    let headless = fx.state.backend.headless().unwrap();
+    let primary = headless.screenshot_of(0).unwrap();
+    let other = headless.screenshot_of(1).unwrap();
+    assert_eq!((other.width, other.height), (200, 160));
+    assert_eq!(
+        rgb(primary.pixel(160, 100)),
+        rgb(RED),
+        "the primary shows the first"
+    );
+    assert_eq!(
+        rgb(other.pixel(100, 80)),
+        rgb(GREEN),
+        "HEADLESS-2 shows the second"
+    );
+    assert_eq!(rgb(other.pixel(1, 1)), rgb(GREEN));
+
+    // The second moves to the next output (round to the primary) and fills it.
+    fx.state
+        .run_action(personas::config::Action::MoveWindowToNextOutput, None);
+    fx.roundtrip(c);
+    assert_eq!(
+        fx.client(c)
+            .window(second)
+            .last_configure()
+            .map(|c| (c.width, c.height)),
+        Some((320, 200)),
+        "moved to the primary, it is told the primary's size"
+    );
+    fx.client(c).ack_and_draw(second, BLUE, (1, 1));
+    fx.roundtrip(c);
+    fx.render();
+    let headless = fx.state.backend.headless().unwrap();
+    assert_eq!(
+        rgb(headless.screenshot_of(0).unwrap().pixel(160, 100)),
+        rgb(BLUE)
+    );
+    assert_ne!(
+        rgb(headless.screenshot_of(1).unwrap().pixel(100, 80)),
+        rgb(BLUE),
+        "nothing of it is left on HEADLESS-2"
+    );
+}
+
+#[test]
+fn the_pointer_crosses_outputs_and_stops_where_none_is() {
+    let mut fx = Fixture::with_config(&two_outputs(""));
+    fx.open_window("work", RED);
+    move_by(&mut fx, 1000.0, 0.0);
+    assert_eq!(
+        pointer(&fx),
+        (519.0, 100.0),
+        "stops at HEADLESS-2's right edge"
+    );
+    move_by(&mut fx, 0.0, 1000.0);
+    assert_eq!(pointer(&fx), (519.0, 159.0), "HEADLESS-2 is only 160 high");
+    move_by(&mut fx, -1000.0, 0.0);
+    assert_eq!(
+        pointer(&fx),
+        (0.0, 159.0),
+        "back across to the primary's left edge"
+    );
+    move_by(&mut fx, 0.0, 30.0);
+    assert_eq!(pointer(&fx), (0.0, 189.0), "the primary is higher");
+}
+
+#[test]
+fn a_mirror_shows_the_primarys_picture_scaled_to_fit() {
+    let mut fx = Fixture::with_config(&two_outputs_with("output_layout = \"mirror\""));
+    let (c, w) = fx.open_window("work", RED);
+    let outputs = fx.client(c).outputs();
+    assert!(
+        outputs.iter().all(|o| o.position == (0, 0)),
+        "every output at the origin: {outputs:?}"
+    );
+    // The pointer stays on the primary's area: the mirror adds no room.
+    move_by(&mut fx, 1000.0, 0.0);
+    assert_eq!(pointer(&fx), (319.0, 100.0));
+    let second = fx.add_window(c, GREEN);
+    assert_eq!(
+        fx.client(c)
+            .window(second)
+            .last_configure()
+            .map(|c| (c.width, c.height)),
+        Some((320, 200)),
+        "mirroring, every window fills the primary"
+    );
+    let _ = w;
+    fx.render();
+    let headless = fx.state.backend.headless().unwrap();
+    let mirror = headless.screenshot_of(1).unwrap();
+    // 320x200 into 200x160: scale 0.625, 200x125, 17 rows of bar above.
+    assert_eq!(rgb(mirror.pixel(100, 80)), rgb(GREEN));
+    assert_eq!(rgb(mirror.pixel(1, 19)), rgb(GREEN));
+    assert_eq!(rgb(mirror.pixel(198, 140)), rgb(GREEN));
+    for (x, y) in [(100, 5), (100, 155)] {
+        assert_ne!(rgb(mirror.pixel(x, y)), rgb(GREEN), "a bar at ({x},{y})");
+    }
+}
+
+#[test]
+fn the_indicator_frames_every_output() {
+    let config = two_outputs("").replace("indicator = \"none\"", "indicator = \"frame\"");
+    let mut fx = Fixture::with_config(&config);
+    let (c, w) = fx.open_window("work", RED);
+    move_by(&mut fx, 240.0, 0.0);
+    fx.add_window(c, GREEN);
+    let _ = w;
+    fx.render();
+    let frame = [0x33, 0x66, 0xcc];
+    let headless = fx.state.backend.headless().unwrap();
+    for index in 0..2 {
+        let shot = headless.screenshot_of(index).unwrap();
+        let (w, h) = (shot.width, shot.height);
+        for (x, y) in [(0, 0), (w - 1, h - 1), (2, h / 2), (w / 2, 3)] {
+            assert_eq!(
+                rgb(shot.pixel(x, y)),
+                frame,
+                "output {index} frame at ({x},{y})"
+            );
+        }
+        let inside = if index == 0 { RED } else { GREEN };
+        assert_eq!(rgb(shot.pixel(4, 4)), rgb(inside), "output {index} inside");
+    }
+}
