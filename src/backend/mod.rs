@@ -101,7 +101,7 @@ impl Backend {
     pub fn output_specs(&self) -> Vec<OutputSpec> {
         match self {
             Backend::Headless(b) => b.specs(),
-            Backend::Tty(b) => vec![b.spec.clone()],
+            Backend::Tty(b) => b.specs(),
             Backend::Winit(b) => vec![b.spec.clone()],
         }
     }
@@ -116,9 +116,7 @@ impl Backend {
     ) -> Result<(Vec<RenderElementStates>, Flip), RenderError> {
         match self {
             Backend::Headless(b) => Ok((b.render(persona, notice, dim)?, Flip::Shown)),
-            Backend::Tty(b) => b
-                .render_persona(persona, notice, dim)
-                .map(|(states, flip)| (vec![states], flip)),
+            Backend::Tty(b) => b.render_persona(persona, notice, dim),
             Backend::Winit(b) => Ok((vec![b.render(persona, notice, dim)?], Flip::Shown)),
         }
     }

@@ -131,12 +131,19 @@ impl Gles {
     }
 }
 
-/// The one connector being driven.
+/// A connector being driven.
 struct Screen {
     connector: connector::Handle,
     /// Page flips of other CRTCs (a screen dropped meanwhile) are not ours.
     crtc: crtc::Handle,
     compositor: GpuCompositor,
+    spec: OutputSpec,
+    /// A frame is queued here and its page flip has not come yet.
+    flip_pending: bool,
+    /// Off (DPMS) or black from `blank`, and nothing drawn since.
+    blanked: bool,
+    /// The veil drawn over everything while dimmed.
+    dim_veil: SolidColorBuffer,
 }
 
 pub struct TtyBackend {
@@ -149,14 +156,12 @@ pub struct TtyBackend {
     gles: Option<Box<Gles>>,
     fd: DrmDeviceFd,
     drm: DrmDevice,
-    /// Boxed: a DrmCompositor is large, and the backend lives in an enum.
-    screen: Option<Box<Screen>>,
-    /// The veil drawn over everything while dimmed.
-    dim_veil: SolidColorBuffer,
+    /// The connectors driven, the primary (built-in panel) first.
+    screens: Vec<Screen>,
+    /// The veil when there is no screen.
+    no_veil: SolidColorBuffer,
     /// The compositor's own pointer arrow.
     arrow: MemoryRenderBuffer,
-    /// A frame is queued and its page flip has not come yet.
-    flip_pending: bool,
     /// Connectors changed while a flip was pending: looked at after it.
     reconnect: bool,
     /// Another VT is in front: nothing is drawn until the session comes back.
@@ -165,8 +170,6 @@ pub struct TtyBackend {
     devices: Vec<smithay::reexports::input::Device>,
     /// What the keyboards' LEDs show.
     leds: LedState,
-    /// The output shows black from `blank` and nothing was drawn since.
-    blanked: bool,
 }
 
 impl TtyBackend {
@@ -220,18 +223,16 @@ impl TtyBackend {
             gles,
             fd,
             drm,
-            screen: None,
-            dim_veil: SolidColorBuffer::new((1, 1), crate::render::DIM_VEIL),
+            screens: Vec::new(),
+            no_veil: SolidColorBuffer::new((1, 1), crate::render::DIM_VEIL),
             arrow: crate::render::cursor::arrow(),
-            flip_pending: false,
             reconnect: false,
             paused: false,
             devices: Vec::new(),
             leds: LedState::default(),
-            blanked: false,
         };
-        backend.connect_screen(config)?;
-        if backend.screen.is_none() {
+        backend.connect_screens(config)?;
+        if backend.screens.is_empty() {
             return Err(TtyError::NoOutput {
                 path: path.display().to_string(),
             });
@@ -286,61 +287,84 @@ impl TtyBackend {
         Ok(backend)
     }
 
-    /// Finds the connector to drive and sets it up; `spec` follows it.
-    /// Returns whether the screen changed.
-    fn connect_screen(&mut self, config: &Config) -> Result<bool, TtyError> {
-        let found = pick_connector(&self.drm, config)?;
-        let current = self.screen.as_ref().map(|s| s.connector);
-        match found {
-            None => {
-                if self.screen.take().is_some() {
-                    tracing::warn!(output = %self.spec.name, "output disconnected");
-                    self.flip_pending = false;
-                    return Ok(true);
-                }
-                Ok(false)
+    /// Finds the connectors to drive and sets up those that are new (or have
+    /// a new mode); `spec` follows the primary. Returns whether anything
+    /// changed.
+    fn connect_screens(&mut self, config: &Config) -> Result<bool, TtyError> {
+        let current: Vec<_> = self.screens.iter().map(|s| (s.connector, s.crtc)).collect();
+        let found = pick_connectors(&self.drm, config, &current)?;
+        let same = |s: &Screen, c: &Choice| {
+            s.connector == c.connector && s.crtc == c.crtc && s.spec.size == c.mode_size()
+        };
+        let mut old = std::mem::take(&mut self.screens);
+        // Gone or changed first, so their CRTCs are free for the new ones.
+        let before = old.len();
+        old.retain(|s| {
+            let kept = found.iter().any(|c| same(s, c));
+            if !kept {
+                tracing::warn!(output = %s.spec.name, "output disconnected or changed");
             }
-            Some(choice)
-                if Some(choice.connector) == current && choice.mode_size() == self.spec.size =>
-            {
-                Ok(false)
+            kept
+        });
+        let mut changed = old.len() != before;
+        for choice in &found {
+            if let Some(i) = old.iter().position(|s| same(s, choice)) {
+                self.screens.push(old.remove(i));
+                continue;
             }
-            Some(choice) => {
-                self.screen = None;
-                self.flip_pending = false;
-                self.blanked = false;
-                let name = choice.name.clone();
-                let mode = choice.mode;
-                let transform = config
-                    .outputs
-                    .get(&name)
-                    .and_then(|o| o.transform)
-                    .map_or(Transform::Normal, Into::into);
-                let size = choice.mode_size();
-                let compositor = self.compositor(&choice, size, transform)?;
-                let refresh = mode.vrefresh() as i32 * 1000;
-                tracing::info!(
-                    output = %name,
-                    width = size.w,
-                    height = size.h,
-                    refresh_hz = mode.vrefresh(),
-                    "output connected"
-                );
-                self.spec = OutputSpec {
-                    name,
-                    size,
-                    refresh_mhz: if refresh > 0 { refresh } else { 60_000 },
-                    transform,
-                };
-                self.dim_veil.resize(self.spec.display_size().to_logical(1));
-                self.screen = Some(Box::new(Screen {
-                    connector: choice.connector,
-                    crtc: choice.crtc,
-                    compositor,
-                }));
-                Ok(true)
+            changed = true;
+            match self.new_screen(choice, config) {
+                Ok(screen) => self.screens.push(screen),
+                Err(err) => tracing::error!(output = %choice.name, "output skipped: {err}"),
             }
         }
+        if let Some(primary) = self.screens.first() {
+            self.spec = primary.spec.clone();
+        }
+        Ok(changed)
+    }
+
+    /// Sets up `choice`'s connector: its mode, transform and compositor.
+    fn new_screen(&mut self, choice: &Choice, config: &Config) -> Result<Screen, TtyError> {
+        let name = choice.name.clone();
+        let mode = choice.mode;
+        let transform = config
+            .outputs
+            .get(&name)
+            .and_then(|o| o.transform)
+            .map_or(Transform::Normal, Into::into);
+        let size = choice.mode_size();
+        let compositor = self.compositor(choice, size, transform)?;
+        let refresh = mode.vrefresh() as i32 * 1000;
+        tracing::info!(
+            output = %name,
+            width = size.w,
+            height = size.h,
+            refresh_hz = mode.vrefresh(),
+            "output connected"
+        );
+        let spec = OutputSpec {
+            name,
+            size,
+            refresh_mhz: if refresh > 0 { refresh } else { 60_000 },
+            transform,
+        };
+        let dim_veil =
+            SolidColorBuffer::new(spec.display_size().to_logical(1), crate::render::DIM_VEIL);
+        Ok(Screen {
+            connector: choice.connector,
+            crtc: choice.crtc,
+            compositor,
+            spec,
+            flip_pending: false,
+            blanked: false,
+            dim_veil,
+        })
+    }
+
+    /// Every screen's output, the primary first.
+    pub fn specs(&self) -> Vec<OutputSpec> {
+        self.screens.iter().map(|s| s.spec.clone()).collect()
     }
 
     /// The compositor for a new screen: GBM buffers when drawing with GLES
@@ -405,53 +429,72 @@ impl TtyBackend {
         self.gles.is_some()
     }
 
-    /// Draws `persona` (the active one), with the transition if one runs.
+    /// Draws `persona` (the active one) on every screen, the primary with
+    /// the transition if one runs; what each drew, by view.
     pub fn render_persona(
         &mut self,
         persona: &PersonaState,
         notice: Option<&crate::render::notice::Notice>,
         dim: bool,
-    ) -> Result<(RenderElementStates, Flip), RenderError> {
-        let veil = dim.then(|| self.dim_veil.clone());
+    ) -> Result<(Vec<RenderElementStates>, Flip), RenderError> {
+        if self.flip_pending() {
+            return Ok((Vec::new(), Flip::Pending));
+        }
         let arrow = self.arrow.clone();
-        let (states, flip) = match self.gles.as_mut() {
-            Some(gles) => {
-                let progress = gles
-                    .transition
-                    .as_ref()
-                    .and_then(|t| t.progress(Instant::now()));
-                let running = gles.transition.is_some();
-                if progress.is_none() {
-                    gles.transition = None;
+        let views = persona.views();
+        let mut drawn = Vec::with_capacity(views.len());
+        let mut flips = Vec::with_capacity(views.len());
+        for view in &views {
+            let Some(screen) = self.screens.get(view.index) else {
+                break;
+            };
+            let veil = dim.then(|| screen.dim_veil.clone());
+            let notice = notice.filter(|_| view.index == 0);
+            let (states, flip) = match self.gles.as_mut() {
+                Some(gles) => {
+                    let mut progress = None;
+                    if view.index == 0 {
+                        progress = gles
+                            .transition
+                            .as_ref()
+                            .and_then(|t| t.progress(Instant::now()));
+                        if gles.transition.is_some() {
+                            // Everything moves or fades (and after the last
+                            // step, everything is new): drawn whole.
+                            on_compositor!(&mut self.screens[0].compositor, c => c.reset_buffer_ages());
+                        }
+                        if progress.is_none() {
+                            gles.transition = None;
+                        }
+                    }
+                    let scene = effects::persona_scene_in(
+                        &mut gles.renderer,
+                        &mut gles.effects,
+                        persona,
+                        view,
+                        notice,
+                        veil.as_ref(),
+                        Some(&arrow),
+                        gles.transition.as_ref().zip(progress),
+                    )?;
+                    self.draw_gles(view.index, &scene)?
                 }
-                let scene = effects::persona_scene(
-                    &mut gles.renderer,
-                    &mut gles.effects,
-                    persona,
-                    notice,
-                    veil.as_ref(),
-                    Some(&arrow),
-                    gles.transition.as_ref().zip(progress),
-                )?;
-                if running {
-                    // Everything moves or fades (and after the last step,
-                    // everything is new): drawn whole.
-                    self.reset_damage();
+                None => {
+                    let scene = crate::render::persona_scene_in(
+                        &mut self.renderer,
+                        persona,
+                        view,
+                        notice,
+                        veil.as_ref(),
+                        Some(&arrow),
+                    )?;
+                    self.draw(view.index, &scene)?
                 }
-                self.draw_gles(&scene)?
-            }
-            None => {
-                let scene = crate::render::persona_scene(
-                    &mut self.renderer,
-                    persona,
-                    notice,
-                    veil.as_ref(),
-                    Some(&arrow),
-                )?;
-                self.draw(&scene)?
-            }
-        };
-        Ok((persona.render_ids.borrow().unscope(states), flip))
+            };
+            drawn.push(persona.render_ids.borrow().unscope(states));
+            flips.push(flip);
+        }
+        Ok((drawn, combine(&flips)))
     }
 
     /// Draws the overview with the frame's renderer.
@@ -462,7 +505,10 @@ impl TtyBackend {
         cells: &[crate::render::overview::Cell],
         dim: bool,
     ) -> Result<Flip, RenderError> {
-        let veil = dim.then(|| self.dim_veil.clone());
+        if self.flip_pending() {
+            return Ok(Flip::Pending);
+        }
+        let veil = dim.then(|| self.dim_veil().clone());
         self.reset_damage();
         use crate::state::overview::overview_scene_for;
         let (_, flip) = match self.gles.as_mut() {
@@ -475,7 +521,7 @@ impl TtyBackend {
                     &mut gles.renderer,
                     veil.as_ref(),
                 )?;
-                self.draw_gles(&scene)?
+                self.draw_gles(0, &scene)?
             }
             None => {
                 let scene = overview_scene_for(
@@ -485,7 +531,7 @@ impl TtyBackend {
                     &mut self.renderer,
                     veil.as_ref(),
                 )?;
-                self.draw(&scene)?
+                self.draw(0, &scene)?
             }
         };
         Ok(flip)
@@ -512,83 +558,77 @@ impl TtyBackend {
         self.gles.as_ref().is_some_and(|g| g.transition.is_some())
     }
 
-    /// Draws `scene` with pixman and queues it for scan-out.
+    /// Draws `scene` with pixman on screen `index` and queues it for scan-out.
     pub fn draw<E: RenderElement<PixmanRenderer>>(
         &mut self,
+        index: usize,
         scene: &Scene<E>,
     ) -> Result<(RenderElementStates, Flip), RenderError> {
         let renderer = &mut self.renderer;
-        Self::draw_on(
-            &mut self.screen,
-            self.paused,
-            &mut self.blanked,
-            &mut self.flip_pending,
-            &self.spec.name,
-            |compositor| match compositor {
-                GpuCompositor::Dumb(c) => c
-                    .render_frame(renderer, &scene.elements, scene.clear, FrameFlags::DEFAULT)
-                    .map(|r| (r.states, r.is_empty))
-                    .map_err(|e| format!("{e:?}")),
-                GpuCompositor::Gbm(_) => Err("a pixman frame for a GBM screen".into()),
-            },
-        )
+        let paused = self.paused;
+        let Some(screen) = self.screens.get_mut(index) else {
+            return Ok((RenderElementStates::default(), Flip::Nothing));
+        };
+        Self::draw_on(screen, paused, |compositor| match compositor {
+            GpuCompositor::Dumb(c) => c
+                .render_frame(renderer, &scene.elements, scene.clear, FrameFlags::DEFAULT)
+                .map(|r| (r.states, r.is_empty))
+                .map_err(|e| format!("{e:?}")),
+            GpuCompositor::Gbm(_) => Err("a pixman frame for a GBM screen".into()),
+        })
     }
 
-    /// Draws `scene` with GLES and queues it for scan-out.
+    /// Draws `scene` with GLES on screen `index` and queues it for scan-out.
     fn draw_gles<E: RenderElement<GlesRenderer>>(
         &mut self,
+        index: usize,
         scene: &Scene<E>,
     ) -> Result<(RenderElementStates, Flip), RenderError> {
         let Some(gles) = self.gles.as_mut() else {
             return Err(RenderError::Renderer("GLES is gone".into()));
         };
         let renderer = &mut gles.renderer;
-        Self::draw_on(
-            &mut self.screen,
-            self.paused,
-            &mut self.blanked,
-            &mut self.flip_pending,
-            &self.spec.name,
-            |compositor| match compositor {
-                GpuCompositor::Gbm(c) => c
-                    .render_frame(renderer, &scene.elements, scene.clear, FrameFlags::DEFAULT)
-                    .map(|r| {
-                        // A fence the kernel can wait on goes with the flip;
-                        // without one (Mesa's llvmpipe has none) the frame
-                        // must be finished before it is flipped, or a part
-                        // drawn later never reaches the screen.
-                        if let PrimaryPlaneElement::Swapchain(element) = &r.primary_element {
-                            if !element.sync.is_exportable() {
-                                let _ = element.sync.wait();
-                            }
+        let paused = self.paused;
+        let Some(screen) = self.screens.get_mut(index) else {
+            return Ok((RenderElementStates::default(), Flip::Nothing));
+        };
+        Self::draw_on(screen, paused, |compositor| match compositor {
+            GpuCompositor::Gbm(c) => c
+                .render_frame(renderer, &scene.elements, scene.clear, FrameFlags::DEFAULT)
+                .map(|r| {
+                    // A fence the kernel can wait on goes with the flip;
+                    // without one (Mesa's llvmpipe has none) the frame
+                    // must be finished before it is flipped, or a part
+                    // drawn later never reaches the screen.
+                    if let PrimaryPlaneElement::Swapchain(element) = &r.primary_element {
+                        if !element.sync.is_exportable() {
+                            let _ = element.sync.wait();
                         }
-                        (r.states, r.is_empty)
-                    })
-                    .map_err(|e| format!("{e:?}")),
-                GpuCompositor::Dumb(_) => Err("a GLES frame for a dumb-buffer screen".into()),
-            },
-        )
+                    }
+                    (r.states, r.is_empty)
+                })
+                .map_err(|e| format!("{e:?}")),
+            GpuCompositor::Dumb(_) => Err("a GLES frame for a dumb-buffer screen".into()),
+        })
     }
 
-    /// Renders with `render` and queues the frame for scan-out.
+    /// Renders with `render` on `screen` and queues the frame for scan-out.
     fn draw_on<F>(
-        screen: &mut Option<Box<Screen>>,
+        screen: &mut Screen,
         paused: bool,
-        blanked: &mut bool,
-        flip_pending: &mut bool,
-        name: &str,
         render: F,
     ) -> Result<(RenderElementStates, Flip), RenderError>
     where
         F: FnOnce(&mut GpuCompositor) -> Result<(RenderElementStates, bool), String>,
     {
-        if *flip_pending {
+        if screen.flip_pending {
             return Ok((RenderElementStates::default(), Flip::Pending));
         }
-        let Some(screen) = screen.as_mut().filter(|_| !paused) else {
+        if paused {
             return Ok((RenderElementStates::default(), Flip::Nothing));
-        };
-        if std::mem::take(blanked) {
+        }
+        let name = &screen.spec.name;
+        if std::mem::take(&mut screen.blanked) {
             // Back on: the first frame is drawn whole.
             on_compositor!(&mut screen.compositor, c => c.reset_buffers());
         }
@@ -608,7 +648,7 @@ impl TtyBackend {
         {
             Ok(()) => {
                 tracing::trace!(output = %name, "frame queued for a page flip");
-                *flip_pending = true;
+                screen.flip_pending = true;
                 Ok((states, Flip::Queued))
             }
             Err(err) => {
@@ -620,24 +660,25 @@ impl TtyBackend {
         }
     }
 
-    /// A page flip of `crtc` came. Returns whether it is the one our queued
+    /// A page flip of `crtc` came. Returns whether it was the last one the
     /// frame waited for (not one of a screen dropped since).
     fn frame_submitted(&mut self, crtc: crtc::Handle) -> bool {
-        let Some(screen) = self.screen.as_mut().filter(|s| s.crtc == crtc) else {
+        let Some(screen) = self.screens.iter_mut().find(|s| s.crtc == crtc) else {
             return false;
         };
-        if !std::mem::take(&mut self.flip_pending) {
+        if !std::mem::take(&mut screen.flip_pending) {
             return false;
         }
         if let Err(err) = on_compositor!(&mut screen.compositor, c => c.frame_submitted().map(|_| ()).map_err(|e| e.to_string()))
         {
-            tracing::warn!(output = %self.spec.name, "frame submission: {err}");
+            tracing::warn!(output = %screen.spec.name, "frame submission: {err}");
         }
-        true
+        !self.flip_pending()
     }
 
+    /// Whether a frame waits for a page flip on any screen.
     pub fn flip_pending(&self) -> bool {
-        self.flip_pending
+        self.screens.iter().any(|s| s.flip_pending)
     }
 
     pub fn is_paused(&self) -> bool {
@@ -648,63 +689,73 @@ impl TtyBackend {
     /// so one persona's damage state means nothing for another), a VT switch
     /// or a mode change.
     pub fn reset_damage(&mut self) {
-        if let Some(screen) = self.screen.as_mut() {
+        for screen in &mut self.screens {
             on_compositor!(&mut screen.compositor, c => c.reset_buffer_ages());
         }
     }
 
-    /// The output powered off: DPMS off (the CRTC and its planes disabled),
-    /// then nothing until the next frame, whose flip turns it back on. A
-    /// driver that refuses gets a black frame instead.
+    /// The outputs powered off: DPMS off (the CRTCs and their planes
+    /// disabled), then nothing until the next frame, whose flip turns each
+    /// back on. A driver that refuses gets a black frame instead.
     pub fn blank(&mut self) -> Result<(), RenderError> {
-        if self.blanked || self.flip_pending || self.paused {
+        if self.flip_pending() || self.paused {
             return Ok(());
         }
-        if let Some(screen) = self.screen.as_mut() {
+        for index in 0..self.screens.len() {
+            let screen = &mut self.screens[index];
+            if screen.blanked {
+                continue;
+            }
             match on_compositor!(&mut screen.compositor, c => c.clear()) {
                 Ok(()) => {
-                    tracing::info!(output = %self.spec.name, "output off (DPMS)");
-                    self.blanked = true;
-                    return Ok(());
+                    tracing::info!(output = %screen.spec.name, "output off (DPMS)");
+                    screen.blanked = true;
+                    continue;
                 }
                 Err(err) => {
-                    tracing::warn!(output = %self.spec.name, "DPMS off failed ({err}); showing black")
+                    tracing::warn!(output = %screen.spec.name, "DPMS off failed ({err}); showing black")
                 }
             }
+            let scene: Scene<SolidElement> = Scene {
+                elements: Vec::new(),
+                clear: Color32F::BLACK,
+            };
+            on_compositor!(&mut self.screens[index].compositor, c => c.reset_buffer_ages());
+            let (_, flip) = if self.gles.is_some() {
+                self.draw_gles(index, &scene)?
+            } else {
+                self.draw(index, &scene)?
+            };
+            self.screens[index].blanked = flip == Flip::Queued;
         }
-        let scene: Scene<SolidElement> = Scene {
-            elements: Vec::new(),
-            clear: Color32F::BLACK,
-        };
-        self.reset_damage();
-        let (_, flip) = if self.gles.is_some() {
-            self.draw_gles(&scene)?
-        } else {
-            self.draw(&scene)?
-        };
-        self.blanked = flip == Flip::Queued;
         Ok(())
     }
 
+    /// Turns the primary output.
     pub fn set_transform(&mut self, transform: Transform) {
         self.spec.transform = transform;
-        self.blanked = false;
-        self.dim_veil.resize(self.spec.display_size().to_logical(1));
-        if let Some(screen) = self.screen.as_mut() {
-            let mode = OutputModeSource::Static {
-                size: self.spec.size,
-                scale: 1.0.into(),
-                transform,
-            };
-            on_compositor!(&mut screen.compositor, c => {
-                c.set_output_mode_source(mode);
-                c.reset_buffers();
-            });
-        }
+        let Some(screen) = self.screens.first_mut() else {
+            return;
+        };
+        screen.spec.transform = transform;
+        screen.blanked = false;
+        screen
+            .dim_veil
+            .resize(screen.spec.display_size().to_logical(1));
+        let mode = OutputModeSource::Static {
+            size: screen.spec.size,
+            scale: 1.0.into(),
+            transform,
+        };
+        on_compositor!(&mut screen.compositor, c => {
+            c.set_output_mode_source(mode);
+            c.reset_buffers();
+        });
     }
 
+    /// The primary output's veil.
     pub fn dim_veil(&self) -> &SolidColorBuffer {
-        &self.dim_veil
+        self.screens.first().map_or(&self.no_veil, |s| &s.dim_veil)
     }
 
     pub fn arrow(&self) -> &MemoryRenderBuffer {
@@ -756,21 +807,23 @@ impl TtyBackend {
     fn pause(&mut self) {
         tracing::info!("session paused: display and input given up");
         self.paused = true;
-        self.blanked = false;
+        for screen in &mut self.screens {
+            screen.blanked = false;
+        }
         self.libinput.suspend();
         self.drm.pause();
     }
 
-    /// Returns whether the screen changed while away. A flip that never came
-    /// is settled first, so the first frame back is not stuck behind it.
+    /// Returns whether the screens changed while away. A flip that never
+    /// came is settled first, so the first frame back is not stuck behind it.
     fn resume(&mut self, config: &Config) -> bool {
         tracing::info!("session active again");
-        if std::mem::take(&mut self.flip_pending) {
-            if let Some(screen) = self.screen.as_mut() {
+        for screen in &mut self.screens {
+            if std::mem::take(&mut screen.flip_pending) {
                 let _ = on_compositor!(&mut screen.compositor, c => c.frame_submitted().map(|_| ()).map_err(|e| e.to_string()));
             }
+            screen.blanked = false;
         }
-        self.blanked = false;
         if self.libinput.resume().is_err() {
             tracing::error!("libinput did not resume; input may be missing");
         }
@@ -778,14 +831,14 @@ impl TtyBackend {
             tracing::error!("taking the display back failed: {err}");
         }
         self.paused = false;
-        let changed = match self.connect_screen(config) {
+        let changed = match self.connect_screens(config) {
             Ok(changed) => changed,
             Err(err) => {
-                tracing::error!("output lost while away: {err}");
+                tracing::error!("outputs lost while away: {err}");
                 false
             }
         };
-        if let Some(screen) = self.screen.as_mut() {
+        for screen in &mut self.screens {
             on_compositor!(&mut screen.compositor, c => {
                 if let Err(err) = c.reset_state() {
                     tracing::warn!("resetting the output state failed: {err}");
@@ -795,6 +848,17 @@ impl TtyBackend {
         }
         changed
     }
+}
+
+/// What a frame drawn on several screens came to: queued if any screen
+/// queued one (its flip tells when it is shown), else failed if any failed.
+fn combine(flips: &[Flip]) -> Flip {
+    for wanted in [Flip::Queued, Flip::Failed, Flip::Pending, Flip::Shown] {
+        if flips.contains(&wanted) {
+            return wanted;
+        }
+    }
+    Flip::Nothing
 }
 
 /// The lit LEDs of `leds`.
@@ -896,8 +960,15 @@ fn connector_name(info: &connector::Info) -> String {
 }
 
 /// A built-in panel first (it is what a tablet or laptop shows), then the
-/// first connected connector; the mode the config names, else the preferred one.
-fn pick_connector(drm: &DrmDevice, config: &Config) -> Result<Option<Choice>, TtyError> {
+/// Every connected connector with a mode and a free CRTC (a connector
+/// keeps the CRTC it has in `current`), the built-in panel first (it is
+/// what a tablet or laptop shows), then in the kernel's order; each with
+/// the mode the config names, else its preferred one.
+fn pick_connectors(
+    drm: &DrmDevice,
+    config: &Config,
+    current: &[(connector::Handle, crtc::Handle)],
+) -> Result<Vec<Choice>, TtyError> {
     let resources = drm
         .resource_handles()
         .map_err(|err| TtyError::Drm(format!("reading resources: {err}")))?;
@@ -922,25 +993,32 @@ fn pick_connector(drm: &DrmDevice, config: &Config) -> Result<Option<Choice>, Tt
             tracing::warn!(output = %name, "the config names an output that is not connected");
         }
     }
-    let mut chosen: Option<Choice> = None;
+    let mut chosen: Vec<Choice> = Vec::new();
     for info in &connected {
         let name = connector_name(info);
-        if chosen.is_some() {
-            tracing::warn!(output = %name, "connected but not driven: one output at a time so far");
-            continue;
-        }
-        let crtc = info
+        let taken = |crtc: &crtc::Handle| {
+            chosen.iter().any(|c| c.crtc == *crtc)
+                || current
+                    .iter()
+                    .any(|(conn, used)| used == crtc && *conn != info.handle())
+        };
+        let possible: Vec<crtc::Handle> = info
             .encoders()
             .iter()
             .filter_map(|&e| drm.get_encoder(e).ok())
             .flat_map(|enc| resources.filter_crtcs(enc.possible_crtcs()))
-            .next();
-        let Some(crtc) = crtc else {
-            tracing::warn!(output = %name, "no CRTC can drive this connector; skipped");
+            .collect();
+        let own = current
+            .iter()
+            .find(|(conn, _)| *conn == info.handle())
+            .map(|(_, crtc)| *crtc)
+            .filter(|crtc| possible.contains(crtc) && !taken(crtc));
+        let Some(crtc) = own.or_else(|| possible.iter().copied().find(|c| !taken(c))) else {
+            tracing::warn!(output = %name, "no free CRTC can drive this connector; skipped");
             continue;
         };
         let wanted = config.outputs.get(&name).and_then(|o| o.mode);
-        chosen = Some(Choice {
+        chosen.push(Choice {
             connector: info.handle(),
             crtc,
             mode: pick_mode(info.modes(), wanted, &name),
@@ -1114,13 +1192,13 @@ impl State {
         if tty.paused {
             return;
         }
-        if tty.flip_pending {
+        if tty.flip_pending() {
             // Replacing the screen under a pending flip would mix up flips.
             tracing::debug!("connectors changed; looked at after the pending flip");
             tty.reconnect = true;
             return;
         }
-        match tty.connect_screen(&config) {
+        match tty.connect_screens(&config) {
             Ok(true) => {
                 self.output_spec_changed();
                 self.redraw_now();
