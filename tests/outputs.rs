@@ -218,3 +218,39 @@ fn the_indicator_frames_every_output() {
         assert_eq!(rgb(shot.pixel(4, 4)), rgb(inside), "output {index} inside");
     }
 }
+
+/// A touchscreen mapped to HEADLESS-2 touches what HEADLESS-2 shows, at the
+/// place on it, not what is at that place on the primary.
+#[test]
+fn a_touchscreen_mapped_to_another_output_touches_that_output() {
+    use common::client::Event;
+    let config = format!(
+        "{}\n[input.touchscreen]\nmap_to_output = \"HEADLESS-2\"\n",
+        two_outputs("")
+    );
+    let mut fx = Fixture::with_config(&config);
+    let (c, primary) = fx.open_window("work", RED);
+    move_by(&mut fx, 240.0, 0.0);
+    let other = fx.add_window(c, GREEN);
+    fx.client(c).take_events();
+    fx.input(InputEvent::TouchDown {
+        slot: 0,
+        x: 50.0,
+        y: 40.0,
+    });
+    fx.input(InputEvent::TouchUp { slot: 0 });
+    fx.roundtrip(c);
+    let events = fx.client(c).take_events();
+    let downs: Vec<(usize, f64, f64)> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::TouchDown { surface, x, y, .. } => Some((*surface, *x, *y)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        downs,
+        [(other, 50.0, 40.0)],
+        "not on the primary's window {primary}"
+    );
+}

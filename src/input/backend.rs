@@ -49,6 +49,14 @@ impl State {
         let display = |p: Point<f64, Logical>| -> Point<f64, Logical> {
             crate::persona::panel_to_display(transform, panel, p.x, p.y).into()
         };
+        // A touchscreen mapped to another output reports that one's positions.
+        let (touch_panel, touch_transform) = self
+            .touch_output()
+            .map_or((panel, transform), |spec| (spec.size, spec.transform));
+        let touch_logical = (touch_panel.w, touch_panel.h).into();
+        let touch_display = |p: Point<f64, Logical>| -> Point<f64, Logical> {
+            crate::persona::panel_to_display(touch_transform, touch_panel, p.x, p.y).into()
+        };
         let (ours, at, device) = match event {
             BackendEvent::DeviceRemoved { device } => {
                 // Unplugged mid-press: what it held is released, nothing sticks.
@@ -125,7 +133,7 @@ impl State {
                 )
             }
             BackendEvent::TouchDown { event } => {
-                let pos = display(event.position_transformed(logical));
+                let pos = touch_display(event.position_transformed(touch_logical));
                 (
                     InputEvent::TouchDown {
                         slot: slot_id(event.slot()),
@@ -137,7 +145,7 @@ impl State {
                 )
             }
             BackendEvent::TouchMotion { event } => {
-                let pos = display(event.position_transformed(logical));
+                let pos = touch_display(event.position_transformed(touch_logical));
                 (
                     InputEvent::TouchMotion {
                         slot: slot_id(event.slot()),

@@ -230,7 +230,7 @@ impl State {
                     // A finger added to a recognised gesture is the compositor's too.
                     self.pointer_router.touches.insert(slot, false);
                 } else {
-                    let pos = self.personas.active().state.from_output(x, y);
+                    let pos = self.touch_position(x, y);
                     self.on_touch_down(slot, pos, time)
                 }
             }
@@ -246,7 +246,7 @@ impl State {
                 match recognised {
                     Some(gesture) => self.on_gesture(gesture, at),
                     None => {
-                        let pos = self.personas.active().state.from_output(x, y);
+                        let pos = self.touch_position(x, y);
                         self.on_touch_motion(slot, pos, time)
                     }
                 }
@@ -787,8 +787,40 @@ fn vt_switch(combo: &crate::config::KeyCombo) -> Option<i32> {
 }
 
 impl State {
+    /// The output a touchscreen is mapped to (`[input.touchscreen]
+    /// map_to_output`), when it is one of the outputs but not the primary.
+    pub(crate) fn touch_output(&self) -> Option<crate::persona::OutputSpec> {
+        let name = self.config.input.touchscreen_output.as_ref()?;
+        let specs = self.backend.output_specs();
+        specs.iter().skip(1).find(|s| s.name == *name).cloned()
+    }
+
+    /// Where a touch at (`x`, `y`) on its output is in the active persona's
+    /// space: on the output it is mapped to, else on the primary.
+    fn touch_position(&self, x: f64, y: f64) -> Point<f64, Logical> {
+        let persona = &self.personas.active().state;
+        let mapped = self.touch_output().and_then(|spec| {
+            persona
+                .views()
+                .into_iter()
+                .find(|v| v.spec.name == spec.name && v.scale == 1.0)
+        });
+        match mapped {
+            Some(view) => {
+                let area = view.area;
+                Point::from((
+                    (area.loc.x as f64 + x - view.corner.x as f64)
+                        .clamp(area.loc.x as f64, (area.loc.x + area.size.w - 1) as f64),
+                    (area.loc.y as f64 + y - view.corner.y as f64)
+                        .clamp(area.loc.y as f64, (area.loc.y + area.size.h - 1) as f64),
+                ))
+            }
+            None => persona.from_output(x, y),
+        }
+    }
+
     /// A touch on a touchscreen mapped (`[input.touchscreen] map_to_output`)
-    /// to an output that is not the one shown: nobody sees what is under the
+    /// to an output that is not connected: nobody sees what is under the
     /// finger, so nobody gets it.
     fn touch_elsewhere(&self, event: &InputEvent) -> bool {
         let elsewhere = || {
@@ -796,7 +828,7 @@ impl State {
                 .input
                 .touchscreen_output
                 .as_ref()
-                .is_some_and(|name| *name != self.backend.output_spec().name)
+                .is_some_and(|name| !self.backend.output_specs().iter().any(|s| s.name == *name))
         };
         // Only new touches: one begun before the mapping changed ends where
         // it began (motion and up of an undelivered touch go nowhere anyway;
