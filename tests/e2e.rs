@@ -670,3 +670,86 @@ fn wl_copy_stays_in_its_persona_until_the_transfer_bindings_carry_it_once() {
     c.msg_json(&["switch", "personal"]);
     assert_eq!(paste("personal"), "from work");
 }
+
+/// Two outputs side by side: `outputs` lists them, a real client sees a
+/// wl_output for each, opens on the one the pointer is on, and
+/// `screenshot --output` shows each output's part.
+#[test]
+fn two_outputs_side_by_side() {
+    let config = CONFIG.replace(
+        "size = \"640x400\"",
+        "size = \"640x400\"\nextra_outputs = [\"400x300\"]",
+    );
+    let mut c = Compositor::start(&config, &["--test-input"]);
+    let outputs = c.msg_json(&["outputs"]);
+    let listed: Vec<(String, i64, i64, i64, i64)> = outputs["outputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["name"].as_str().unwrap().to_string(),
+                o["width"].as_i64().unwrap(),
+                o["height"].as_i64().unwrap(),
+                o["x"].as_i64().unwrap(),
+                o["y"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("HEADLESS-1".to_string(), 640, 400, 0, 0),
+            ("HEADLESS-2".to_string(), 400, 300, 640, 0)
+        ]
+    );
+    let text = String::from_utf8_lossy(&c.msg(&["outputs"]).stdout).to_string();
+    assert!(
+        text.contains("HEADLESS-2   400x300 @ 60.000 Hz  transform normal  at 640,0"),
+        "{text}"
+    );
+
+    let info = c.client("work", "wayland-info", &[]).output().unwrap();
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert_eq!(info.matches("interface: 'wl_output'").count(), 2, "{info}");
+    assert!(info.contains("HEADLESS-2"), "{info}");
+
+    // The pointer onto HEADLESS-2 (global coordinates), then a window.
+    let moved = c.msg(&["input", "pointer", "move", "840", "150"]);
+    assert!(moved.status.success(), "{moved:?}");
+    c.spawn_client("work", "weston-simple-shm", &[]);
+    c.wait_for(|| c.windows("work") == 1);
+    let shot = |c: &Compositor, output: &str| {
+        let file = c.dir.path().join("out.png");
+        let out = c.msg(&["screenshot", file.to_str().unwrap(), "--output", output]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        personas::ipc::protocol::decode_png(&std::fs::read(&file).unwrap()).unwrap()
+    };
+    // weston-simple-shm's fixed 250x250, centered on HEADLESS-2.
+    c.wait_for(|| {
+        !is_dim(
+            &pixel(&shot(&c, "HEADLESS-2"), 200, 150),
+            [0x33, 0x66, 0xcc],
+        )
+    });
+    let other = shot(&c, "HEADLESS-2");
+    assert_eq!((other.0, other.1), (400, 300));
+    assert!(is_dim(&pixel(&other, 10, 10), [0x33, 0x66, 0xcc]));
+    // Nothing of it on the primary.
+    assert!(is_dim(
+        &pixel(&shot(&c, "HEADLESS-1"), 320, 200),
+        [0x33, 0x66, 0xcc]
+    ));
+
+    let bad = c.msg(&["screenshot", "/dev/null", "--output", "HDMI-A-9"]);
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("no output named `HDMI-A-9` (outputs: HEADLESS-1, HEADLESS-2)"),
+        "{err}"
+    );
+}

@@ -165,6 +165,14 @@ impl Transform {
     pub fn names() -> impl Iterator<Item = &'static str> {
         parse::TRANSFORMS.iter().map(|(n, _)| *n)
     }
+
+    /// How the config writes smithay's `transform`.
+    pub fn name_of(transform: smithay::utils::Transform) -> &'static str {
+        parse::TRANSFORMS
+            .iter()
+            .find(|(_, t)| smithay::utils::Transform::from(*t) == transform)
+            .map_or("normal", |(n, _)| *n)
+    }
 }
 
 impl From<Transform> for smithay::utils::Transform {

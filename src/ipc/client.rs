@@ -65,7 +65,12 @@ pub enum MsgCommand {
         /// Capture this persona instead of the active one
         #[arg(long)]
         persona: Option<String>,
+        /// Capture what this physical output shows (default: the primary)
+        #[arg(long)]
+        output: Option<String>,
     },
+    /// List the physical outputs and where they sit
+    Outputs,
     /// Print events (switches, windows, reloads) until the compositor exits
     Subscribe,
     /// Reload the configuration
@@ -259,9 +264,13 @@ impl MsgCommand {
             MsgCommand::Switch { name } => Request::Switch { name: name.clone() },
             MsgCommand::Next => Request::Next,
             MsgCommand::Prev => Request::Prev,
-            MsgCommand::Screenshot { persona, .. } => Request::Screenshot {
+            MsgCommand::Screenshot {
+                persona, output, ..
+            } => Request::Screenshot {
                 persona: persona.clone(),
+                output: output.clone(),
             },
+            MsgCommand::Outputs => Request::Outputs,
             MsgCommand::Subscribe => Request::Subscribe,
             MsgCommand::Reload => Request::Reload,
             MsgCommand::Stats => Request::Stats,
@@ -612,6 +621,22 @@ pub fn format_reply(reply: &Reply) -> String {
             )
         }
         Reply::Stats { stats } => format_stats(stats),
+        Reply::Outputs { outputs } => outputs
+            .iter()
+            .map(|o| {
+                format!(
+                    "{:<12} {}x{} @ {:.3} Hz  transform {}  at {},{}",
+                    o.name,
+                    o.width,
+                    o.height,
+                    o.refresh_mhz as f64 / 1000.0,
+                    o.transform,
+                    o.x,
+                    o.y
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
     }
 }
 
@@ -860,18 +885,23 @@ mod tests {
             a.command,
             MsgCommand::Screenshot {
                 file: "out.png".into(),
-                persona: Some("kids".into())
+                persona: Some("kids".into()),
+                output: None
             }
         );
         assert_eq!(
             a.command.to_request(),
             Request::Screenshot {
-                persona: Some("kids".into())
+                persona: Some("kids".into()),
+                output: None
             }
         );
         assert_eq!(
             req(&["msg", "screenshot", "x.png"]),
-            Request::Screenshot { persona: None }
+            Request::Screenshot {
+                persona: None,
+                output: None
+            }
         );
     }
 
@@ -1145,6 +1175,7 @@ mod tests {
             MsgCommand::Screenshot {
                 file: file.clone(),
                 persona: None,
+                output: None,
             },
         );
         r.unwrap();

@@ -52,7 +52,12 @@ pub enum Request {
     Screenshot {
         #[serde(default)]
         persona: Option<String>,
+        /// What this physical output shows (the primary when `None`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        output: Option<String>,
     },
+    /// The physical outputs and where they sit → [`Reply::Outputs`].
+    Outputs,
     /// Turn this connection into an event stream → [`Reply::Subscribed`],
     /// then one [`Event`] per line. Handled inside the server.
     Subscribe,
@@ -173,6 +178,9 @@ pub enum Reply {
     Stats {
         stats: Stats,
     },
+    Outputs {
+        outputs: Vec<OutputInfo>,
+    },
 }
 
 impl Reply {
@@ -185,6 +193,21 @@ impl Reply {
 }
 
 /// One persona as listed by [`Request::List`].
+/// A physical output, for `outputs`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputInfo {
+    pub name: String,
+    /// The mode, in the panel's own orientation.
+    pub width: i32,
+    pub height: i32,
+    pub refresh_mhz: i32,
+    /// `normal`, `90`, `180`, `270`, `flipped`, `flipped-90`, …
+    pub transform: String,
+    /// Where it sits (display space, the primary at the origin).
+    pub x: i32,
+    pub y: i32,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PersonaInfo {
     pub name: String,
@@ -552,7 +575,10 @@ mod tests {
             r#"{"request":"switch","name":"work"}"#
         );
         assert_eq!(
-            json(&Request::Screenshot { persona: None }),
+            json(&Request::Screenshot {
+                persona: None,
+                output: None
+            }),
             r#"{"request":"screenshot","persona":null}"#
         );
         assert_eq!(
@@ -606,13 +632,20 @@ mod tests {
     fn request_parsing_is_lenient_where_it_should_be() {
         // Optional fields may be omitted; unknown fields are ignored.
         let r: Request = serde_json::from_str(r#"{"request":"screenshot"}"#).unwrap();
-        assert_eq!(r, Request::Screenshot { persona: None });
+        assert_eq!(
+            r,
+            Request::Screenshot {
+                persona: None,
+                output: None
+            }
+        );
         let r: Request =
             serde_json::from_str(r#"{"request":"screenshot","persona":"kids","x":1}"#).unwrap();
         assert_eq!(
             r,
             Request::Screenshot {
-                persona: Some("kids".into())
+                persona: Some("kids".into()),
+                output: None
             }
         );
         let r: Request = serde_json::from_str(

@@ -1305,7 +1305,8 @@ mod tests {
         assert_eq!(
             fx.state.requests[1],
             Request::Screenshot {
-                persona: Some("x".into())
+                persona: Some("x".into()),
+                output: None
             }
         );
     }

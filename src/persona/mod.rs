@@ -709,12 +709,10 @@ impl PersonaState {
         )
     }
 
-    /// A point in display space, in this persona's space.
+    /// A point in display space (the primary output's, and beyond it the
+    /// other outputs' where the layout puts them), in this persona's space.
     pub fn from_output(&self, x: f64, y: f64) -> Point<f64, Logical> {
-        let size = self.display_size();
-        Point::from((
-            (x - self.inset as f64).clamp(0.0, size.w as f64 - 1.0),
-            (y - self.inset as f64).clamp(0.0, size.h as f64 - 1.0),
-        ))
+        let p = Point::from((x - self.inset as f64, y - self.inset as f64));
+        crate::state::layout::confine(&self.output_areas(), p, p)
     }
 }

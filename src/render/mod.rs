@@ -355,6 +355,21 @@ pub fn offscreen(
     Ok(renderer.create_buffer(Fourcc::Argb8888, (size.w, size.h).into())?)
 }
 
+/// What `view` shows of a persona, rendered on its own (`screenshot --output`
+/// where frames cannot be read back).
+pub fn snapshot_view(
+    renderer: &mut PixmanRenderer,
+    persona: &PersonaState,
+    view: &View,
+) -> Result<Screenshot, RenderError> {
+    let spec = &view.spec;
+    let mut image = offscreen(renderer, spec.size)?;
+    let mut tracker = OutputDamageTracker::new(spec.size, 1.0, spec.transform);
+    let scene = persona_scene_in(renderer, persona, view, None, None, None)?;
+    draw(renderer, &mut image, &mut tracker, &scene, 0)?;
+    read_pixels(renderer, &mut image)
+}
+
 /// Renders a persona's kept content on its own: used for `screenshot --persona`
 /// of a background persona, which must not disturb the output's damage state.
 pub fn snapshot_persona(

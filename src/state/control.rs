@@ -35,7 +35,24 @@ impl State {
             },
             Request::Next => self.switch_reply(|s| s.switch_relative(true, origin)),
             Request::Prev => self.switch_reply(|s| s.switch_relative(false, origin)),
-            Request::Screenshot { persona } => self.screenshot(persona.as_deref()),
+            Request::Screenshot { persona, output } => {
+                self.screenshot(persona.as_deref(), output.as_deref())
+            }
+            Request::Outputs => Reply::Outputs {
+                outputs: self
+                    .placed_outputs(&self.config)
+                    .into_iter()
+                    .map(|p| protocol::OutputInfo {
+                        name: p.spec.name.clone(),
+                        width: p.spec.size.w,
+                        height: p.spec.size.h,
+                        refresh_mhz: p.spec.refresh_mhz,
+                        transform: crate::config::Transform::name_of(p.spec.transform).into(),
+                        x: p.position.x,
+                        y: p.position.y,
+                    })
+                    .collect(),
+            },
             Request::Subscribe => Reply::Subscribed,
             Request::Reload => match self.reload() {
                 Ok(reply) => reply,
@@ -173,7 +190,10 @@ impl State {
             .collect()
     }
 
-    fn screenshot(&mut self, persona: Option<&str>) -> Reply {
+    fn screenshot(&mut self, persona: Option<&str>, output: Option<&str>) -> Reply {
+        if let Some(output) = output {
+            return self.screenshot_output(persona, output);
+        }
         let shot = match persona {
             None => self.backend.screenshot(&self.personas.active().state),
             Some(name) => match self.personas.by_name(name) {
@@ -191,6 +211,13 @@ impl State {
                 }
             },
         };
+        self.screenshot_reply(shot)
+    }
+
+    fn screenshot_reply(
+        &self,
+        shot: Result<crate::render::Screenshot, crate::render::RenderError>,
+    ) -> Reply {
         let encoded = shot.map_err(|err| err.to_string()).and_then(|shot| {
             protocol::encode_png(shot.width, shot.height, &shot.rgba)
                 .map(|png| (shot.width, shot.height, png))
@@ -209,6 +236,43 @@ impl State {
                 message: format!("screenshot failed: {err}"),
             },
         }
+    }
+
+    /// What physical output `output` shows of `persona` (the active one
+    /// when `None`): read back on the headless backend, else drawn anew.
+    fn screenshot_output(&mut self, persona: Option<&str>, output: &str) -> Reply {
+        let id = match persona {
+            None => self.personas.active_id(),
+            Some(name) => match self.personas.by_name(name) {
+                Some(id) => id,
+                None => {
+                    return Reply::Error {
+                        message: format!("no persona named `{name}`"),
+                    }
+                }
+            },
+        };
+        let active = id == self.personas.active_id();
+        let state = &self.personas.get(id).expect("found").state;
+        let Some(view) = state.views().into_iter().find(|v| v.spec.name == output) else {
+            let names: Vec<String> = self
+                .backend
+                .output_specs()
+                .into_iter()
+                .map(|s| s.name)
+                .collect();
+            return Reply::Error {
+                message: format!("no output named `{output}` (outputs: {})", names.join(", ")),
+            };
+        };
+        let shot = match self.backend.headless() {
+            Some(headless) if active => headless.screenshot_of(view.index),
+            _ => {
+                let state = &self.personas.get(id).expect("found").state;
+                crate::render::snapshot_view(self.backend.renderer(), state, &view)
+            }
+        };
+        self.screenshot_reply(shot)
     }
 
     /// Injected input, for end-to-end tests and benchmarks of the headless backend.
