@@ -676,10 +676,15 @@ fn wl_copy_stays_in_its_persona_until_the_transfer_bindings_carry_it_once() {
 /// `screenshot --output` shows each output's part.
 #[test]
 fn two_outputs_side_by_side() {
-    let config = CONFIG.replace(
-        "size = \"640x400\"",
-        "size = \"640x400\"\nextra_outputs = [\"400x300\"]",
-    );
+    let config = CONFIG
+        .replace(
+            "size = \"640x400\"",
+            "size = \"640x400\"\nextra_outputs = [\"400x300\"]",
+        )
+        .replace(
+            "color = \"#3366cc\"",
+            "color = \"#3366cc\"\nprivileged = [\"screencopy\"]",
+        );
     let mut c = Compositor::start(&config, &["--test-input"]);
     let outputs = c.msg_json(&["outputs"]);
     let listed: Vec<(String, i64, i64, i64, i64)> = outputs["outputs"]
@@ -744,6 +749,32 @@ fn two_outputs_side_by_side() {
         &pixel(&shot(&c, "HEADLESS-1"), 320, 200),
         [0x33, 0x66, 0xcc]
     ));
+
+    // grim in work sees both outputs, each with its own part: the window is
+    // in the one of HEADLESS-2 (inside its frame: 392x292), not in the other.
+    for (output, size, window) in [
+        ("HEADLESS-2", (392, 292), true),
+        ("HEADLESS-1", (632, 392), false),
+    ] {
+        let path = c.dir.path().join(format!("{output}.png"));
+        let out = c
+            .client("work", "grim", &["-o", output, path.to_str().unwrap()])
+            .output()
+            .expect("grim");
+        assert!(
+            out.status.success(),
+            "{output}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let image = personas::ipc::protocol::decode_png(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!((image.0, image.1), size, "{output}");
+        let (cx, cy) = (size.0 as u32 / 2, size.1 as u32 / 2);
+        assert_eq!(
+            !is_dim(&pixel(&image, cx, cy), [0x33, 0x66, 0xcc]),
+            window,
+            "grim -o {output}: the window's middle"
+        );
+    }
 
     let bad = c.msg(&["screenshot", "/dev/null", "--output", "HDMI-A-9"]);
     assert!(!bad.status.success());

@@ -51,8 +51,8 @@ use crate::render::capture::check_buffer;
 /// What a capture shows.
 #[derive(Debug, Clone)]
 pub enum CaptureSource {
-    /// The persona's virtual output.
-    Output,
+    /// One of the persona's virtual outputs, by name.
+    Output(String),
     /// One of its windows, while it exists.
     Toplevel(ForeignToplevelWeakHandle),
 }
@@ -151,8 +151,8 @@ impl PersonaState {
     /// The size of a source's image now; `None` when it is gone.
     pub fn capture_size(&self, source: &CaptureSource) -> Option<Size<i32, Physical>> {
         match source {
-            CaptureSource::Output => {
-                let size = self.output.current_mode()?.size;
+            CaptureSource::Output(name) => {
+                let size = self.output_named(name)?.current_mode()?.size;
                 Some(size)
             }
             CaptureSource::Toplevel(handle) => {
@@ -197,6 +197,8 @@ pub fn create_globals(
 
 /// Per wlr frame.
 pub struct WlrFrame {
+    /// The output's name.
+    output: String,
     region: Rectangle<i32, Physical>,
     used: AtomicBool,
     seen: Arc<AtomicU64>,
@@ -255,12 +257,17 @@ impl Dispatch<ZwlrScreencopyManagerV1, Arc<AtomicU64>> for PersonaState {
             }
             _ => return,
         };
+        let name = Output::from_resource(&output)
+            .map(|o| o.name())
+            .unwrap_or_default();
         let full = state
-            .capture_size(&CaptureSource::Output)
+            .capture_size(&CaptureSource::Output(name.clone()))
             .map(Rectangle::from_size);
         // Scale 1: the output's logical coordinates are its pixels, upright;
         // the image is in the panel's orientation (as wlroots does it).
-        let transform = state.output.current_transform();
+        let transform = state
+            .output_named(&name)
+            .map_or(smithay::utils::Transform::Normal, |o| o.current_transform());
         let region = match (full, asked) {
             (Some(full), None) => Some(full),
             (Some(full), Some(asked)) => {
@@ -275,6 +282,7 @@ impl Dispatch<ZwlrScreencopyManagerV1, Arc<AtomicU64>> for PersonaState {
         let frame = data_init.init(
             frame,
             WlrFrame {
+                output: name,
                 region: region.unwrap_or_default(),
                 used: AtomicBool::new(false),
                 seen: seen.clone(),
@@ -324,7 +332,7 @@ impl Dispatch<ZwlrScreencopyFrameV1, WlrFrame> for PersonaState {
             return;
         }
         state.captures.push(PendingCapture {
-            source: CaptureSource::Output,
+            source: CaptureSource::Output(data.output.clone()),
             region: data.region,
             buffer,
             sink: CaptureSink::Wlr {
@@ -371,7 +379,7 @@ impl Dispatch<ExtOutputImageCaptureSourceManagerV1, ()> for PersonaState {
         data_init: &mut DataInit<'_, Self>,
     ) {
         if let output_source_manager::Request::CreateSource { source, output } = request {
-            let named = Output::from_resource(&output).map(|_| CaptureSource::Output);
+            let named = Output::from_resource(&output).map(|o| CaptureSource::Output(o.name()));
             data_init.init(source, SourceData(named));
         }
     }

@@ -183,6 +183,28 @@ impl PersonaState {
             .unwrap_or(&self.output)
     }
 
+    /// A virtual output's own area at 1:1, for a client capturing it.
+    pub fn capture_view(&self, output: &Output) -> Option<View> {
+        let area = self.space.output_geometry(output)?;
+        let spec = if *output == self.output {
+            self.output_spec.clone()
+        } else {
+            self.more_outputs
+                .iter()
+                .find(|v| v.output == *output)?
+                .spec
+                .clone()
+        };
+        Some(View {
+            index: usize::MAX,
+            output: output.clone(),
+            spec,
+            area,
+            corner: Point::from((0, 0)),
+            scale: 1.0,
+        })
+    }
+
     /// What the primary output shows: the primary virtual output inside the frame.
     pub fn primary_view(&self) -> View {
         View {

@@ -16,7 +16,7 @@ use smithay::reexports::wayland_server::protocol::wl_shm;
 use smithay::utils::{Physical, Rectangle, Scale, Size, Transform};
 use smithay::wayland::shm::with_buffer_contents_mut;
 
-use super::{background_color, offscreen, persona_elements, read_image, RenderError};
+use super::{background_color, offscreen, persona_elements_in, read_image, RenderError};
 use crate::persona::PersonaState;
 
 /// A captured image in the byte order of `wl_shm` ARGB8888/XRGB8888 (B, G, R,
@@ -98,21 +98,20 @@ pub fn copy_into(
     .map_err(|_| BufferError::NotShm)
 }
 
-/// The persona's virtual output as its clients see it: its windows on its
-/// own background, without indicator, notice or cursor.
+/// A virtual output of the persona (by name) as its clients see it: its
+/// windows on its own background, without indicator, notice or cursor.
 pub fn capture_output(
     renderer: &mut PixmanRenderer,
     persona: &PersonaState,
+    name: &str,
 ) -> Result<Captured, RenderError> {
-    let size = persona
-        .output
-        .current_mode()
-        .ok_or(RenderError::NoMode)?
-        .size;
-    let elements = persona_elements(renderer, persona)?;
+    let output = persona.output_named(name).ok_or(RenderError::NoMode)?;
+    let size = output.current_mode().ok_or(RenderError::NoMode)?.size;
+    let view = persona.capture_view(output).ok_or(RenderError::NoMode)?;
+    let elements = persona_elements_in(renderer, persona, &view)?;
     // In the panel's orientation, as a scan-out would be; clients turn it
     // with the output's transform (grim does; ext-image-copy says it).
-    let transform = persona.output.current_transform();
+    let transform = output.current_transform();
     draw(
         renderer,
         size,

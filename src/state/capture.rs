@@ -23,8 +23,8 @@ impl State {
         let generation = persona.state.content_generation;
         let time = std::time::Duration::from(persona.state.clock.now());
         let renderer = self.backend.renderer();
-        // The output is rendered at most once for all its captures.
-        let mut output: Option<Option<Captured>> = None;
+        // Each output is rendered at most once for all its captures.
+        let mut outputs: Vec<(String, Option<Captured>)> = Vec::new();
         let mut waiting: Vec<PendingCapture> = Vec::new();
         for request in pending {
             if !request.sink.alive() {
@@ -35,14 +35,17 @@ impl State {
                 continue;
             }
             let image = match &request.source {
-                CaptureSource::Output => output
-                    .get_or_insert_with(|| {
-                        capture::capture_output(renderer, &persona.state)
+                CaptureSource::Output(name) => {
+                    let known = outputs.iter().position(|(n, _)| n == name);
+                    let at = known.unwrap_or_else(|| {
+                        let image = capture::capture_output(renderer, &persona.state, name)
                             .map_err(|err| tracing::warn!(persona = %persona.state.name, "capture failed: {err}"))
-                            .ok()
-                    })
-                    .clone()
-                    .ok_or(CaptureFailure::Unknown),
+                            .ok();
+                        outputs.push((name.clone(), image));
+                        outputs.len() - 1
+                    });
+                    outputs[at].1.clone().ok_or(CaptureFailure::Unknown)
+                }
                 CaptureSource::Toplevel(handle) => handle
                     .upgrade()
                     .and_then(|handle| persona.state.window_for_handle(&handle))
@@ -67,8 +70,11 @@ impl State {
             match copied {
                 Ok(()) => {
                     request.seen.store(generation, Ordering::Relaxed);
-                    let transform = match request.source {
-                        CaptureSource::Output => persona.state.output.current_transform(),
+                    let transform = match &request.source {
+                        CaptureSource::Output(name) => persona
+                            .state
+                            .output_named(name)
+                            .map_or(smithay::utils::Transform::Normal, |o| o.current_transform()),
                         CaptureSource::Toplevel(_) => smithay::utils::Transform::Normal,
                     };
                     request.sink.ready(request.region.size, transform, time);
