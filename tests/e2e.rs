@@ -768,7 +768,7 @@ fn two_outputs_side_by_side() {
         );
         let image = personas::ipc::protocol::decode_png(&std::fs::read(&path).unwrap()).unwrap();
         assert_eq!((image.0, image.1), size, "{output}");
-        let (cx, cy) = (size.0 as u32 / 2, size.1 as u32 / 2);
+        let (cx, cy) = (size.0 / 2, size.1 / 2);
         assert_eq!(
             !is_dim(&pixel(&image, cx, cy), [0x33, 0x66, 0xcc]),
             window,
