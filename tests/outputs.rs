@@ -39,6 +39,14 @@ fn move_by(fx: &mut Fixture, dx: f64, dy: f64) {
     });
 }
 
+/// The size the window's last configure asked for.
+fn configured(fx: &mut Fixture, c: usize, w: usize) -> Option<(i32, i32)> {
+    fx.client(c)
+        .window(w)
+        .last_configure()
+        .map(|c| (c.width, c.height))
+}
+
 fn pointer(fx: &Fixture) -> (f64, f64) {
     let p = fx.state.personas.active().state.pointer_location;
     (p.x, p.y)
@@ -72,10 +80,7 @@ fn windows_open_on_the_pointers_output_and_fill_it() {
     let mut fx = Fixture::with_config(&two_outputs(""));
     let (c, first) = fx.open_window("work", RED);
     assert_eq!(
-        fx.client(c)
-            .window(first)
-            .last_configure()
-            .map(|c| (c.width, c.height)),
+        configured(&mut fx, c, first),
         Some((320, 200)),
         "the first window fills the primary output"
     );
@@ -84,10 +89,7 @@ fn windows_open_on_the_pointers_output_and_fill_it() {
     assert_eq!(pointer(&fx), (400.0, 100.0));
     let second = fx.add_window(c, GREEN);
     assert_eq!(
-        fx.client(c)
-            .window(second)
-            .last_configure()
-            .map(|c| (c.width, c.height)),
+        configured(&mut fx, c, second),
         Some((200, 160)),
         "a window opened with the pointer on HEADLESS-2 fills HEADLESS-2"
     );
@@ -115,10 +117,7 @@ fn windows_open_on_the_pointers_output_and_fill_it() {
         .run_action(personas::config::Action::MoveWindowToNextOutput, None);
     fx.roundtrip(c);
     assert_eq!(
-        fx.client(c)
-            .window(second)
-            .last_configure()
-            .map(|c| (c.width, c.height)),
+        configured(&mut fx, c, second),
         Some((320, 200)),
         "moved to the primary, it is told the primary's size"
     );
@@ -173,10 +172,7 @@ fn a_mirror_shows_the_primarys_picture_scaled_to_fit() {
     assert_eq!(pointer(&fx), (319.0, 100.0));
     let second = fx.add_window(c, GREEN);
     assert_eq!(
-        fx.client(c)
-            .window(second)
-            .last_configure()
-            .map(|c| (c.width, c.height)),
+        configured(&mut fx, c, second),
         Some((320, 200)),
         "mirroring, every window fills the primary"
     );
