@@ -194,7 +194,18 @@ fn the_indicator_frames_every_output() {
     let config = two_outputs("").replace("indicator = \"none\"", "indicator = \"frame\"");
     let mut fx = Fixture::with_config(&config);
     let (c, w) = fx.open_window("work", RED);
-    move_by(&mut fx, 240.0, 0.0);
+    // The primary's area ends at 311 (320 less two 4 px frames), the next
+    // starts at 320: a small step crosses the frames between them.
+    move_by(&mut fx, 1000.0, 0.0);
+    assert_eq!(pointer(&fx).0, 511.0);
+    move_by(&mut fx, -1000.0, 0.0);
+    move_by(&mut fx, 311.0, 0.0);
+    assert_eq!(pointer(&fx).0, 311.0);
+    move_by(&mut fx, 2.0, 0.0);
+    assert_eq!(pointer(&fx).0, 320.0, "across the frames");
+    move_by(&mut fx, -1.5, 0.0);
+    assert_eq!(pointer(&fx).0, 311.0, "and back");
+    move_by(&mut fx, 50.0, 0.0);
     fx.add_window(c, GREEN);
     let _ = w;
     fx.render();
@@ -249,4 +260,95 @@ fn a_touchscreen_mapped_to_another_output_touches_that_output() {
         [(other, 50.0, 40.0)],
         "not on the primary's window {primary}"
     );
+}
+
+/// Mirroring, a touchscreen on the mirror touches the picture it shows:
+/// its positions are scaled back to the primary's.
+#[test]
+fn a_touch_on_a_mirror_lands_where_the_picture_shows() {
+    use common::client::Event;
+    let config = format!(
+        "output_layout = \"mirror\"\n{}\n[input.touchscreen]\nmap_to_output = \"HEADLESS-2\"\n",
+        two_outputs("")
+    );
+    let mut fx = Fixture::with_config(&config);
+    let (c, w) = fx.open_window("work", RED);
+    fx.client(c).take_events();
+    // The picture is 0.625 the size, 17 rows down: (100, 79) shows (160, 99.2).
+    fx.input(InputEvent::TouchDown {
+        slot: 0,
+        x: 100.0,
+        y: 79.0,
+    });
+    fx.input(InputEvent::TouchUp { slot: 0 });
+    fx.roundtrip(c);
+    let downs: Vec<(usize, f64, f64)> = fx
+        .client(c)
+        .take_events()
+        .iter()
+        .filter_map(|e| match e {
+            Event::TouchDown { surface, x, y, .. } => Some((*surface, *x, *y)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(downs.len(), 1, "{downs:?}");
+    let (surface, x, y) = downs[0];
+    assert_eq!(surface, w);
+    assert!(
+        (x - 160.0).abs() < 0.01 && (y - 99.2).abs() < 0.01,
+        "({x}, {y})"
+    );
+}
+
+/// Outputs come and go (a monitor unplugged, another panel becoming the
+/// primary): a window on an output that went moves to the primary and is
+/// told its size; every persona keeps one virtual output per name.
+#[test]
+fn windows_follow_when_outputs_go_or_trade_places() {
+    use personas::state::layout;
+    let mut fx = Fixture::with_config(&two_outputs(""));
+    let (c, _first) = fx.open_window("work", RED);
+    move_by(&mut fx, 240.0, 0.0);
+    let second = fx.add_window(c, GREEN);
+    assert_eq!(configured(&mut fx, c, second), Some((200, 160)));
+    let specs = fx.state.backend.output_specs();
+    let set = |fx: &mut Fixture, specs: &[personas::persona::OutputSpec]| {
+        let placed = layout::arrange(specs, &fx.state.config);
+        for id in fx.state.personas.ids().to_vec() {
+            let state = &mut fx.state.personas.get_mut(id).unwrap().state;
+            state.set_outputs(&placed, false);
+        }
+        fx.roundtrip_all();
+    };
+
+    // HEADLESS-2 goes.
+    set(&mut fx, &specs[..1]);
+    assert_eq!(configured(&mut fx, c, second), Some((320, 200)));
+    let names: Vec<_> = fx
+        .client(c)
+        .outputs()
+        .into_iter()
+        .filter_map(|o| o.name)
+        .collect();
+    assert_eq!(names, ["HEADLESS-1"]);
+
+    // It comes back as the primary, HEADLESS-1 beside it.
+    set(&mut fx, &[specs[1].clone(), specs[0].clone()]);
+    let persona = &fx.state.personas.active().state;
+    assert_eq!(persona.output.name(), "HEADLESS-2");
+    let mut names: Vec<String> = persona.outputs().map(|o| o.name()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["HEADLESS-1", "HEADLESS-2"],
+        "one virtual output per name"
+    );
+    let mut seen: Vec<_> = fx
+        .client(c)
+        .outputs()
+        .into_iter()
+        .filter_map(|o| o.name)
+        .collect();
+    seen.sort();
+    assert_eq!(seen, ["HEADLESS-1", "HEADLESS-2"]);
 }

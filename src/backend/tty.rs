@@ -403,6 +403,18 @@ impl TtyBackend {
             );
             match made {
                 Ok(compositor) => return Ok(GpuCompositor::Gbm(compositor)),
+                Err(err)
+                    if self
+                        .screens
+                        .iter()
+                        .any(|s| matches!(s.compositor, GpuCompositor::Gbm(_))) =>
+                {
+                    // Other screens draw with GLES: this one is left dark
+                    // rather than all of them changing renderer.
+                    return Err(TtyError::Drm(format!(
+                        "{name}: GBM buffers for GLES: {err}"
+                    )));
+                }
                 Err(err) => {
                     tracing::warn!(output = %name, "GBM buffers for GLES failed ({err}); drawing with pixman");
                     self.gles = None;
@@ -993,6 +1005,12 @@ fn pick_connectors(
             tracing::warn!(output = %name, "the config names an output that is not connected");
         }
     }
+    // A CRTC held by a connector that is gone is free again.
+    let current: Vec<(connector::Handle, crtc::Handle)> = current
+        .iter()
+        .copied()
+        .filter(|(conn, _)| connected.iter().any(|info| info.handle() == *conn))
+        .collect();
     let mut chosen: Vec<Choice> = Vec::new();
     for info in &connected {
         let name = connector_name(info);

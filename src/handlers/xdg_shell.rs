@@ -189,7 +189,7 @@ impl PersonaState {
         let Some(window_loc) = self.space.element_location(window) else {
             return;
         };
-        let mut target = self.window_area();
+        let mut target = self.window_area_of(window);
         // The target rectangle is in the coordinates of the popup's parent.
         target.loc -= get_popup_toplevel_coords(&PopupKind::Xdg(popup.clone()));
         target.loc -= window_loc;

@@ -465,7 +465,6 @@ impl State {
         time: u32,
     ) {
         let persona = &mut self.personas.active_mut().state;
-        let areas = persona.output_areas();
         let pointer = persona
             .seat
             .get_pointer()
@@ -488,7 +487,7 @@ impl State {
             return;
         }
         // Across to a neighbouring output, stopping where none is.
-        let target = crate::state::layout::confine(&areas, pos, pos + delta);
+        let target = self.personas.active().state.confine(pos, pos + delta);
         let Some(target) = self.constrained(target) else {
             let persona = &mut self.personas.active_mut().state;
             pointer.frame(persona);
@@ -803,15 +802,17 @@ impl State {
             persona
                 .views()
                 .into_iter()
-                .find(|v| v.spec.name == spec.name && v.scale == 1.0)
+                .find(|v| v.spec.name == spec.name)
         });
         match mapped {
+            // On that output's picture (scaled there, when it mirrors).
             Some(view) => {
                 let area = view.area;
+                let scale = view.scale.max(f64::EPSILON);
                 Point::from((
-                    (area.loc.x as f64 + x - view.corner.x as f64)
+                    (area.loc.x as f64 + (x - view.corner.x as f64) / scale)
                         .clamp(area.loc.x as f64, (area.loc.x + area.size.w - 1) as f64),
-                    (area.loc.y as f64 + y - view.corner.y as f64)
+                    (area.loc.y as f64 + (y - view.corner.y as f64) / scale)
                         .clamp(area.loc.y as f64, (area.loc.y + area.size.h - 1) as f64),
                 ))
             }

@@ -262,6 +262,9 @@ pub struct PersonaState {
     pub popup_grab: Option<PopupGrab<PersonaState>>,
     /// The virtual output of the primary physical output.
     pub output: Output,
+    /// The primary virtual output's wl_output global (it goes when another
+    /// output becomes the primary).
+    pub output_global: smithay::reexports::wayland_server::backend::GlobalId,
     /// The virtual outputs of the other physical outputs (`outputs.rs`).
     pub more_outputs: Vec<outputs::VirtualOutput>,
     /// The physical outputs mirror the primary: every window is on it.
@@ -406,7 +409,7 @@ impl Persona {
                 model: format!("{} virtual output", config.name),
             },
         );
-        let _global = output.create_global::<PersonaState>(&dh);
+        let output_global = output.create_global::<PersonaState>(&dh);
         dh.create_global::<PersonaState, smithay::reexports::wayland_protocols::ext::idle_notify::v1::server::ext_idle_notifier_v1::ExtIdleNotifierV1, ()>(
             crate::handlers::idle::IDLE_NOTIFIER_VERSION,
             (),
@@ -495,6 +498,7 @@ impl Persona {
             fullscreen_over_frame: config.extra.fullscreen_over_frame,
             free_placement: false,
             output_spec: output_spec.clone(),
+            output_global,
             more_outputs: Vec::new(),
             mirror: false,
             indicator_buffers: std::cell::RefCell::new(
@@ -713,6 +717,6 @@ impl PersonaState {
     /// other outputs' where the layout puts them), in this persona's space.
     pub fn from_output(&self, x: f64, y: f64) -> Point<f64, Logical> {
         let p = Point::from((x - self.inset as f64, y - self.inset as f64));
-        crate::state::layout::confine(&self.output_areas(), p, p)
+        self.confine(p, p)
     }
 }

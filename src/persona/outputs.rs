@@ -89,39 +89,49 @@ impl PersonaState {
             return;
         };
         self.mirror = mirror;
-        let mut kept = std::mem::take(&mut self.more_outputs);
-        for gone in kept
-            .iter()
-            .filter(|v| !rest.iter().any(|p| p.spec.name == v.output.name()))
-        {
-            self.space.unmap_output(&gone.output);
-            self.display_handle
-                .remove_global::<PersonaState>(gone.global.clone());
-        }
-        kept.retain(|v| rest.iter().any(|p| p.spec.name == v.output.name()));
+        // Every virtual output there is, by name; each physical output takes
+        // the one of its name (a new primary may be an old secondary), the
+        // rest go.
+        let mut pool: Vec<(Output, GlobalId)> =
+            vec![(self.output.clone(), self.output_global.clone())];
+        pool.extend(
+            std::mem::take(&mut self.more_outputs)
+                .into_iter()
+                .map(|v| (v.output, v.global)),
+        );
+        let mut take = |state: &PersonaState, name: &str| -> (Output, GlobalId) {
+            match pool.iter().position(|(o, _)| o.name() == name) {
+                Some(i) => pool.remove(i),
+                None => new_output(state, name),
+            }
+        };
+        let (output, global) = take(self, &primary.spec.name);
+        let mut more = Vec::with_capacity(rest.len());
         for place in rest {
-            let at = kept.iter().position(|v| v.output.name() == place.spec.name);
-            let mut virtual_output = match at {
-                Some(i) => kept.remove(i),
-                None => {
-                    let (output, global) = new_output(self, &place.spec.name);
-                    VirtualOutput {
-                        output,
-                        spec: place.spec.clone(),
-                        position: place.position,
-                        global,
-                    }
-                }
-            };
-            virtual_output.spec = place.spec.clone();
-            virtual_output.position = place.position;
-            self.more_outputs.push(virtual_output);
+            let (output, global) = take(self, &place.spec.name);
+            more.push(VirtualOutput {
+                output,
+                spec: place.spec.clone(),
+                position: place.position,
+                global,
+            });
         }
-        if self.output_spec != primary.spec {
-            self.output_spec = primary.spec.clone();
+        for (gone, global) in pool {
+            self.space.unmap_output(&gone);
+            self.display_handle.remove_global::<PersonaState>(global);
         }
+        self.output = output;
+        self.output_global = global;
+        self.more_outputs = more;
+        self.output_spec = primary.spec.clone();
         self.apply_output_mode();
         self.update_activation();
+        // Windows whose output moved or went follow (a window that keeps its
+        // size gets no configure, so nothing else would place it).
+        let windows: Vec<_> = self.space.elements().cloned().collect();
+        for window in windows {
+            self.place(&window);
+        }
     }
 
     /// Sets every virtual output's mode and place after a change.
@@ -160,9 +170,28 @@ impl PersonaState {
     /// The parts of this persona's space the outputs show (where the
     /// pointer can be), the primary first.
     pub fn output_areas(&self) -> Vec<Rectangle<i32, Logical>> {
+        if self.mirror {
+            // The mirrors show the primary's picture: no room of their own.
+            return self
+                .space
+                .output_geometry(&self.output)
+                .into_iter()
+                .collect();
+        }
         self.outputs()
             .filter_map(|o| self.space.output_geometry(o))
             .collect()
+    }
+
+    /// Where the pointer goes moving from `from` to `to`: onto an output,
+    /// across the frames between outputs (see [`crate::state::layout::confine`]).
+    pub fn confine(
+        &self,
+        from: Point<f64, Logical>,
+        to: Point<f64, Logical>,
+    ) -> Point<f64, Logical> {
+        let gap = (2 * self.inset + 1) as f64;
+        crate::state::layout::confine(&self.output_areas(), from, to, gap)
     }
 
     /// The output showing `point` (the primary when none does).

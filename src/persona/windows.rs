@@ -160,7 +160,7 @@ impl PersonaState {
 
     /// A window that does not fill the area (a fixed-size client, or one that
     /// ignored the configure) is centered in it, as a kiosk would.
-    fn place(&mut self, window: &Window) {
+    pub(super) fn place(&mut self, window: &Window) {
         let area = self.window_area_of(window);
         let geometry = window.geometry();
         if self.free_placement {

@@ -71,24 +71,54 @@ pub fn mirror_fit(
 /// Where the pointer goes when it moves from `from` to `to` among `areas`:
 /// the horizontal part of the move first, then the vertical, each as far as
 /// outputs reach along its line (so it crosses to a neighbour however far
-/// it jumps, and slides along an edge with no output behind it).
+/// it jumps, and slides along an edge with no output behind it). Areas
+/// apart by up to `gap` (the frame indicator between two outputs) are
+/// crossed in the direction of the move, however small the step.
 pub fn confine(
     areas: &[Rectangle<i32, Logical>],
     from: Point<f64, Logical>,
     to: Point<f64, Logical>,
+    gap: f64,
 ) -> Point<f64, Logical> {
     if areas.is_empty() {
         return to;
     }
-    // The nearest place to `want` on the spans (start, length) given.
-    let along = |want: f64, spans: &mut dyn Iterator<Item = (i32, i32)>| -> Option<f64> {
-        spans
-            .map(|(start, len)| want.clamp(start as f64, (start + len.max(1)) as f64 - 1.0))
-            .min_by(|a, b| (a - want).abs().total_cmp(&(b - want).abs()))
+    // Where `want` (coming from `start`) ends up on the spans (start,
+    // length): on one if it is on one; across a small gap ahead; else the
+    // nearest place.
+    let along = |want: f64, was: f64, spans: &mut dyn Iterator<Item = (i32, i32)>| -> Option<f64> {
+        let spans: Vec<(f64, f64)> = spans
+            .map(|(start, len)| (start as f64, (start + len.max(1)) as f64 - 1.0))
+            .collect();
+        if spans
+            .iter()
+            .any(|&(lo, hi)| want >= lo && want <= hi + 1.0 - f64::EPSILON)
+        {
+            return Some(want);
+        }
+        let ahead = spans
+            .iter()
+            .filter_map(|&(lo, hi)| {
+                if want > was && lo > want && lo - want <= gap {
+                    Some(lo)
+                } else if want < was && hi < want && want - hi <= gap {
+                    Some(hi)
+                } else {
+                    None
+                }
+            })
+            .min_by(|a, b| (a - want).abs().total_cmp(&(b - want).abs()));
+        ahead.or_else(|| {
+            spans
+                .iter()
+                .map(|&(lo, hi)| want.clamp(lo, hi))
+                .min_by(|a, b| (a - want).abs().total_cmp(&(b - want).abs()))
+        })
     };
     let covers = |start: i32, len: i32, v: f64| v >= start as f64 && v < (start + len) as f64;
     let x = along(
         to.x,
+        from.x,
         &mut areas
             .iter()
             .filter(|a| covers(a.loc.y, a.size.h, from.y))
@@ -114,6 +144,7 @@ pub fn confine(
     };
     let y = along(
         to.y,
+        from.y,
         &mut areas
             .iter()
             .filter(|a| covers(a.loc.x, a.size.w, x))
@@ -222,30 +253,51 @@ mod tests {
         let p = |x: f64, y: f64| Point::<f64, Logical>::from((x, y));
         // Across the shared edge.
         assert_eq!(
-            confine(&areas, p(1270.0, 100.0), p(1300.0, 100.0)),
+            confine(&areas, p(1270.0, 100.0), p(1300.0, 100.0), 0.0),
             p(1300.0, 100.0)
         );
         // Below the shorter output's bottom: stays on it.
         assert_eq!(
-            confine(&areas, p(1400.0, 700.0), p(1400.0, 790.0)),
+            confine(&areas, p(1400.0, 700.0), p(1400.0, 790.0), 0.0),
             p(1400.0, 767.0)
         );
         // Off the left edge of the primary.
-        assert_eq!(confine(&areas, p(5.0, 5.0), p(-20.0, -3.0)), p(0.0, 0.0));
+        assert_eq!(
+            confine(&areas, p(5.0, 5.0), p(-20.0, -3.0), 0.0),
+            p(0.0, 0.0)
+        );
         // Off the right edge of everything.
         assert_eq!(
-            confine(&areas, p(2300.0, 10.0), p(2400.0, 10.0)),
+            confine(&areas, p(2300.0, 10.0), p(2400.0, 10.0), 0.0),
             p(2303.0, 10.0)
         );
         // A jump far past the neighbour ends on its far edge.
         assert_eq!(
-            confine(&areas, p(100.0, 100.0), p(5000.0, 100.0)),
+            confine(&areas, p(100.0, 100.0), p(5000.0, 100.0), 0.0),
             p(2303.0, 100.0)
+        );
+        // An 8 px gap (two frames) is crossed by the smallest step.
+        let apart = [
+            Rectangle::new((0, 0).into(), (1272, 792).into()),
+            Rectangle::new((1280, 0).into(), (1016, 760).into()),
+        ];
+        assert_eq!(
+            confine(&apart, p(1271.0, 10.0), p(1272.5, 10.0), 9.0),
+            p(1280.0, 10.0)
+        );
+        assert_eq!(
+            confine(&apart, p(1280.0, 10.0), p(1279.0, 10.0), 9.0),
+            p(1271.0, 10.0)
+        );
+        // Without the gap allowance it snaps back.
+        assert_eq!(
+            confine(&apart, p(1271.0, 10.0), p(1272.5, 10.0), 0.0),
+            p(1271.0, 10.0)
         );
         // Just right of the primary, below the shorter output's bottom: the
         // primary's edge is nearer (as sway's closest point in the layout).
         assert_eq!(
-            confine(&areas, p(1270.0, 790.0), p(1300.0, 790.0)),
+            confine(&areas, p(1270.0, 790.0), p(1300.0, 790.0), 0.0),
             p(1279.0, 790.0)
         );
     }

@@ -392,7 +392,7 @@ impl State {
             let state = &mut persona.state;
             state.set_outputs(&placed, mirror);
             let at = state.pointer_location;
-            state.pointer_location = layout::confine(&state.output_areas(), at, at);
+            state.pointer_location = state.confine(at, at);
         }
         for id in ids {
             self.mark_dirty(id);
