@@ -352,3 +352,31 @@ fn windows_follow_when_outputs_go_or_trade_places() {
     seen.sort();
     assert_eq!(seen, ["HEADLESS-1", "HEADLESS-2"]);
 }
+
+/// The overview is on the primary output; the others show its background
+/// meanwhile, and the persona again when it closes.
+#[test]
+fn the_overview_is_on_the_primary_and_the_others_wait() {
+    let mut fx = Fixture::with_config(&two_outputs(""));
+    let (c, _) = fx.open_window("work", RED);
+    move_by(&mut fx, 240.0, 0.0);
+    fx.add_window(c, GREEN);
+    fx.render();
+    let other = |fx: &mut Fixture| {
+        rgb(fx
+            .state
+            .backend
+            .headless()
+            .unwrap()
+            .screenshot_of(1)
+            .unwrap()
+            .pixel(100, 80))
+    };
+    assert_eq!(other(&mut fx), rgb(GREEN));
+    fx.state.toggle_overview();
+    fx.render();
+    assert_eq!(other(&mut fx), [20, 20, 20], "the overview's background");
+    fx.state.toggle_overview();
+    fx.render();
+    assert_eq!(other(&mut fx), rgb(GREEN));
+}

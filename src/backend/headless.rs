@@ -177,6 +177,31 @@ impl HeadlessBackend {
         )
     }
 
+    /// Fills every output but the primary with `color` (while the overview
+    /// is on the primary); they are drawn whole afterwards.
+    pub fn fill_others(
+        &mut self,
+        color: smithay::backend::renderer::Color32F,
+    ) -> Result<(), RenderError> {
+        let scene: crate::render::Scene<
+            smithay::backend::renderer::element::solid::SolidColorRenderElement,
+        > = crate::render::Scene {
+            elements: Vec::new(),
+            clear: color,
+        };
+        for more in &mut self.more {
+            render::draw(
+                &mut self.renderer,
+                &mut more.image,
+                &mut more.tracker,
+                &scene,
+                0,
+            )?;
+            more.tracker = OutputDamageTracker::new(more.spec.size, 1.0, more.spec.transform);
+        }
+        Ok(())
+    }
+
     pub fn dim_veil(&self) -> &SolidColorBuffer {
         &self.dim_veil
     }

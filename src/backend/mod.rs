@@ -168,7 +168,10 @@ impl Backend {
                     b.renderer(),
                     veil.as_ref(),
                 )?;
-                b.draw(&scene, true).map(|_| Flip::Shown)
+                b.draw(&scene, true)?;
+                // The overview is on the primary; the others show its background.
+                b.fill_others(overview::OVERVIEW_BACKGROUND)?;
+                Ok(Flip::Shown)
             }
         }
     }

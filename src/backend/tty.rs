@@ -523,6 +523,20 @@ impl TtyBackend {
         let veil = dim.then(|| self.dim_veil().clone());
         self.reset_damage();
         use crate::state::overview::overview_scene_for;
+        // The overview is on the primary; the others show its background.
+        let background: Scene<SolidElement> = Scene {
+            elements: Vec::new(),
+            clear: crate::render::overview::OVERVIEW_BACKGROUND,
+        };
+        let mut flips = Vec::with_capacity(self.screens.len());
+        for index in 1..self.screens.len() {
+            let (_, flip) = if self.gles.is_some() {
+                self.draw_gles(index, &background)?
+            } else {
+                self.draw(index, &background)?
+            };
+            flips.push(flip);
+        }
         let (_, flip) = match self.gles.as_mut() {
             Some(gles) => {
                 gles.transition = None;
@@ -546,7 +560,8 @@ impl TtyBackend {
                 self.draw(0, &scene)?
             }
         };
-        Ok(flip)
+        flips.push(flip);
+        Ok(combine(&flips))
     }
 
     /// A switch away from `from` begins: with GLES, it is drawn once more
