@@ -52,6 +52,9 @@ type Rgb = [u8; 3];
 /// The clients' colors: far apart from each other, from the persona frame
 /// colors and from black, so no other pixel can pass for them.
 const WORK_COLOR: Rgb = [0x20, 0xc0, 0x40];
+/// The personas' own colors (their frames), from the config below.
+const WORK_FRAME: Rgb = [0x33, 0x66, 0xcc];
+const PERSONAL_FRAME: Rgb = [0xcc, 0x66, 0x33];
 const WORK_CLICKED: Rgb = [0xe0, 0xe0, 0x20];
 const PERSONAL_COLOR: Rgb = [0x80, 0x40, 0xe0];
 const PERSONAL_CLICKED: Rgb = [0x20, 0xd0, 0xd0];
@@ -83,6 +86,8 @@ const SCREEN_SIZE: (usize, usize) = (1024, 768);
 /// console, so the GPU: an input device's id is refused ("not bound to a
 /// QemuConsole"). Naming it keeps the events on this display's console.
 const GPU_ID: &str = "gpu0";
+/// The second GPU's (the pixman run has one).
+const SECOND_GPU_ID: &str = "gpu1";
 /// The tablet's absolute axes run from 0 to this.
 const ABS_MAX: i64 = 0x7fff;
 
@@ -181,11 +186,17 @@ fn scenario(vm: &mut Vm, renderer: Renderer) -> Result<(), String> {
     }
 
     vm.keep_dump(&dump("work"))?;
+    if renderer == Renderer::Pixman {
+        second_gpu_shows(vm, WORK_FRAME, "work")?;
+    }
 
     vm.switch_hotkey()?;
     vm.wait_for_color(PERSONAL_COLOR, "personal's client after Super+Ctrl+Right")?;
     vm.expect_active("personal")?;
     vm.keep_dump(&dump("personal"))?;
+    if renderer == Renderer::Pixman {
+        second_gpu_shows(vm, PERSONAL_FRAME, "personal")?;
+    }
 
     vm.tap_center()?;
     vm.wait_for_color(
@@ -317,6 +328,42 @@ fn scenario(vm: &mut Vm, renderer: Renderer) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The second GPU's output sits right of the first and shows `persona`
+/// (which has no window there): its frame and its dimmed color inside.
+fn second_gpu_shows(vm: &mut Vm, frame: Rgb, persona: &str) -> Result<(), String> {
+    let Reply::Outputs { outputs } = vm.msg("outputs")? else {
+        return Err("`outputs` gave another reply".into());
+    };
+    // The kernel numbers the second GPU's connector on (Virtual-2).
+    let listed: Vec<(String, i32, i32)> =
+        outputs.iter().map(|o| (o.name.clone(), o.x, o.y)).collect();
+    let want = [
+        ("Virtual-1".to_string(), 0, 0),
+        ("Virtual-2".to_string(), SCREEN_SIZE.0 as i32, 0),
+    ];
+    if listed != want {
+        return Err(format!("outputs {listed:?}, expected {want:?}"));
+    }
+    let inside = frame.map(|c| (c as f32 * 0.25).round() as u8);
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    loop {
+        let screen = vm.screendump_of(SECOND_GPU_ID)?;
+        let (w, h) = (screen.width, screen.height);
+        let corner = screen.pixel(1, 1);
+        let middle = screen.pixel(w / 2, h / 2);
+        if close(corner, frame) && close(middle, inside) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "the second GPU's {w}x{h} screen shows {corner:?} at its corner and {middle:?} \
+                 in the middle, expected {persona}'s frame {frame:?} and {inside:?}"
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 fn describe(latency: &Latency) -> String {
@@ -476,6 +523,8 @@ struct Workdir {
     dir: tempfile::TempDir,
     share: PathBuf,
     initramfs: PathBuf,
+    /// A second GPU (its own connector, `Virtual-2`).
+    second_gpu: bool,
 }
 
 /// Files the guest writes into the share; cleared before a boot is retried.
@@ -550,6 +599,9 @@ impl Workdir {
             dir,
             share,
             initramfs,
+            // llvmpipe under TCG is slow enough with one output: the GLES
+            // run keeps one GPU.
+            second_gpu: renderer == Renderer::Pixman,
         })
     }
 
@@ -675,6 +727,15 @@ impl Vm {
             .args(["-append", "console=ttyS0 panic=-1 loglevel=6"])
             .args(["-display", "none", "-no-reboot"])
             .args(["-device", &format!("virtio-gpu-pci,id={GPU_ID}")])
+            // The second GPU after the first, so it is card1 in the guest.
+            .args(if work.second_gpu {
+                vec![
+                    "-device".to_string(),
+                    format!("virtio-gpu-pci,id={SECOND_GPU_ID}"),
+                ]
+            } else {
+                Vec::new()
+            })
             .args(["-device", "virtio-keyboard-pci,id=keyboard0"])
             .args(["-device", "virtio-tablet-pci,id=tablet0"])
             .args(["-fsdev", &fsdev("hostroot", Path::new("/"), true)])
@@ -847,12 +908,17 @@ impl Vm {
     }
 
     fn screendump(&mut self) -> Result<Screen, String> {
+        self.screendump_of(GPU_ID)
+    }
+
+    /// What the display of the GPU with QEMU id `device` shows.
+    fn screendump_of(&mut self, device: &str) -> Result<Screen, String> {
         self.screens += 1;
         // Only the latest dump is kept, for a failure's post-mortem.
         let path = self.dir.join("screen.png");
         self.qmp.execute(
             "screendump",
-            json!({ "filename": path.to_string_lossy(), "format": "png" }),
+            json!({ "filename": path.to_string_lossy(), "format": "png", "device": device }),
         )?;
         let file = std::fs::File::open(&path).map_err(|e| format!("screendump: {e}"))?;
         let mut reader = png::Decoder::new(file)

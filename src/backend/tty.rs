@@ -1,8 +1,9 @@
 //! The tty backend: personas owns the display and input from a VT.
 //!
 //! A libseat session (seatd, logind or libseat's builtin backend as root) opens
-//! the devices. One DRM device drives one connector through smithay's
-//! `DrmCompositor`: on GBM buffers drawn with GLES where the GPU has GL
+//! the devices. Every GPU drives its connected connectors (the primary GPU's
+//! built-in panel is the primary output), each through smithay's
+//! `DrmCompositor`: on GBM buffers drawn with that GPU's GLES where it has GL
 //! (`renderer = "auto"` skips software GL), else on dumb buffers drawn by
 //! pixman, which needs no GPU or GL.
 //! libinput reads input through udev (udevd must run; see `open_input`). A VT switch pauses the session: DRM master and
@@ -18,7 +19,9 @@ use smithay::backend::allocator::gbm::{GbmAllocator, GbmBufferFlags, GbmDevice};
 use smithay::backend::allocator::Fourcc;
 use smithay::backend::drm::compositor::{DrmCompositor, FrameFlags, PrimaryPlaneElement};
 use smithay::backend::drm::exporter::gbm::GbmFramebufferExporter;
-use smithay::backend::drm::{DrmDevice, DrmDeviceFd, DrmEvent, DrmEventMetadata, DrmEventTime};
+use smithay::backend::drm::{
+    DrmDevice, DrmDeviceFd, DrmDeviceNotifier, DrmEvent, DrmEventMetadata, DrmEventTime,
+};
 use smithay::backend::egl::{EGLContext, EGLDevice, EGLDisplay};
 use smithay::backend::input::InputEvent;
 use smithay::backend::libinput::{LibinputInputBackend, LibinputSessionInterface};
@@ -131,8 +134,70 @@ impl Gles {
     }
 }
 
+/// A DRM device and what draws on it.
+struct Gpu {
+    fd: DrmDeviceFd,
+    drm: DrmDevice,
+    /// `card0`, …: what tells apart connectors of the same name.
+    card: String,
+    /// GLES on this GPU, when it has it (and the config does not say pixman).
+    gles: Option<Box<Gles>>,
+}
+
+impl Gpu {
+    /// Opens the device at `path` through the session, with GLES unless
+    /// the config says pixman or the GPU has none.
+    fn open(
+        session: &mut LibSeatSession,
+        path: &Path,
+        config: &Config,
+    ) -> Result<(Gpu, DrmDeviceNotifier), TtyError> {
+        let fd = session
+            .open(
+                path,
+                OFlags::RDWR | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK,
+            )
+            .map_err(|err| TtyError::Open {
+                path: path.display().to_string(),
+                reason: err.to_string(),
+            })?;
+        let fd = DrmDeviceFd::new(DeviceFd::from(fd));
+        let (drm, events) =
+            DrmDevice::new(fd.clone(), true).map_err(|err| TtyError::Drm(err.to_string()))?;
+        tracing::info!(gpu = %path.display(), atomic = drm.is_atomic(), "DRM device opened");
+        let gles = match config.renderer {
+            RendererChoice::Pixman => None,
+            choice => match Gles::open(&fd, choice) {
+                Ok(gles) => gles.map(Box::new),
+                Err(err) => {
+                    tracing::warn!(gpu = %path.display(), "no GLES ({err}); drawing with pixman on dumb buffers");
+                    None
+                }
+            },
+        };
+        if gles.is_none() {
+            tracing::info!(gpu = %path.display(), "drawing with pixman");
+        }
+        let card = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok((
+            Gpu {
+                fd,
+                drm,
+                card,
+                gles,
+            },
+            events,
+        ))
+    }
+}
+
 /// A connector being driven.
 struct Screen {
+    /// Its GPU, in `TtyBackend::gpus`.
+    gpu: usize,
     connector: connector::Handle,
     /// Page flips of other CRTCs (a screen dropped meanwhile) are not ours.
     crtc: crtc::Handle,
@@ -152,10 +217,8 @@ pub struct TtyBackend {
     libinput: Libinput,
     /// pixman: the frames when there is no GLES, and captures always.
     renderer: PixmanRenderer,
-    /// GLES, when the GPU has it (and the config does not say pixman).
-    gles: Option<Box<Gles>>,
-    fd: DrmDeviceFd,
-    drm: DrmDevice,
+    /// The GPUs, the primary first.
+    gpus: Vec<Gpu>,
     /// The connectors driven, the primary (built-in panel) first.
     screens: Vec<Screen>,
     /// The veil when there is no screen.
@@ -176,40 +239,31 @@ impl TtyBackend {
     /// Opens the seat, the primary GPU and input, and registers their event
     /// sources on `event_loop`.
     pub fn new(config: &Config, event_loop: &LoopHandle<'static, State>) -> Result<Self, TtyError> {
-        let (mut session, notifier) =
+        let (session, notifier) =
             LibSeatSession::new().map_err(|err| TtyError::Session(err.to_string()))?;
         let seat = session.seat();
         tracing::info!(%seat, "libseat session opened");
 
         let path = primary_gpu(&seat)?;
-        let fd = session
-            .open(
-                &path,
-                OFlags::RDWR | OFlags::CLOEXEC | OFlags::NOCTTY | OFlags::NONBLOCK,
-            )
-            .map_err(|err| TtyError::Open {
-                path: path.display().to_string(),
-                reason: err.to_string(),
-            })?;
-        let fd = DrmDeviceFd::new(DeviceFd::from(fd));
-        let (drm, drm_events) =
-            DrmDevice::new(fd.clone(), true).map_err(|err| TtyError::Drm(err.to_string()))?;
-        tracing::info!(gpu = %path.display(), atomic = drm.is_atomic(), "DRM device opened");
-
-        let renderer = PixmanRenderer::new().map_err(RenderError::from)?;
-        let gles = match config.renderer {
-            RendererChoice::Pixman => None,
-            choice => match Gles::open(&fd, choice) {
-                Ok(gles) => gles.map(Box::new),
-                Err(err) => {
-                    tracing::warn!("no GLES ({err}); drawing with pixman on dumb buffers");
-                    None
+        let mut session = session;
+        let (primary, primary_events) = Gpu::open(&mut session, &path, config)?;
+        let mut gpus = vec![primary];
+        let mut notifiers = vec![primary_events];
+        // Other GPUs drive their own connectors (a laptop's external ports on
+        // a discrete GPU), each drawing its screens itself.
+        for other in device_nodes("/dev/dri", "card").unwrap_or_default() {
+            if other == path {
+                continue;
+            }
+            match Gpu::open(&mut session, &other, config) {
+                Ok((gpu, events)) => {
+                    gpus.push(gpu);
+                    notifiers.push(events);
                 }
-            },
-        };
-        if gles.is_none() {
-            tracing::info!("drawing with pixman");
+                Err(err) => tracing::warn!(gpu = %other.display(), "not used: {err}"),
+            }
         }
+        let renderer = PixmanRenderer::new().map_err(RenderError::from)?;
         let mut backend = TtyBackend {
             spec: OutputSpec {
                 name: String::new(),
@@ -220,9 +274,7 @@ impl TtyBackend {
             session: session.clone(),
             libinput: open_input(&session, &seat)?,
             renderer,
-            gles,
-            fd,
-            drm,
+            gpus,
             screens: Vec::new(),
             no_veil: SolidColorBuffer::new((1, 1), crate::render::DIM_VEIL),
             arrow: crate::render::cursor::arrow(),
@@ -244,15 +296,18 @@ impl TtyBackend {
                 state.on_session_event(event)
             })
             .map_err(|e| failed("session", e.to_string()))?;
-        event_loop
-            .insert_source(
-                drm_events,
-                |event, meta: &mut Option<DrmEventMetadata>, state: &mut State| match event {
-                    DrmEvent::VBlank(crtc) => state.on_page_flip(crtc, meta.as_ref()),
-                    DrmEvent::Error(err) => tracing::error!("DRM device error: {err}"),
-                },
-            )
-            .map_err(|e| failed("DRM", e.to_string()))?;
+        for (gpu, events) in notifiers.into_iter().enumerate() {
+            event_loop
+                .insert_source(
+                    events,
+                    move |event, meta: &mut Option<DrmEventMetadata>, state: &mut State| match event
+                    {
+                        DrmEvent::VBlank(crtc) => state.on_page_flip(gpu, crtc, meta.as_ref()),
+                        DrmEvent::Error(err) => tracing::error!("DRM device error: {err}"),
+                    },
+                )
+                .map_err(|e| failed("DRM", e.to_string()))?;
+        }
         event_loop
             .insert_source(
                 LibinputInputBackend::new(backend.libinput.clone()),
@@ -291,29 +346,62 @@ impl TtyBackend {
     /// a new mode); `spec` follows the primary. Returns whether anything
     /// changed.
     fn connect_screens(&mut self, config: &Config) -> Result<bool, TtyError> {
-        let current: Vec<_> = self.screens.iter().map(|s| (s.connector, s.crtc)).collect();
-        let found = pick_connectors(&self.drm, config, &current)?;
-        let same = |s: &Screen, c: &Choice| {
-            s.connector == c.connector && s.crtc == c.crtc && s.spec.size == c.mode_size()
+        let mut found: Vec<(usize, Choice)> = Vec::new();
+        for (g, gpu) in self.gpus.iter().enumerate() {
+            let current: Vec<_> = self
+                .screens
+                .iter()
+                .filter(|s| s.gpu == g)
+                .map(|s| (s.connector, s.crtc))
+                .collect();
+            let choices = match pick_connectors(&gpu.drm, config, &current) {
+                Ok(choices) => choices,
+                // The primary GPU must answer; another may have gone away.
+                Err(err) if g > 0 => {
+                    tracing::warn!(gpu = %gpu.card, "{err}");
+                    continue;
+                }
+                Err(err) => return Err(err),
+            };
+            for mut choice in choices {
+                // The same connector name on two GPUs: the later says its card.
+                if found.iter().any(|(_, c)| c.name == choice.name) {
+                    choice.name = format!("{}-{}", gpu.card, choice.name);
+                }
+                found.push((g, choice));
+            }
+        }
+        for name in config.outputs.keys() {
+            if !found.iter().any(|(_, c)| &c.name == name)
+                && name != crate::backend::headless::OUTPUT_NAME
+            {
+                tracing::warn!(output = %name, "the config names an output that is not connected");
+            }
+        }
+        let same = |s: &Screen, g: usize, c: &Choice| {
+            s.gpu == g
+                && s.connector == c.connector
+                && s.crtc == c.crtc
+                && s.spec.size == c.mode_size()
         };
         let mut old = std::mem::take(&mut self.screens);
         // Gone or changed first, so their CRTCs are free for the new ones.
         let before = old.len();
         old.retain(|s| {
-            let kept = found.iter().any(|c| same(s, c));
+            let kept = found.iter().any(|(g, c)| same(s, *g, c));
             if !kept {
                 tracing::warn!(output = %s.spec.name, "output disconnected or changed");
             }
             kept
         });
         let mut changed = old.len() != before;
-        for choice in &found {
-            if let Some(i) = old.iter().position(|s| same(s, choice)) {
+        for (g, choice) in &found {
+            if let Some(i) = old.iter().position(|s| same(s, *g, choice)) {
                 self.screens.push(old.remove(i));
                 continue;
             }
             changed = true;
-            match self.new_screen(choice, config) {
+            match self.new_screen(*g, choice, config) {
                 Ok(screen) => self.screens.push(screen),
                 Err(err) => tracing::error!(output = %choice.name, "output skipped: {err}"),
             }
@@ -325,7 +413,12 @@ impl TtyBackend {
     }
 
     /// Sets up `choice`'s connector: its mode, transform and compositor.
-    fn new_screen(&mut self, choice: &Choice, config: &Config) -> Result<Screen, TtyError> {
+    fn new_screen(
+        &mut self,
+        gpu: usize,
+        choice: &Choice,
+        config: &Config,
+    ) -> Result<Screen, TtyError> {
         let name = choice.name.clone();
         let mode = choice.mode;
         let transform = config
@@ -334,7 +427,7 @@ impl TtyBackend {
             .and_then(|o| o.transform)
             .map_or(Transform::Normal, Into::into);
         let size = choice.mode_size();
-        let compositor = self.compositor(choice, size, transform)?;
+        let compositor = self.compositor(gpu, choice, size, transform)?;
         let refresh = mode.vrefresh() as i32 * 1000;
         tracing::info!(
             output = %name,
@@ -352,6 +445,7 @@ impl TtyBackend {
         let dim_veil =
             SolidColorBuffer::new(spec.display_size().to_logical(1), crate::render::DIM_VEIL);
         Ok(Screen {
+            gpu,
             connector: choice.connector,
             crtc: choice.crtc,
             compositor,
@@ -371,6 +465,7 @@ impl TtyBackend {
     /// (if that fails, GLES is given up for pixman), else dumb buffers.
     fn compositor(
         &mut self,
+        g: usize,
         choice: &Choice,
         size: smithay::utils::Size<i32, smithay::utils::Physical>,
         transform: Transform,
@@ -386,10 +481,11 @@ impl TtyBackend {
             transform,
         };
         let formats = [Fourcc::Xrgb8888, Fourcc::Argb8888];
-        if let Some(gles) = self.gles.as_ref() {
+        let gpu = &mut self.gpus[g];
+        if let Some(gles) = gpu.gles.as_ref() {
             let made = GbmCompositor::new(
                 mode.clone(),
-                surface(&mut self.drm)?,
+                surface(&mut gpu.drm)?,
                 None,
                 GbmAllocator::new(
                     gles.gbm.clone(),
@@ -398,7 +494,7 @@ impl TtyBackend {
                 GbmFramebufferExporter::new(gles.gbm.clone(), None),
                 formats,
                 gles.renderer.egl_context().dmabuf_render_formats().clone(),
-                self.drm.cursor_size(),
+                gpu.drm.cursor_size(),
                 Some(gles.gbm.clone()),
             );
             match made {
@@ -407,7 +503,7 @@ impl TtyBackend {
                     if self
                         .screens
                         .iter()
-                        .any(|s| matches!(s.compositor, GpuCompositor::Gbm(_))) =>
+                        .any(|s| s.gpu == g && matches!(s.compositor, GpuCompositor::Gbm(_))) =>
                 {
                     // Other screens draw with GLES: this one is left dark
                     // rather than all of them changing renderer.
@@ -417,28 +513,40 @@ impl TtyBackend {
                 }
                 Err(err) => {
                     tracing::warn!(output = %name, "GBM buffers for GLES failed ({err}); drawing with pixman");
-                    self.gles = None;
+                    gpu.gles = None;
                 }
             }
         }
+        let gpu = &mut self.gpus[g];
         DumbCompositor::new(
             mode,
-            surface(&mut self.drm)?,
+            surface(&mut gpu.drm)?,
             None,
-            DumbAllocator::new(self.fd.clone()),
-            self.fd.clone(),
+            DumbAllocator::new(gpu.fd.clone()),
+            gpu.fd.clone(),
             formats,
             self.renderer.dmabuf_formats(),
-            self.drm.cursor_size(),
+            gpu.drm.cursor_size(),
             None,
         )
         .map(GpuCompositor::Dumb)
         .map_err(|err| TtyError::Drm(format!("{name}: {err}")))
     }
 
-    /// Whether frames are drawn with GLES.
-    pub fn is_gles(&self) -> bool {
-        self.gles.is_some()
+    /// Whether screen `index` is drawn with GLES (its GPU's).
+    fn is_gles(&self, index: usize) -> bool {
+        self.screens
+            .get(index)
+            .is_some_and(|s| matches!(s.compositor, GpuCompositor::Gbm(_)))
+    }
+
+    /// The GLES of the GPU of screen `index`, if it draws with it.
+    fn gles(&mut self, index: usize) -> Option<&mut Gles> {
+        if !self.is_gles(index) {
+            return None;
+        }
+        let gpu = self.screens[index].gpu;
+        self.gpus[gpu].gles.as_deref_mut()
     }
 
     /// Draws `persona` (the active one) on every screen, the primary with
@@ -462,19 +570,19 @@ impl TtyBackend {
             };
             let veil = dim.then(|| screen.dim_veil.clone());
             let notice = notice.filter(|_| view.index == 0);
-            let (states, flip) = match self.gles.as_mut() {
+            let index = view.index;
+            let (states, flip) = match self.gles(index) {
                 Some(gles) => {
                     let mut progress = None;
-                    if view.index == 0 {
+                    let mut whole = false;
+                    if index == 0 {
                         progress = gles
                             .transition
                             .as_ref()
                             .and_then(|t| t.progress(Instant::now()));
-                        if gles.transition.is_some() {
-                            // Everything moves or fades (and after the last
-                            // step, everything is new): drawn whole.
-                            on_compositor!(&mut self.screens[0].compositor, c => c.reset_buffer_ages());
-                        }
+                        // Everything moves or fades (and after the last
+                        // step, everything is new): drawn whole.
+                        whole = gles.transition.is_some();
                         if progress.is_none() {
                             gles.transition = None;
                         }
@@ -489,7 +597,10 @@ impl TtyBackend {
                         Some(&arrow),
                         gles.transition.as_ref().zip(progress),
                     )?;
-                    self.draw_gles(view.index, &scene)?
+                    if whole {
+                        on_compositor!(&mut self.screens[0].compositor, c => c.reset_buffer_ages());
+                    }
+                    self.draw_gles(index, &scene)?
                 }
                 None => {
                     let scene = crate::render::persona_scene_in(
@@ -530,14 +641,14 @@ impl TtyBackend {
         };
         let mut flips = Vec::with_capacity(self.screens.len());
         for index in 1..self.screens.len() {
-            let (_, flip) = if self.gles.is_some() {
+            let (_, flip) = if self.is_gles(index) {
                 self.draw_gles(index, &background)?
             } else {
                 self.draw(index, &background)?
             };
             flips.push(flip);
         }
-        let (_, flip) = match self.gles.as_mut() {
+        let (_, flip) = match self.gles(0) {
             Some(gles) => {
                 gles.transition = None;
                 let scene = overview_scene_for(
@@ -571,7 +682,7 @@ impl TtyBackend {
         from: &PersonaState,
         kind: TransitionKind,
     ) -> Result<(), RenderError> {
-        let Some(gles) = self.gles.as_mut() else {
+        let Some(gles) = self.gles(0) else {
             return Ok(());
         };
         gles.transition = None;
@@ -582,7 +693,11 @@ impl TtyBackend {
 
     /// Whether a transition wants further frames.
     pub fn animating(&self) -> bool {
-        self.gles.as_ref().is_some_and(|g| g.transition.is_some())
+        self.is_gles(0)
+            && self.gpus[self.screens[0].gpu]
+                .gles
+                .as_ref()
+                .is_some_and(|g| g.transition.is_some())
     }
 
     /// Draws `scene` with pixman on screen `index` and queues it for scan-out.
@@ -611,14 +726,14 @@ impl TtyBackend {
         index: usize,
         scene: &Scene<E>,
     ) -> Result<(RenderElementStates, Flip), RenderError> {
-        let Some(gles) = self.gles.as_mut() else {
-            return Err(RenderError::Renderer("GLES is gone".into()));
-        };
-        let renderer = &mut gles.renderer;
         let paused = self.paused;
         let Some(screen) = self.screens.get_mut(index) else {
             return Ok((RenderElementStates::default(), Flip::Nothing));
         };
+        let Some(gles) = self.gpus[screen.gpu].gles.as_mut() else {
+            return Err(RenderError::Renderer("GLES is gone".into()));
+        };
+        let renderer = &mut gles.renderer;
         Self::draw_on(screen, paused, |compositor| match compositor {
             GpuCompositor::Gbm(c) => c
                 .render_frame(renderer, &scene.elements, scene.clear, FrameFlags::DEFAULT)
@@ -689,8 +804,12 @@ impl TtyBackend {
 
     /// A page flip of `crtc` came. Returns whether it was the last one the
     /// frame waited for (not one of a screen dropped since).
-    fn frame_submitted(&mut self, crtc: crtc::Handle) -> bool {
-        let Some(screen) = self.screens.iter_mut().find(|s| s.crtc == crtc) else {
+    fn frame_submitted(&mut self, gpu: usize, crtc: crtc::Handle) -> bool {
+        let Some(screen) = self
+            .screens
+            .iter_mut()
+            .find(|s| s.gpu == gpu && s.crtc == crtc)
+        else {
             return false;
         };
         if !std::mem::take(&mut screen.flip_pending) {
@@ -748,7 +867,7 @@ impl TtyBackend {
                 clear: Color32F::BLACK,
             };
             on_compositor!(&mut self.screens[index].compositor, c => c.reset_buffer_ages());
-            let (_, flip) = if self.gles.is_some() {
+            let (_, flip) = if self.is_gles(index) {
                 self.draw_gles(index, &scene)?
             } else {
                 self.draw(index, &scene)?
@@ -838,7 +957,9 @@ impl TtyBackend {
             screen.blanked = false;
         }
         self.libinput.suspend();
-        self.drm.pause();
+        for gpu in &mut self.gpus {
+            gpu.drm.pause();
+        }
     }
 
     /// Returns whether the screens changed while away. A flip that never
@@ -854,8 +975,10 @@ impl TtyBackend {
         if self.libinput.resume().is_err() {
             tracing::error!("libinput did not resume; input may be missing");
         }
-        if let Err(err) = self.drm.activate(false) {
-            tracing::error!("taking the display back failed: {err}");
+        for gpu in &mut self.gpus {
+            if let Err(err) = gpu.drm.activate(false) {
+                tracing::error!(gpu = %gpu.card, "taking the display back failed: {err}");
+            }
         }
         self.paused = false;
         let changed = match self.connect_screens(config) {
@@ -1013,13 +1136,6 @@ fn pick_connectors(
                 | connector::Interface::DSI
         )
     });
-    for name in config.outputs.keys() {
-        if !connected.iter().any(|info| &connector_name(info) == name)
-            && name != crate::backend::headless::OUTPUT_NAME
-        {
-            tracing::warn!(output = %name, "the config names an output that is not connected");
-        }
-    }
     // A CRTC held by a connector that is gone is free again.
     let current: Vec<(connector::Handle, crtc::Handle)> = current
         .iter()
@@ -1195,10 +1311,10 @@ impl State {
     }
 
     /// The page flip of the queued frame happened at `meta`'s time.
-    fn on_page_flip(&mut self, crtc: crtc::Handle, meta: Option<&DrmEventMetadata>) {
-        tracing::trace!(?crtc, "page flip");
+    fn on_page_flip(&mut self, gpu: usize, crtc: crtc::Handle, meta: Option<&DrmEventMetadata>) {
+        tracing::trace!(gpu, ?crtc, "page flip");
         let Some(tty) = self.tty() else { return };
-        if !tty.frame_submitted(crtc) {
+        if !tty.frame_submitted(gpu, crtc) {
             tracing::debug!(
                 ?crtc,
                 "a page flip that no frame waits for (a screen since replaced)"
