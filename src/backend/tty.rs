@@ -142,6 +142,8 @@ struct Gpu {
     card: String,
     /// GLES on this GPU, when it has it (and the config does not say pixman).
     gles: Option<Box<Gles>>,
+    /// Unplugged (an external GPU): nothing is drawn on it any more.
+    gone: bool,
 }
 
 impl Gpu {
@@ -188,6 +190,7 @@ impl Gpu {
                 drm,
                 card,
                 gles,
+                gone: false,
             },
             events,
         ))
@@ -227,6 +230,9 @@ pub struct TtyBackend {
     arrow: MemoryRenderBuffer,
     /// Connectors changed while a flip was pending: looked at after it.
     reconnect: bool,
+    /// A screen failed while others queued their frame: the next frame
+    /// draws it again.
+    retry: bool,
     /// Another VT is in front: nothing is drawn until the session comes back.
     paused: bool,
     /// Input devices, for settings (on reload too) and keyboard LEDs.
@@ -251,7 +257,11 @@ impl TtyBackend {
         let mut notifiers = vec![primary_events];
         // Other GPUs drive their own connectors (a laptop's external ports on
         // a discrete GPU), each drawing its screens itself.
-        for other in device_nodes("/dev/dri", "card").unwrap_or_default() {
+        let others = smithay::backend::udev::all_gpus(&seat)
+            .ok()
+            .filter(|gpus| !gpus.is_empty())
+            .unwrap_or_else(|| device_nodes("/dev/dri", "card").unwrap_or_default());
+        for other in others {
             if other == path {
                 continue;
             }
@@ -279,6 +289,7 @@ impl TtyBackend {
             no_veil: SolidColorBuffer::new((1, 1), crate::render::DIM_VEIL),
             arrow: crate::render::cursor::arrow(),
             reconnect: false,
+            retry: false,
             paused: false,
             devices: Vec::new(),
             leds: LedState::default(),
@@ -330,10 +341,10 @@ impl TtyBackend {
         match UdevBackend::new(&seat) {
             Ok(udev) => {
                 event_loop
-                    .insert_source(udev, |event, _, state: &mut State| {
-                        if let UdevEvent::Changed { .. } = event {
-                            state.on_connectors_changed();
-                        }
+                    .insert_source(udev, |event, _, state: &mut State| match event {
+                        UdevEvent::Changed { .. } => state.on_connectors_changed(),
+                        UdevEvent::Removed { device_id } => state.on_gpu_removed(device_id),
+                        UdevEvent::Added { .. } => {}
                     })
                     .map_err(|e| failed("udev", e.to_string()))?;
             }
@@ -347,14 +358,20 @@ impl TtyBackend {
     /// changed.
     fn connect_screens(&mut self, config: &Config) -> Result<bool, TtyError> {
         let mut found: Vec<(usize, Choice)> = Vec::new();
+        // Connector names of the GPUs before (connected or not): the same
+        // name on a later GPU says its card, always the same way.
+        let mut earlier: Vec<String> = Vec::new();
         for (g, gpu) in self.gpus.iter().enumerate() {
+            if gpu.gone {
+                continue;
+            }
             let current: Vec<_> = self
                 .screens
                 .iter()
                 .filter(|s| s.gpu == g)
                 .map(|s| (s.connector, s.crtc))
                 .collect();
-            let choices = match pick_connectors(&gpu.drm, config, &current) {
+            let choices = match pick_connectors(&gpu.drm, config, &current, &earlier, &gpu.card) {
                 Ok(choices) => choices,
                 // The primary GPU must answer; another may have gone away.
                 Err(err) if g > 0 => {
@@ -363,13 +380,8 @@ impl TtyBackend {
                 }
                 Err(err) => return Err(err),
             };
-            for mut choice in choices {
-                // The same connector name on two GPUs: the later says its card.
-                if found.iter().any(|(_, c)| c.name == choice.name) {
-                    choice.name = format!("{}-{}", gpu.card, choice.name);
-                }
-                found.push((g, choice));
-            }
+            found.extend(choices.into_iter().map(|c| (g, c)));
+            earlier.extend(all_connector_names(&gpu.drm));
         }
         for name in config.outputs.keys() {
             if !found.iter().any(|(_, c)| &c.name == name)
@@ -383,21 +395,22 @@ impl TtyBackend {
                 && s.connector == c.connector
                 && s.crtc == c.crtc
                 && s.spec.size == c.mode_size()
+                && s.spec.name == c.name
         };
-        let mut old = std::mem::take(&mut self.screens);
-        // Gone or changed first, so their CRTCs are free for the new ones.
-        let before = old.len();
-        old.retain(|s| {
+        // Gone or changed first, so their CRTCs are free for the new ones;
+        // the kept ones stay in place while new ones are made (a GPU whose
+        // screens draw with GLES keeps it).
+        let before = self.screens.len();
+        self.screens.retain(|s| {
             let kept = found.iter().any(|(g, c)| same(s, *g, c));
             if !kept {
                 tracing::warn!(output = %s.spec.name, "output disconnected or changed");
             }
             kept
         });
-        let mut changed = old.len() != before;
+        let mut changed = self.screens.len() != before;
         for (g, choice) in &found {
-            if let Some(i) = old.iter().position(|s| same(s, *g, choice)) {
-                self.screens.push(old.remove(i));
+            if self.screens.iter().any(|s| same(s, *g, choice)) {
                 continue;
             }
             changed = true;
@@ -406,10 +419,37 @@ impl TtyBackend {
                 Err(err) => tracing::error!(output = %choice.name, "output skipped: {err}"),
             }
         }
+        // In the order found: the primary first.
+        self.screens.sort_by_key(|s| {
+            found
+                .iter()
+                .position(|(g, c)| same(s, *g, c))
+                .unwrap_or(usize::MAX)
+        });
         if let Some(primary) = self.screens.first() {
             self.spec = primary.spec.clone();
         }
         Ok(changed)
+    }
+
+    /// A GPU was unplugged: its screens go (a flip they waited for never
+    /// comes). Returns whether it was one of ours.
+    fn gpu_removed(&mut self, device_id: smithay::reexports::rustix::fs::Dev) -> bool {
+        let Some(g) = self
+            .gpus
+            .iter()
+            .position(|gpu| !gpu.gone && gpu.drm.device_id() == device_id)
+        else {
+            return false;
+        };
+        tracing::warn!(gpu = %self.gpus[g].card, "GPU removed; its outputs are gone");
+        self.gpus[g].gone = true;
+        self.gpus[g].gles = None;
+        self.screens.retain(|s| s.gpu != g);
+        if let Some(primary) = self.screens.first() {
+            self.spec = primary.spec.clone();
+        }
+        true
     }
 
     /// Sets up `choice`'s connector: its mode, transform and compositor.
@@ -565,59 +605,81 @@ impl TtyBackend {
         let mut drawn = Vec::with_capacity(views.len());
         let mut flips = Vec::with_capacity(views.len());
         for view in &views {
-            let Some(screen) = self.screens.get(view.index) else {
+            if view.index >= self.screens.len() {
                 break;
-            };
-            let veil = dim.then(|| screen.dim_veil.clone());
-            let notice = notice.filter(|_| view.index == 0);
-            let index = view.index;
-            let (states, flip) = match self.gles(index) {
-                Some(gles) => {
-                    let mut progress = None;
-                    let mut whole = false;
-                    if index == 0 {
-                        progress = gles
-                            .transition
-                            .as_ref()
-                            .and_then(|t| t.progress(Instant::now()));
-                        // Everything moves or fades (and after the last
-                        // step, everything is new): drawn whole.
-                        whole = gles.transition.is_some();
-                        if progress.is_none() {
-                            gles.transition = None;
-                        }
-                    }
-                    let scene = effects::persona_scene_in(
-                        &mut gles.renderer,
-                        &mut gles.effects,
-                        persona,
-                        view,
-                        notice,
-                        veil.as_ref(),
-                        Some(&arrow),
-                        gles.transition.as_ref().zip(progress),
-                    )?;
-                    if whole {
-                        on_compositor!(&mut self.screens[0].compositor, c => c.reset_buffer_ages());
-                    }
-                    self.draw_gles(index, &scene)?
-                }
-                None => {
-                    let scene = crate::render::persona_scene_in(
-                        &mut self.renderer,
-                        persona,
-                        view,
-                        notice,
-                        veil.as_ref(),
-                        Some(&arrow),
-                    )?;
-                    self.draw(view.index, &scene)?
+            }
+            // One screen failing (a texture its GPU cannot take) costs that
+            // screen this frame, not the others theirs.
+            let (states, flip) = match self.render_view(persona, view, notice, dim, &arrow) {
+                Ok(drawn) => drawn,
+                Err(err) => {
+                    tracing::warn!(output = %view.spec.name, "drawing failed: {err}");
+                    (RenderElementStates::default(), Flip::Failed)
                 }
             };
             drawn.push(persona.render_ids.borrow().unscope(states));
             flips.push(flip);
         }
-        Ok((drawn, combine(&flips)))
+        let flip = combine(&flips);
+        self.retry = flip != Flip::Failed && flips.contains(&Flip::Failed);
+        Ok((drawn, flip))
+    }
+
+    /// Draws what `view` shows of `persona` on its screen.
+    fn render_view(
+        &mut self,
+        persona: &PersonaState,
+        view: &crate::persona::outputs::View,
+        notice: Option<&crate::render::notice::Notice>,
+        dim: bool,
+        arrow: &MemoryRenderBuffer,
+    ) -> Result<(RenderElementStates, Flip), RenderError> {
+        let index = view.index;
+        let veil = dim.then(|| self.screens[index].dim_veil.clone());
+        let notice = notice.filter(|_| index == 0);
+        match self.gles(index) {
+            Some(gles) => {
+                let mut progress = None;
+                let mut whole = false;
+                if index == 0 {
+                    progress = gles
+                        .transition
+                        .as_ref()
+                        .and_then(|t| t.progress(Instant::now()));
+                    // Everything moves or fades (and after the last step,
+                    // everything is new): drawn whole.
+                    whole = gles.transition.is_some();
+                    if progress.is_none() {
+                        gles.transition = None;
+                    }
+                }
+                let scene = effects::persona_scene_in(
+                    &mut gles.renderer,
+                    &mut gles.effects,
+                    persona,
+                    view,
+                    notice,
+                    veil.as_ref(),
+                    Some(arrow),
+                    gles.transition.as_ref().zip(progress),
+                )?;
+                if whole {
+                    on_compositor!(&mut self.screens[0].compositor, c => c.reset_buffer_ages());
+                }
+                self.draw_gles(index, &scene)
+            }
+            None => {
+                let scene = crate::render::persona_scene_in(
+                    &mut self.renderer,
+                    persona,
+                    view,
+                    notice,
+                    veil.as_ref(),
+                    Some(arrow),
+                )?;
+                self.draw(index, &scene)
+            }
+        }
     }
 
     /// Draws the overview with the frame's renderer.
@@ -691,13 +753,14 @@ impl TtyBackend {
         Ok(())
     }
 
-    /// Whether a transition wants further frames.
+    /// Whether a transition (or a screen that failed) wants further frames.
     pub fn animating(&self) -> bool {
-        self.is_gles(0)
-            && self.gpus[self.screens[0].gpu]
-                .gles
-                .as_ref()
-                .is_some_and(|g| g.transition.is_some())
+        self.retry
+            || self.is_gles(0)
+                && self.gpus[self.screens[0].gpu]
+                    .gles
+                    .as_ref()
+                    .is_some_and(|g| g.transition.is_some())
     }
 
     /// Draws `scene` with pixman on screen `index` and queues it for scan-out.
@@ -1104,6 +1167,19 @@ impl Choice {
     }
 }
 
+/// Every connector's name on `drm`, connected or not.
+fn all_connector_names(drm: &DrmDevice) -> Vec<String> {
+    let Ok(resources) = drm.resource_handles() else {
+        return Vec::new();
+    };
+    resources
+        .connectors()
+        .iter()
+        .filter_map(|&handle| drm.get_connector(handle, false).ok())
+        .map(|info| connector_name(&info))
+        .collect()
+}
+
 /// The output name as the kernel and other compositors give it: `eDP-1`, `Virtual-1`.
 fn connector_name(info: &connector::Info) -> String {
     format!("{}-{}", info.interface().as_str(), info.interface_id())
@@ -1118,6 +1194,8 @@ fn pick_connectors(
     drm: &DrmDevice,
     config: &Config,
     current: &[(connector::Handle, crtc::Handle)],
+    taken: &[String],
+    card: &str,
 ) -> Result<Vec<Choice>, TtyError> {
     let resources = drm
         .resource_handles()
@@ -1144,7 +1222,10 @@ fn pick_connectors(
         .collect();
     let mut chosen: Vec<Choice> = Vec::new();
     for info in &connected {
-        let name = connector_name(info);
+        let mut name = connector_name(info);
+        if taken.contains(&name) {
+            name = format!("{card}-{name}");
+        }
         let taken = |crtc: &crtc::Handle| {
             chosen.iter().any(|c| c.crtc == *crtc)
                 || current
@@ -1328,15 +1409,16 @@ impl State {
             _ => now,
         };
         let seq = meta.map_or(0, |m| m.sequence as u64);
-        self.frame_presented(at, seq);
+        // No flip is pending now: connector changes waiting for that are
+        // looked at before the next frame is drawn.
         if reconnect {
-            self.on_connectors_changed();
+            self.reconnect_outputs();
         }
+        self.frame_presented(at, seq);
     }
 
     /// Connectors changed: a panel plugged or unplugged, or a new mode.
     fn on_connectors_changed(&mut self) {
-        let config = self.config.clone();
         let Some(tty) = self.tty() else { return };
         if tty.paused {
             return;
@@ -1347,13 +1429,42 @@ impl State {
             tty.reconnect = true;
             return;
         }
+        if self.reconnect_outputs() {
+            self.redraw_now();
+        }
+    }
+
+    /// Sets the screens up as the connectors now are; returns whether they
+    /// changed (then every persona's outputs follow and a redraw is queued).
+    fn reconnect_outputs(&mut self) -> bool {
+        let config = self.config.clone();
+        let Some(tty) = self.tty() else { return false };
         match tty.connect_screens(&config) {
             Ok(true) => {
                 self.output_spec_changed();
-                self.redraw_now();
+                true
             }
-            Ok(false) => {}
-            Err(err) => tracing::error!("output change: {err}"),
+            Ok(false) => false,
+            Err(err) => {
+                tracing::error!("output change: {err}");
+                false
+            }
+        }
+    }
+
+    /// A GPU went away: its outputs go; a frame waiting only for its flips
+    /// is done.
+    fn on_gpu_removed(&mut self, device_id: smithay::reexports::rustix::fs::Dev) {
+        let Some(tty) = self.tty() else { return };
+        let waited = tty.flip_pending();
+        if !tty.gpu_removed(device_id) {
+            return;
+        }
+        let settled = waited && !tty.flip_pending();
+        self.output_spec_changed();
+        if settled {
+            let now = self.now();
+            self.frame_presented(now, 0);
         }
     }
 }
