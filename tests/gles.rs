@@ -234,7 +234,9 @@ fn transitions_go_from_the_old_persona_to_the_new() {
     assert_ne!(old.pixel(100, 100), new.pixel(100, 100));
     for kind in [TransitionKind::Crossfade, TransitionKind::Slide] {
         let from = &fx.state.personas.get(work).unwrap().state;
-        let transition = Transition::begin(&mut gl.renderer, &mut gl.effects, from, kind).unwrap();
+        let views = [from.primary_view()];
+        let transition =
+            Transition::begin(&mut gl.renderer, &mut gl.effects, from, kind, &views).unwrap();
         assert!(transition.progress(std::time::Instant::now()).is_some());
         assert!(
             transition
@@ -282,5 +284,69 @@ fn transitions_go_from_the_old_persona_to_the_new() {
                 "{name} halfway at ({x},{y}): {got:?}, expected {want:?}"
             );
         }
+    }
+}
+
+/// With two outputs, each leaves from what it showed of the old persona and
+/// arrives at what it shows of the new one.
+#[test]
+fn every_output_has_its_transition() {
+    let mut gl = gles();
+    let config = TWO_PERSONAS
+        .replace("indicator = \"none\"", "indicator = \"frame\"")
+        .replace(
+            "size = \"320x200\"",
+            "size = \"320x200\"\nextra_outputs = [\"200x160\"]",
+        );
+    let mut fx = Fixture::with_config(&config);
+    fx.open_window("work", [255, 0, 0, 255]);
+    fx.open_window("personal", [0, 0, 255, 255]);
+    let second = |fx: &mut Fixture| {
+        fx.render();
+        fx.state
+            .backend
+            .headless()
+            .unwrap()
+            .screenshot_of(1)
+            .unwrap()
+    };
+    let old = second(&mut fx);
+    let work = fx.state.personas.active_id();
+    fx.switch("personal");
+    let new = second(&mut fx);
+    assert_ne!(old.pixel(100, 80), new.pixel(100, 80));
+    let from = &fx.state.personas.get(work).unwrap().state;
+    let views = from.views();
+    assert_eq!(views.len(), 2);
+    let transition = Transition::begin(
+        &mut gl.renderer,
+        &mut gl.effects,
+        from,
+        TransitionKind::Crossfade,
+        &views,
+    )
+    .unwrap();
+    let id = fx.state.personas.active_id();
+    let persona = &fx.state.personas.get(id).unwrap().state;
+    let view = persona.views().remove(1);
+    for (progress, want, name) in [
+        (0.0, &old, "two-outputs-start"),
+        (1.0, &new, "two-outputs-end"),
+    ] {
+        let scene = effects::persona_scene_in(
+            &mut gl.renderer,
+            &mut gl.effects,
+            persona,
+            &view,
+            None,
+            None,
+            None,
+            Some((&transition, progress)),
+        )
+        .unwrap();
+        let shot = gl
+            .render(view.spec.size, view.spec.transform, &scene)
+            .unwrap();
+        compare(want, &shot, name);
     }
 }

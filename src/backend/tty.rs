@@ -604,13 +604,26 @@ impl TtyBackend {
         let views = persona.views();
         let mut drawn = Vec::with_capacity(views.len());
         let mut flips = Vec::with_capacity(views.len());
+        // Each GPU's transition, where it is at, the same for all its screens.
+        let now = Instant::now();
+        let transitions: Vec<(bool, Option<f32>)> = self
+            .gpus
+            .iter()
+            .map(|gpu| {
+                let t = gpu.gles.as_ref().and_then(|g| g.transition.as_ref());
+                (t.is_some(), t.and_then(|t| t.progress(now)))
+            })
+            .collect();
         for view in &views {
             if view.index >= self.screens.len() {
                 break;
             }
+            let (running, progress) = transitions[self.screens[view.index].gpu];
             // One screen failing (a texture its GPU cannot take) costs that
             // screen this frame, not the others theirs.
-            let (states, flip) = match self.render_view(persona, view, notice, dim, &arrow) {
+            let drawn_view =
+                self.render_view(persona, view, notice, dim, &arrow, running, progress);
+            let (states, flip) = match drawn_view {
                 Ok(drawn) => drawn,
                 Err(err) => {
                     tracing::warn!(output = %view.spec.name, "drawing failed: {err}");
@@ -620,12 +633,20 @@ impl TtyBackend {
             drawn.push(persona.render_ids.borrow().unscope(states));
             flips.push(flip);
         }
+        // A transition over has had its last frame everywhere.
+        for (gpu, (running, progress)) in self.gpus.iter_mut().zip(transitions) {
+            if let Some(gles) = gpu.gles.as_mut().filter(|_| running && progress.is_none()) {
+                gles.transition = None;
+            }
+        }
         let flip = combine(&flips);
         self.retry = flip != Flip::Failed && flips.contains(&Flip::Failed);
         Ok((drawn, flip))
     }
 
-    /// Draws what `view` shows of `persona` on its screen.
+    /// Draws what `view` shows of `persona` on its screen; `running` and
+    /// `progress`: its GPU's transition.
+    #[allow(clippy::too_many_arguments)]
     fn render_view(
         &mut self,
         persona: &PersonaState,
@@ -633,26 +654,14 @@ impl TtyBackend {
         notice: Option<&crate::render::notice::Notice>,
         dim: bool,
         arrow: &MemoryRenderBuffer,
+        running: bool,
+        progress: Option<f32>,
     ) -> Result<(RenderElementStates, Flip), RenderError> {
         let index = view.index;
         let veil = dim.then(|| self.screens[index].dim_veil.clone());
         let notice = notice.filter(|_| index == 0);
         match self.gles(index) {
             Some(gles) => {
-                let mut progress = None;
-                let mut whole = false;
-                if index == 0 {
-                    progress = gles
-                        .transition
-                        .as_ref()
-                        .and_then(|t| t.progress(Instant::now()));
-                    // Everything moves or fades (and after the last step,
-                    // everything is new): drawn whole.
-                    whole = gles.transition.is_some();
-                    if progress.is_none() {
-                        gles.transition = None;
-                    }
-                }
                 let scene = effects::persona_scene_in(
                     &mut gles.renderer,
                     &mut gles.effects,
@@ -663,8 +672,10 @@ impl TtyBackend {
                     Some(arrow),
                     gles.transition.as_ref().zip(progress),
                 )?;
-                if whole {
-                    on_compositor!(&mut self.screens[0].compositor, c => c.reset_buffer_ages());
+                if running {
+                    // Everything moves or fades (and after the last step,
+                    // everything is new): drawn whole.
+                    on_compositor!(&mut self.screens[index].compositor, c => c.reset_buffer_ages());
                 }
                 self.draw_gles(index, &scene)
             }
@@ -744,23 +755,38 @@ impl TtyBackend {
         from: &PersonaState,
         kind: TransitionKind,
     ) -> Result<(), RenderError> {
-        let Some(gles) = self.gles(0) else {
-            return Ok(());
-        };
-        gles.transition = None;
-        let transition = Transition::begin(&mut gles.renderer, &mut gles.effects, from, kind)?;
-        gles.transition = Some(transition);
+        // Each GPU drawing with GLES leaves from the old persona as its
+        // screens showed it.
+        let views = from.views();
+        for g in 0..self.gpus.len() {
+            let mine: Vec<_> = views
+                .iter()
+                .filter(|v| {
+                    self.screens.get(v.index).is_some_and(|s| s.gpu == g) && self.is_gles(v.index)
+                })
+                .cloned()
+                .collect();
+            let Some(gles) = self.gpus[g].gles.as_mut() else {
+                continue;
+            };
+            gles.transition = None;
+            if mine.is_empty() {
+                continue;
+            }
+            let transition =
+                Transition::begin(&mut gles.renderer, &mut gles.effects, from, kind, &mine)?;
+            gles.transition = Some(transition);
+        }
         Ok(())
     }
 
     /// Whether a transition (or a screen that failed) wants further frames.
     pub fn animating(&self) -> bool {
         self.retry
-            || self.is_gles(0)
-                && self.gpus[self.screens[0].gpu]
-                    .gles
-                    .as_ref()
-                    .is_some_and(|g| g.transition.is_some())
+            || self
+                .gpus
+                .iter()
+                .any(|g| g.gles.as_ref().is_some_and(|g| g.transition.is_some()))
     }
 
     /// Draws `scene` with pixman on screen `index` and queues it for scan-out.

@@ -161,7 +161,14 @@ impl WinitBackend {
         kind: TransitionKind,
     ) -> Result<(), RenderError> {
         self.transition = None;
-        let transition = Transition::begin(self.window.renderer(), &mut self.effects, from, kind)?;
+        let primary = [from.primary_view()];
+        let transition = Transition::begin(
+            self.window.renderer(),
+            &mut self.effects,
+            from,
+            kind,
+            &primary,
+        )?;
         self.transition = Some(transition);
         Ok(())
     }

@@ -167,33 +167,41 @@ impl Effects {
 /// A switch in progress: the old persona as it last looked, leaving.
 pub struct Transition {
     pub kind: TransitionKind,
-    snapshot: TextureBuffer<GlesTexture>,
+    /// The old persona as each output showed it, by view index.
+    snapshots: Vec<(usize, TextureBuffer<GlesTexture>)>,
     started: Instant,
 }
 
 impl Transition {
-    /// Draws `from` (the persona being left) into a texture to leave from.
+    /// Draws `from` (the persona being left) as each of `views` shows it,
+    /// into textures to leave from.
     pub fn begin(
         renderer: &mut GlesRenderer,
         effects: &mut Effects,
         from: &PersonaState,
         kind: TransitionKind,
+        views: &[View],
     ) -> Result<Transition, RenderError> {
-        let size = from.output_spec.display_size();
-        let mut texture: GlesTexture = renderer
-            .create_buffer(Fourcc::Abgr8888, (size.w, size.h).into())
-            .map_err(renderer_error)?;
-        {
-            let mut framebuffer = renderer.bind(&mut texture).map_err(renderer_error)?;
-            let view = from.primary_view();
-            let scene = persona_scene_in(renderer, effects, from, &view, None, None, None, None)?;
-            let mut tracker = OutputDamageTracker::new(size, 1.0, Transform::Normal);
-            super::render_scene(renderer, &mut framebuffer, &mut tracker, &scene, 0)?;
+        let mut snapshots = Vec::with_capacity(views.len());
+        for view in views {
+            let size = view.spec.display_size();
+            let mut texture: GlesTexture = renderer
+                .create_buffer(Fourcc::Abgr8888, (size.w, size.h).into())
+                .map_err(renderer_error)?;
+            {
+                let mut framebuffer = renderer.bind(&mut texture).map_err(renderer_error)?;
+                let scene =
+                    persona_scene_in(renderer, effects, from, view, None, None, None, None)?;
+                let mut tracker = OutputDamageTracker::new(size, 1.0, Transform::Normal);
+                super::render_scene(renderer, &mut framebuffer, &mut tracker, &scene, 0)?;
+            }
+            let snapshot =
+                TextureBuffer::from_texture(renderer, texture, 1, Transform::Normal, None);
+            snapshots.push((view.index, snapshot));
         }
-        let snapshot = TextureBuffer::from_texture(renderer, texture, 1, Transform::Normal, None);
         Ok(Transition {
             kind,
-            snapshot,
+            snapshots,
             started: Instant::now(),
         })
     }
@@ -240,8 +248,13 @@ pub fn persona_scene_in(
     let (badge, area) = effects.indicator(persona, view);
     let width = view.spec.display_size().w as f64;
     // While sliding, the new persona comes in from the right.
+    // Only outputs the old persona was drawn for take part.
+    let transition = transition.and_then(|(t, progress)| {
+        let snapshot = t.snapshots.iter().find(|(i, _)| *i == view.index)?;
+        Some((t, &snapshot.1, progress))
+    });
     let shift = match transition {
-        Some((t, progress)) if t.kind == TransitionKind::Slide => {
+        Some((t, _, progress)) if t.kind == TransitionKind::Slide => {
             ((1.0 - progress as f64) * width).round() as i32
         }
         _ => 0,
@@ -253,9 +266,9 @@ pub fn persona_scene_in(
 
     let mut elements: Vec<GlesElement> = Vec::with_capacity(layers.windows.len() + 6);
     elements.extend(layers.over.into_iter().map(GlesElement::Fixed));
-    if let Some((t, progress)) = transition {
+    if let Some((t, snapshot, progress)) = transition {
         elements.push(GlesElement::Snapshot(snapshot_element(
-            effects, t, progress, width,
+            effects, t.kind, snapshot, progress, width,
         )));
     }
     elements.extend(badge.map(|b| GlesElement::Indicator(moved(b, shift))));
@@ -275,17 +288,18 @@ pub fn persona_scene_in(
 /// The outgoing persona: fading over the new one, or sliding out left.
 fn snapshot_element(
     effects: &Effects,
-    transition: &Transition,
+    kind: TransitionKind,
+    snapshot: &TextureBuffer<GlesTexture>,
     progress: f32,
     width: f64,
 ) -> TextureShaderElement {
-    let (location, alpha, shade) = match transition.kind {
+    let (location, alpha, shade) = match kind {
         TransitionKind::Slide => (-(progress as f64 * width).round(), 1.0, SLIDE_SHADE),
         TransitionKind::Crossfade | TransitionKind::None => (0.0, 1.0 - progress, 0.0),
     };
     let texture = TextureRenderElement::from_texture_buffer(
         Point::<f64, Physical>::from((location, 0.0)),
-        &transition.snapshot,
+        snapshot,
         Some(alpha),
         None,
         None,
