@@ -292,21 +292,7 @@ fn scenario(vm: &mut Vm, renderer: Renderer) -> Result<(), String> {
         "compositor stats: {} switches, {} frames rendered, uptime {:.1} s",
         stats.switches, stats.frames_rendered, stats.uptime_s
     ));
-    for (name, latency) in [
-        (
-            "switch_request_to_render_ms",
-            &stats.switch_request_to_render_ms,
-        ),
-        (
-            "switch_input_to_render_ms",
-            &stats.switch_input_to_render_ms,
-        ),
-        ("switch_to_present_ms", &stats.switch_to_present_ms),
-        (
-            "switch_input_to_present_ms",
-            &stats.switch_input_to_present_ms,
-        ),
-    ] {
+    for (name, latency) in stats.latencies() {
         report(&format!("  {name}: {}", describe(latency)));
     }
     let expected = switches as u64 + 2;

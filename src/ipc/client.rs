@@ -25,8 +25,8 @@ use base64::Engine as _;
 use clap::builder::PossibleValue;
 
 use super::protocol::{
-    default_socket_path, ButtonState, Event, InputEvent, KeyState, Latency, PersonaInfo, Reply,
-    Request, SessionInfo, SocketPathError, Stats, SwitchName, TouchPhase,
+    default_socket_path, ButtonState, Event, InputEvent, KeyState, PersonaInfo, Reply, Request,
+    SessionInfo, SocketPathError, Stats, SwitchName, TouchPhase,
 };
 
 /// Read/write timeout of [`request`]: how long to wait for the compositor.
@@ -734,21 +734,7 @@ fn format_stats(stats: &Stats) -> String {
         "switches         {}\nframes rendered  {}\nuptime           {:.1} s\n\n",
         stats.switches, stats.frames_rendered, stats.uptime_s
     );
-    let rows: [(&str, &Latency); 4] = [
-        (
-            "switch_request_to_render_ms",
-            &stats.switch_request_to_render_ms,
-        ),
-        (
-            "switch_input_to_render_ms",
-            &stats.switch_input_to_render_ms,
-        ),
-        ("switch_to_present_ms", &stats.switch_to_present_ms),
-        (
-            "switch_input_to_present_ms",
-            &stats.switch_input_to_present_ms,
-        ),
-    ];
+    let rows = stats.latencies();
     let _ = write!(
         text,
         "{:<28} {:>7} {:>9} {:>9} {:>9}",
@@ -804,6 +790,7 @@ pub fn format_event(event: &Event) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ipc::protocol::Latency;
     use crate::ipc::protocol::{decode_png, encode_png};
     use crate::ipc::server::ControlServer;
     use clap::{CommandFactory, Parser};

@@ -266,6 +266,24 @@ pub struct Stats {
     pub switch_input_to_present_ms: Latency,
 }
 
+impl Stats {
+    /// Every latency with its name, in the order `stats` prints them.
+    pub fn latencies(&self) -> [(&'static str, &Latency); 4] {
+        [
+            (
+                "switch_request_to_render_ms",
+                &self.switch_request_to_render_ms,
+            ),
+            ("switch_input_to_render_ms", &self.switch_input_to_render_ms),
+            ("switch_to_present_ms", &self.switch_to_present_ms),
+            (
+                "switch_input_to_present_ms",
+                &self.switch_input_to_present_ms,
+            ),
+        ]
+    }
+}
+
 /// Summary of latency samples, in milliseconds.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Latency {
