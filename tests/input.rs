@@ -630,12 +630,7 @@ fn touch_works_again_after_a_gesture_from_empty_space_and_a_round_trip() {
     assert_eq!(fx.active(), "personal");
     fx.switch("work");
     fx.client(c).take_events();
-    fx.input(InputEvent::TouchDown {
-        slot: 0,
-        x: 150.0,
-        y: 100.0,
-    });
-    fx.input(InputEvent::TouchUp { slot: 0 });
+    fx.touch_tap(150.0, 100.0);
     fx.roundtrip(c);
     let events = fx.client(c).take_events();
     assert!(
@@ -1020,12 +1015,7 @@ fn touchscreens_follow_their_output_mapping() {
         let mut fx = Fixture::with_config(&config);
         let (c, w) = fx.open_window("work", [255, 0, 0, 255]);
         fx.client(c).take_events();
-        fx.input(InputEvent::TouchDown {
-            slot: 0,
-            x: 100.0,
-            y: 100.0,
-        });
-        fx.input(InputEvent::TouchUp { slot: 0 });
+        fx.touch_tap(100.0, 100.0);
         fx.roundtrip(c);
         let events = fx.client(c).take_events();
         let down = events

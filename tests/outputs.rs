@@ -47,6 +47,18 @@ fn configured(fx: &mut Fixture, c: usize, w: usize) -> Option<(i32, i32)> {
         .map(|c| (c.width, c.height))
 }
 
+/// The touch-downs client `c` got since last asked: (surface, x, y).
+fn touch_downs(fx: &mut Fixture, c: usize) -> Vec<(usize, f64, f64)> {
+    fx.client(c)
+        .take_events()
+        .iter()
+        .filter_map(|e| match e {
+            common::client::Event::TouchDown { surface, x, y, .. } => Some((*surface, *x, *y)),
+            _ => None,
+        })
+        .collect()
+}
+
 fn pointer(fx: &Fixture) -> (f64, f64) {
     let p = fx.state.personas.active().state.pointer_location;
     (p.x, p.y)
@@ -230,7 +242,6 @@ fn the_indicator_frames_every_output() {
 /// place on it, not what is at that place on the primary.
 #[test]
 fn a_touchscreen_mapped_to_another_output_touches_that_output() {
-    use common::client::Event;
     let config = format!(
         "{}\n[input.touchscreen]\nmap_to_output = \"HEADLESS-2\"\n",
         two_outputs("")
@@ -240,21 +251,9 @@ fn a_touchscreen_mapped_to_another_output_touches_that_output() {
     move_by(&mut fx, 240.0, 0.0);
     let other = fx.add_window(c, GREEN);
     fx.client(c).take_events();
-    fx.input(InputEvent::TouchDown {
-        slot: 0,
-        x: 50.0,
-        y: 40.0,
-    });
-    fx.input(InputEvent::TouchUp { slot: 0 });
+    fx.touch_tap(50.0, 40.0);
     fx.roundtrip(c);
-    let events = fx.client(c).take_events();
-    let downs: Vec<(usize, f64, f64)> = events
-        .iter()
-        .filter_map(|e| match e {
-            Event::TouchDown { surface, x, y, .. } => Some((*surface, *x, *y)),
-            _ => None,
-        })
-        .collect();
+    let downs = touch_downs(&mut fx, c);
     assert_eq!(
         downs,
         [(other, 50.0, 40.0)],
@@ -266,7 +265,6 @@ fn a_touchscreen_mapped_to_another_output_touches_that_output() {
 /// its positions are scaled back to the primary's.
 #[test]
 fn a_touch_on_a_mirror_lands_where_the_picture_shows() {
-    use common::client::Event;
     let config = format!(
         "output_layout = \"mirror\"\n{}\n[input.touchscreen]\nmap_to_output = \"HEADLESS-2\"\n",
         two_outputs("")
@@ -275,22 +273,9 @@ fn a_touch_on_a_mirror_lands_where_the_picture_shows() {
     let (c, w) = fx.open_window("work", RED);
     fx.client(c).take_events();
     // The picture is 0.625 the size, 17 rows down: (100, 79) shows (160, 99.2).
-    fx.input(InputEvent::TouchDown {
-        slot: 0,
-        x: 100.0,
-        y: 79.0,
-    });
-    fx.input(InputEvent::TouchUp { slot: 0 });
+    fx.touch_tap(100.0, 79.0);
     fx.roundtrip(c);
-    let downs: Vec<(usize, f64, f64)> = fx
-        .client(c)
-        .take_events()
-        .iter()
-        .filter_map(|e| match e {
-            Event::TouchDown { surface, x, y, .. } => Some((*surface, *x, *y)),
-            _ => None,
-        })
-        .collect();
+    let downs = touch_downs(&mut fx, c);
     assert_eq!(downs.len(), 1, "{downs:?}");
     let (surface, x, y) = downs[0];
     assert_eq!(surface, w);

@@ -283,6 +283,12 @@ impl Fixture {
         self.dispatch();
     }
 
+    /// A one-finger tap (slot 0) at (`x`, `y`) on the output.
+    pub fn touch_tap(&mut self, x: f64, y: f64) {
+        self.input(InputEvent::TouchDown { slot: 0, x, y });
+        self.input(InputEvent::TouchUp { slot: 0 });
+    }
+
     /// Renders the active persona now (as the frame clock would) and reads the output.
     pub fn render(&mut self) -> Screenshot {
         self.roundtrip_all();
