@@ -92,6 +92,13 @@ impl HeadlessBackend {
         Ok(())
     }
 
+    /// The output named `name`.
+    pub fn spec_named(&self, name: &str) -> Option<&OutputSpec> {
+        std::iter::once(&self.spec)
+            .chain(self.more.iter().map(|m| &m.spec))
+            .find(|s| s.name == name)
+    }
+
     /// Every output, the primary first.
     pub fn specs(&self) -> Vec<OutputSpec> {
         std::iter::once(self.spec.clone())

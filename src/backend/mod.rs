@@ -106,6 +106,15 @@ impl Backend {
         }
     }
 
+    /// The physical output named `name`, if there is one.
+    pub fn output_named(&self, name: &str) -> Option<&OutputSpec> {
+        match self {
+            Backend::Headless(b) => b.spec_named(name),
+            Backend::Tty(b) => b.spec_named(name),
+            Backend::Winit(b) => Some(&b.spec).filter(|s| s.name == name),
+        }
+    }
+
     /// Draws `persona` (the active one) onto the outputs; what each drew,
     /// in the order of `persona.views()`.
     pub fn render(

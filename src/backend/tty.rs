@@ -496,6 +496,14 @@ impl TtyBackend {
         })
     }
 
+    /// The screen named `name`'s output.
+    pub fn spec_named(&self, name: &str) -> Option<&OutputSpec> {
+        self.screens
+            .iter()
+            .map(|s| &s.spec)
+            .find(|s| s.name == name)
+    }
+
     /// Every screen's output, the primary first.
     pub fn specs(&self) -> Vec<OutputSpec> {
         self.screens.iter().map(|s| s.spec.clone()).collect()

@@ -788,10 +788,12 @@ fn vt_switch(combo: &crate::config::KeyCombo) -> Option<i32> {
 impl State {
     /// The output a touchscreen is mapped to (`[input.touchscreen]
     /// map_to_output`), when it is one of the outputs but not the primary.
-    pub(crate) fn touch_output(&self) -> Option<crate::persona::OutputSpec> {
+    pub(crate) fn touch_output(&self) -> Option<&crate::persona::OutputSpec> {
         let name = self.config.input.touchscreen_output.as_ref()?;
-        let specs = self.backend.output_specs();
-        specs.iter().skip(1).find(|s| s.name == *name).cloned()
+        if *name == self.backend.output_spec().name {
+            return None;
+        }
+        self.backend.output_named(name)
     }
 
     /// Where a touch at (`x`, `y`) on its output is in the active persona's
@@ -829,7 +831,7 @@ impl State {
                 .input
                 .touchscreen_output
                 .as_ref()
-                .is_some_and(|name| !self.backend.output_specs().iter().any(|s| s.name == *name))
+                .is_some_and(|name| self.backend.output_named(name).is_none())
         };
         // Only new touches: one begun before the mapping changed ends where
         // it began (motion and up of an undelivered touch go nowhere anyway;
