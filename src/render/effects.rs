@@ -46,8 +46,8 @@ smithay::backend::renderer::element::render_elements! {
 pub struct Effects {
     indicator: GlesPixelProgram,
     transition: GlesTexProgram,
-    /// By persona name and view index.
-    kept: HashMap<(String, usize), KeptIndicator>,
+    /// By persona id and view index (a key without allocation, per frame).
+    kept: HashMap<(crate::persona::PersonaId, usize), KeptIndicator>,
 }
 
 struct KeptIndicator {
@@ -132,7 +132,7 @@ impl Effects {
         let program = &self.indicator;
         let kept = self
             .kept
-            .entry((persona.name.clone(), view.index))
+            .entry((persona.id, view.index))
             .or_insert_with(|| KeptIndicator {
                 key,
                 area: PixelShaderElement::new(
