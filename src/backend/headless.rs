@@ -265,6 +265,6 @@ impl HeadlessBackend {
 
     /// A background persona's kept content, rendered on its own.
     pub fn snapshot(&mut self, persona: &PersonaState) -> Result<Screenshot, RenderError> {
-        render::snapshot_persona(&mut self.renderer, persona, &self.spec)
+        render::snapshot_persona(&mut self.renderer, persona)
     }
 }

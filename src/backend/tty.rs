@@ -1014,7 +1014,7 @@ impl TtyBackend {
         &mut self,
         persona: &crate::persona::PersonaState,
     ) -> Result<Screenshot, RenderError> {
-        crate::render::snapshot_persona(&mut self.renderer, persona, &self.spec)
+        crate::render::snapshot_persona(&mut self.renderer, persona)
     }
 
     /// Lights the keyboards' lock LEDs.

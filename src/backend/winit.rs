@@ -238,7 +238,7 @@ impl WinitBackend {
     }
 
     pub fn snapshot(&mut self, persona: &PersonaState) -> Result<Screenshot, RenderError> {
-        render::snapshot_persona(&mut self.pixman, persona, &self.spec)
+        render::snapshot_persona(&mut self.pixman, persona)
     }
 }
 

@@ -668,17 +668,6 @@ impl PersonaState {
         true
     }
 
-    /// Follows a change of the physical output (its transform, on a
-    /// rotation): clients get the new wl_output state and windows their new
-    /// size.
-    pub fn set_output_spec(&mut self, spec: &OutputSpec) {
-        if *spec == self.output_spec {
-            return;
-        }
-        self.output_spec = spec.clone();
-        self.apply_output_mode();
-        self.update_activation();
-    }
 
     /// The persona's part of the output in display space: the output less
     /// the inset, upright.

@@ -271,22 +271,6 @@ pub fn scene_layers<R: SceneRenderer>(
     Ok(SceneLayers { over, windows })
 }
 
-/// Renders `persona` into `target`. `age` 0 redraws everything. Returns which
-/// elements were drawn, so frame callbacks go to what is visible.
-pub fn render_persona(
-    renderer: &mut PixmanRenderer,
-    target: &mut Image<'static, 'static>,
-    tracker: &mut OutputDamageTracker,
-    persona: &PersonaState,
-    notice: Option<&notice::Notice>,
-    dim: Option<&SolidColorBuffer>,
-    age: usize,
-) -> Result<RenderElementStates, RenderError> {
-    let scene = persona_scene(renderer, persona, notice, dim, None)?;
-    let states = draw(renderer, target, tracker, &scene, age)?;
-    Ok(persona.render_ids.borrow().unscope(states))
-}
-
 /// Draws `scene` into `target` with its damage tracker.
 pub fn draw<E: RenderElement<PixmanRenderer>>(
     renderer: &mut PixmanRenderer,
@@ -370,15 +354,12 @@ pub fn snapshot_view(
     read_pixels(renderer, &mut image)
 }
 
-/// Renders a persona's kept content on its own: used for `screenshot --persona`
-/// of a background persona, which must not disturb the output's damage state.
+/// Renders a persona's kept content on its own, as the primary output shows
+/// it: used for `screenshot --persona` of a background persona, which must
+/// not disturb the output's damage state.
 pub fn snapshot_persona(
     renderer: &mut PixmanRenderer,
     persona: &PersonaState,
-    spec: &crate::persona::OutputSpec,
 ) -> Result<Screenshot, RenderError> {
-    let mut image = offscreen(renderer, spec.size)?;
-    let mut tracker = OutputDamageTracker::new(spec.size, 1.0, spec.transform);
-    render_persona(renderer, &mut image, &mut tracker, persona, None, None, 0)?;
-    read_pixels(renderer, &mut image)
+    snapshot_view(renderer, persona, &persona.primary_view())
 }
