@@ -129,6 +129,7 @@ impl HeadlessBackend {
     pub fn render(
         &mut self,
         persona: &PersonaState,
+        views: &[crate::persona::outputs::View],
         notice: Option<&crate::render::notice::Notice>,
         dim: bool,
     ) -> Result<Vec<RenderElementStates>, RenderError> {
@@ -139,7 +140,7 @@ impl HeadlessBackend {
             1
         };
         let mut drawn = Vec::with_capacity(1 + self.more.len());
-        for view in persona.views() {
+        for view in views {
             let (image, tracker, veil, notice) = match view.index {
                 0 => (&mut self.image, &mut self.tracker, &self.dim_veil, notice),
                 i => match self.more.get_mut(i - 1) {
@@ -150,7 +151,7 @@ impl HeadlessBackend {
             let scene = render::persona_scene_in(
                 &mut self.renderer,
                 persona,
-                &view,
+                view,
                 notice,
                 dim.then_some(veil),
                 None,

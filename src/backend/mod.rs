@@ -115,17 +115,18 @@ impl Backend {
         }
     }
 
-    /// Draws `persona` (the active one) onto the outputs; what each drew,
-    /// in the order of `persona.views()`.
+    /// Draws `persona` (the active one) onto the outputs as `views` (its
+    /// `views()`) say; what each drew, in their order.
     pub fn render(
         &mut self,
         persona: &PersonaState,
+        views: &[crate::persona::outputs::View],
         notice: Option<&Notice>,
         dim: bool,
     ) -> Result<(Vec<RenderElementStates>, Flip), RenderError> {
         match self {
-            Backend::Headless(b) => Ok((b.render(persona, notice, dim)?, Flip::Shown)),
-            Backend::Tty(b) => b.render_persona(persona, notice, dim),
+            Backend::Headless(b) => Ok((b.render(persona, views, notice, dim)?, Flip::Shown)),
+            Backend::Tty(b) => b.render_persona(persona, views, notice, dim),
             Backend::Winit(b) => Ok((vec![b.render(persona, notice, dim)?], Flip::Shown)),
         }
     }

@@ -602,6 +602,7 @@ impl TtyBackend {
     pub fn render_persona(
         &mut self,
         persona: &PersonaState,
+        views: &[crate::persona::outputs::View],
         notice: Option<&crate::render::notice::Notice>,
         dim: bool,
     ) -> Result<(Vec<RenderElementStates>, Flip), RenderError> {
@@ -609,7 +610,6 @@ impl TtyBackend {
             return Ok((Vec::new(), Flip::Pending));
         }
         let arrow = self.arrow.clone();
-        let views = persona.views();
         let mut drawn = Vec::with_capacity(views.len());
         let mut flips = Vec::with_capacity(views.len());
         // Each GPU's transition, where it is at, the same for all its screens.
@@ -622,7 +622,7 @@ impl TtyBackend {
                 (t.is_some(), t.and_then(|t| t.progress(now)))
             })
             .collect();
-        for view in &views {
+        for view in views {
             if view.index >= self.screens.len() {
                 break;
             }

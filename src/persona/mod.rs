@@ -668,7 +668,6 @@ impl PersonaState {
         true
     }
 
-
     /// The persona's part of the output in display space: the output less
     /// the inset, upright.
     pub fn display_size(&self) -> Size<i32, smithay::utils::Physical> {

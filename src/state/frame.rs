@@ -143,17 +143,19 @@ impl State {
         persona.state.space.refresh();
         persona.state.popups.cleanup();
         let persona = &self.personas.active().state;
-        let (states, flip) =
-            match self
-                .backend
-                .render(persona, self.notice.as_ref(), self.power == Power::Dimmed)
-            {
-                Ok(rendered) => rendered,
-                Err(err) => {
-                    tracing::error!("render failed: {err}");
-                    return Flip::Failed;
-                }
-            };
+        // What each output shows: drawn, then paced, from the same list.
+        let views = persona.views();
+        let dim = self.power == Power::Dimmed;
+        let (states, flip) = match self
+            .backend
+            .render(persona, &views, self.notice.as_ref(), dim)
+        {
+            Ok(rendered) => rendered,
+            Err(err) => {
+                tracing::error!("render failed: {err}");
+                return Flip::Failed;
+            }
+        };
         let rendered = Instant::now();
         if matches!(flip, Flip::Shown | Flip::Queued) {
             self.stats.frames_rendered += 1;
@@ -167,7 +169,6 @@ impl State {
         let output = &persona.output;
         // Each output's drawn surfaces: a surface's primary output is where
         // most of it shows, and that output's frame paces it.
-        let views = persona.views();
         for window in persona.space.elements() {
             for (view, states) in views.iter().zip(&states) {
                 window.with_surfaces(|surface, data| {
