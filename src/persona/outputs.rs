@@ -53,11 +53,7 @@ impl View {
     /// Where a point of the persona's space is on this output, if it is shown.
     pub fn to_output(&self, p: Point<f64, Logical>) -> Option<Point<f64, Physical>> {
         let area = self.area.to_f64();
-        let inside = p.x >= area.loc.x
-            && p.y >= area.loc.y
-            && p.x < area.loc.x + area.size.w
-            && p.y < area.loc.y + area.size.h;
-        inside.then(|| {
+        area.contains(p).then(|| {
             Point::from((
                 (p.x - area.loc.x) * self.scale + self.corner.x as f64,
                 (p.y - area.loc.y) * self.scale + self.corner.y as f64,
@@ -201,13 +197,9 @@ impl PersonaState {
         }
         self.outputs()
             .find(|o| {
-                self.space.output_geometry(o).is_some_and(|g| {
-                    let g = g.to_f64();
-                    point.x >= g.loc.x
-                        && point.y >= g.loc.y
-                        && point.x < g.loc.x + g.size.w
-                        && point.y < g.loc.y + g.size.h
-                })
+                self.space
+                    .output_geometry(o)
+                    .is_some_and(|g| g.to_f64().contains(point))
             })
             .unwrap_or(&self.output)
     }
