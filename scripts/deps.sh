@@ -8,7 +8,7 @@ build=(pkg-config gcc libudev-dev libinput-dev libseat-dev libgbm-dev libpixman-
 test=(weston foot wayland-utils wl-clipboard grim wlcs fonts-dejavu-core hostname util-linux procps
       libegl1 libegl-mesa0 libgl1-mesa-dri
       qemu-system-x86 linux-image-amd64 busybox-static udev
-      xvfb x11-apps xdotool)
+      xvfb x11-apps xdotool sway)
 
 want=("${build[@]}")
 [ "${1:-build}" = test ] && want+=("${test[@]}")

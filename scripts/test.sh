@@ -3,7 +3,8 @@
 # pixel (pixman and GLES on llvmpipe) and property tests in-process, end-to-end
 # tests of the real binary with Debian's Wayland clients, the tty backend in a
 # QEMU virtual machine, the benchmarks once each as smoke tests, and the wlcs
-# conformance suite (scripts/wlcs.sh) against its known-failure list.
+# conformance suite (scripts/wlcs.sh) against its known-failure list. The
+# benchmark harness (bench/) runs at a tiny size against sway as a smoke test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
@@ -12,8 +13,8 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 # The VM test (tests/vm.rs) boots the tty backend under QEMU with the release
-# binary, as a user would run it.
-cargo build --release --bin personas
+# binaries, as a user would run them.
+cargo build --release --bins
 # The VM and winit tests run examples/solid_client as their clients.
 cargo build --examples
 export PERSONAS_VM_TEST=1 PERSONAS_VM_BINARY="$PWD/target/release/personas"

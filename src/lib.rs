@@ -3,6 +3,7 @@
 //! and shows one of them at a time.
 
 pub mod backend;
+pub mod cli;
 pub mod config;
 pub mod handlers;
 pub mod input;

@@ -1,61 +1,22 @@
-//! The `personas` binary: runs the compositor, `msg` talks to a running one,
-//! `validate` checks a config file.
+//! `personas`: `msg` talks to a running compositor and `validate` checks a
+//! config file, here; running the compositor (or a session's sandbox) is
+//! `personas-compositor`'s, which this process becomes. Why two binaries:
+//! `personas::cli`.
 
-use std::os::fd::{FromRawFd, OwnedFd};
-use std::path::PathBuf;
+use std::os::unix::process::CommandExt;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
-use clap::{Parser, Subcommand};
-use smithay::reexports::calloop::generic::Generic;
-use smithay::reexports::calloop::{EventLoop, Interest, Mode, PostAction};
+use clap::Parser;
 
-use personas::backend::tty::TtyBackend;
-use personas::backend::winit::WinitBackend;
-use personas::backend::{Backend, BackendKind};
-use personas::config::{self, Config, ConfigSource};
+use personas::cli::{validate, Cli, Command, COMPOSITOR_BIN};
 use personas::ipc;
-use personas::state::{Options, State};
-
-#[derive(Parser, Debug)]
-#[command(
-    name = "personas",
-    version,
-    about = "Run several isolated personas on one screen"
-)]
-struct Cli {
-    /// Which backend to drive: tty on a VT, winit inside a desktop, headless otherwise.
-    #[arg(long, value_enum, default_value = "auto")]
-    backend: BackendKind,
-    /// Config file (else $PERSONAS_CONFIG, $XDG_CONFIG_HOME/personas/config.toml,
-    /// /etc/personas/config.toml, then the embedded default).
-    #[arg(long)]
-    config: Option<PathBuf>,
-    /// Accept injected input on the control socket (headless only; for tests).
-    #[arg(long)]
-    test_input: bool,
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Talk to the running compositor.
-    Msg(ipc::client::MsgArgs),
-    /// Check a config file; errors are printed as file:line:col: message.
-    Validate { file: Option<PathBuf> },
-    /// The namespaced launcher of a persona's session (run by the compositor).
-    #[command(hide = true)]
-    Sandbox(personas::session::sandbox::SandboxArgs),
-}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Msg(args)) => ipc::client::run(args),
         Some(Command::Validate { file }) => validate(file),
-        Some(Command::Sandbox(args)) => personas::session::sandbox::run(args),
-        None => run(cli.backend, cli.config, cli.test_input),
+        _ => exec_compositor(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -66,169 +27,18 @@ fn main() -> ExitCode {
     }
 }
 
-fn validate(file: Option<PathBuf>) -> anyhow::Result<()> {
-    let source = match file {
-        Some(path) => ConfigSource::File(path),
-        None => config::locate(None)?,
-    };
-    match config::load(&source) {
-        Ok(config) => {
-            let name = match &source {
-                ConfigSource::File(p) => p.display().to_string(),
-                ConfigSource::Embedded => "the embedded default".into(),
-            };
-            println!(
-                "{name}: ok ({} personas, {} bindings)",
-                config.personas.len(),
-                config.bindings.len()
-            );
-            Ok(())
-        }
-        Err(err) => {
-            eprintln!("{err}");
-            bail!("invalid config")
-        }
-    }
-}
-
-fn run(backend: BackendKind, config_path: Option<PathBuf>, test_input: bool) -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,smithay=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-
-    if test_input && backend != BackendKind::Headless {
-        bail!("--test-input is only accepted with --backend headless");
-    }
-    let source = config::locate(config_path.as_deref())?;
-    let config: Config = config::load(&source)?;
-    let backend = match backend {
-        BackendKind::Auto => BackendKind::resolve_auto(),
-        other => other,
-    };
-    if test_input {
-        tracing::warn!("--test-input: the control socket accepts injected input");
-    }
-    let runtime_dir = std::env::var_os("XDG_RUNTIME_DIR")
-        .map(PathBuf::from)
-        .context("XDG_RUNTIME_DIR is not set; personas puts its sockets there")?;
-    let control_path = ipc::protocol::default_socket_path()?;
-
-    let mut event_loop: EventLoop<'static, State> = EventLoop::try_new()?;
-    // Before anything starts threads or sessions: they inherit the blocked mask.
-    install_signal_handler(&event_loop)?;
-    let chosen = match backend {
-        BackendKind::Tty => Some(Backend::Tty(
-            TtyBackend::new(&config, &event_loop.handle()).context(
-                "the tty backend could not start (--backend headless runs without a display)",
-            )?,
-        )),
-        BackendKind::Winit => Some(Backend::Winit(
-            WinitBackend::new(&event_loop.handle()).context(
-                "the winit backend could not start (--backend headless runs without a display)",
-            )?,
-        )),
-        _ => None,
-    };
-    let mut state = State::new(
-        Options {
-            config,
-            config_source: source.clone(),
-            runtime_dir: Some(runtime_dir.clone()),
-            test_input,
-            launch_sessions: true,
-            backend: chosen,
-        },
-        event_loop.handle(),
-    )?;
-    let server = ipc::server::ControlServer::bind(&control_path)?;
-    state.ipc_events = server.insert(&event_loop.handle(), |state: &mut State, request| {
-        state.handle_request(request)
-    })?;
-
-    match &source {
-        ConfigSource::File(p) => println!("personas: config {}", p.display()),
-        ConfigSource::Embedded => println!("personas: using the embedded default config"),
-    }
-    let spec = state.backend.output_spec();
-    println!(
-        "personas: {} output {} {}x{}",
-        match state.backend {
-            Backend::Headless(_) => "headless",
-            Backend::Tty(_) => "tty",
-            Backend::Winit(_) => "winit",
-        },
-        spec.name,
-        spec.size.w,
-        spec.size.h
-    );
-    for info in state.persona_infos() {
-        println!(
-            "personas: persona {:<12} WAYLAND_DISPLAY={} (connect with: XDG_RUNTIME_DIR={} WAYLAND_DISPLAY=wayland-0 foot)",
-            info.name,
-            info.socket,
-            runtime_dir.join("personas").join(&info.name).display(),
-        );
-    }
-    println!(
-        "personas: control socket {} (try: personas msg list)",
-        control_path.display()
-    );
-
-    while state.running {
-        state.refresh_and_flush();
-        event_loop.dispatch(None, &mut state)?;
-    }
-    state.shutdown();
-    // Persona sockets are removed as personas drop; the control socket here.
-    drop(state);
-    let _ = std::fs::remove_file(&control_path);
-    tracing::info!("personas exited cleanly");
-    Ok(())
-}
-
-/// SIGINT/SIGTERM end the loop cleanly (sockets removed) through a signalfd.
-fn install_signal_handler(event_loop: &EventLoop<'static, State>) -> anyhow::Result<()> {
-    // SAFETY: plain libc calls on a local sigset; the fd returned is owned below.
-    let fd = unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGINT);
-        libc::sigaddset(&mut set, libc::SIGTERM);
-        libc::sigaddset(&mut set, libc::SIGHUP);
-        if libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) != 0 {
-            bail!("blocking signals failed");
-        }
-        let fd = libc::signalfd(-1, &set, libc::SFD_NONBLOCK | libc::SFD_CLOEXEC);
-        if fd < 0 {
-            bail!("signalfd failed: {}", std::io::Error::last_os_error());
-        }
-        OwnedFd::from_raw_fd(fd)
-    };
-    event_loop
-        .handle()
-        .insert_source(
-            Generic::new(fd, Interest::READ, Mode::Level),
-            |_, fd, state: &mut State| {
-                let mut info = [0u8; std::mem::size_of::<libc::signalfd_siginfo>()];
-                // SAFETY: reading into a buffer of the right size from our signalfd.
-                let n = unsafe {
-                    libc::read(
-                        std::os::fd::AsRawFd::as_raw_fd(&std::os::fd::AsFd::as_fd(fd)),
-                        info.as_mut_ptr().cast(),
-                        info.len(),
-                    )
-                };
-                if n > 0 {
-                    tracing::info!("signal received, exiting");
-                    state.running = false;
-                }
-                Ok(PostAction::Continue)
-            },
-        )
-        .map_err(|e| anyhow::anyhow!("signal source: {e}"))?;
-    Ok(())
+/// Becomes `personas-compositor` with the same arguments (same process, so
+/// whoever started `personas` may signal or wait for it as before).
+fn exec_compositor() -> anyhow::Result<()> {
+    let me = std::env::current_exe()?;
+    let compositor = me.with_file_name(COMPOSITOR_BIN);
+    let err = std::process::Command::new(&compositor)
+        .arg0("personas")
+        .args(std::env::args_os().skip(1))
+        .exec();
+    anyhow::bail!(
+        "cannot start {}: {err} (it is built and installed beside {})",
+        compositor.display(),
+        me.display()
+    )
 }

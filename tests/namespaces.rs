@@ -260,11 +260,12 @@ session = ["sh", "-c", "echo \"dev $(ls -A /dev | sort | tr '\\n' ' ')\"; exec s
 #[test]
 fn the_launcher_works_for_an_unprivileged_user() {
     let dir = tempfile::tempdir().unwrap();
-    // Somewhere nobody can reach: a copy of the launcher and its directories.
+    // Somewhere nobody can reach: a copy of the launcher (the compositor's
+    // binary, which runs each session through itself) and its directories.
     let root = dir.path();
     std::fs::set_permissions(root, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let launcher = root.join("personas");
-    std::fs::copy(BIN, &launcher).unwrap();
+    let launcher = root.join("personas-compositor");
+    std::fs::copy(env!("CARGO_BIN_EXE_personas-compositor"), &launcher).unwrap();
     for sub in ["home", "runtime"] {
         std::fs::create_dir(root.join(sub)).unwrap();
     }

@@ -9,6 +9,7 @@ use smithay::backend::renderer::damage::OutputDamageTracker;
 use smithay::backend::renderer::element::solid::SolidColorBuffer;
 use smithay::backend::renderer::element::RenderElementStates;
 use smithay::backend::renderer::pixman::PixmanRenderer;
+use smithay::backend::renderer::utils::Buffer;
 use smithay::reexports::pixman::Image;
 use smithay::utils::Transform;
 
@@ -23,28 +24,62 @@ pub struct HeadlessBackend {
     /// The primary output's.
     pub spec: OutputSpec,
     renderer: PixmanRenderer,
-    image: Image<'static, 'static>,
-    tracker: OutputDamageTracker,
-    /// The next frame redraws everything (after a switch: element ids of two
-    /// personas may be equal, so the old frame's damage state means nothing).
-    full_damage: bool,
-    /// The veil drawn over everything while dimmed.
-    dim_veil: SolidColorBuffer,
-    /// The outputs after the first.
-    more: Vec<MoreOutput>,
-    /// The image is black from [`HeadlessBackend::blank`] and nothing was
+    /// Every output's image, the primary first.
+    screens: Vec<Screen>,
+    /// The images are black from [`HeadlessBackend::blank`] and nothing was
     /// drawn since.
     blanked: bool,
     /// What keyboard LEDs would show (no keyboard here; for tests).
     pub leds: smithay::input::keyboard::LedState,
 }
 
-/// An output besides the first: its own image, damage and veil.
-struct MoreOutput {
+/// One output: its image, damage and veil.
+struct Screen {
     spec: OutputSpec,
     image: Image<'static, 'static>,
     tracker: OutputDamageTracker,
+    /// The next frame redraws everything (after a switch: element ids of two
+    /// personas may be equal, so the old frame's damage state means nothing;
+    /// after a scanned-out frame the image is not what the tracker drew).
+    whole: bool,
     dim_veil: SolidColorBuffer,
+    /// The client buffer that is this output's frame, when a single opaque
+    /// surface covered it and nothing was composited (the headless
+    /// equivalent of direct scan-out). Held, so unreleased, until the next
+    /// frame; the image gets its pixels only when someone reads it.
+    scanout: Option<Buffer>,
+}
+
+impl Screen {
+    fn new(renderer: &mut PixmanRenderer, spec: OutputSpec) -> Result<Screen, RenderError> {
+        let image = render::offscreen(renderer, spec.size)?;
+        let tracker = OutputDamageTracker::new(spec.size, 1.0, spec.transform);
+        let dim_veil = SolidColorBuffer::new(spec.display_size().to_logical(1), render::DIM_VEIL);
+        Ok(Screen {
+            spec,
+            image,
+            tracker,
+            whole: true,
+            dim_veil,
+            scanout: None,
+        })
+    }
+
+    fn reset_damage(&mut self) {
+        self.whole = true;
+        self.tracker = OutputDamageTracker::new(self.spec.size, 1.0, self.spec.transform);
+    }
+
+    /// The image as the output shows it: a scanned-out buffer copied in.
+    fn image(
+        &mut self,
+        renderer: &mut PixmanRenderer,
+    ) -> Result<&mut Image<'static, 'static>, RenderError> {
+        if let Some(buffer) = &self.scanout {
+            render::scanout::copy_buffer(renderer, buffer, &mut self.image, self.spec.size)?;
+        }
+        Ok(&mut self.image)
+    }
 }
 
 impl HeadlessBackend {
@@ -56,68 +91,55 @@ impl HeadlessBackend {
             transform,
         };
         let mut renderer = PixmanRenderer::new()?;
-        let image = render::offscreen(&mut renderer, spec.size)?;
-        let tracker = OutputDamageTracker::new(spec.size, 1.0, spec.transform);
-        let dim_veil = SolidColorBuffer::new(spec.display_size().to_logical(1), render::DIM_VEIL);
+        let primary = Screen::new(&mut renderer, spec.clone())?;
         Ok(HeadlessBackend {
             spec,
             renderer,
-            image,
-            tracker,
-            full_damage: true,
-            dim_veil,
+            screens: vec![primary],
             blanked: false,
             leds: Default::default(),
-            more: Vec::new(),
         })
     }
 
     /// Adds an output of `size` (HEADLESS-2, HEADLESS-3, …).
     pub fn add_output(&mut self, size: (u32, u32)) -> Result<(), RenderError> {
         let spec = OutputSpec {
-            name: format!("HEADLESS-{}", self.more.len() + 2),
+            name: format!("HEADLESS-{}", self.screens.len() + 1),
             size: (size.0 as i32, size.1 as i32).into(),
             refresh_mhz: REFRESH_MHZ,
             transform: Transform::Normal,
         };
-        let image = render::offscreen(&mut self.renderer, spec.size)?;
-        let tracker = OutputDamageTracker::new(spec.size, 1.0, spec.transform);
-        let dim_veil = SolidColorBuffer::new(spec.display_size().to_logical(1), render::DIM_VEIL);
-        self.more.push(MoreOutput {
-            spec,
-            image,
-            tracker,
-            dim_veil,
-        });
+        let screen = Screen::new(&mut self.renderer, spec)?;
+        self.screens.push(screen);
         Ok(())
     }
 
     /// The output named `name`.
     pub fn spec_named(&self, name: &str) -> Option<&OutputSpec> {
-        std::iter::once(&self.spec)
-            .chain(self.more.iter().map(|m| &m.spec))
+        self.screens
+            .iter()
+            .map(|s| &s.spec)
             .find(|s| s.name == name)
     }
 
     /// Every output, the primary first.
     pub fn specs(&self) -> Vec<OutputSpec> {
-        std::iter::once(self.spec.clone())
-            .chain(self.more.iter().map(|m| m.spec.clone()))
-            .collect()
+        self.screens.iter().map(|s| s.spec.clone()).collect()
     }
 
     /// What output `index` (0: the primary) shows now.
     pub fn screenshot_of(&mut self, index: usize) -> Result<Screenshot, RenderError> {
-        match index {
-            0 => self.screenshot(),
-            i => {
-                let more = self
-                    .more
-                    .get_mut(i - 1)
-                    .ok_or_else(|| RenderError::Renderer(format!("no output {i}")))?;
-                render::read_pixels(&mut self.renderer, &mut more.image)
-            }
-        }
+        let screen = self
+            .screens
+            .get_mut(index)
+            .ok_or_else(|| RenderError::Renderer(format!("no output {index}")))?;
+        let image = screen.image(&mut self.renderer)?;
+        render::read_pixels(&mut self.renderer, image)
+    }
+
+    /// Whether output `index`'s last frame was a client buffer, not composited.
+    pub fn scanned_out(&self, index: usize) -> bool {
+        self.screens.get(index).is_some_and(|s| s.scanout.is_some())
     }
 
     pub fn frame_duration(&self) -> Duration {
@@ -125,7 +147,8 @@ impl HeadlessBackend {
     }
 
     /// Draws `persona` (the active one) onto every output; what each drew,
-    /// by view.
+    /// by view. An output that one opaque client surface covers whole is
+    /// not composited: that buffer is its frame.
     pub fn render(
         &mut self,
         persona: &PersonaState,
@@ -134,52 +157,70 @@ impl HeadlessBackend {
         dim: bool,
     ) -> Result<Vec<RenderElementStates>, RenderError> {
         self.blanked = false;
-        let age = if std::mem::take(&mut self.full_damage) {
-            0
-        } else {
-            1
-        };
-        let mut drawn = Vec::with_capacity(1 + self.more.len());
+        let mut drawn = Vec::with_capacity(self.screens.len());
         for view in views {
-            let (image, tracker, veil, notice) = match view.index {
-                0 => (&mut self.image, &mut self.tracker, &self.dim_veil, notice),
-                i => match self.more.get_mut(i - 1) {
-                    Some(m) => (&mut m.image, &mut m.tracker, &m.dim_veil, None),
-                    None => continue,
-                },
+            let Some(screen) = self.screens.get_mut(view.index) else {
+                continue;
             };
+            let notice = notice.filter(|_| view.index == 0);
             let scene = render::persona_scene_in(
                 &mut self.renderer,
                 persona,
                 view,
                 notice,
-                dim.then_some(veil),
+                dim.then_some(&screen.dim_veil),
                 None,
             )?;
-            let states = render::draw(&mut self.renderer, image, tracker, &scene, age)?;
+            let sole = (screen.spec.transform == Transform::Normal)
+                .then(|| render::scanout::sole_buffer(&mut self.renderer, &scene, screen.spec.size))
+                .flatten();
+            let states = match sole {
+                Some((id, buffer)) => {
+                    screen.scanout = Some(buffer);
+                    screen.whole = true;
+                    render::scanout::scanned_out(id, screen.spec.size)
+                }
+                None => {
+                    screen.scanout = None;
+                    let age = if std::mem::take(&mut screen.whole) {
+                        0
+                    } else {
+                        1
+                    };
+                    render::draw(
+                        &mut self.renderer,
+                        &mut screen.image,
+                        &mut screen.tracker,
+                        &scene,
+                        age,
+                    )?
+                }
+            };
             drawn.push(persona.render_ids.borrow().unscope(states));
         }
         Ok(drawn)
     }
 
-    /// Draws any scene (the overview); `whole` redraws everything now and
-    /// in the next frame.
+    /// Draws any scene (the overview) onto the primary output; `whole`
+    /// redraws everything now and in the next frame.
     pub fn draw<E: smithay::backend::renderer::element::RenderElement<PixmanRenderer>>(
         &mut self,
         scene: &crate::render::Scene<E>,
         whole: bool,
     ) -> Result<RenderElementStates, RenderError> {
         self.blanked = false;
-        let age = if std::mem::take(&mut self.full_damage) || whole {
+        let screen = &mut self.screens[0];
+        screen.scanout = None;
+        let age = if std::mem::take(&mut screen.whole) || whole {
             0
         } else {
             1
         };
-        self.full_damage = whole;
+        screen.whole = whole;
         render::draw(
             &mut self.renderer,
-            &mut self.image,
-            &mut self.tracker,
+            &mut screen.image,
+            &mut screen.tracker,
             scene,
             age,
         )
@@ -197,33 +238,34 @@ impl HeadlessBackend {
             elements: Vec::new(),
             clear: color,
         };
-        for more in &mut self.more {
+        for screen in self.screens.iter_mut().skip(1) {
+            screen.scanout = None;
             render::draw(
                 &mut self.renderer,
-                &mut more.image,
-                &mut more.tracker,
+                &mut screen.image,
+                &mut screen.tracker,
                 &scene,
                 0,
             )?;
-            more.tracker = OutputDamageTracker::new(more.spec.size, 1.0, more.spec.transform);
+            screen.reset_damage();
         }
         Ok(())
     }
 
     pub fn dim_veil(&self) -> &SolidColorBuffer {
-        &self.dim_veil
+        &self.screens[0].dim_veil
     }
 
-    /// The output powered off: black, and drawn whole when it comes back.
+    /// The outputs powered off: black, and drawn whole when they come back.
     pub fn blank(&mut self) -> Result<(), RenderError> {
         use smithay::backend::renderer::{Bind, Color32F, Frame, Renderer};
         if self.blanked {
             return Ok(());
         }
-        let images = std::iter::once((&mut self.image, self.spec.size))
-            .chain(self.more.iter_mut().map(|m| (&mut m.image, m.spec.size)));
-        for (image, size) in images {
-            let mut framebuffer = self.renderer.bind(image)?;
+        for screen in &mut self.screens {
+            screen.scanout = None;
+            let size = screen.spec.size;
+            let mut framebuffer = self.renderer.bind(&mut screen.image)?;
             let mut frame = self
                 .renderer
                 .render(&mut framebuffer, size, Transform::Normal)?;
@@ -240,17 +282,19 @@ impl HeadlessBackend {
 
     /// Forget everything the damage trackers know: the next frame is drawn whole.
     pub fn reset_damage(&mut self) {
-        self.full_damage = true;
-        self.tracker = OutputDamageTracker::new(self.spec.size, 1.0, self.spec.transform);
-        for more in &mut self.more {
-            more.tracker = OutputDamageTracker::new(more.spec.size, 1.0, more.spec.transform);
+        for screen in &mut self.screens {
+            screen.reset_damage();
         }
     }
 
-    /// Turns the output (a rotation daemon, `personas msg output … transform`).
+    /// Turns the primary output (a rotation daemon, `personas msg output … transform`).
     pub fn set_transform(&mut self, transform: Transform) {
         self.spec.transform = transform;
-        self.dim_veil.resize(self.spec.display_size().to_logical(1));
+        let screen = &mut self.screens[0];
+        screen.spec.transform = transform;
+        screen
+            .dim_veil
+            .resize(screen.spec.display_size().to_logical(1));
         self.reset_damage();
     }
 
@@ -259,9 +303,9 @@ impl HeadlessBackend {
         &mut self.renderer
     }
 
-    /// What the output shows now.
+    /// What the primary output shows now.
     pub fn screenshot(&mut self) -> Result<Screenshot, RenderError> {
-        render::read_pixels(&mut self.renderer, &mut self.image)
+        self.screenshot_of(0)
     }
 
     /// A background persona's kept content, rendered on its own.

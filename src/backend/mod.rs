@@ -69,6 +69,8 @@ pub enum Flip {
     Pending,
 }
 
+// One per process, never moved: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Backend {
     Headless(headless::HeadlessBackend),
     Tty(tty::TtyBackend),

@@ -35,6 +35,7 @@ impl CompositorHandler for PersonaState {
     }
 
     fn commit(&mut self, surface: &WlSurface) {
+        let _span = tracing::trace_span!("commit").entered();
         on_commit_buffer_handler::<Self>(surface);
         // Damage committed without a new buffer stays until one comes.
         with_states(surface, |states| {

@@ -144,6 +144,7 @@ pub struct PointerRouter {
 impl State {
     /// Handles one input event. `at` is the event's own timestamp.
     pub fn process_input(&mut self, event: InputEvent, at: Instant) {
+        let _span = tracing::trace_span!("input").entered();
         if self.touch_elsewhere(&event) {
             return;
         }

@@ -2,7 +2,8 @@
 //!
 //! Leave: the old persona's grabs end (a popup grab with `popup_done`), its
 //! focused client gets wl_keyboard.leave and wl_pointer.leave, touch points are
-//! cancelled, its windows lose `activated` and gain `suspended`. Keys still held
+//! cancelled, its windows lose `activated` and gain `suspended` (sent after
+//! the new persona's first frame, which must not wait for them). Keys still held
 //! are released in its xkb state without any event (after leave the client
 //! treats every key as released) and carried into the new persona's state only,
 //! so modifiers are real there and stick nowhere.
@@ -36,6 +37,7 @@ pub struct SwitchOrigin {
 impl State {
     /// Makes `target` the active persona. Returns false if it already was.
     pub fn switch_to(&mut self, target: PersonaId, origin: SwitchOrigin) -> bool {
+        let _span = tracing::trace_span!("switch").entered();
         // A switch by any means ends the overview, even to the persona it
         // was opened over.
         if self.overview.take().is_some() {
@@ -117,6 +119,15 @@ impl State {
         }
         self.idle_switched(old);
         self.redraw_now_after_switch(origin);
+        // The newly shown clients hear of their frame at once; what takes
+        // time in the number of windows (each window's activated and
+        // suspended states) follows the frame instead of delaying it.
+        let new = self.personas.get_mut(target).expect("checked");
+        new.flush();
+        new.state.update_activation();
+        if let Some(old) = self.personas.get_mut(old) {
+            old.state.update_activation();
+        }
         self.ipc_events.broadcast(&Event::Switched {
             from: from.unwrap_or_default(),
             to,
@@ -194,7 +205,6 @@ impl PersonaState {
         }
         feedback.discarded();
         self.active = false;
-        self.update_activation();
     }
 
     /// This persona comes to the front.
@@ -203,7 +213,7 @@ impl PersonaState {
         self.attention = false;
         self.space.refresh();
         self.popups.cleanup();
-        self.update_activation();
+        self.update_frame_cover();
         self.set_keyboard_focus_to_top();
         let location = self.pointer_location;
         let under = self.surface_under(location);

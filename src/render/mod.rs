@@ -10,6 +10,7 @@ pub mod gles;
 pub mod indicator;
 pub mod notice;
 pub mod overview;
+pub mod scanout;
 pub mod scoped;
 
 use smithay::backend::allocator::Fourcc;
@@ -121,12 +122,14 @@ pub fn persona_elements_in<R: SceneRenderer>(
     view: &View,
 ) -> Result<Vec<PersonaElement<R>>, RenderError> {
     let mut elements = Vec::new();
+    let shown = Rectangle::from_size(view.area.size.to_physical(1));
     for window in persona.space.elements_for_output(&view.output).rev() {
         let Some(location) = persona.space.element_location(window) else {
             continue;
         };
         let origin =
             (location - window.geometry().loc - view.area.loc).to_physical_precise_round(1.0);
+        let first = elements.len();
         elements.extend(AsRenderElements::<R>::render_elements::<PersonaElement<R>>(
             window,
             renderer,
@@ -134,8 +137,29 @@ pub fn persona_elements_in<R: SceneRenderer>(
             Scale::from(1.0),
             1.0,
         ));
+        // Nothing under an opaque window that covers the whole view shows:
+        // the windows below are not even looked at, so a frame costs the
+        // same however many windows a persona has.
+        if covers(&elements[first..], shown) {
+            break;
+        }
     }
     Ok(elements)
+}
+
+/// Whether `elements` together are opaque over all of `area`.
+fn covers<E: smithay::backend::renderer::element::Element>(
+    elements: &[E],
+    area: Rectangle<i32, Physical>,
+) -> bool {
+    let scale = Scale::from(1.0);
+    let opaque = elements.iter().flat_map(|e| {
+        let at = e.geometry(scale).loc;
+        e.opaque_regions(scale)
+            .into_iter()
+            .map(move |r| Rectangle::new(r.loc + at, r.size))
+    });
+    area.subtract_rects(opaque).is_empty()
 }
 
 smithay::backend::renderer::element::render_elements! {

@@ -119,6 +119,7 @@ impl State {
     /// [`HIDDEN_FRAME_INTERVAL`]); their presentation feedback goes out when
     /// the frame is on screen.
     fn render_active(&mut self) -> Flip {
+        let _span = tracing::trace_span!("frame").entered();
         if self.backend.flip_pending() {
             // The flip draws this frame (and a switch waiting for it).
             return Flip::Pending;
@@ -146,10 +147,12 @@ impl State {
         // What each output shows: drawn, then paced, from the same list.
         let views = persona.views();
         let dim = self.power == Power::Dimmed;
-        let (states, flip) = match self
+        let render = tracing::trace_span!("render").entered();
+        let rendered = self
             .backend
-            .render(persona, &views, self.notice.as_ref(), dim)
-        {
+            .render(persona, &views, self.notice.as_ref(), dim);
+        drop(render);
+        let (states, flip) = match rendered {
             Ok(rendered) => rendered,
             Err(err) => {
                 tracing::error!("render failed: {err}");

@@ -411,6 +411,7 @@ impl State {
     /// End of a loop turn: schedule a redraw if the active persona changed, pass
     /// on what handlers noted, and flush the clients that have pending events.
     pub fn refresh_and_flush(&mut self) {
+        let _span = tracing::trace_span!("refresh_and_flush").entered();
         // The lock LEDs show the persona on screen (after a switch, its own).
         self.backend.show_leds(self.personas.active().state.leds);
         self.personas
