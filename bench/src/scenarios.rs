@@ -83,6 +83,9 @@ pub struct ScalingPoint {
     pub personas: usize,
     pub windows: usize,
     pub latency: Summary,
+    /// personas' own request → frame rendered median (`stats`), ms: the
+    /// compositor's part, without the client's wake-up.
+    pub render_median: Option<f64>,
 }
 
 pub struct Results {
@@ -214,11 +217,12 @@ pub fn run_all(args: &RunArgs, bench: &Path, personas: &Path) -> Result<Results>
     for &personas in counts {
         for &w in windows {
             eprintln!("scaling: {personas} personas, {w} background windows");
-            let latency = ctx.scaling(personas, w)?;
+            let (latency, render_median) = ctx.scaling(personas, w)?;
             results.scaling.push(ScalingPoint {
                 personas,
                 windows: w,
                 latency: Summary::of(&latency),
+                render_median,
             });
         }
     }
@@ -390,7 +394,7 @@ impl Ctx<'_> {
         })
     }
 
-    fn scaling(&mut self, personas: usize, windows: usize) -> Result<Vec<f64>> {
+    fn scaling(&mut self, personas: usize, windows: usize) -> Result<(Vec<f64>, Option<f64>)> {
         let mut comp = self.start(Setup::LikeSway, personas)?;
         // Still windows, spread over every persona and below the animating
         // clients in the two that are switched between.
@@ -407,6 +411,9 @@ impl Ctx<'_> {
         }
         let clients = self.pair(&comp)?;
         let n = self.args.scaling_switches;
-        Ok(self.switches(&mut comp, &clients, Method::Persistent, n)?.0)
+        let latency = self.switches(&mut comp, &clients, Method::Persistent, n)?.0;
+        let stats = comp.stats()?;
+        let render = stats["switch_request_to_render_ms"]["median"].as_f64();
+        Ok((latency, render))
     }
 }

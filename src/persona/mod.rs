@@ -306,6 +306,10 @@ pub struct PersonaState {
     pub clock: Clock<Monotonic>,
     /// This persona's own render element ids (see `render/scoped.rs`).
     pub render_ids: std::cell::RefCell<crate::render::scoped::ScopedIds>,
+    /// How many windows, from the top, the last drawing of the primary view
+    /// looked at (those under a covering window are not): what a switch's
+    /// frame walks for frame callbacks.
+    pub drawn_windows: std::cell::Cell<usize>,
     /// How the compositor marks this persona on screen (see `render/indicator.rs`).
     pub indicator: Indicator,
     /// Pixels the frame indicator takes on each side: the persona's output is
@@ -493,6 +497,7 @@ impl Persona {
             idle_inhibit_state,
             clock,
             render_ids: Default::default(),
+            drawn_windows: Default::default(),
             indicator: global.indicator,
             inset,
             fullscreen_over_frame: config.extra.fullscreen_over_frame,

@@ -120,12 +120,16 @@ impl State {
         self.idle_switched(old);
         self.redraw_now_after_switch(origin);
         // The newly shown clients hear of their frame at once; what takes
-        // time in the number of windows (each window's activated and
-        // suspended states) follows the frame instead of delaying it.
+        // time in the number of windows (the space's output enter/leave,
+        // each window's activated and suspended states, the old persona's
+        // unshown content) follows the frame instead of delaying it.
         let new = self.personas.get_mut(target).expect("checked");
         new.flush();
+        new.state.space.refresh();
+        new.state.popups.cleanup();
         new.state.update_activation();
         if let Some(old) = self.personas.get_mut(old) {
+            old.state.discard_feedback();
             old.state.update_activation();
         }
         self.ipc_events.broadcast(&Event::Switched {
@@ -194,7 +198,12 @@ impl PersonaState {
         motion_to_nothing(self);
         self.cancel_touches();
         self.tools_out_of_proximity(time);
-        // Content committed but never shown will not be presented.
+        self.active = false;
+    }
+
+    /// Content committed but never shown will not be presented (after a
+    /// switch away, once the new persona's frame is out).
+    fn discard_feedback(&mut self) {
         let mut feedback = OutputPresentationFeedback::new(&self.output);
         for window in self.space.elements() {
             window.take_presentation_feedback(
@@ -204,14 +213,12 @@ impl PersonaState {
             );
         }
         feedback.discarded();
-        self.active = false;
     }
 
     /// This persona comes to the front.
     fn enter(&mut self, time: u32) {
         self.active = true;
         self.attention = false;
-        self.space.refresh();
         self.popups.cleanup();
         self.update_frame_cover();
         self.set_keyboard_focus_to_top();

@@ -123,7 +123,9 @@ pub fn persona_elements_in<R: SceneRenderer>(
 ) -> Result<Vec<PersonaElement<R>>, RenderError> {
     let mut elements = Vec::new();
     let shown = Rectangle::from_size(view.area.size.to_physical(1));
+    let mut looked_at = 0;
     for window in persona.space.elements_for_output(&view.output).rev() {
+        looked_at += 1;
         let Some(location) = persona.space.element_location(window) else {
             continue;
         };
@@ -143,6 +145,9 @@ pub fn persona_elements_in<R: SceneRenderer>(
         if covers(&elements[first..], shown) {
             break;
         }
+    }
+    if view.index == 0 {
+        persona.drawn_windows.set(looked_at);
     }
     Ok(elements)
 }

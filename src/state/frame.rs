@@ -139,10 +139,16 @@ impl State {
             return self.render_overview();
         }
         let id = self.personas.active_id();
+        // A switch's frame does only what shows the new persona; the upkeep
+        // that walks every window (the space's output enter/leave, covered
+        // windows' frame callbacks) follows once its clients are flushed.
+        let switching = std::mem::take(&mut self.switch_frame);
         let persona = self.personas.active_mut();
         persona.state.needs_redraw = false;
-        persona.state.space.refresh();
-        persona.state.popups.cleanup();
+        if !switching {
+            persona.state.space.refresh();
+            persona.state.popups.cleanup();
+        }
         let persona = &self.personas.active().state;
         // What each output shows: drawn, then paced, from the same list.
         let views = persona.views();
@@ -170,9 +176,14 @@ impl State {
         let now = self.now();
         let persona = &self.personas.active().state;
         let output = &persona.output;
+        let walked = if switching && views.len() == 1 {
+            persona.drawn_windows.get()
+        } else {
+            usize::MAX
+        };
         // Each output's drawn surfaces: a surface's primary output is where
         // most of it shows, and that output's frame paces it.
-        for window in persona.space.elements() {
+        for window in persona.space.elements().rev().take(walked) {
             for (view, states) in views.iter().zip(&states) {
                 window.with_surfaces(|surface, data| {
                     update_surface_primary_scanout_output(
@@ -206,7 +217,7 @@ impl State {
                 );
             }
         }
-        let mut feedback = take_feedback(persona);
+        let mut feedback = take_feedback(persona, walked);
         let switch = self.pending_switch.take();
         match flip {
             Flip::Shown => {
@@ -283,6 +294,7 @@ impl State {
         // A switch still waiting for its frame keeps its own start: the user
         // has waited since then.
         self.pending_switch.get_or_insert(origin);
+        self.switch_frame = true;
         self.redraw_now();
     }
 }
@@ -327,11 +339,12 @@ pub fn send_frame_callbacks(persona: &PersonaState, now: Duration) {
     }
 }
 
-/// The drawn surfaces' feedback; the others' is discarded.
-fn take_feedback(persona: &PersonaState) -> OutputPresentationFeedback {
+/// The drawn surfaces' feedback (of the top `walked` windows); the others'
+/// is discarded.
+fn take_feedback(persona: &PersonaState, walked: usize) -> OutputPresentationFeedback {
     let output = &persona.output;
     let mut feedback = OutputPresentationFeedback::new(output);
-    for window in persona.space.elements() {
+    for window in persona.space.elements().rev().take(walked) {
         window.take_presentation_feedback(&mut feedback, surface_primary_scanout_output, |_, _| {
             wp_presentation_feedback::Kind::empty()
         });

@@ -104,6 +104,8 @@ pub struct State {
     pub(crate) in_flight: Option<frame::InFlight>,
     /// A switch whose frame is not drawn yet (a page flip was pending).
     pending_switch: Option<SwitchOrigin>,
+    /// The next frame is a switch's: see `render_active`.
+    switch_frame: bool,
     /// Personas whose clients have pending events to flush this loop turn.
     dirty: Vec<PersonaId>,
     /// Event sources of each persona (display fd, then listening socket), removed with it.
@@ -171,6 +173,7 @@ impl State {
             frame_clock: FrameClock::default(),
             in_flight: None,
             pending_switch: None,
+            switch_frame: false,
             dirty: Vec::new(),
             sources: HashMap::new(),
             running: true,
