@@ -92,3 +92,28 @@ fn anything_over_or_under_the_window_is_composited() {
     fx.render();
     assert!(!scanned_out(&mut fx), "the background shows around it");
 }
+
+#[test]
+fn a_switch_frames_the_shown_window_even_under_a_window_not_yet_mapped() {
+    // A switch's frame walks only the windows it drew; a toplevel created
+    // but not mapped yet sits above the shown one in the stack and must not
+    // take its place in that walk.
+    let paused = TWO_PERSONAS.replace("[headless]", "background_frames = \"paused\"\n[headless]");
+    let mut fx = Fixture::with_config(&paused);
+    fx.open_window("work", RED);
+    let (c, w) = fx.open_window("personal", BLUE);
+    let unmapped = fx.client(c).create_window();
+    fx.roundtrip(c);
+    fx.client(c).request_frame(w);
+    fx.client(c).commit(w);
+    fx.roundtrip(c);
+    let before = fx.client(c).frames_done(w);
+    fx.switch("personal");
+    assert!(
+        fx.client(c).frames_done(w) > before,
+        "the shown window got its frame callback with the switch's frame"
+    );
+    assert_eq!(fx.client(c).frames_done(unmapped), 0);
+    let shot = fx.state.backend.headless().unwrap().screenshot().unwrap();
+    assert_region(&shot, FULL, BLUE, "switch_under_unmapped");
+}

@@ -150,7 +150,14 @@ impl App {
         let color = self.color;
         let window = &mut self.windows[i];
         let size = window.size;
-        window.buffers.retain(|b| b.busy || b.size == size);
+        // Buffers of an old size go once the compositor is done with them.
+        window.buffers.retain(|b| {
+            let keep = b.busy || b.size == size;
+            if !keep {
+                b.buffer.destroy();
+            }
+            keep
+        });
         let free = window.buffers.iter().position(|b| !b.busy);
         let index = match free {
             Some(index) => index,
@@ -167,7 +174,7 @@ impl App {
                     size.0 * 4,
                     wl_shm::Format::Xrgb8888,
                     qh,
-                    (i, window.buffers.len()),
+                    i,
                 );
                 pool.destroy();
                 window.buffers.push(Buffer {
@@ -332,17 +339,18 @@ impl Dispatch<WlCallback, usize> for App {
     }
 }
 
-impl Dispatch<WlBuffer, (usize, usize)> for App {
+impl Dispatch<WlBuffer, usize> for App {
     fn event(
         app: &mut App,
-        _: &WlBuffer,
+        released: &WlBuffer,
         event: wl_buffer::Event,
-        &(window, index): &(usize, usize),
+        &window: &usize,
         _: &Connection,
         _: &QueueHandle<App>,
     ) {
         if let wl_buffer::Event::Release = event {
-            if let Some(buffer) = app.windows[window].buffers.get_mut(index) {
+            let buffers = &mut app.windows[window].buffers;
+            if let Some(buffer) = buffers.iter_mut().find(|b| b.buffer == *released) {
                 buffer.busy = false;
             }
         }

@@ -238,6 +238,8 @@ impl Compositor {
                 let status = Command::new(&p.bin)
                     .args(["msg", "switch", &format!("p{space}")])
                     .env("XDG_RUNTIME_DIR", &p.runtime)
+                    // Not the personas this may run inside.
+                    .env_remove("PERSONAS_SOCKET")
                     .stdout(Stdio::null())
                     .status()?;
                 if !status.success() {

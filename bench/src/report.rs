@@ -69,8 +69,12 @@ pub fn markdown(args: &RunArgs, r: &Results) -> String {
             );
         };
         line("frame callback", &row.frame);
-        if !row.presented.is_empty() {
-            line("presented", &row.presented);
+        if !row.presented.is_empty() || row.unpresented > 0 {
+            let to = match row.unpresented {
+                0 => "presented".to_owned(),
+                k => format!("presented ({k} never)"),
+            };
+            line(&to, &row.presented);
         }
     }
     let _ = writeln!(w);

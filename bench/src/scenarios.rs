@@ -46,6 +46,8 @@ pub struct LatencyRow {
     pub frame: Vec<f64>,
     /// Switch request → presentation timestamp of its first new frame, ms.
     pub presented: Vec<f64>,
+    /// Switches whose new frame was not presented within 2 s (not in `presented`).
+    pub unpresented: usize,
     /// personas' own `stats` after the run.
     pub stats: Option<serde_json::Value>,
 }
@@ -262,10 +264,11 @@ impl Ctx<'_> {
         clients: &[Client; 2],
         method: Method,
         n: usize,
-    ) -> Result<(Vec<f64>, Vec<f64>)> {
+    ) -> Result<(Vec<f64>, Vec<f64>, usize)> {
         let ms = |from: u64, to: u64| (to.saturating_sub(from)) as f64 / 1e6;
         let mut frame = Vec::with_capacity(n);
         let mut presented = Vec::with_capacity(n);
+        let mut unpresented = 0;
         if method == Method::Key {
             comp.hold_modifiers(true)?;
         }
@@ -280,8 +283,9 @@ impl Ctx<'_> {
                 .with_context(|| format!("switch {i}: the shown client got no frame"))?;
             frame.push(ms(t0, t));
             if comp.presents() {
-                if let Some(p) = clients[target].presented_after(t0, Duration::from_secs(2)) {
-                    presented.push(ms(t0, p));
+                match clients[target].presented_after(t0, Duration::from_secs(2)) {
+                    Some(p) => presented.push(ms(t0, p)),
+                    None => unpresented += 1,
                 }
             }
             shown = target;
@@ -292,19 +296,21 @@ impl Ctx<'_> {
         if shown != 0 {
             comp.switch(0, Method::Persistent)?;
         }
-        Ok((frame, presented))
+        Ok((frame, presented, unpresented))
     }
 
     fn latency(&mut self, setup: Setup, method: Method) -> Result<LatencyRow> {
         let mut comp = self.start(setup, 2)?;
         let clients = self.pair(&comp)?;
-        let (frame, presented) = self.switches(&mut comp, &clients, method, self.args.switches)?;
+        let (frame, presented, unpresented) =
+            self.switches(&mut comp, &clients, method, self.args.switches)?;
         let stats = comp.stats().ok();
         Ok(LatencyRow {
             setup,
             method,
             frame,
             presented,
+            unpresented,
             stats,
         })
     }

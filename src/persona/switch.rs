@@ -125,8 +125,25 @@ impl State {
         // unshown content) follows the frame instead of delaying it.
         let new = self.personas.get_mut(target).expect("checked");
         new.flush();
+        // What the frame drew came from the space as last refreshed; if
+        // refreshing it now changes what is on the output (outputs or
+        // windows changed while in the background), draw again.
+        let before: Vec<_> = new
+            .state
+            .space
+            .elements_for_output(&new.state.output)
+            .cloned()
+            .collect();
         new.state.space.refresh();
         new.state.popups.cleanup();
+        if !new
+            .state
+            .space
+            .elements_for_output(&new.state.output)
+            .eq(before.iter())
+        {
+            new.state.needs_redraw = true;
+        }
         new.state.update_activation();
         if let Some(old) = self.personas.get_mut(old) {
             old.state.discard_feedback();

@@ -124,6 +124,10 @@ impl State {
             // The flip draws this frame (and a switch waiting for it).
             return Flip::Pending;
         }
+        // A switch's frame does only what shows the new persona; the upkeep
+        // that walks every window (the space's output enter/leave, covered
+        // windows' frame callbacks) follows once its clients are flushed.
+        let switching = std::mem::take(&mut self.switch_frame);
         if self.power == Power::Off {
             // Nothing is shown: the apps on screen get no frames either, as
             // with a panel turned off; black once, nothing more until it
@@ -139,10 +143,6 @@ impl State {
             return self.render_overview();
         }
         let id = self.personas.active_id();
-        // A switch's frame does only what shows the new persona; the upkeep
-        // that walks every window (the space's output enter/leave, covered
-        // windows' frame callbacks) follows once its clients are flushed.
-        let switching = std::mem::take(&mut self.switch_frame);
         let persona = self.personas.active_mut();
         persona.state.needs_redraw = false;
         if !switching {
@@ -176,14 +176,10 @@ impl State {
         let now = self.now();
         let persona = &self.personas.active().state;
         let output = &persona.output;
-        let walked = if switching && views.len() == 1 {
-            persona.drawn_windows.get()
-        } else {
-            usize::MAX
-        };
+        let walked = (switching && views.len() == 1).then(|| persona.drawn_windows.get());
         // Each output's drawn surfaces: a surface's primary output is where
         // most of it shows, and that output's frame paces it.
-        for window in persona.space.elements().rev().take(walked) {
+        for window in walked_windows(persona, walked) {
             for (view, states) in views.iter().zip(&states) {
                 window.with_surfaces(|surface, data| {
                     update_surface_primary_scanout_output(
@@ -339,12 +335,29 @@ pub fn send_frame_callbacks(persona: &PersonaState, now: Duration) {
     }
 }
 
-/// The drawn surfaces' feedback (of the top `walked` windows); the others'
-/// is discarded.
-fn take_feedback(persona: &PersonaState, walked: usize) -> OutputPresentationFeedback {
+/// Every window, or (`Some(n)`) the top `n` on the primary output: those
+/// its last drawing looked at, in the same order.
+fn walked_windows(
+    persona: &PersonaState,
+    walked: Option<usize>,
+) -> impl Iterator<Item = &smithay::desktop::Window> {
+    let drawn = walked.map(|n| {
+        persona
+            .space
+            .elements_for_output(&persona.output)
+            .rev()
+            .take(n)
+    });
+    let all = walked.is_none().then(|| persona.space.elements());
+    drawn.into_iter().flatten().chain(all.into_iter().flatten())
+}
+
+/// The drawn surfaces' feedback (of the windows walked); the others' is
+/// discarded.
+fn take_feedback(persona: &PersonaState, walked: Option<usize>) -> OutputPresentationFeedback {
     let output = &persona.output;
     let mut feedback = OutputPresentationFeedback::new(output);
-    for window in persona.space.elements().rev().take(walked) {
+    for window in walked_windows(persona, walked) {
         window.take_presentation_feedback(&mut feedback, surface_primary_scanout_output, |_, _| {
             wp_presentation_feedback::Kind::empty()
         });
