@@ -21,8 +21,6 @@ pub const OUTPUT_NAME: &str = "HEADLESS-1";
 pub const REFRESH_MHZ: i32 = 60_000;
 
 pub struct HeadlessBackend {
-    /// The primary output's.
-    pub spec: OutputSpec,
     renderer: PixmanRenderer,
     /// Every output's image, the primary first.
     screens: Vec<Screen>,
@@ -91,9 +89,8 @@ impl HeadlessBackend {
             transform,
         };
         let mut renderer = PixmanRenderer::new()?;
-        let primary = Screen::new(&mut renderer, spec.clone())?;
+        let primary = Screen::new(&mut renderer, spec)?;
         Ok(HeadlessBackend {
-            spec,
             renderer,
             screens: vec![primary],
             blanked: false,
@@ -142,8 +139,13 @@ impl HeadlessBackend {
         self.screens.get(index).is_some_and(|s| s.scanout.is_some())
     }
 
+    /// The primary output's.
+    pub fn spec(&self) -> &OutputSpec {
+        &self.screens[0].spec
+    }
+
     pub fn frame_duration(&self) -> Duration {
-        self.spec.frame_duration()
+        self.spec().frame_duration()
     }
 
     /// Draws `persona` (the active one) onto every output; what each drew,
@@ -289,7 +291,6 @@ impl HeadlessBackend {
 
     /// Turns the primary output (a rotation daemon, `personas msg output … transform`).
     pub fn set_transform(&mut self, transform: Transform) {
-        self.spec.transform = transform;
         let screen = &mut self.screens[0];
         screen.spec.transform = transform;
         screen

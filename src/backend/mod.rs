@@ -80,7 +80,7 @@ pub enum Backend {
 impl Backend {
     pub fn output_spec(&self) -> &OutputSpec {
         match self {
-            Backend::Headless(b) => &b.spec,
+            Backend::Headless(b) => b.spec(),
             Backend::Tty(b) => &b.spec,
             Backend::Winit(b) => &b.spec,
         }
