@@ -55,6 +55,8 @@ impl CompositorHandler for PersonaState {
             }
             if let Some(window) = self.window_for_surface(&root).cloned() {
                 self.toplevel_committed(&window);
+            } else {
+                self.layer_committed(&root);
             }
         }
         self.popup_committed(surface);

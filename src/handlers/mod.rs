@@ -7,6 +7,7 @@ mod foreign_toplevel;
 pub mod idle;
 mod input_extras;
 mod input_method;
+mod layer_shell;
 pub mod limits;
 pub mod privileged;
 mod seat;

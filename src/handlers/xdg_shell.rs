@@ -179,20 +179,34 @@ impl XdgShellHandler for PersonaState {
 
 impl PersonaState {
     /// Keeps a popup inside the persona's output, as its positioner allows.
-    fn unconstrain_popup(&self, popup: &PopupSurface) {
+    pub(crate) fn unconstrain_popup(&self, popup: &PopupSurface) {
         let Ok(root) = find_popup_root_surface(&PopupKind::Xdg(popup.clone())) else {
             return;
         };
-        let Some(window) = self.window_for_surface(&root) else {
-            return;
+        let (mut target, root_loc) = if let Some(window) = self.window_for_surface(&root) {
+            let Some(window_loc) = self.space.element_location(window) else {
+                return;
+            };
+            (self.window_area_of(window), window_loc)
+        } else {
+            // A panel's menu: anywhere on the panel's output.
+            let Some((output, location)) = self.outputs().find_map(|o| {
+                self.layers_on(o, true)
+                    .into_iter()
+                    .chain(self.layers_on(o, false))
+                    .find(|p| p.layer.wl_surface() == &root)
+                    .map(|p| (o.clone(), p.location))
+            }) else {
+                return;
+            };
+            let Some(area) = self.space.output_geometry(&output) else {
+                return;
+            };
+            (area, location)
         };
-        let Some(window_loc) = self.space.element_location(window) else {
-            return;
-        };
-        let mut target = self.window_area_of(window);
         // The target rectangle is in the coordinates of the popup's parent.
         target.loc -= get_popup_toplevel_coords(&PopupKind::Xdg(popup.clone()));
-        target.loc -= window_loc;
+        target.loc -= root_loc;
         popup.with_pending_state(|state| {
             state.geometry = state.positioner.get_unconstrained_geometry(target);
         });

@@ -633,11 +633,18 @@ impl State {
         if pressed && !pointer.is_grabbed() {
             // Click to focus.
             let pos = persona.pointer_location;
+            let under = persona.surface_under(pos).map(|(s, _)| s);
+            // A panel or launcher that takes the keyboard on demand gets
+            // it; a click on a window takes it back.
+            let on_layer = under.as_ref().is_some_and(|s| persona.is_layer_surface(s));
+            if let Some(surface) = &under {
+                persona.click_focus_layer(surface);
+            }
             if let Some(window) = persona
                 .space
                 .element_under(pos)
                 .map(|(w, _)| w.clone())
-                .filter(|w| persona.focus_stack.contains(w))
+                .filter(|w| !on_layer && persona.focus_stack.contains(w))
             {
                 if persona.focused_window() != Some(&window) {
                     persona.focus_window(window);

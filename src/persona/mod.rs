@@ -4,6 +4,7 @@
 //! request from a client of one persona can only ever reach that persona's state:
 //! isolation comes from the structure, not from filters.
 
+pub mod layers;
 pub mod list;
 pub mod outputs;
 pub mod socket;
@@ -235,6 +236,10 @@ pub struct PersonaState {
     pub tablet_manager_state: TabletManagerState,
     pub cursor_shape_state: CursorShapeManagerState,
     pub foreign_toplevel_list_state: ForeignToplevelListState,
+    pub layer_shell_state: smithay::wayland::shell::wlr_layer::WlrLayerShellState,
+    /// A layer surface holding the keyboard (exclusive, or on demand after
+    /// a click) instead of the focused window.
+    pub layer_focus: Option<smithay::reexports::wayland_server::protocol::wl_surface::WlSurface>,
     pub security_context_state: SecurityContextState,
     /// Privileged protocols, present only when the persona's config grants them.
     pub data_control_state: Option<smithay::wayland::selection::wlr_data_control::DataControlState>,
@@ -381,6 +386,13 @@ impl Persona {
         let tablet_manager_state = TabletManagerState::new::<PersonaState>(&dh);
         let cursor_shape_state = CursorShapeManagerState::new::<PersonaState>(&dh);
         let foreign_toplevel_list_state = ForeignToplevelListState::new::<PersonaState>(&dh);
+        // Panels and launchers are the persona's own; a sandboxed client
+        // (security-context) may not draw over other apps.
+        let layer_shell_state =
+            smithay::wayland::shell::wlr_layer::WlrLayerShellState::new_with_filter::<
+                PersonaState,
+                _,
+            >(&dh, crate::handlers::privileged::not_sandboxed);
         let privileged = crate::handlers::privileged::privileged_states(
             &dh,
             &config.extra.privileged,
@@ -464,6 +476,8 @@ impl Persona {
             tablet_manager_state,
             cursor_shape_state,
             foreign_toplevel_list_state,
+            layer_shell_state,
+            layer_focus: None,
             foreign_toplevels: Vec::new(),
             security_context_state,
             security_listeners: Vec::new(),
@@ -692,8 +706,7 @@ impl PersonaState {
         self.output.set_preferred(mode);
         self.space.map_output(&self.output, (0, 0));
         self.apply_more_outputs();
-        self.content_generation += 1;
-        self.needs_redraw = true;
+        self.layers_changed();
     }
 
     /// Where a point given as fractions of this persona's output is, in

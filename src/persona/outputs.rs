@@ -113,6 +113,14 @@ impl PersonaState {
             });
         }
         for (gone, global) in pool {
+            // Its panels are told it went (layer-shell's `closed`); they
+            // may ask again for another output.
+            let mut map = smithay::desktop::layer_map_for_output(&gone);
+            for layer in map.layers().cloned().collect::<Vec<_>>() {
+                layer.layer_surface().send_close();
+                map.unmap_layer(&layer);
+            }
+            drop(map);
             self.space.unmap_output(&gone);
             self.display_handle.remove_global::<PersonaState>(global);
         }

@@ -229,6 +229,13 @@ impl PersonaState {
                 |_, _| wp_presentation_feedback::Kind::empty(),
             );
         }
+        for layer in self.all_layers() {
+            layer.take_presentation_feedback(
+                &mut feedback,
+                |_, _| None,
+                |_, _| wp_presentation_feedback::Kind::empty(),
+            );
+        }
         feedback.discarded();
     }
 

@@ -13,23 +13,32 @@ use smithay::wayland::shell::xdg::{ToplevelSurface, XdgToplevelSurfaceData};
 use super::{PersonaEvent, PersonaState};
 
 impl PersonaState {
-    /// The area every toplevel is sized to.
+    /// The area a new toplevel is sized to: the primary output's, less
+    /// what panels take.
     pub fn window_area(&self) -> Rectangle<i32, Logical> {
-        self.space
-            .output_geometry(&self.output)
+        self.usable_area(&self.output)
             .unwrap_or_else(|| Rectangle::from_size((1, 1).into()))
     }
 
     /// The area `window` is sized to: its output's (the primary's while
-    /// mirroring, or when its own output is gone).
+    /// mirroring, or when its own output is gone), less what panels take
+    /// unless it is fullscreen.
     pub fn window_area_of(&self, window: &Window) -> Rectangle<i32, Logical> {
-        if self.free_placement || self.mirror {
-            return self.window_area();
-        }
-        home_of(window)
-            .and_then(|name| self.output_named(&name))
-            .and_then(|output| self.space.output_geometry(output))
-            .unwrap_or_else(|| self.window_area())
+        let output = if self.free_placement || self.mirror {
+            None
+        } else {
+            home_of(window).and_then(|name| self.output_named(&name))
+        };
+        let output = output.unwrap_or(&self.output);
+        let fullscreen = window.toplevel().is_some_and(|t| {
+            t.with_pending_state(|s| s.states.contains(xdg_toplevel::State::Fullscreen))
+        });
+        let area = if fullscreen || self.free_placement {
+            self.space.output_geometry(output)
+        } else {
+            self.usable_area(output)
+        };
+        area.unwrap_or_else(|| Rectangle::from_size((1, 1).into()))
     }
 
     /// Moves `window` to the next output (in layout order, round to the
@@ -244,6 +253,15 @@ impl PersonaState {
         self.focus_stack.retain(|w| w != &window);
         self.focus_stack.push(window.clone());
         self.space.raise_element(&window, false);
+        // A window taking focus takes the keyboard from a panel that had
+        // it on demand, not from one that holds it exclusively.
+        if self
+            .layer_focus
+            .as_ref()
+            .is_some_and(|held| !self.holds_exclusively(held))
+        {
+            self.layer_focus = None;
+        }
         self.update_activation();
         if self.active {
             self.set_keyboard_focus_to_top();
@@ -319,10 +337,7 @@ impl PersonaState {
     }
 
     pub fn set_keyboard_focus_to_top(&mut self) {
-        let target = self
-            .focused_window()
-            .and_then(|w| w.toplevel())
-            .map(|t| t.wl_surface().clone());
+        let target = self.keyboard_target();
         if let Some(keyboard) = self.seat.get_keyboard() {
             keyboard.set_focus(self, target, SERIAL_COUNTER.next_serial());
         }
@@ -333,10 +348,15 @@ impl PersonaState {
         &self,
         pos: Point<f64, Logical>,
     ) -> Option<(WlSurface, Point<f64, Logical>)> {
-        let (window, loc) = self.space.element_under(pos)?;
-        window
-            .surface_under(pos - loc.to_f64(), WindowSurfaceType::ALL)
-            .map(|(s, p)| (s, (p + loc).to_f64()))
+        if let Some(hit) = self.layer_surface_under(pos, true) {
+            return Some(hit);
+        }
+        if let Some((window, loc)) = self.space.element_under(pos) {
+            if let Some((s, p)) = window.surface_under(pos - loc.to_f64(), WindowSurfaceType::ALL) {
+                return Some((s, (p + loc).to_f64()));
+            }
+        }
+        self.layer_surface_under(pos, false)
     }
 
     /// After commits: when the surface under the cursor (or where it sits)

@@ -123,8 +123,14 @@ pub fn persona_elements_in<R: SceneRenderer>(
 ) -> Result<Vec<PersonaElement<R>>, RenderError> {
     let mut elements = Vec::new();
     let shown = Rectangle::from_size(view.area.size.to_physical(1));
+    // The persona's own panels over its windows (overlay, then top).
+    push_layers(renderer, persona, view, true, &mut elements);
     let mut looked_at = 0;
+    let mut covered = covers(&elements, shown);
     for window in persona.space.elements_for_output(&view.output).rev() {
+        if covered {
+            break;
+        }
         looked_at += 1;
         let Some(location) = persona.space.element_location(window) else {
             continue;
@@ -142,14 +148,37 @@ pub fn persona_elements_in<R: SceneRenderer>(
         // Nothing under an opaque window that covers the whole view shows:
         // the windows below are not even looked at, so a frame costs the
         // same however many windows a persona has.
-        if covers(&elements[first..], shown) {
-            break;
-        }
+        covered = covers(&elements[first..], shown);
     }
     if view.index == 0 {
         persona.drawn_windows.set(looked_at);
     }
+    if !covered {
+        // Its wallpaper and bottom panels under them.
+        push_layers(renderer, persona, view, false, &mut elements);
+    }
     Ok(elements)
+}
+
+/// The render elements of the layer surfaces of `view`'s output above or
+/// below the windows, top first.
+fn push_layers<R: SceneRenderer>(
+    renderer: &mut R,
+    persona: &PersonaState,
+    view: &View,
+    above: bool,
+    elements: &mut Vec<PersonaElement<R>>,
+) {
+    for placed in persona.layers_on(&view.output, above) {
+        let origin = (placed.location - view.area.loc).to_physical_precise_round(1.0);
+        elements.extend(AsRenderElements::<R>::render_elements::<PersonaElement<R>>(
+            &placed.layer,
+            renderer,
+            origin,
+            Scale::from(1.0),
+            1.0,
+        ));
+    }
 }
 
 /// Whether `elements` together are opaque over all of `area`.

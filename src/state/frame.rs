@@ -200,6 +200,26 @@ impl State {
                 );
             }
         }
+        // Its panels and wallpapers, each on its own output.
+        for (view, states) in views.iter().zip(&states) {
+            for layer in smithay::desktop::layer_map_for_output(&view.output).layers() {
+                layer.with_surfaces(|surface, data| {
+                    update_surface_primary_scanout_output(
+                        surface,
+                        &view.output,
+                        data,
+                        states,
+                        default_primary_scanout_output_compare,
+                    );
+                });
+                layer.send_frame(
+                    &view.output,
+                    now,
+                    Some(HIDDEN_FRAME_INTERVAL),
+                    surface_primary_scanout_output,
+                );
+            }
+        }
         // A cursor surface drawn on screen (an animated cursor) gets its
         // frame callbacks as a window would.
         if self.backend.draws_cursor() {
@@ -333,6 +353,9 @@ pub fn send_frame_callbacks(persona: &PersonaState, now: Duration) {
     for window in persona.space.elements() {
         window.send_frame(&output, now, None, |_, _| Some(output.clone()));
     }
+    for layer in persona.all_layers() {
+        layer.send_frame(&output, now, None, |_, _| Some(output.clone()));
+    }
 }
 
 /// Every window, or (`Some(n)`) the top `n` on the primary output: those
@@ -359,6 +382,11 @@ fn take_feedback(persona: &PersonaState, walked: Option<usize>) -> OutputPresent
     let mut feedback = OutputPresentationFeedback::new(output);
     for window in walked_windows(persona, walked) {
         window.take_presentation_feedback(&mut feedback, surface_primary_scanout_output, |_, _| {
+            wp_presentation_feedback::Kind::empty()
+        });
+    }
+    for layer in persona.all_layers() {
+        layer.take_presentation_feedback(&mut feedback, surface_primary_scanout_output, |_, _| {
             wp_presentation_feedback::Kind::empty()
         });
     }

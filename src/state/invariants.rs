@@ -25,12 +25,13 @@ impl State {
             let keyboard = p.seat.get_keyboard().expect("keyboard");
             let pointer = p.seat.get_pointer().expect("pointer");
             if p.id == active {
-                let top = p
-                    .focused_window()
-                    .and_then(|w| w.toplevel())
-                    .map(|t| t.wl_surface().clone());
+                // The top window's, unless a panel holds the keyboard.
+                let top = p.keyboard_target();
                 if !keyboard.is_grabbed() && keyboard.current_focus() != top {
-                    return Err(format!("{}: keyboard focus is not the top window", p.name));
+                    return Err(format!(
+                        "{}: keyboard focus is not the top window or the panel holding it",
+                        p.name
+                    ));
                 }
                 continue;
             }

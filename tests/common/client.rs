@@ -12,6 +12,10 @@
 mod extras;
 mod idle;
 mod privileged;
+mod shell;
+
+#[allow(unused_imports)]
+pub use shell::LayerSpec;
 
 #[allow(unused_imports)]
 pub use privileged::{CaptureId, CaptureResult};
@@ -234,6 +238,8 @@ pub enum Role {
     Toplevel,
     Popup,
     Subsurface,
+    /// A wlr layer surface (see `shell.rs`).
+    Layer,
 }
 
 /// Client-side view of one surface created through the [`TestClient`] API.
@@ -266,6 +272,13 @@ pub struct WindowState {
     popup: Option<XdgPopup>,
     subsurface: Option<WlSubsurface>,
     decoration: Option<ZxdgToplevelDecorationV1>,
+    layer: Option<
+        wayland_protocols_wlr::layer_shell::v1::client::zwlr_layer_surface_v1::ZwlrLayerSurfaceV1,
+    >,
+    /// zwlr_layer_surface_v1.configure sizes, in order.
+    pub layer_configures: Vec<(i32, i32)>,
+    /// zwlr_layer_surface_v1.closed was received.
+    pub layer_closed: bool,
     /// Role configure received, waiting for the xdg_surface.configure that completes it.
     pending_toplevel: (i32, i32, Vec<xdg_toplevel::State>),
     pending_popup: (i32, i32, i32, i32),
@@ -298,6 +311,9 @@ impl WindowState {
             popup: None,
             subsurface: None,
             decoration: None,
+            layer: None,
+            layer_configures: Vec::new(),
+            layer_closed: false,
             pending_toplevel: (0, 0, Vec::new()),
             pending_popup: (0, 0, 0, 0),
             last_serial: None,
@@ -312,6 +328,12 @@ impl WindowState {
         if let (Some(xdg), Some(serial)) = (&self.xdg_surface, self.last_serial) {
             if self.acked_serial != Some(serial) {
                 xdg.ack_configure(serial);
+                self.acked_serial = Some(serial);
+            }
+        }
+        if let (Some(layer), Some(serial)) = (&self.layer, self.last_serial) {
+            if self.acked_serial != Some(serial) {
+                layer.ack_configure(serial);
                 self.acked_serial = Some(serial);
             }
         }
@@ -553,6 +575,13 @@ impl ClientState {
                 or_fallback(c.width, c.height)
             }
             Role::Subsurface => fallback,
+            Role::Layer => {
+                let &(w, h) = window
+                    .layer_configures
+                    .last()
+                    .unwrap_or_else(|| panic!("layer {id}: drawing before the first configure"));
+                or_fallback(w, h)
+            }
         };
         window.ack_latest();
         if frame {
@@ -1577,7 +1606,7 @@ impl Dispatch<XdgSurface, WindowId> for ClientState {
                     height,
                 });
             }
-            Role::Subsurface => {}
+            Role::Subsurface | Role::Layer => {}
         }
         if let Some(color) = window.auto_draw {
             let fallback = window.default_size;
