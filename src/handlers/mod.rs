@@ -13,8 +13,10 @@ pub mod privileged;
 mod seat;
 mod security_context;
 mod tablet;
+pub mod timing;
 mod virtual_pointer;
 mod xdg_activation;
+pub mod xdg_extras;
 mod xdg_shell;
 
 use smithay::wayland::output::OutputHandler;

@@ -91,6 +91,8 @@ pub enum PersonaEvent {
     VirtualPointerAbsolute { x: f64, y: f64 },
     /// An idle notification or inhibitor came or went.
     IdleChanged,
+    /// A client of this background persona rang the system bell.
+    Bell,
 }
 
 /// The physical output a persona's virtual output mirrors.
@@ -237,6 +239,8 @@ pub struct PersonaState {
     pub cursor_shape_state: CursorShapeManagerState,
     pub foreign_toplevel_list_state: ForeignToplevelListState,
     pub layer_shell_state: smithay::wayland::shell::wlr_layer::WlrLayerShellState,
+    pub xdg_extras: crate::handlers::xdg_extras::XdgExtras,
+    pub timing: crate::handlers::timing::Timing,
     /// A layer surface holding the keyboard (exclusive, or on demand after
     /// a click) instead of the focused window.
     pub layer_focus: Option<smithay::reexports::wayland_server::protocol::wl_surface::WlSurface>,
@@ -406,6 +410,8 @@ impl Persona {
                     .is_none_or(|data| data.security_context.is_none())
             });
 
+        let xdg_extras = crate::handlers::xdg_extras::XdgExtras::new(&dh);
+        let timing = crate::handlers::timing::Timing::new(&dh);
         let mut seat = seat_state.new_wl_seat(&dh, "seat0");
         let xkb = config.keymap.xkb_config();
         seat.add_keyboard(xkb, global.input.repeat_delay, global.input.repeat_rate)
@@ -477,6 +483,8 @@ impl Persona {
             cursor_shape_state,
             foreign_toplevel_list_state,
             layer_shell_state,
+            xdg_extras,
+            timing,
             layer_focus: None,
             foreign_toplevels: Vec::new(),
             security_context_state,

@@ -32,9 +32,44 @@ impl State {
     /// Renders the active persona now and starts a refresh interval.
     pub fn render_frame(&mut self) {
         let flip = self.render_active();
+        if matches!(flip, Flip::Shown | Flip::Queued | Flip::Nothing) {
+            // What this frame showed is latched: the next content may come.
+            let until = self.now() + self.backend.frame_duration();
+            self.release_barriers(self.personas.active_id(), until);
+        }
         if self.frame_clock.rendered(flip) {
             self.arm_frame_timer();
         }
+    }
+
+    /// Releases a persona's fifo barriers and commit timers due by `until`;
+    /// a commit timer due later wakes the loop then (nothing else may draw
+    /// before it).
+    pub(crate) fn release_barriers(&mut self, id: crate::persona::PersonaId, until: Duration) {
+        let Some(persona) = self.personas.get_mut(id) else {
+            return;
+        };
+        let next = persona.release_barriers(until);
+        self.mark_dirty(id);
+        let (Some(due), true) = (next, id == self.personas.active_id()) else {
+            return;
+        };
+        if let Some(old) = self.commit_timer.take() {
+            self.loop_handle.remove(old);
+        }
+        let wait = due.saturating_sub(self.now());
+        let timer = self.loop_handle.insert_source(
+            Timer::from_duration(wait),
+            |_, _, state: &mut State| {
+                state.commit_timer = None;
+                let id = state.personas.active_id();
+                let now = state.now();
+                state.release_barriers(id, now);
+                state.queue_redraw();
+                TimeoutAction::Drop
+            },
+        );
+        self.commit_timer = timer.ok();
     }
 
     /// Renders at once, whole (if a frame still waits for its page flip,

@@ -81,6 +81,8 @@ pub struct State {
     /// The notice on screen (the persona's name after a switch), and its end.
     pub notice: Option<crate::render::notice::Notice>,
     notice_timer: Option<RegistrationToken>,
+    /// Wakes the loop when a commit timer (wp-commit-timing) is due.
+    commit_timer: Option<RegistrationToken>,
     /// Since when the user counts as idle (the last input or switch).
     pub idle_since: Instant,
     /// The timer for the next idle deadline (`state::idle`).
@@ -158,6 +160,7 @@ impl State {
             transfer: Default::default(),
             notice: None,
             notice_timer: None,
+            commit_timer: None,
             idle_since: Instant::now(),
             idle_timer: None,
             idle_was_inhibited: false,
@@ -501,7 +504,7 @@ impl State {
                         }
                         continue;
                     }
-                    PersonaEvent::ActivationRequested => {
+                    PersonaEvent::ActivationRequested | PersonaEvent::Bell => {
                         let Some(persona) = self.personas.get_mut(id) else {
                             continue;
                         };
@@ -550,6 +553,9 @@ impl State {
                 frame::send_frame_callbacks(&persona.state, now);
                 self.mark_dirty(id);
             }
+            // Paused or not, a hidden Vulkan client (wp-fifo) advances a
+            // frame a second rather than blocking in its present call.
+            self.release_barriers(id, now);
         }
     }
 

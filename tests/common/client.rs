@@ -485,6 +485,8 @@ pub struct ClientState {
     pending_writes: Vec<PendingWrite>,
     protocol_error: Option<(u32, String, String)>,
     captures: Vec<privileged::CaptureState>,
+    /// xdg-foreign and wp-fifo objects (see `shell.rs`).
+    shell: shell::ShellObjects,
     /// A clipboard manager's data-control manager and device.
     control: Option<(
         wayland_protocols_wlr::data_control::v1::client::zwlr_data_control_manager_v1::ZwlrDataControlManagerV1,

@@ -1,5 +1,5 @@
-//! wlr-layer-shell, for the layer-shell tests: a panel, a wallpaper, a
-//! launcher. Bound on first use.
+//! wlr-layer-shell (a panel, a wallpaper, a launcher), xdg-foreign and
+//! wp-fifo, for the shell protocol tests. Bound on first use.
 
 use wayland_client::{delegate_noop, Connection, Dispatch, QueueHandle};
 use wayland_protocols_wlr::layer_shell::v1::client::{
@@ -7,7 +7,29 @@ use wayland_protocols_wlr::layer_shell::v1::client::{
     zwlr_layer_surface_v1::{self, Anchor, KeyboardInteractivity, ZwlrLayerSurfaceV1},
 };
 
-use super::{ClientState, Role, TestClient, WindowId};
+use wayland_protocols::wp::fifo::v1::client::{
+    wp_fifo_manager_v1::WpFifoManagerV1, wp_fifo_v1::WpFifoV1,
+};
+use wayland_protocols::xdg::foreign::zv2::client::{
+    zxdg_exported_v2::{self, ZxdgExportedV2},
+    zxdg_exporter_v2::ZxdgExporterV2,
+    zxdg_imported_v2::{self, ZxdgImportedV2},
+    zxdg_importer_v2::ZxdgImporterV2,
+};
+
+use super::{attach_color_buffer, ClientState, Role, TestClient, WindowId};
+
+/// This client's xdg-foreign and fifo objects.
+#[derive(Debug, Default)]
+pub struct ShellObjects {
+    exported: Vec<ZxdgExportedV2>,
+    /// Handles the compositor gave exported toplevels, in order.
+    pub handles: Vec<String>,
+    imported: Vec<ZxdgImportedV2>,
+    /// zxdg_imported_v2.destroyed events: an import that named nothing.
+    pub imports_destroyed: usize,
+    fifos: Vec<(WindowId, WpFifoV1)>,
+}
 
 /// What a layer surface asks for before its first commit.
 #[derive(Debug, Clone)]
@@ -99,6 +121,103 @@ impl TestClient {
         self.flush();
     }
 }
+
+impl TestClient {
+    /// Exports toplevel `id` (xdg-foreign v2); its handle arrives in
+    /// [`Self::foreign_handles`].
+    pub fn export_toplevel(&mut self, id: WindowId) {
+        let exporter = self.bind_required::<ZxdgExporterV2>(1);
+        let surface = self.state.windows[id].surface.clone();
+        let exported = exporter.export_toplevel(&surface, &self.qh, ());
+        self.state.shell.exported.push(exported);
+        self.flush();
+    }
+
+    pub fn foreign_handles(&self) -> Vec<String> {
+        self.state.shell.handles.clone()
+    }
+
+    /// Imports `handle` and makes toplevel `id` its child.
+    pub fn import_toplevel(&mut self, handle: &str, id: WindowId) {
+        let importer = self.bind_required::<ZxdgImporterV2>(1);
+        let imported = importer.import_toplevel(handle.to_owned(), &self.qh, ());
+        imported.set_parent_of(&self.state.windows[id].surface);
+        self.state.shell.imported.push(imported);
+        self.flush();
+    }
+
+    pub fn imports_destroyed(&self) -> usize {
+        self.state.shell.imports_destroyed
+    }
+
+    /// Draws `color` on toplevel `id` in a commit that waits on the barrier
+    /// its last such commit set and sets a new one (wp-fifo, as Vulkan's
+    /// FIFO present mode does).
+    pub fn fifo_draw(&mut self, id: WindowId, color: [u8; 4], size: (i32, i32)) {
+        let surface = self.state.windows[id].surface.clone();
+        let known = self
+            .state
+            .shell
+            .fifos
+            .iter()
+            .find(|(w, _)| *w == id)
+            .map(|(_, f)| f.clone());
+        let fifo = match known {
+            Some(fifo) => fifo,
+            None => {
+                let manager = self.bind_required::<WpFifoManagerV1>(1);
+                let fifo = manager.get_fifo(&surface, &self.qh, ());
+                self.state.shell.fifos.push((id, fifo.clone()));
+                fifo
+            }
+        };
+        fifo.wait_barrier();
+        fifo.set_barrier();
+        let shm = self
+            .state
+            .shm
+            .clone()
+            .expect("wl_shm not bound: call bind_all");
+        attach_color_buffer(&shm, &surface, color, size, &self.qh);
+        surface.commit();
+        self.flush();
+    }
+}
+
+impl Dispatch<ZxdgExportedV2, ()> for ClientState {
+    fn event(
+        state: &mut Self,
+        _: &ZxdgExportedV2,
+        event: zxdg_exported_v2::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let zxdg_exported_v2::Event::Handle { handle } = event {
+            state.shell.handles.push(handle);
+        }
+    }
+}
+
+impl Dispatch<ZxdgImportedV2, ()> for ClientState {
+    fn event(
+        state: &mut Self,
+        _: &ZxdgImportedV2,
+        event: zxdg_imported_v2::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let zxdg_imported_v2::Event::Destroyed = event {
+            state.shell.imports_destroyed += 1;
+        }
+    }
+}
+
+delegate_noop!(ClientState: ignore ZxdgExporterV2);
+delegate_noop!(ClientState: ignore ZxdgImporterV2);
+delegate_noop!(ClientState: ignore WpFifoManagerV1);
+delegate_noop!(ClientState: ignore WpFifoV1);
 
 impl Dispatch<ZwlrLayerSurfaceV1, WindowId> for ClientState {
     fn event(
