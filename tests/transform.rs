@@ -199,6 +199,7 @@ fn panel_points_map_back_into_what_is_drawn_there() {
             name: "X".into(),
             size: (320, 200).into(),
             refresh_mhz: 60_000,
+            scale: 1.0,
             transform,
         };
         let display = spec.display_size();

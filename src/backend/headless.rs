@@ -86,9 +86,10 @@ impl HeadlessBackend {
             name: OUTPUT_NAME.to_owned(),
             size: (size.0 as i32, size.1 as i32).into(),
             refresh_mhz: REFRESH_MHZ,
+            scale: 1.0,
             transform,
         };
-        let mut renderer = PixmanRenderer::new()?;
+        let mut renderer = render::pixman_renderer()?;
         let primary = Screen::new(&mut renderer, spec)?;
         Ok(HeadlessBackend {
             renderer,
@@ -104,6 +105,7 @@ impl HeadlessBackend {
             name: format!("HEADLESS-{}", self.screens.len() + 1),
             size: (size.0 as i32, size.1 as i32).into(),
             refresh_mhz: REFRESH_MHZ,
+            scale: 1.0,
             transform: Transform::Normal,
         };
         let screen = Screen::new(&mut self.renderer, spec)?;

@@ -273,12 +273,13 @@ impl TtyBackend {
                 Err(err) => tracing::warn!(gpu = %other.display(), "not used: {err}"),
             }
         }
-        let renderer = PixmanRenderer::new().map_err(RenderError::from)?;
+        let renderer = crate::render::pixman_renderer()?;
         let mut backend = TtyBackend {
             spec: OutputSpec {
                 name: String::new(),
                 size: (1, 1).into(),
                 refresh_mhz: 60_000,
+                scale: 1.0,
                 transform: Transform::Normal,
             },
             session: session.clone(),
@@ -480,6 +481,7 @@ impl TtyBackend {
             name,
             size,
             refresh_mhz: if refresh > 0 { refresh } else { 60_000 },
+            scale: 1.0,
             transform,
         };
         let dim_veil =

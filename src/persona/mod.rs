@@ -7,6 +7,7 @@
 pub mod layers;
 pub mod list;
 pub mod outputs;
+pub mod scale;
 pub mod socket;
 pub mod switch;
 pub mod windows;
@@ -102,6 +103,9 @@ pub struct OutputSpec {
     /// The mode: the panel's pixels, in its own orientation.
     pub size: Size<i32, smithay::utils::Physical>,
     pub refresh_mhz: i32,
+    /// Logical pixels per physical one (config `scale`; 1 unless set):
+    /// the persona's virtual output is `size / scale` logical pixels.
+    pub scale: f64,
     /// How the panel is mounted (a tablet turned on its side: `_90`).
     /// Everything the compositor lays out, draws and hit-tests lives in the
     /// display space this makes upright; the renderer turns it back.
@@ -239,6 +243,7 @@ pub struct PersonaState {
     pub cursor_shape_state: CursorShapeManagerState,
     pub foreign_toplevel_list_state: ForeignToplevelListState,
     pub layer_shell_state: smithay::wayland::shell::wlr_layer::WlrLayerShellState,
+    pub fractional_scale_state: smithay::wayland::fractional_scale::FractionalScaleManagerState,
     pub xdg_extras: crate::handlers::xdg_extras::XdgExtras,
     pub timing: crate::handlers::timing::Timing,
     /// A layer surface holding the keyboard (exclusive, or on demand after
@@ -412,6 +417,10 @@ impl Persona {
 
         let xdg_extras = crate::handlers::xdg_extras::XdgExtras::new(&dh);
         let timing = crate::handlers::timing::Timing::new(&dh);
+        let fractional_scale_state =
+            smithay::wayland::fractional_scale::FractionalScaleManagerState::new::<PersonaState>(
+                &dh,
+            );
         let mut seat = seat_state.new_wl_seat(&dh, "seat0");
         let xkb = config.keymap.xkb_config();
         seat.add_keyboard(xkb, global.input.repeat_delay, global.input.repeat_rate)
@@ -446,7 +455,7 @@ impl Persona {
         output.change_current_state(
             Some(mode),
             Some(output_spec.transform),
-            Some(Scale::Integer(1)),
+            Some(output_scale(output_spec)),
             Some((0, 0).into()),
         );
         output.set_preferred(mode);
@@ -483,6 +492,7 @@ impl Persona {
             cursor_shape_state,
             foreign_toplevel_list_state,
             layer_shell_state,
+            fractional_scale_state,
             xdg_extras,
             timing,
             layer_focus: None,
@@ -647,6 +657,15 @@ fn inset_for(indicator: Indicator) -> i32 {
     }
 }
 
+/// The wl_output scale of an output of `spec`.
+pub(crate) fn output_scale(spec: &OutputSpec) -> Scale {
+    if spec.scale == spec.scale.round() {
+        Scale::Integer(spec.scale as i32)
+    } else {
+        Scale::Fractional(spec.scale)
+    }
+}
+
 fn persona_size(spec: &OutputSpec, inset: i32) -> Size<i32, smithay::utils::Physical> {
     (
         (spec.size.w - 2 * inset).max(1),
@@ -709,12 +728,17 @@ impl PersonaState {
             size: persona_size(&self.output_spec, self.inset),
             refresh: self.output_spec.refresh_mhz,
         };
-        self.output
-            .change_current_state(Some(mode), Some(self.output_spec.transform), None, None);
+        self.output.change_current_state(
+            Some(mode),
+            Some(self.output_spec.transform),
+            Some(output_scale(&self.output_spec)),
+            None,
+        );
         self.output.set_preferred(mode);
         self.space.map_output(&self.output, (0, 0));
         self.apply_more_outputs();
         self.layers_changed();
+        self.send_scales();
     }
 
     /// Where a point given as fractions of this persona's output is, in
@@ -728,9 +752,14 @@ impl PersonaState {
     }
 
     /// A point in display space (the primary output's, and beyond it the
-    /// other outputs' where the layout puts them), in this persona's space.
+    /// other outputs' where the layout puts them), in this persona's space:
+    /// the primary's pixels divided by its scale.
     pub fn from_output(&self, x: f64, y: f64) -> Point<f64, Logical> {
-        let p = Point::from((x - self.inset as f64, y - self.inset as f64));
+        let scale = self.output_spec.scale.max(f64::EPSILON);
+        let p = Point::from((
+            (x - self.inset as f64) / scale,
+            (y - self.inset as f64) / scale,
+        ));
         self.confine(p, p)
     }
 }

@@ -4,7 +4,7 @@
 //! where the layout puts them (`state::layout`), or all on the primary's
 //! place when mirroring. Each is the physical size less the frame indicator.
 
-use smithay::output::{Mode, Output, PhysicalProperties, Scale, Subpixel};
+use smithay::output::{Mode, Output, PhysicalProperties, Subpixel};
 use smithay::reexports::wayland_server::backend::GlobalId;
 use smithay::utils::{Logical, Physical, Point, Rectangle};
 
@@ -148,7 +148,7 @@ impl PersonaState {
             v.output.change_current_state(
                 Some(mode),
                 Some(v.spec.transform),
-                Some(Scale::Integer(1)),
+                Some(super::output_scale(&v.spec)),
                 Some(v.position),
             );
             v.output.set_preferred(mode);
@@ -245,7 +245,7 @@ impl PersonaState {
                 .output_geometry(&self.output)
                 .unwrap_or_else(|| Rectangle::from_size((1, 1).into())),
             corner: Point::from((self.inset, self.inset)),
-            scale: 1.0,
+            scale: self.output_spec.scale,
         }
     }
 
@@ -267,7 +267,8 @@ impl PersonaState {
                     spec: v.spec.clone(),
                     area: primary_area,
                     corner: corner + inset.to_f64().upscale(scale).to_i32_round(),
-                    scale,
+                    // The primary's picture is its logical area at its scale.
+                    scale: scale * self.output_spec.scale,
                 }
             } else {
                 View {
@@ -279,7 +280,7 @@ impl PersonaState {
                         .output_geometry(&v.output)
                         .unwrap_or_else(|| Rectangle::new(v.position, (1, 1).into())),
                     corner: inset,
-                    scale: 1.0,
+                    scale: v.spec.scale,
                 }
             };
             views.push(view);

@@ -139,6 +139,8 @@ impl PersonaState {
         let Some(toplevel) = window.toplevel() else {
             return;
         };
+        // Its subsurfaces and popups too, as they come.
+        self.send_window_scale(window);
         if !toplevel.is_initial_configure_sent() {
             toplevel.send_configure();
             return;
@@ -438,7 +440,7 @@ fn window_names(toplevel: &ToplevelSurface) -> (Option<String>, Option<String>) 
 /// The output a window lives on, by name.
 struct Home(Mutex<String>);
 
-fn home_of(window: &Window) -> Option<String> {
+pub(super) fn home_of(window: &Window) -> Option<String> {
     window
         .user_data()
         .get::<Home>()

@@ -64,6 +64,18 @@ where
     type Texture = R::TextureId;
 }
 
+/// A pixman renderer for the scene. It scales (an output's scale, a
+/// mirror, a client's viewport) with nearest-neighbour filtering: pixman's
+/// bilinear filter blends a buffer's edge pixels with the transparent
+/// outside, so every scaled window would get a dark seam; GLES clamps to
+/// the edge and keeps its linear filter.
+pub fn pixman_renderer() -> Result<PixmanRenderer, RenderError> {
+    let mut renderer = PixmanRenderer::new()?;
+    renderer.upscale_filter(smithay::backend::renderer::TextureFilter::Nearest)?;
+    renderer.downscale_filter(smithay::backend::renderer::TextureFilter::Nearest)?;
+    Ok(renderer)
+}
+
 /// A renderer's error as ours.
 pub fn renderer_error<E: std::error::Error>(err: E) -> RenderError {
     RenderError::Renderer(err.to_string())

@@ -25,6 +25,10 @@ pub fn arrange(specs: &[OutputSpec], config: &Config) -> Vec<PlacedOutput> {
     let mut placed: Vec<PlacedOutput> = Vec::with_capacity(specs.len());
     let mut next_x = 0;
     for spec in specs {
+        let mut spec = spec.clone();
+        if let Some(scale) = config.outputs.get(&spec.name).and_then(|o| o.scale) {
+            spec.scale = scale;
+        }
         let position = match config.output_layout {
             OutputLayout::Mirror => Point::from((0, 0)),
             OutputLayout::SideBySide => {
@@ -34,12 +38,10 @@ pub fn arrange(specs: &[OutputSpec], config: &Config) -> Vec<PlacedOutput> {
                 }
             }
         };
-        let width = spec.display_size().w;
+        // Side by side in logical pixels: a scaled output takes less room.
+        let width = (spec.display_size().w as f64 / spec.scale).round() as i32;
         next_x = next_x.max(position.x + width);
-        placed.push(PlacedOutput {
-            spec: spec.clone(),
-            position,
-        });
+        placed.push(PlacedOutput { spec, position });
     }
     if let Some(origin) = placed.first().map(|p| p.position) {
         for output in &mut placed {
@@ -165,6 +167,7 @@ mod tests {
             name: name.into(),
             size: (w, h).into(),
             refresh_mhz: 60_000,
+            scale: 1.0,
             transform,
         }
     }

@@ -279,6 +279,10 @@ pub struct WindowState {
     pub layer_configures: Vec<(i32, i32)>,
     /// zwlr_layer_surface_v1.closed was received.
     pub layer_closed: bool,
+    /// wl_surface.preferred_buffer_scale (v6).
+    pub preferred_buffer_scale: Option<i32>,
+    /// wp_fractional_scale_v1.preferred_scale, in 120ths.
+    pub fractional_scale: Option<u32>,
     /// Role configure received, waiting for the xdg_surface.configure that completes it.
     pending_toplevel: (i32, i32, Vec<xdg_toplevel::State>),
     pending_popup: (i32, i32, i32, i32),
@@ -314,6 +318,8 @@ impl WindowState {
             layer: None,
             layer_configures: Vec::new(),
             layer_closed: false,
+            preferred_buffer_scale: None,
+            fractional_scale: None,
             pending_toplevel: (0, 0, Vec::new()),
             pending_popup: (0, 0, 0, 0),
             last_serial: None,
@@ -1535,6 +1541,9 @@ impl Dispatch<WlSurface, WindowId> for ClientState {
             wl_surface::Event::Enter { .. } => window.entered_outputs += 1,
             wl_surface::Event::Leave { .. } => {
                 window.entered_outputs = window.entered_outputs.saturating_sub(1)
+            }
+            wl_surface::Event::PreferredBufferScale { factor } => {
+                window.preferred_buffer_scale = Some(factor)
             }
             _ => {}
         }

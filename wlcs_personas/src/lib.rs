@@ -88,6 +88,17 @@ pub static EXTENSIONS: &[WlcsExtensionDescriptor] = extension_list!(
     ("ext_foreign_toplevel_image_capture_source_manager_v1", 1),
     ("ext_idle_notifier_v1", 2),
     ("zwp_idle_inhibit_manager_v1", 1),
+    ("zwlr_layer_shell_v1", 4),
+    ("zxdg_exporter_v2", 1),
+    ("zxdg_importer_v2", 1),
+    ("xdg_wm_dialog_v1", 1),
+    ("xdg_toplevel_icon_manager_v1", 1),
+    ("xdg_system_bell_v1", 1),
+    ("wp_content_type_manager_v1", 1),
+    ("wp_alpha_modifier_v1", 1),
+    ("wp_fifo_manager_v1", 1),
+    ("wp_commit_timing_manager_v1", 1),
+    ("wp_fractional_scale_manager_v1", 1),
 );
 
 static DESCRIPTOR: WlcsIntegrationDescriptor = WlcsIntegrationDescriptor {

@@ -10,6 +10,10 @@ use wayland_protocols_wlr::layer_shell::v1::client::{
 use wayland_protocols::wp::fifo::v1::client::{
     wp_fifo_manager_v1::WpFifoManagerV1, wp_fifo_v1::WpFifoV1,
 };
+use wayland_protocols::wp::fractional_scale::v1::client::{
+    wp_fractional_scale_manager_v1::WpFractionalScaleManagerV1,
+    wp_fractional_scale_v1::{self, WpFractionalScaleV1},
+};
 use wayland_protocols::xdg::foreign::zv2::client::{
     zxdg_exported_v2::{self, ZxdgExportedV2},
     zxdg_exporter_v2::ZxdgExporterV2,
@@ -183,6 +187,49 @@ impl TestClient {
         self.flush();
     }
 }
+
+impl TestClient {
+    /// A wp_fractional_scale_v1 for surface `id`: its preferred scale lands
+    /// in [`super::WindowState::fractional_scale`].
+    pub fn watch_fractional_scale(&mut self, id: WindowId) {
+        let manager = self.bind_required::<WpFractionalScaleManagerV1>(1);
+        let surface = self.state.windows[id].surface.clone();
+        manager.get_fractional_scale(&surface, &self.qh, id);
+        self.flush();
+    }
+
+    /// Sets surface `id`'s viewport destination (wp-viewporter); applied
+    /// on its next commit.
+    pub fn set_viewport_destination(&mut self, id: WindowId, size: (i32, i32)) {
+        let viewporter = self
+            .state
+            .viewporter
+            .clone()
+            .expect("wp_viewporter not bound");
+        let surface = self.state.windows[id].surface.clone();
+        let viewport = viewporter.get_viewport(&surface, &self.qh, ());
+        viewport.set_destination(size.0, size.1);
+        self.flush();
+    }
+}
+
+impl Dispatch<WpFractionalScaleV1, WindowId> for ClientState {
+    fn event(
+        state: &mut Self,
+        _: &WpFractionalScaleV1,
+        event: wp_fractional_scale_v1::Event,
+        id: &WindowId,
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let wp_fractional_scale_v1::Event::PreferredScale { scale } = event {
+            state.windows[*id].fractional_scale = Some(scale);
+        }
+    }
+}
+
+delegate_noop!(ClientState: ignore WpFractionalScaleManagerV1);
+delegate_noop!(ClientState: ignore wayland_protocols::wp::viewporter::client::wp_viewport::WpViewport);
 
 impl Dispatch<ZxdgExportedV2, ()> for ClientState {
     fn event(
