@@ -42,9 +42,36 @@ pub enum Command {
     Msg(crate::ipc::client::MsgArgs),
     /// Check a config file; errors are printed as file:line:col: message.
     Validate { file: Option<PathBuf> },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), generated from this command line.
+    Man,
     /// The namespaced launcher of a persona's session (run by the compositor).
     #[command(hide = true)]
     Sandbox(crate::session::sandbox::SandboxArgs),
+}
+
+/// `personas completions SHELL`: the script on stdout.
+pub fn completions(shell: clap_complete::Shell) -> anyhow::Result<()> {
+    use clap::CommandFactory;
+    use std::io::Write;
+    let mut command = Cli::command();
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "personas", &mut script);
+    // An error (a closed pipe), not a panic, if nobody reads it all.
+    std::io::stdout().write_all(&script)?;
+    Ok(())
+}
+
+/// The man page, as `personas man` prints it and `assets/personas.1` keeps it.
+pub fn man_page() -> anyhow::Result<Vec<u8>> {
+    use clap::CommandFactory;
+    let mut page = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+    Ok(page)
 }
 
 /// `personas validate [FILE]`.

@@ -1,5 +1,5 @@
-//! `personas`: `msg` talks to a running compositor and `validate` checks a
-//! config file, here; running the compositor (or a session's sandbox) is
+//! `personas`: `msg` talks to a running compositor, `validate` checks a
+//! config file, `completions` and `man` print what shells and man read, here; running the compositor (or a session's sandbox) is
 //! `personas-compositor`'s, which this process becomes. Why two binaries:
 //! `personas::cli`.
 
@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use personas::cli::{validate, Cli, Command, COMPOSITOR_BIN};
+use personas::cli::{completions, man_page, validate, Cli, Command, COMPOSITOR_BIN};
 use personas::ipc;
 
 fn main() -> ExitCode {
@@ -16,6 +16,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Msg(args)) => ipc::client::run(args),
         Some(Command::Validate { file }) => validate(file),
+        Some(Command::Completions { shell }) => completions(shell),
+        Some(Command::Man) => man_page().and_then(|page| {
+            use std::io::Write;
+            std::io::stdout().write_all(&page).map_err(Into::into)
+        }),
         _ => exec_compositor(),
     };
     match result {

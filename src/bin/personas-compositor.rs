@@ -25,6 +25,12 @@ fn main() -> ExitCode {
         Some(Command::Msg(args)) => ipc::client::run(args),
         Some(Command::Validate { file }) => validate(file),
         Some(Command::Sandbox(args)) => personas::session::sandbox::run(args),
+        // The front end answers these itself; run directly, say the same.
+        Some(Command::Completions { shell }) => personas::cli::completions(shell),
+        Some(Command::Man) => personas::cli::man_page().and_then(|page| {
+            use std::io::Write;
+            std::io::stdout().write_all(&page).map_err(Into::into)
+        }),
         None => run(cli.backend, cli.config, cli.test_input),
     };
     match result {
