@@ -148,6 +148,15 @@ fn the_pointer_and_an_on_demand_keyboard_go_to_a_panel() {
     let (panel, l) = open_layer(&mut fx, "work", &spec, BLUE);
     fx.client(w).ack_and_draw(0, RED, (1, 1));
     fx.roundtrip_all();
+    assert!(
+        fx.client(panel)
+            .take_events()
+            .iter()
+            .any(|e| matches!(e, Event::KeyboardEnter { surface, .. } if *surface == l)),
+        "an on-demand surface above the windows gets the keyboard as it maps"
+    );
+    // A click on the window takes it.
+    click(&mut fx, 10.0, 100.0);
     fx.client(panel).take_events();
     fx.client(w).take_events();
 
@@ -269,4 +278,41 @@ fn impossible_anchors_are_the_clients_protocol_error_only() {
     fx.client(w).ack_and_draw(0, RED, (1, 1));
     let shot = fx.render();
     assert_region(&shot, (0, 0, 320, 200), RED, "layer_bad_client_gone");
+}
+
+#[test]
+fn a_panels_popup_is_drawn_and_gets_the_pointer() {
+    let mut fx = Fixture::new();
+    fx.open_window("work", RED);
+    let (panel, l) = open_layer(&mut fx, "work", &LayerSpec::top_panel(30), BLUE);
+    // A menu under the panel's left end, as a panel's dropdown is.
+    let menu = fx.client(panel).create_popup(l, (60, 40), (0, 0, 40, 30));
+    fx.roundtrip_all();
+    fx.roundtrip_all();
+    let configure = fx
+        .client(panel)
+        .window(menu)
+        .last_popup_configure()
+        .cloned()
+        .expect("the popup is configured");
+    assert_eq!((configure.x, configure.y), (0, 30));
+    let shot = fx.render();
+    assert_region(
+        &shot,
+        (0, 30, 60, 40),
+        common::client::POPUP_COLOR,
+        "layer_popup_drawn",
+    );
+    fx.client(panel).take_events();
+    fx.input(InputEvent::PointerMotionAbsolute { x: 20.0, y: 50.0 });
+    fx.roundtrip_all();
+    let events = fx.client(panel).take_events();
+    assert!(
+        events.contains(&Event::PointerEnter {
+            surface: menu,
+            x: 20.0,
+            y: 20.0
+        }),
+        "the pointer enters the menu: {events:?}"
+    );
 }

@@ -71,6 +71,8 @@ pub enum MsgCommand {
     },
     /// List the physical outputs and where they sit
     Outputs,
+    /// List every persona's windows and layer surfaces, with their places
+    Windows,
     /// Print events (switches, windows, reloads) until the compositor exits
     Subscribe,
     /// Reload the configuration
@@ -271,6 +273,7 @@ impl MsgCommand {
                 output: output.clone(),
             },
             MsgCommand::Outputs => Request::Outputs,
+            MsgCommand::Windows => Request::Windows,
             MsgCommand::Subscribe => Request::Subscribe,
             MsgCommand::Reload => Request::Reload,
             MsgCommand::Stats => Request::Stats,
@@ -625,16 +628,40 @@ pub fn format_reply(reply: &Reply) -> String {
             .iter()
             .map(|o| {
                 format!(
-                    "{:<12} {}x{} @ {:.3} Hz  transform {}  at {},{}",
+                    "{:<12} {}x{} @ {:.3} Hz  scale {}  transform {}  at {},{}",
                     o.name,
                     o.width,
                     o.height,
                     o.refresh_mhz as f64 / 1000.0,
+                    o.scale,
                     o.transform,
                     o.x,
                     o.y
                 )
             })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Reply::Windows { windows, layers } => windows
+            .iter()
+            .map(|w| {
+                format!(
+                    "{:<12} {}{:<24} {}x{} at {},{}  {}",
+                    w.persona,
+                    if w.focused { "*" } else { " " },
+                    w.app_id.as_deref().unwrap_or("-"),
+                    w.width,
+                    w.height,
+                    w.x,
+                    w.y,
+                    w.title.as_deref().unwrap_or("")
+                )
+            })
+            .chain(layers.iter().map(|l| {
+                format!(
+                    "{:<12}  layer {} {:<16} {}x{} at {},{} on {}",
+                    l.persona, l.layer, l.namespace, l.width, l.height, l.x, l.y, l.output
+                )
+            }))
             .collect::<Vec<_>>()
             .join("\n"),
     }

@@ -58,6 +58,9 @@ pub enum Request {
     },
     /// The physical outputs and where they sit → [`Reply::Outputs`].
     Outputs,
+    /// Every persona's windows and layer surfaces, with their places →
+    /// [`Reply::Windows`].
+    Windows,
     /// Turn this connection into an event stream → [`Reply::Subscribed`],
     /// then one [`Event`] per line. Handled inside the server.
     Subscribe,
@@ -181,6 +184,10 @@ pub enum Reply {
     Outputs {
         outputs: Vec<OutputInfo>,
     },
+    Windows {
+        windows: Vec<WindowInfo>,
+        layers: Vec<LayerInfo>,
+    },
 }
 
 impl Reply {
@@ -206,6 +213,45 @@ pub struct OutputInfo {
     /// Where it sits (display space, the primary at the origin).
     pub x: i32,
     pub y: i32,
+    /// Its scale (config `scale`): its personas' outputs are this much smaller.
+    #[serde(default = "one")]
+    pub scale: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// A mapped toplevel, for `windows`: where it is in its persona's space
+/// (logical pixels, the primary output's corner at the origin).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WindowInfo {
+    pub persona: String,
+    #[serde(default)]
+    pub app_id: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    pub x: i32,
+    pub y: i32,
+    pub width: i32,
+    pub height: i32,
+    /// It has its persona's keyboard focus (shown only while the persona is).
+    pub focused: bool,
+    pub fullscreen: bool,
+}
+
+/// A layer surface (a panel, a wallpaper, an on-screen keyboard), for `windows`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerInfo {
+    pub persona: String,
+    pub namespace: String,
+    /// `background`, `bottom`, `top` or `overlay`.
+    pub layer: String,
+    pub output: String,
+    pub x: i32,
+    pub y: i32,
+    pub width: i32,
+    pub height: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -62,16 +62,25 @@ impl PersonaState {
             if !initial_sent {
                 layer.layer_surface().send_configure();
             }
-            // A surface that asks for the keyboard gets it as it maps; one
-            // that gives it up hands it back.
-            let wants = matches!(
-                layer.cached_state().keyboard_interactivity,
-                KeyboardInteractivity::Exclusive
-            ) && matches!(layer.layer(), Layer::Top | Layer::Overlay);
-            if wants && is_mapped(surface) {
+            // Above the windows, an exclusive surface holds the keyboard
+            // while mapped; an on-demand one (a launcher) gets it as it
+            // maps, and later on a click. One that gives it up hands it back.
+            let interactivity = layer.cached_state().keyboard_interactivity;
+            let above = matches!(layer.layer(), Layer::Top | Layer::Overlay);
+            let mapped = is_mapped(surface);
+            let first_map = mapped && layer.user_data().get::<SeenMapped>().is_none();
+            if mapped {
+                layer.user_data().insert_if_missing(|| SeenMapped);
+            }
+            let takes = match interactivity {
+                KeyboardInteractivity::Exclusive => above && mapped,
+                KeyboardInteractivity::OnDemand => above && first_map,
+                KeyboardInteractivity::None => false,
+            };
+            if takes {
                 self.layer_focus = Some(surface.clone());
             } else if self.layer_focus.as_ref() == Some(surface)
-                && !layer.can_receive_keyboard_focus()
+                && (!layer.can_receive_keyboard_focus() || !mapped)
             {
                 self.layer_focus = None;
             }
@@ -237,6 +246,9 @@ impl PersonaState {
             .collect()
     }
 }
+
+/// Marks a layer surface that has been mapped once.
+struct SeenMapped;
 
 fn is_mapped(surface: &WlSurface) -> bool {
     smithay::backend::renderer::utils::with_renderer_surface_state(surface, |s| {

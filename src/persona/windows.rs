@@ -33,7 +33,7 @@ impl PersonaState {
         let fullscreen = window.toplevel().is_some_and(|t| {
             t.with_pending_state(|s| s.states.contains(xdg_toplevel::State::Fullscreen))
         });
-        let area = if fullscreen || self.free_placement {
+        let area = if fullscreen {
             self.space.output_geometry(output)
         } else {
             self.usable_area(output)
@@ -421,6 +421,60 @@ impl PersonaState {
 
     pub fn window_count(&self) -> usize {
         self.focus_stack.len()
+    }
+
+    /// Its mapped windows (top first) and layer surfaces, for `msg windows`.
+    pub fn describe_windows(
+        &self,
+    ) -> (
+        Vec<crate::ipc::protocol::WindowInfo>,
+        Vec<crate::ipc::protocol::LayerInfo>,
+    ) {
+        let focused = self.focused_window();
+        let windows = self
+            .focus_stack
+            .iter()
+            .rev()
+            .filter_map(|window| {
+                let toplevel = window.toplevel()?;
+                let at = self.space.element_location(window)? + window.geometry().loc;
+                let size = window.geometry().size;
+                let (app_id, title) = window_names(toplevel);
+                Some(crate::ipc::protocol::WindowInfo {
+                    persona: self.name.clone(),
+                    app_id,
+                    title,
+                    x: at.x,
+                    y: at.y,
+                    width: size.w,
+                    height: size.h,
+                    focused: Some(window) == focused,
+                    fullscreen: toplevel
+                        .current_state()
+                        .states
+                        .contains(xdg_toplevel::State::Fullscreen),
+                })
+            })
+            .collect();
+        let mut layers = Vec::new();
+        for output in self.outputs() {
+            for above in [true, false] {
+                for placed in self.layers_on(output, above) {
+                    let size = placed.layer.bbox().size;
+                    layers.push(crate::ipc::protocol::LayerInfo {
+                        persona: self.name.clone(),
+                        namespace: placed.layer.namespace().to_owned(),
+                        layer: format!("{:?}", placed.layer.layer()).to_lowercase(),
+                        output: output.name(),
+                        x: placed.location.x,
+                        y: placed.location.y,
+                        width: size.w,
+                        height: size.h,
+                    });
+                }
+            }
+        }
+        (windows, layers)
     }
 }
 

@@ -50,9 +50,22 @@ impl State {
                         transform: crate::config::Transform::name_of(p.spec.transform).into(),
                         x: p.position.x,
                         y: p.position.y,
+                        scale: p.spec.scale,
                     })
                     .collect(),
             },
+            Request::Windows => {
+                let (windows, layers) = self
+                    .personas
+                    .iter()
+                    .map(|p| p.state.describe_windows())
+                    .fold((Vec::new(), Vec::new()), |(mut w, mut l), (w2, l2)| {
+                        w.extend(w2);
+                        l.extend(l2);
+                        (w, l)
+                    });
+                Reply::Windows { windows, layers }
+            }
             Request::Subscribe => Reply::Subscribed,
             Request::Reload => match self.reload() {
                 Ok(reply) => reply,

@@ -1166,12 +1166,12 @@ impl TestClient {
         anchor_rect: (i32, i32, i32, i32),
         grab: bool,
     ) -> WindowId {
-        let parent_xdg = self
-            .state
-            .window_mut(parent)
-            .xdg_surface
-            .clone()
-            .unwrap_or_else(|| panic!("popup parent {parent} has no xdg_surface"));
+        let parent_layer = self.state.window_mut(parent).layer.clone();
+        let parent_xdg = self.state.window_mut(parent).xdg_surface.clone();
+        assert!(
+            parent_xdg.is_some() || parent_layer.is_some(),
+            "popup parent {parent} has no xdg_surface or layer surface"
+        );
         let wm_base = self.wm_base();
         let (id, surface) = self.new_surface(Role::Popup);
         let xdg_surface = wm_base.get_xdg_surface(&surface, &self.qh, id);
@@ -1186,7 +1186,11 @@ impl TestClient {
                 | xdg_positioner::ConstraintAdjustment::SlideY
                 | xdg_positioner::ConstraintAdjustment::FlipY,
         );
-        let popup = xdg_surface.get_popup(Some(&parent_xdg), &positioner, &self.qh, id);
+        // A layer surface's popup has no xdg parent: the layer surface adopts it.
+        let popup = xdg_surface.get_popup(parent_xdg.as_ref(), &positioner, &self.qh, id);
+        if let Some(layer) = &parent_layer {
+            layer.get_popup(&popup);
+        }
         positioner.destroy();
         if grab {
             let seat = self.state.seat.clone().expect("no wl_seat");
