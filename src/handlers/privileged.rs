@@ -14,9 +14,7 @@ use smithay::wayland::selection::ext_data_control::{
 use smithay::wayland::selection::primary_selection::PrimarySelectionState;
 use smithay::wayland::selection::wlr_data_control::{DataControlHandler, DataControlState};
 use smithay::wayland::virtual_keyboard::VirtualKeyboardManagerState;
-use smithay::{
-    delegate_data_control, delegate_ext_data_control, delegate_virtual_keyboard_manager,
-};
+use smithay::{delegate_data_control, delegate_ext_data_control};
 
 use crate::persona::{ClientState, PersonaState};
 
@@ -90,4 +88,91 @@ pub fn privileged_states(
 
 delegate_data_control!(PersonaState);
 delegate_ext_data_control!(PersonaState);
-delegate_virtual_keyboard_manager!(PersonaState);
+
+// virtual-keyboard as smithay's delegate_virtual_keyboard_manager! wires it,
+// except the keyboard's `keymap` request: smithay 0.7 (through xkbcommon-rs)
+// takes the keymap to be its size less one byte, so a keymap padded with
+// several NULs (wvkbd sends a page-rounded buffer) hands NULs to the parser,
+// the keyboard stays without a keymap and its first key is a protocol
+// error. The keymap is passed on ending in exactly one NUL.
+mod virtual_keyboard {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    use std::os::fd::{FromRawFd, OwnedFd};
+
+    use smithay::reexports::wayland_protocols_misc::zwp_virtual_keyboard_v1::server::zwp_virtual_keyboard_manager_v1::ZwpVirtualKeyboardManagerV1;
+    use smithay::reexports::wayland_protocols_misc::zwp_virtual_keyboard_v1::server::zwp_virtual_keyboard_v1::{
+        self, ZwpVirtualKeyboardV1,
+    };
+    use smithay::reexports::wayland_server::{
+        delegate_dispatch, delegate_global_dispatch, Client, DataInit, Dispatch, DisplayHandle,
+    };
+    use smithay::wayland::virtual_keyboard::{
+        VirtualKeyboardManagerGlobalData, VirtualKeyboardManagerState, VirtualKeyboardUserData,
+    };
+
+    use crate::persona::PersonaState;
+
+    /// Larger keymaps are passed on as they are (real ones are tens of KiB).
+    const MAX_KEYMAP: u32 = 4 << 20;
+
+    delegate_global_dispatch!(PersonaState: [ZwpVirtualKeyboardManagerV1: VirtualKeyboardManagerGlobalData] => VirtualKeyboardManagerState);
+    delegate_dispatch!(PersonaState: [ZwpVirtualKeyboardManagerV1: ()] => VirtualKeyboardManagerState);
+
+    impl Dispatch<ZwpVirtualKeyboardV1, VirtualKeyboardUserData<PersonaState>> for PersonaState {
+        fn request(
+            state: &mut Self,
+            client: &Client,
+            keyboard: &ZwpVirtualKeyboardV1,
+            request: zwp_virtual_keyboard_v1::Request,
+            data: &VirtualKeyboardUserData<PersonaState>,
+            dh: &DisplayHandle,
+            data_init: &mut DataInit<'_, Self>,
+        ) {
+            let request = match request {
+                zwp_virtual_keyboard_v1::Request::Keymap { format, fd, size } => {
+                    let (fd, size) = without_trailing_nuls(fd, size);
+                    zwp_virtual_keyboard_v1::Request::Keymap { format, fd, size }
+                }
+                other => other,
+            };
+            <VirtualKeyboardManagerState as Dispatch<
+                ZwpVirtualKeyboardV1,
+                VirtualKeyboardUserData<PersonaState>,
+                Self,
+            >>::request(state, client, keyboard, request, data, dh, data_init);
+        }
+    }
+
+    /// The keymap in `fd` ending in one NUL, in a new memfd; the original
+    /// when it ends in none, cannot be read, or is too large.
+    fn without_trailing_nuls(fd: OwnedFd, size: u32) -> (OwnedFd, u32) {
+        if size == 0 || size > MAX_KEYMAP {
+            return (fd, size);
+        }
+        let mut file = std::fs::File::from(fd);
+        let mut text = vec![0u8; size as usize];
+        let read = file
+            .seek(SeekFrom::Start(0))
+            .and_then(|_| file.read_exact(&mut text));
+        if read.is_err() || text.last() != Some(&0) {
+            return (file.into(), size);
+        }
+        while text.last() == Some(&0) {
+            text.pop();
+        }
+        // Exactly one NUL: what the size then counts (xkbcommon-rs reads
+        // size - 1 bytes of text).
+        text.push(0);
+        // SAFETY: memfd_create with a NUL-terminated name; the fd is ours.
+        let raw = unsafe { libc::memfd_create(c"personas-keymap".as_ptr(), libc::MFD_CLOEXEC) };
+        if raw < 0 {
+            return (file.into(), size);
+        }
+        // SAFETY: raw is a new fd nothing else owns.
+        let mut copy = std::fs::File::from(unsafe { OwnedFd::from_raw_fd(raw) });
+        if copy.write_all(&text).is_err() {
+            return (file.into(), size);
+        }
+        (copy.into(), text.len() as u32)
+    }
+}

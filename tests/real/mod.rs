@@ -28,6 +28,17 @@ impl Compositor {
 
     /// [`Compositor::start`] with extra environment variables.
     pub fn start_with_env(personas: &str, env: &[(&str, &str)]) -> Compositor {
+        Compositor::start_full(personas, (320, 200), env, &[])
+    }
+
+    /// [`Compositor::start`] with the output's size, extra environment
+    /// variables and extra arguments (`--test-input`).
+    pub fn start_full(
+        personas: &str,
+        size: (u32, u32),
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Compositor {
         let dir = tempfile::tempdir().unwrap();
         let runtime = dir.path().join("runtime");
         std::fs::create_dir_all(&runtime).unwrap();
@@ -37,14 +48,18 @@ impl Compositor {
         std::fs::write(runtime.join("pipewire-0"), "a shared host socket").unwrap();
         std::fs::write(runtime.join("bus"), "a host socket not shared").unwrap();
         let config_path = dir.path().join("config.toml");
+        // The headless table last, so `personas` may begin with top-level keys.
         let config = format!(
-            "[headless]\nsize = \"320x200\"\n{}",
-            personas.replace("@DIR@", &dir.path().display().to_string())
+            "{}\n[headless]\nsize = \"{}x{}\"\n",
+            personas.replace("@DIR@", &dir.path().display().to_string()),
+            size.0,
+            size.1,
         );
         std::fs::write(&config_path, config).unwrap();
         let child = Command::new(BIN)
             .args(["--backend", "headless", "--config"])
             .arg(&config_path)
+            .args(args)
             .env("XDG_RUNTIME_DIR", &runtime)
             .env("XDG_STATE_HOME", dir.path().join("state"))
             .env("XDG_DATA_HOME", dir.path().join("data"))
