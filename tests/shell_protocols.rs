@@ -23,6 +23,8 @@ const GLOBALS: &[&str] = &[
     "wp_fifo_manager_v1",
     "wp_commit_timing_manager_v1",
     "ext_foreign_toplevel_list_v1",
+    "zwlr_foreign_toplevel_manager_v1",
+    "wp_fractional_scale_manager_v1",
 ];
 
 #[test]
@@ -116,4 +118,89 @@ fn the_active_personas_fifo_barriers_are_released_by_its_frames() {
         GREEN,
         "fifo_next_frame_shows_second",
     );
+}
+
+#[test]
+fn a_task_list_shows_and_manages_its_own_personas_windows_only() {
+    let mut fx = Fixture::new();
+    let mail = fx.add_bound_client("work");
+    let m = fx
+        .client(mail)
+        .create_window_with(Some("Inbox"), Some("mail"));
+    fx.roundtrip(mail);
+    fx.client(mail).ack_and_draw(m, RED, (1, 1));
+    let (editor, e) = {
+        let c = fx.add_bound_client("work");
+        let w = fx
+            .client(c)
+            .create_window_with(Some("notes.txt"), Some("editor"));
+        fx.roundtrip(c);
+        fx.client(c).ack_and_draw(w, GREEN, (1, 1));
+        (c, w)
+    };
+    let stranger = fx.add_bound_client("personal");
+    let s = fx
+        .client(stranger)
+        .create_window_with(Some("Diary"), Some("diary"));
+    fx.roundtrip(stranger);
+    fx.client(stranger).ack_and_draw(s, GREEN, (1, 1));
+    fx.roundtrip_all();
+
+    let panel = fx.add_bound_client("work");
+    fx.client(panel).watch_wlr_toplevels();
+    fx.roundtrip(panel);
+    let tasks = fx.client(panel).foreign_toplevels();
+    let mut names: Vec<(String, String)> = tasks
+        .iter()
+        .map(|t| (t.app_id.clone(), t.title.clone()))
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        vec![
+            ("editor".to_string(), "notes.txt".to_string()),
+            ("mail".to_string(), "Inbox".to_string())
+        ],
+        "only work's windows, not personal's diary"
+    );
+    let activated = |tasks: &[common::client::ForeignToplevel], app: &str| {
+        tasks
+            .iter()
+            .find(|t| t.app_id == app)
+            .unwrap()
+            .states
+            .contains(&2)
+    };
+    assert!(
+        activated(&tasks, "editor"),
+        "the focused window is activated"
+    );
+    assert!(!activated(&tasks, "mail"));
+
+    // Activating the mail window focuses it.
+    let mail_task = tasks.iter().position(|t| t.app_id == "mail").unwrap();
+    fx.client(panel).activate_toplevel(mail_task);
+    fx.roundtrip_all();
+    let tasks = fx.client(panel).foreign_toplevels();
+    assert!(activated(&tasks, "mail"));
+    assert!(!activated(&tasks, "editor"));
+    assert!(fx.client(mail).window(m).activated());
+
+    // Closing asks the editor to close; when it goes, its task is closed.
+    let editor_task = tasks.iter().position(|t| t.app_id == "editor").unwrap();
+    fx.client(panel).close_toplevel(editor_task);
+    fx.roundtrip_all();
+    assert!(
+        fx.client(editor).window(e).closed,
+        "the editor got xdg_toplevel.close"
+    );
+    fx.client(editor).close_window(e);
+    fx.roundtrip_all();
+    assert!(fx.client(panel).foreign_toplevels()[editor_task].closed);
+    // A new window in the other persona never shows up here.
+    let s2 = fx.client(stranger).create_window();
+    fx.roundtrip(stranger);
+    fx.client(stranger).ack_and_draw(s2, GREEN, (1, 1));
+    fx.roundtrip_all();
+    assert_eq!(fx.client(panel).foreign_toplevels().len(), 2);
 }

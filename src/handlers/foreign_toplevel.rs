@@ -22,6 +22,7 @@ impl PersonaState {
             .foreign_toplevel_list_state
             .new_toplevel::<PersonaState>(title.unwrap_or_default(), app_id.unwrap_or_default());
         self.foreign_toplevels.push((window.clone(), handle));
+        self.wlr_window_mapped(window);
     }
 
     /// A window's title or app id changed.
@@ -36,6 +37,7 @@ impl PersonaState {
             handle.send_app_id(&app_id.unwrap_or_default());
             handle.send_done();
         }
+        self.wlr_window_renamed(window);
     }
 
     /// A window went away: `closed` for the list's clients.
@@ -44,6 +46,7 @@ impl PersonaState {
             let (_, handle) = self.foreign_toplevels.remove(pos);
             self.foreign_toplevel_list_state.remove_toplevel(&handle);
         }
+        self.wlr_window_unmapped(window);
     }
 }
 

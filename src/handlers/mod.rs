@@ -15,6 +15,7 @@ mod security_context;
 mod tablet;
 pub mod timing;
 mod virtual_pointer;
+pub mod wlr_foreign_toplevel;
 mod xdg_activation;
 pub mod xdg_extras;
 mod xdg_shell;

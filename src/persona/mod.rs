@@ -245,6 +245,8 @@ pub struct PersonaState {
     pub layer_shell_state: smithay::wayland::shell::wlr_layer::WlrLayerShellState,
     pub fractional_scale_state: smithay::wayland::fractional_scale::FractionalScaleManagerState,
     pub xdg_extras: crate::handlers::xdg_extras::XdgExtras,
+    /// wlr-foreign-toplevel-management: task lists and their handles.
+    pub wlr_toplevels: crate::handlers::wlr_foreign_toplevel::WlrToplevels,
     pub timing: crate::handlers::timing::Timing,
     /// A layer surface holding the keyboard (exclusive, or on demand after
     /// a click) instead of the focused window.
@@ -416,6 +418,7 @@ impl Persona {
             });
 
         let xdg_extras = crate::handlers::xdg_extras::XdgExtras::new(&dh);
+        crate::handlers::wlr_foreign_toplevel::create_global(&dh);
         let timing = crate::handlers::timing::Timing::new(&dh);
         let fractional_scale_state =
             smithay::wayland::fractional_scale::FractionalScaleManagerState::new::<PersonaState>(
@@ -494,6 +497,7 @@ impl Persona {
             layer_shell_state,
             fractional_scale_state,
             xdg_extras,
+            wlr_toplevels: Default::default(),
             timing,
             layer_focus: None,
             foreign_toplevels: Vec::new(),

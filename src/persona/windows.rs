@@ -151,6 +151,7 @@ impl PersonaState {
         )
         .unwrap_or(false);
         self.place(window);
+        self.wlr_window_committed(window);
         let known = self.focus_stack.contains(window);
         if mapped && !known {
             let (app_id, title) = window_names(toplevel);
@@ -327,6 +328,7 @@ impl PersonaState {
     /// Sends `activated`/`suspended` to every toplevel whose state changed.
     pub fn update_activation(&mut self) {
         self.update_frame_cover();
+        self.wlr_states_changed();
         let windows: Vec<Window> = self.space.elements().cloned().collect();
         for window in windows {
             if let Some(toplevel) = window.toplevel() {

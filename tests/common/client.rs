@@ -15,7 +15,7 @@ mod privileged;
 mod shell;
 
 #[allow(unused_imports)]
-pub use shell::LayerSpec;
+pub use shell::{ForeignToplevel, LayerSpec};
 
 #[allow(unused_imports)]
 pub use privileged::{CaptureId, CaptureResult};

@@ -99,6 +99,7 @@ pub static EXTENSIONS: &[WlcsExtensionDescriptor] = extension_list!(
     ("wp_fifo_manager_v1", 1),
     ("wp_commit_timing_manager_v1", 1),
     ("wp_fractional_scale_manager_v1", 1),
+    ("zwlr_foreign_toplevel_manager_v1", 3),
 );
 
 static DESCRIPTOR: WlcsIntegrationDescriptor = WlcsIntegrationDescriptor {

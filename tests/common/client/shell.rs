@@ -21,7 +21,26 @@ use wayland_protocols::xdg::foreign::zv2::client::{
     zxdg_importer_v2::ZxdgImporterV2,
 };
 
+use wayland_client::{event_created_child, Proxy};
+use wayland_protocols_wlr::foreign_toplevel::v1::client::{
+    zwlr_foreign_toplevel_handle_v1::{self, ZwlrForeignToplevelHandleV1},
+    zwlr_foreign_toplevel_manager_v1::{self, ZwlrForeignToplevelManagerV1},
+};
+
 use super::{attach_color_buffer, ClientState, Role, TestClient, WindowId};
+
+/// A window as a wlr-foreign-toplevel task list sees it.
+#[derive(Debug, Clone)]
+pub struct ForeignToplevel {
+    handle: ZwlrForeignToplevelHandleV1,
+    pub title: String,
+    pub app_id: String,
+    /// zwlr_foreign_toplevel_handle_v1 states (0 maximized, 1 minimized,
+    /// 2 activated, 3 fullscreen) as of the last `done`.
+    pub states: Vec<u32>,
+    pending_states: Vec<u32>,
+    pub closed: bool,
+}
 
 /// This client's xdg-foreign and fifo objects.
 #[derive(Debug, Default)]
@@ -33,6 +52,8 @@ pub struct ShellObjects {
     /// zxdg_imported_v2.destroyed events: an import that named nothing.
     pub imports_destroyed: usize,
     fifos: Vec<(WindowId, WpFifoV1)>,
+    /// What a wlr-foreign-toplevel task list was told, in order.
+    pub toplevels: Vec<ForeignToplevel>,
 }
 
 /// What a layer surface asks for before its first commit.
@@ -230,6 +251,92 @@ impl Dispatch<WpFractionalScaleV1, WindowId> for ClientState {
 
 delegate_noop!(ClientState: ignore WpFractionalScaleManagerV1);
 delegate_noop!(ClientState: ignore wayland_protocols::wp::viewporter::client::wp_viewport::WpViewport);
+
+impl TestClient {
+    /// Binds wlr-foreign-toplevel-management: the windows arrive in
+    /// [`Self::foreign_toplevels`].
+    pub fn watch_wlr_toplevels(&mut self) {
+        self.bind_required::<ZwlrForeignToplevelManagerV1>(3);
+        self.flush();
+    }
+
+    pub fn foreign_toplevels(&self) -> Vec<ForeignToplevel> {
+        self.state.shell.toplevels.clone()
+    }
+
+    /// Asks for task `i` (in arrival order) to be activated.
+    pub fn activate_toplevel(&mut self, i: usize) {
+        let seat = self.state.seat.clone().expect("no wl_seat");
+        self.state.shell.toplevels[i].handle.activate(&seat);
+        self.flush();
+    }
+
+    /// Asks for task `i` to be closed.
+    pub fn close_toplevel(&mut self, i: usize) {
+        self.state.shell.toplevels[i].handle.close();
+        self.flush();
+    }
+}
+
+impl Dispatch<ZwlrForeignToplevelManagerV1, ()> for ClientState {
+    fn event(
+        state: &mut Self,
+        _: &ZwlrForeignToplevelManagerV1,
+        event: zwlr_foreign_toplevel_manager_v1::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        if let zwlr_foreign_toplevel_manager_v1::Event::Toplevel { toplevel } = event {
+            state.shell.toplevels.push(ForeignToplevel {
+                handle: toplevel,
+                title: String::new(),
+                app_id: String::new(),
+                states: Vec::new(),
+                pending_states: Vec::new(),
+                closed: false,
+            });
+        }
+    }
+
+    event_created_child!(ClientState, ZwlrForeignToplevelManagerV1, [
+        zwlr_foreign_toplevel_manager_v1::EVT_TOPLEVEL_OPCODE => (ZwlrForeignToplevelHandleV1, ()),
+    ]);
+}
+
+impl Dispatch<ZwlrForeignToplevelHandleV1, ()> for ClientState {
+    fn event(
+        state: &mut Self,
+        handle: &ZwlrForeignToplevelHandleV1,
+        event: zwlr_foreign_toplevel_handle_v1::Event,
+        _: &(),
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        let Some(t) = state
+            .shell
+            .toplevels
+            .iter_mut()
+            .find(|t| t.handle.id() == handle.id())
+        else {
+            return;
+        };
+        use zwlr_foreign_toplevel_handle_v1::Event;
+        match event {
+            Event::Title { title } => t.title = title,
+            Event::AppId { app_id } => t.app_id = app_id,
+            Event::State { state: bytes } => {
+                t.pending_states = bytes
+                    .chunks_exact(4)
+                    .map(|c| u32::from_ne_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect()
+            }
+            Event::Done => t.states = t.pending_states.clone(),
+            Event::Closed => t.closed = true,
+            _ => {}
+        }
+    }
+}
 
 impl Dispatch<ZxdgExportedV2, ()> for ClientState {
     fn event(
