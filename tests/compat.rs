@@ -515,6 +515,78 @@ fn nested_weston(h: &mut Harness) -> Result<String, String> {
     Ok("one fullscreen window; a terminal inside it gets what is typed; SIGTERM closes it".into())
 }
 
+/// cage (a kiosk compositor) as a persona's desktop, foot inside it. cage
+/// refuses to run as root, so as root (CI) it runs as `nobody`, with the
+/// persona's socket opened up to it for the test.
+fn nested_cage(h: &mut Harness) -> Result<String, String> {
+    use std::os::unix::fs::PermissionsExt;
+    // SAFETY: geteuid cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    let home = h.c.path("cage-home");
+    std::fs::create_dir_all(&home).map_err(|e| e.to_string())?;
+    let out = home.join("cage.out");
+    let script = line_script(h, "cage", &out);
+    let moved = home.join("cage.sh");
+    std::fs::rename(&script, &moved).map_err(|e| e.to_string())?;
+    let socket = h.persona_dir("apps").join("wayland-0");
+    let mode = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, PermissionsExt::from_mode(mode)).map_err(|e| e.to_string())
+    };
+    let mut cmd = if root {
+        let nobody = Command::new("id")
+            .args(["-u", "nobody"])
+            .output()
+            .map_err(|e| e.to_string())?;
+        let uid: u32 = String::from_utf8_lossy(&nobody.stdout)
+            .trim()
+            .parse()
+            .map_err(|_| "no user nobody")?;
+        let path = std::ffi::CString::new(home.to_str().unwrap()).unwrap();
+        // SAFETY: chown of a path we created, NUL-terminated.
+        if unsafe { libc::chown(path.as_ptr(), uid, u32::MAX) } != 0 {
+            return Err("cannot give nobody its home".into());
+        }
+        mode(&home, 0o700)?;
+        for dir in [
+            h.c.path(""),
+            h.c.path("runtime"),
+            h.c.path("runtime/personas"),
+            h.persona_dir("apps"),
+        ] {
+            mode(&dir, 0o755)?;
+        }
+        mode(&socket, 0o777)?;
+        let mut cmd = Command::new("setpriv");
+        cmd.args([
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+            "cage",
+        ]);
+        cmd
+    } else {
+        Command::new("cage")
+    };
+    cmd.args(["--", "foot", moved.to_str().unwrap()])
+        .env("XDG_RUNTIME_DIR", &home)
+        .env("HOME", &home)
+        .env("WAYLAND_DISPLAY", &socket)
+        .env("WLR_RENDERER", "pixman")
+        .env_remove("DISPLAY")
+        .env_remove("PERSONAS_SOCKET")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let i = h.spawn(cmd)?;
+    let window = h.one_window("apps")?;
+    h.drawn(&window, (SIZE.0 as i64, SIZE.1 as i64))?;
+    std::thread::sleep(Duration::from_millis(500));
+    h.type_line("hi");
+    h.wait_file(&out, "hi")?;
+    h.exits_cleanly(i, "cage")?;
+    h.no_window("apps")?;
+    Ok("one fullscreen window; foot inside it gets what is typed; cage exits with its app".into())
+}
+
 struct Row {
     client: &'static str,
     package: &'static str,
@@ -584,6 +656,12 @@ fn compatibility_matrix() {
             package: "weston",
             program: "weston",
             run: nested_weston,
+        },
+        Row {
+            client: "nested cage",
+            package: "cage",
+            program: "cage",
+            run: nested_cage,
         },
     ];
     let mut harness = Harness {

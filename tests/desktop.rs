@@ -29,7 +29,10 @@ fn every_example_config_is_valid() {
         );
         seen += 1;
     }
-    assert_eq!(seen, 3, "laptop, tablet and kiosk-child examples");
+    assert_eq!(
+        seen, 5,
+        "laptop, tablet, kiosk-child, nested-weston and nested-cage"
+    );
 }
 
 fn personas(args: &[&str]) -> Vec<u8> {
