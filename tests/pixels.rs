@@ -360,6 +360,8 @@ fn a_switch_shows_the_persona_name_for_a_moment() {
 fn a_real_display_draws_the_arrow_at_the_active_persona_pointer() {
     use personas::input::InputEvent;
     use smithay::backend::renderer::damage::OutputDamageTracker;
+    // No cursor theme: the built-in arrow (tests/cursor.rs covers themes).
+    std::env::set_var("XCURSOR_PATH", "/nonexistent");
     let mut fx = Fixture::new();
     colored_window(&mut fx, "work", RED);
     fx.input(InputEvent::PointerMotionAbsolute { x: 100.0, y: 60.0 });
