@@ -136,6 +136,8 @@ fn a_turned_output_looks_the_same() {
 #[test]
 fn the_pointer_arrow_looks_the_same() {
     use personas::input::InputEvent;
+    // No cursor theme: the built-in arrow (tests/cursor.rs covers themes).
+    std::env::set_var("XCURSOR_PATH", "/nonexistent");
     let mut gl = gles();
     let mut fx = Fixture::new();
     fx.open_window("work", [255, 0, 0, 255]);
