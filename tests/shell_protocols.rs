@@ -204,3 +204,19 @@ fn a_task_list_shows_and_manages_its_own_personas_windows_only() {
     fx.roundtrip_all();
     assert_eq!(fx.client(panel).foreign_toplevels().len(), 2);
 }
+
+#[test]
+fn a_timed_commit_shows_at_its_time_with_nothing_else_drawing() {
+    let mut fx = Fixture::new();
+    let (c, w) = fx.open_window("work", RED);
+    let shot = fx.render();
+    assert_region(&shot, (0, 0, 320, 200), RED, "timed_before");
+    fx.client(c).timed_draw(w, GREEN, (320, 200), 100);
+    fx.roundtrip(c);
+    let held = fx.snapshot("work");
+    assert_region(&held, (0, 0, 320, 200), RED, "timed_held_until_its_time");
+    // Only the compositor's own loop runs: no input, no other client.
+    fx.dispatch_until(std::time::Duration::from_secs(5), |fx| {
+        fx.snapshot("work").pixel(160, 100) == GREEN
+    });
+}

@@ -34,6 +34,13 @@ impl CompositorHandler for PersonaState {
             .compositor_state
     }
 
+    fn new_surface(&mut self, surface: &WlSurface) {
+        smithay::wayland::compositor::add_pre_commit_hook::<Self, _>(
+            surface,
+            |state, _dh, surface| super::timing::track_barriers(state, surface),
+        );
+    }
+
     fn commit(&mut self, surface: &WlSurface) {
         let _span = tracing::trace_span!("commit").entered();
         on_commit_buffer_handler::<Self>(surface);

@@ -248,6 +248,14 @@ pub struct PersonaState {
     /// wlr-foreign-toplevel-management: task lists and their handles.
     pub wlr_toplevels: crate::handlers::wlr_foreign_toplevel::WlrToplevels,
     pub timing: crate::handlers::timing::Timing,
+    /// Surfaces whose commits use wp-fifo or wp-commit-timing.
+    pub barrier_surfaces: Vec<
+        smithay::reexports::wayland_server::Weak<
+            smithay::reexports::wayland_server::protocol::wl_surface::WlSurface,
+        >,
+    >,
+    /// A timed commit came: the loop looks for its time.
+    pub timing_wake: bool,
     /// A layer surface holding the keyboard (exclusive, or on demand after
     /// a click) instead of the focused window.
     pub layer_focus: Option<smithay::reexports::wayland_server::protocol::wl_surface::WlSurface>,
@@ -499,6 +507,8 @@ impl Persona {
             xdg_extras,
             wlr_toplevels: Default::default(),
             timing,
+            barrier_surfaces: Vec::new(),
+            timing_wake: false,
             layer_focus: None,
             foreign_toplevels: Vec::new(),
             security_context_state,

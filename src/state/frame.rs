@@ -32,24 +32,39 @@ impl State {
     /// Renders the active persona now and starts a refresh interval.
     pub fn render_frame(&mut self) {
         let flip = self.render_active();
-        if matches!(flip, Flip::Shown | Flip::Queued | Flip::Nothing) {
-            // What this frame showed is latched: the next content may come.
-            let until = self.now() + self.backend.frame_duration();
-            self.release_barriers(self.personas.active_id(), until);
-        }
         if self.frame_clock.rendered(flip) {
             self.arm_frame_timer();
         }
     }
 
+    /// Draws the active persona (however the frame was asked for: now, by
+    /// the frame timer, after a page flip); what a drawn frame latched lets
+    /// the clients' next content come (wp-fifo, commit timing).
+    fn render_active(&mut self) -> Flip {
+        let flip = self.draw_active();
+        if matches!(flip, Flip::Shown | Flip::Queued | Flip::Nothing) {
+            let until = self.now() + self.backend.frame_duration();
+            self.release_barriers(self.personas.active_id(), until, true);
+        }
+        flip
+    }
+
     /// Releases a persona's fifo barriers and commit timers due by `until`;
     /// a commit timer due later wakes the loop then (nothing else may draw
     /// before it).
-    pub(crate) fn release_barriers(&mut self, id: crate::persona::PersonaId, until: Duration) {
+    pub(crate) fn release_barriers(
+        &mut self,
+        id: crate::persona::PersonaId,
+        until: Duration,
+        fifo: bool,
+    ) {
         let Some(persona) = self.personas.get_mut(id) else {
             return;
         };
-        let next = persona.release_barriers(until);
+        if persona.state.barrier_surfaces.is_empty() {
+            return;
+        }
+        let next = persona.release_barriers(until, fifo);
         self.mark_dirty(id);
         let (Some(due), true) = (next, id == self.personas.active_id()) else {
             return;
@@ -64,7 +79,7 @@ impl State {
                 state.commit_timer = None;
                 let id = state.personas.active_id();
                 let now = state.now();
-                state.release_barriers(id, now);
+                state.release_barriers(id, now, false);
                 state.queue_redraw();
                 TimeoutAction::Drop
             },
@@ -153,7 +168,7 @@ impl State {
     /// that were drawn (covered ones get a frame at most once per
     /// [`HIDDEN_FRAME_INTERVAL`]); their presentation feedback goes out when
     /// the frame is on screen.
-    fn render_active(&mut self) -> Flip {
+    fn draw_active(&mut self) -> Flip {
         let _span = tracing::trace_span!("frame").entered();
         if self.backend.flip_pending() {
             // The flip draws this frame (and a switch waiting for it).

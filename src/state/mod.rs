@@ -424,6 +424,13 @@ impl State {
             .active_mut()
             .state
             .pointer_focus_after_commits();
+        // A timed commit (wp-commit-timing) waits for its time: the loop
+        // wakes then, whether or not anything else draws.
+        if std::mem::take(&mut self.personas.active_mut().state.timing_wake) {
+            let id = self.personas.active_id();
+            let now = self.now();
+            self.release_barriers(id, now, false);
+        }
         if self.personas.active().state.needs_redraw {
             self.queue_redraw();
         }
@@ -555,7 +562,7 @@ impl State {
             }
             // Paused or not, a hidden Vulkan client (wp-fifo) advances a
             // frame a second rather than blocking in its present call.
-            self.release_barriers(id, now);
+            self.release_barriers(id, now, true);
         }
     }
 

@@ -7,6 +7,9 @@ use wayland_protocols_wlr::layer_shell::v1::client::{
     zwlr_layer_surface_v1::{self, Anchor, KeyboardInteractivity, ZwlrLayerSurfaceV1},
 };
 
+use wayland_protocols::wp::commit_timing::v1::client::{
+    wp_commit_timer_v1::WpCommitTimerV1, wp_commit_timing_manager_v1::WpCommitTimingManagerV1,
+};
 use wayland_protocols::wp::fifo::v1::client::{
     wp_fifo_manager_v1::WpFifoManagerV1, wp_fifo_v1::WpFifoV1,
 };
@@ -233,6 +236,40 @@ impl TestClient {
         self.flush();
     }
 }
+
+impl TestClient {
+    /// Draws `color` on toplevel `id` in a commit timed (wp-commit-timing)
+    /// `delay_ms` from now on CLOCK_MONOTONIC: it must not show before.
+    pub fn timed_draw(&mut self, id: WindowId, color: [u8; 4], size: (i32, i32), delay_ms: u64) {
+        let manager = self.bind_required::<WpCommitTimingManagerV1>(1);
+        let surface = self.state.windows[id].surface.clone();
+        let timer = manager.get_timer(&surface, &self.qh, ());
+        let mut now = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime fills the timespec given.
+        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+        let at = now.tv_sec as u64 * 1_000_000_000 + now.tv_nsec as u64 + delay_ms * 1_000_000;
+        let secs = at / 1_000_000_000;
+        timer.set_timestamp(
+            (secs >> 32) as u32,
+            secs as u32,
+            (at % 1_000_000_000) as u32,
+        );
+        let shm = self
+            .state
+            .shm
+            .clone()
+            .expect("wl_shm not bound: call bind_all");
+        attach_color_buffer(&shm, &surface, color, size, &self.qh);
+        surface.commit();
+        self.flush();
+    }
+}
+
+delegate_noop!(ClientState: ignore WpCommitTimingManagerV1);
+delegate_noop!(ClientState: ignore WpCommitTimerV1);
 
 impl Dispatch<WpFractionalScaleV1, WindowId> for ClientState {
     fn event(
