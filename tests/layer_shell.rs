@@ -316,3 +316,78 @@ fn a_panels_popup_is_drawn_and_gets_the_pointer() {
         "the pointer enters the menu: {events:?}"
     );
 }
+
+#[test]
+fn a_zone_larger_than_the_output_leaves_windows_the_whole_output() {
+    let mut fx = Fixture::new();
+    let (w, _) = fx.open_window("work", RED);
+    let mut greedy = LayerSpec::top_panel(30);
+    greedy.exclusive_zone = 10_000;
+    open_layer(&mut fx, "work", &greedy, BLUE);
+    let configure = fx.client(w).window(0).last_configure().unwrap().clone();
+    assert_eq!(
+        (configure.width, configure.height),
+        (320, 200),
+        "never a negative or empty size"
+    );
+}
+
+#[test]
+fn a_tap_gives_the_keyboard_to_an_on_demand_panel_and_back_to_the_window() {
+    let mut fx = Fixture::new();
+    let (w, _) = fx.open_window("work", RED);
+    let mut spec = LayerSpec::top_panel(30);
+    spec.keyboard = KeyboardInteractivity::OnDemand;
+    let (panel, l) = open_layer(&mut fx, "work", &spec, BLUE);
+    fx.client(w).ack_and_draw(0, RED, (1, 1));
+    fx.touch_tap(10.0, 100.0);
+    fx.roundtrip_all();
+    assert!(fx
+        .client(w)
+        .take_events()
+        .iter()
+        .any(|e| matches!(e, Event::KeyboardEnter { surface: 0, .. })));
+    fx.client(panel).take_events();
+    fx.touch_tap(10.0, 10.0);
+    fx.roundtrip_all();
+    assert!(fx
+        .client(panel)
+        .take_events()
+        .iter()
+        .any(|e| matches!(e, Event::KeyboardEnter { surface, .. } if *surface == l)));
+}
+
+#[test]
+fn an_exclusive_surface_below_the_windows_cannot_trap_the_keyboard() {
+    let mut fx = Fixture::new();
+    let (w, _) = fx.open_window("work", RED);
+    let mut wallpaper = LayerSpec::wallpaper();
+    wallpaper.keyboard = KeyboardInteractivity::Exclusive;
+    let (bg, b) = open_layer(&mut fx, "work", &wallpaper, BLUE);
+    fx.client(w).ack_and_draw(0, RED, (1, 1));
+    fx.roundtrip_all();
+    assert!(
+        !fx.client(bg)
+            .take_events()
+            .iter()
+            .any(|e| matches!(e, Event::KeyboardEnter { surface, .. } if *surface == b)),
+        "below the windows, exclusive is not taken on map"
+    );
+    fx.client(w).take_events();
+    // Nothing is above it where no window is: close the window, click it,
+    // open another: the new window gets the keyboard.
+    fx.client(w).close_window(0);
+    fx.roundtrip_all();
+    click(&mut fx, 10.0, 10.0);
+    let w2 = fx.client(w).create_window();
+    fx.roundtrip(w);
+    fx.client(w).ack_and_draw(w2, RED, (1, 1));
+    fx.roundtrip_all();
+    assert!(
+        fx.client(w)
+            .take_events()
+            .iter()
+            .any(|e| matches!(e, Event::KeyboardEnter { surface, .. } if *surface == w2)),
+        "a new window takes the keyboard from a wallpaper"
+    );
+}

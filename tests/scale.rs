@@ -116,3 +116,31 @@ fn switching_keeps_each_personas_scale_and_picture() {
     let shot = fx.render();
     assert_region(&shot, (0, 0, 480, 300), RED, "scale_switch_work");
 }
+
+#[test]
+fn a_screencopy_of_a_scaled_output_has_its_pixels_filled() {
+    let config = TWO_PERSONAS.replace("size = \"320x200\"", "size = \"480x300\"")
+        + "[outputs.\"HEADLESS-1\"]\nscale = 1.5\n";
+    let config = config.replace(
+        "name = \"work\"",
+        "name = \"work\"\nprivileged = [\"screencopy\"]",
+    );
+    let mut fx = Fixture::with_config(&config);
+    let (c, _) = fx.open_window("work", RED);
+    let id = fx.client(c).screencopy(false, 0);
+    fx.dispatch_until(std::time::Duration::from_secs(10), |fx| {
+        fx.client(c).capture_result(id) != common::client::CaptureResult::Pending
+    });
+    let common::client::CaptureResult::Ready {
+        width,
+        height,
+        rgba,
+        ..
+    } = fx.client(c).capture_result(id)
+    else {
+        panic!("the capture did not finish");
+    };
+    assert_eq!((width, height), (480, 300), "the output's pixels");
+    let not_red = rgba.chunks_exact(4).position(|p| p[..3] != RED[..3]);
+    assert_eq!(not_red, None, "the window fills the whole capture");
+}

@@ -633,23 +633,7 @@ impl State {
         if pressed && !pointer.is_grabbed() {
             // Click to focus.
             let pos = persona.pointer_location;
-            let under = persona.surface_under(pos).map(|(s, _)| s);
-            // A panel or launcher that takes the keyboard on demand gets
-            // it; a click on a window takes it back.
-            let on_layer = under.as_ref().is_some_and(|s| persona.is_layer_surface(s));
-            if let Some(surface) = &under {
-                persona.click_focus_layer(surface);
-            }
-            if let Some(window) = persona
-                .space
-                .element_under(pos)
-                .map(|(w, _)| w.clone())
-                .filter(|w| !on_layer && persona.focus_stack.contains(w))
-            {
-                if persona.focused_window() != Some(&window) {
-                    persona.focus_window(window);
-                }
-            }
+            persona.focus_at(pos);
         }
         // The surface that got the press is gone and another has the pointer:
         // that one never saw the press, so the release goes to nobody (the
@@ -720,8 +704,13 @@ impl State {
     }
 
     fn on_touch_down(&mut self, slot: i32, pos: Point<f64, Logical>, time: u32) {
+        let first = self.pointer_router.touches.is_empty();
         self.pointer_router.touches.insert(slot, true);
         let persona = &mut self.personas.active_mut().state;
+        // Tap to focus, as a click does (the first finger down).
+        if first && !persona.seat.get_touch().is_some_and(|t| t.is_grabbed()) {
+            persona.focus_at(pos);
+        }
         let under = persona.surface_under(pos);
         // Every point, over a surface or not: smithay's touch grab holds them all.
         persona.touch_points.insert(slot, pos);

@@ -648,23 +648,44 @@ pub fn format_reply(reply: &Reply) -> String {
                     "{:<12} {}{:<24} {}x{} at {},{}  {}",
                     w.persona,
                     if w.focused { "*" } else { " " },
-                    w.app_id.as_deref().unwrap_or("-"),
+                    printable(w.app_id.as_deref().unwrap_or("-")),
                     w.width,
                     w.height,
                     w.x,
                     w.y,
-                    w.title.as_deref().unwrap_or("")
+                    printable(w.title.as_deref().unwrap_or(""))
                 )
             })
             .chain(layers.iter().map(|l| {
                 format!(
                     "{:<12}  layer {} {:<16} {}x{} at {},{} on {}",
-                    l.persona, l.layer, l.namespace, l.width, l.height, l.x, l.y, l.output
+                    l.persona,
+                    l.layer,
+                    printable(&l.namespace),
+                    l.width,
+                    l.height,
+                    l.x,
+                    l.y,
+                    l.output
                 )
             }))
             .collect::<Vec<_>>()
             .join("\n"),
     }
+}
+
+/// Text a client chose (a title, an app id), safe to print on a terminal:
+/// control characters (escape sequences) are shown escaped.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 fn session_text(session: &Option<SessionInfo>) -> String {
@@ -817,6 +838,32 @@ pub fn format_event(event: &Event) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_text_is_printed_without_escape_sequences() {
+        assert_eq!(printable("plain title"), "plain title");
+        assert_eq!(
+            printable("evil\u{1b}]0;pwned\u{7}"),
+            "evil\\u{1b}]0;pwned\\u{7}"
+        );
+        let reply = Reply::Windows {
+            windows: vec![crate::ipc::protocol::WindowInfo {
+                persona: "work".into(),
+                app_id: Some("a\u{1b}[2J".into()),
+                title: Some("t\nx".into()),
+                x: 0,
+                y: 0,
+                width: 10,
+                height: 10,
+                focused: true,
+                fullscreen: false,
+            }],
+            layers: vec![],
+        };
+        let text = format_reply(&reply);
+        assert!(!text.contains('\u{1b}'), "{text:?}");
+        assert!(!text.contains('\n'), "{text:?}");
+    }
     use crate::ipc::protocol::Latency;
     use crate::ipc::protocol::{decode_png, encode_png};
     use crate::ipc::server::ControlServer;

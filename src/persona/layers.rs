@@ -22,14 +22,26 @@ impl PersonaState {
     /// to windows: what panels' exclusive zones do not take.
     pub fn usable_area(&self, output: &smithay::output::Output) -> Option<Rectangle<i32, Logical>> {
         let geometry = self.space.output_geometry(output)?;
-        let mut zone = layer_map_for_output(output).non_exclusive_zone();
-        if zone.is_empty() {
-            // Panels that take everything leave windows the whole output
-            // rather than nothing.
+        let zone = layer_map_for_output(output).non_exclusive_zone();
+        // The zone is in the layer map's own idea of the output (its size
+        // rounded, where the space rounds up): take the insets from that
+        // and apply them to the space's geometry.
+        let whole = layer_map_output_size(output);
+        let left = zone.loc.x.max(0);
+        let top = zone.loc.y.max(0);
+        let right = (whole.w - zone.loc.x - zone.size.w).max(0);
+        let bottom = (whole.h - zone.loc.y - zone.size.h).max(0);
+        let width = geometry.size.w - left - right;
+        let height = geometry.size.h - top - bottom;
+        if width <= 0 || height <= 0 {
+            // Panels that take everything (or more) leave windows the whole
+            // output rather than nothing.
             return Some(geometry);
         }
-        zone.loc += geometry.loc;
-        Some(zone)
+        Some(Rectangle::new(
+            (geometry.loc.x + left, geometry.loc.y + top).into(),
+            (width, height).into(),
+        ))
     }
 
     /// Called on every commit: if `surface` is a layer surface of this
@@ -52,12 +64,16 @@ impl PersonaState {
                 .get::<LayerSurfaceData>()
                 .is_some_and(|data| data.lock().is_ok_and(|d| d.initial_configure_sent))
         });
-        let layer = {
+        let zone_before = self.usable_area(&output);
+        let (layer, moved) = {
             let mut map = layer_map_for_output(&output);
-            map.arrange();
-            map.layer_for_surface(surface, WindowSurfaceType::TOPLEVEL)
-                .cloned()
+            let moved = map.arrange();
+            let layer = map
+                .layer_for_surface(surface, WindowSurfaceType::TOPLEVEL)
+                .cloned();
+            (layer, moved)
         };
+        let mut map_changed = false;
         if let Some(layer) = layer {
             if !initial_sent {
                 layer.layer_surface().send_configure();
@@ -70,13 +86,22 @@ impl PersonaState {
             let mapped = is_mapped(surface);
             let first_map = mapped && layer.user_data().get::<SeenMapped>().is_none();
             if mapped {
-                layer.user_data().insert_if_missing(|| SeenMapped);
+                map_changed = layer.user_data().insert_if_missing(|| SeenMapped);
             }
-            let takes = match interactivity {
-                KeyboardInteractivity::Exclusive => above && mapped,
-                KeyboardInteractivity::OnDemand => above && first_map,
-                KeyboardInteractivity::None => false,
-            };
+            // Its surfaces learn their output's scale as they come.
+            let scale = output.current_scale().fractional_scale();
+            layer.with_surfaces(|surface, data| super::scale::tell(surface, data, scale));
+            // An exclusive holder keeps the keyboard from the others.
+            let held_by_other = self
+                .layer_focus
+                .as_ref()
+                .is_some_and(|held| held != surface && self.holds_exclusively(held));
+            let takes = !held_by_other
+                && match interactivity {
+                    KeyboardInteractivity::Exclusive => above && mapped,
+                    KeyboardInteractivity::OnDemand => above && first_map,
+                    KeyboardInteractivity::None => false,
+                };
             if takes {
                 self.layer_focus = Some(surface.clone());
             } else if self.layer_focus.as_ref() == Some(surface)
@@ -85,7 +110,14 @@ impl PersonaState {
                 self.layer_focus = None;
             }
         }
-        self.layers_changed();
+        // Windows are re-fitted only when what the panels leave them
+        // changed (a wallpaper animating at 60 Hz changes nothing).
+        if moved || map_changed || self.usable_area(&output) != zone_before {
+            self.layers_changed();
+        } else {
+            self.content_generation += 1;
+            self.needs_redraw = true;
+        }
         self.restore_keyboard_focus();
         true
     }
@@ -191,13 +223,16 @@ impl PersonaState {
                 .layer_for_surface(surface, WindowSurfaceType::ALL)
                 .cloned()
         });
+        // Nothing takes the keyboard from a surface holding it exclusively.
+        if let Some(held) = &self.layer_focus {
+            if self.holds_exclusively(held) {
+                return false;
+            }
+        }
         let next = match layer {
             Some(layer) if layer.can_receive_keyboard_focus() => Some(layer.wl_surface().clone()),
             Some(_) => return false,
-            None => match &self.layer_focus {
-                Some(held) if self.holds_exclusively(held) => return false,
-                _ => None,
-            },
+            None => None,
         };
         if next == self.layer_focus {
             return false;
@@ -205,6 +240,30 @@ impl PersonaState {
         self.layer_focus = next;
         self.restore_keyboard_focus();
         true
+    }
+
+    /// A click or tap at `pos`: a panel or launcher that takes the keyboard
+    /// on demand gets it; a window is raised and focused (taking the
+    /// keyboard back from such a panel).
+    pub fn focus_at(&mut self, pos: Point<f64, Logical>) {
+        let under = self.surface_under(pos).map(|(s, _)| s);
+        let on_layer = under.as_ref().is_some_and(|s| self.is_layer_surface(s));
+        if let Some(surface) = &under {
+            self.click_focus_layer(surface);
+        }
+        if on_layer {
+            return;
+        }
+        let window = self
+            .space
+            .element_under(pos)
+            .map(|(w, _)| w.clone())
+            .filter(|w| self.focus_stack.contains(w));
+        if let Some(window) = window {
+            if self.focused_window() != Some(&window) {
+                self.focus_window(window);
+            }
+        }
     }
 
     /// Whether `surface` is (part of) one of this persona's layer surfaces.
@@ -216,14 +275,34 @@ impl PersonaState {
         })
     }
 
+    /// Whether `surface` holds the keyboard exclusively: a mapped layer
+    /// surface above the windows asking for it so (below them, exclusive
+    /// counts as on demand).
     pub(super) fn holds_exclusively(&self, surface: &WlSurface) -> bool {
-        self.outputs().any(|o| {
-            layer_map_for_output(o)
-                .layer_for_surface(surface, WindowSurfaceType::TOPLEVEL)
-                .is_some_and(|l| {
-                    l.cached_state().keyboard_interactivity == KeyboardInteractivity::Exclusive
-                })
-        })
+        is_mapped(surface)
+            && self.outputs().any(|o| {
+                layer_map_for_output(o)
+                    .layer_for_surface(surface, WindowSurfaceType::TOPLEVEL)
+                    .is_some_and(|l| {
+                        l.cached_state().keyboard_interactivity == KeyboardInteractivity::Exclusive
+                            && matches!(l.layer(), Layer::Top | Layer::Overlay)
+                    })
+            })
+    }
+
+    /// The keyboard back where it belongs when something moved it off
+    /// without a grab holding it (a popup grab ending hands it to the
+    /// popup's root: a panel that takes no keyboard).
+    pub fn repair_keyboard_focus(&mut self) {
+        let Some(keyboard) = self.seat.get_keyboard() else {
+            return;
+        };
+        if self.active
+            && !keyboard.is_grabbed()
+            && keyboard.current_focus() != self.keyboard_target()
+        {
+            self.set_keyboard_focus_to_top();
+        }
     }
 
     /// Gives the keyboard to whatever should have it now (only while this
@@ -249,6 +328,22 @@ impl PersonaState {
 
 /// Marks a layer surface that has been mapped once.
 struct SeenMapped;
+
+/// The output's size as smithay's layer map arranges in it (logical,
+/// rounded to nearest; the space rounds up).
+fn layer_map_output_size(output: &smithay::output::Output) -> smithay::utils::Size<i32, Logical> {
+    output
+        .current_mode()
+        .map(|mode| {
+            let size = mode
+                .size
+                .to_f64()
+                .to_logical(output.current_scale().fractional_scale())
+                .to_i32_round();
+            output.current_transform().transform_size(size)
+        })
+        .unwrap_or_default()
+}
 
 fn is_mapped(surface: &WlSurface) -> bool {
     smithay::backend::renderer::utils::with_renderer_surface_state(surface, |s| {

@@ -119,6 +119,9 @@ impl PersonaState {
             for layer in map.layers().cloned().collect::<Vec<_>>() {
                 layer.layer_surface().send_close();
                 map.unmap_layer(&layer);
+                if self.layer_focus.as_ref() == Some(layer.wl_surface()) {
+                    self.layer_focus = None;
+                }
             }
             drop(map);
             self.space.unmap_output(&gone);
@@ -136,6 +139,7 @@ impl PersonaState {
         for window in windows {
             self.place(&window);
         }
+        self.restore_keyboard_focus();
     }
 
     /// Sets every virtual output's mode and place after a change.

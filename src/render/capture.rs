@@ -108,7 +108,18 @@ pub fn capture_output(
     let output = persona.output_named(name).ok_or(RenderError::NoMode)?;
     let size = output.current_mode().ok_or(RenderError::NoMode)?.size;
     let view = persona.capture_view(output).ok_or(RenderError::NoMode)?;
-    let elements = persona_elements_in(renderer, persona, &view)?;
+    // The output's pixels: the logical scene at the output's scale.
+    let scale = output.current_scale().fractional_scale();
+    let elements: Vec<_> = persona_elements_in(renderer, persona, &view)?
+        .into_iter()
+        .map(|e| {
+            smithay::backend::renderer::element::utils::RescaleRenderElement::from_element(
+                e,
+                smithay::utils::Point::from((0, 0)),
+                scale,
+            )
+        })
+        .collect();
     // In the panel's orientation, as a scan-out would be; clients turn it
     // with the output's transform (grim does; ext-image-copy says it).
     let transform = output.current_transform();

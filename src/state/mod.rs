@@ -424,6 +424,7 @@ impl State {
             .active_mut()
             .state
             .pointer_focus_after_commits();
+        self.personas.active_mut().state.repair_keyboard_focus();
         // A timed commit (wp-commit-timing) waits for its time: the loop
         // wakes then, whether or not anything else draws.
         if std::mem::take(&mut self.personas.active_mut().state.timing_wake) {
