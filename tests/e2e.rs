@@ -710,7 +710,7 @@ fn two_outputs_side_by_side() {
     );
     let text = String::from_utf8_lossy(&c.msg(&["outputs"]).stdout).to_string();
     assert!(
-        text.contains("HEADLESS-2   400x300 @ 60.000 Hz  transform normal  at 640,0"),
+        text.contains("HEADLESS-2   400x300 @ 60.000 Hz  scale 1  transform normal  at 640,0"),
         "{text}"
     );
 
