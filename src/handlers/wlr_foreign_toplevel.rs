@@ -68,8 +68,14 @@ impl PersonaState {
         states
     }
 
-    /// Tells `handle` everything about `window`, then `done`.
-    fn wlr_describe(&self, handle: &ZwlrForeignToplevelHandleV1, window: &Window, states: &[u8]) {
+    /// Tells `handle` about `window` (its output too when `new`), then `done`.
+    fn wlr_describe(
+        &self,
+        handle: &ZwlrForeignToplevelHandleV1,
+        window: &Window,
+        states: &[u8],
+        new: bool,
+    ) {
         if let Some(toplevel) = window.toplevel() {
             let (title, app_id) =
                 smithay::wayland::compositor::with_states(toplevel.wl_surface(), |s| {
@@ -81,7 +87,7 @@ impl PersonaState {
             handle.title(title.unwrap_or_default());
             handle.app_id(app_id.unwrap_or_default());
         }
-        if let Some(client) = handle.client() {
+        if let Some(client) = handle.client().filter(|_| new) {
             for output in self.output_of(window).client_outputs(&client) {
                 handle.output_enter(&output);
             }
@@ -107,7 +113,7 @@ impl PersonaState {
             )
             .ok()?;
         manager.toplevel(&handle);
-        self.wlr_describe(&handle, window, states);
+        self.wlr_describe(&handle, window, states, true);
         Some(handle)
     }
 
@@ -136,7 +142,7 @@ impl PersonaState {
             .find(|l| &l.window == window)
         {
             for handle in &listed.handles {
-                self.wlr_describe(handle, window, &listed.states);
+                self.wlr_describe(handle, window, &listed.states, false);
             }
         }
     }
