@@ -430,12 +430,19 @@ fn wvkbd(h: &mut Harness) -> Result<String, String> {
     h.one_window("apps")?;
     let k = h.spawn(h.client("apps", "wvkbd-mobintl", &[]))?;
     let start = Instant::now();
+    // Listed once it has a role; drawn (a size) a moment later.
     let layer = loop {
-        if let Some(layer) = h.layers("apps").into_iter().next() {
+        let drawn = h.layers("apps").into_iter().find(|l| {
+            l["width"].as_i64().unwrap_or(0) > 0 && l["height"].as_i64().unwrap_or(0) > 0
+        });
+        if let Some(layer) = drawn {
             break layer;
         }
         if start.elapsed() > Duration::from_secs(20) {
-            return Err("no layer surface within 20 s".into());
+            return Err(format!(
+                "no drawn layer surface within 20 s: {:?}",
+                h.layers("apps")
+            ));
         }
         std::thread::sleep(Duration::from_millis(100));
     };
