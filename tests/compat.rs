@@ -574,6 +574,9 @@ fn nested_cage(h: &mut Harness) -> Result<String, String> {
     } else {
         Command::new("cage")
     };
+    // cage's own messages, for a failure to show.
+    let log_path = h.c.path("cage.log");
+    let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
     cmd.args(["--", "foot", moved.to_str().unwrap()])
         .env("XDG_RUNTIME_DIR", &home)
         .env("HOME", &home)
@@ -582,9 +585,18 @@ fn nested_cage(h: &mut Harness) -> Result<String, String> {
         .env_remove("DISPLAY")
         .env_remove("PERSONAS_SOCKET")
         .stdout(Stdio::null())
-        .stderr(Stdio::null());
+        .stderr(log);
     let i = h.spawn(cmd)?;
-    let window = h.one_window("apps")?;
+    let window = h.one_window("apps").map_err(|why| {
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(15).collect();
+        let status = h.clients[i].try_wait().ok().flatten();
+        format!(
+            "{why}; cage {}; its last messages: {}",
+            status.map_or("still running".to_string(), |s| format!("exited with {s}")),
+            tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+        )
+    })?;
     h.drawn(&window, (SIZE.0 as i64, SIZE.1 as i64))?;
     std::thread::sleep(Duration::from_millis(500));
     h.type_line("hi");
