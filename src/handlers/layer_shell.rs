@@ -4,7 +4,7 @@
 //! trusted indicator (the virtual output is already inset by it).
 
 use smithay::delegate_layer_shell;
-use smithay::desktop::{layer_map_for_output, LayerSurface, PopupKind};
+use smithay::desktop::{layer_map_for_output, LayerSurface, PopupKind, WindowSurfaceType};
 use smithay::output::Output;
 use smithay::reexports::wayland_server::protocol::wl_output::WlOutput;
 use smithay::wayland::shell::wlr_layer::{
@@ -52,15 +52,9 @@ impl WlrLayerShellHandler for PersonaState {
     }
 
     fn layer_destroyed(&mut self, surface: WlrLayerSurface) {
-        let found = self.outputs().find_map(|output| {
-            let map = layer_map_for_output(output);
-            let layer = map
-                .layers()
-                .find(|l| l.layer_surface() == &surface)
-                .cloned();
-            layer.map(|layer| (output.clone(), layer))
-        });
-        if let Some((output, layer)) = found {
+        if let Some((output, layer)) =
+            self.find_layer(surface.wl_surface(), WindowSurfaceType::TOPLEVEL)
+        {
             layer_map_for_output(&output).unmap_layer(&layer);
             self.layers_changed();
         }

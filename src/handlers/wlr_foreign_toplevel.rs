@@ -33,6 +33,19 @@ struct Listed {
     states: Vec<u8>,
 }
 
+impl Listed {
+    /// Tells its handles `states` if they changed.
+    fn update(&mut self, states: Vec<u8>) {
+        if self.states != states {
+            for handle in &self.handles {
+                handle.state(states.clone());
+                handle.done();
+            }
+            self.states = states;
+        }
+    }
+}
+
 /// A handle's window.
 pub struct HandleData {
     window: Window,
@@ -77,13 +90,7 @@ impl PersonaState {
         new: bool,
     ) {
         if let Some(toplevel) = window.toplevel() {
-            let (title, app_id) =
-                smithay::wayland::compositor::with_states(toplevel.wl_surface(), |s| {
-                    s.data_map
-                        .get::<smithay::wayland::shell::xdg::XdgToplevelSurfaceData>()
-                        .and_then(|d| d.lock().ok().map(|d| (d.title.clone(), d.app_id.clone())))
-                        .unwrap_or_default()
-                });
+            let (app_id, title) = crate::persona::windows::window_names(toplevel);
             handle.title(title.unwrap_or_default());
             handle.app_id(app_id.unwrap_or_default());
         }
@@ -149,6 +156,14 @@ impl PersonaState {
 
     /// Focus or fullscreen may have changed: each window whose state did is told.
     pub fn wlr_states_changed(&mut self) {
+        if self
+            .wlr_toplevels
+            .windows
+            .iter()
+            .all(|l| l.handles.is_empty())
+        {
+            return;
+        }
         let fresh: Vec<Vec<u8>> = self
             .wlr_toplevels
             .windows
@@ -156,41 +171,19 @@ impl PersonaState {
             .map(|l| self.wlr_states(&l.window))
             .collect();
         for (listed, states) in self.wlr_toplevels.windows.iter_mut().zip(fresh) {
-            if listed.states != states {
-                for handle in &listed.handles {
-                    handle.state(states.clone());
-                    handle.done();
-                }
-                listed.states = states;
-            }
+            listed.update(states);
         }
     }
 
     /// A commit of `window` may have applied a fullscreen it acked.
     pub fn wlr_window_committed(&mut self, window: &Window) {
-        if self.wlr_toplevels.managers.is_empty()
-            && self
-                .wlr_toplevels
-                .windows
-                .iter()
-                .all(|l| l.handles.is_empty())
-        {
+        let told = |l: &Listed| &l.window == window && !l.handles.is_empty();
+        if !self.wlr_toplevels.windows.iter().any(told) {
             return;
         }
         let states = self.wlr_states(window);
-        if let Some(listed) = self
-            .wlr_toplevels
-            .windows
-            .iter_mut()
-            .find(|l| &l.window == window)
-        {
-            if listed.states != states {
-                for handle in &listed.handles {
-                    handle.state(states.clone());
-                    handle.done();
-                }
-                listed.states = states;
-            }
+        if let Some(listed) = self.wlr_toplevels.windows.iter_mut().find(|l| told(l)) {
+            listed.update(states);
         }
     }
 
@@ -221,6 +214,8 @@ impl GlobalDispatch<ZwlrForeignToplevelManagerV1, ManagerGlobal> for PersonaStat
         let manager = data_init.init(resource, ());
         let mut listed = std::mem::take(&mut state.wlr_toplevels.windows);
         for entry in &mut listed {
+            // States are kept up to date only while someone listens.
+            entry.states = state.wlr_states(&entry.window);
             if let Some(handle) = state.wlr_new_handle(&manager, &entry.window, &entry.states) {
                 entry.handles.push(handle);
             }

@@ -190,19 +190,19 @@ impl PersonaState {
             (self.window_area_of(window), window_loc)
         } else {
             // A panel's menu: anywhere on the panel's output.
-            let Some((output, location)) = self.outputs().find_map(|o| {
-                self.layers_on(o, true)
-                    .into_iter()
-                    .chain(self.layers_on(o, false))
-                    .find(|p| p.layer.wl_surface() == &root)
-                    .map(|p| (o.clone(), p.location))
-            }) else {
+            let Some((output, layer)) =
+                self.find_layer(&root, smithay::desktop::WindowSurfaceType::TOPLEVEL)
+            else {
                 return;
             };
             let Some(area) = self.space.output_geometry(&output) else {
                 return;
             };
-            (area, location)
+            let Some(at) = smithay::desktop::layer_map_for_output(&output).layer_geometry(&layer)
+            else {
+                return;
+            };
+            (area, area.loc + at.loc)
         };
         // The target rectangle is in the coordinates of the popup's parent.
         target.loc -= get_popup_toplevel_coords(&PopupKind::Xdg(popup.clone()));

@@ -18,6 +18,21 @@ pub struct PlacedLayer {
 }
 
 impl PersonaState {
+    /// The layer surface `surface` belongs to (`kind`: the layer surface
+    /// itself, or with its popups and subsurfaces too) and its output.
+    pub fn find_layer(
+        &self,
+        surface: &WlSurface,
+        kind: WindowSurfaceType,
+    ) -> Option<(smithay::output::Output, LayerSurface)> {
+        self.outputs().find_map(|o| {
+            let layer = layer_map_for_output(o)
+                .layer_for_surface(surface, kind)
+                .cloned();
+            layer.map(|layer| (o.clone(), layer))
+        })
+    }
+
     /// The part of `output`'s area (in the space) its layer surfaces leave
     /// to windows: what panels' exclusive zones do not take.
     pub fn usable_area(&self, output: &smithay::output::Output) -> Option<Rectangle<i32, Logical>> {
@@ -47,15 +62,7 @@ impl PersonaState {
     /// Called on every commit: if `surface` is a layer surface of this
     /// persona, it is arranged (and configured the first time). True when it was one.
     pub fn layer_committed(&mut self, surface: &WlSurface) -> bool {
-        let Some(output) = self
-            .outputs()
-            .find(|o| {
-                layer_map_for_output(o)
-                    .layer_for_surface(surface, WindowSurfaceType::TOPLEVEL)
-                    .is_some()
-            })
-            .cloned()
-        else {
+        let Some((output, layer)) = self.find_layer(surface, WindowSurfaceType::TOPLEVEL) else {
             return false;
         };
         let initial_sent = with_states(surface, |states| {
@@ -65,54 +72,41 @@ impl PersonaState {
                 .is_some_and(|data| data.lock().is_ok_and(|d| d.initial_configure_sent))
         });
         let zone_before = self.usable_area(&output);
-        let (layer, moved) = {
-            let mut map = layer_map_for_output(&output);
-            let moved = map.arrange();
-            let layer = map
-                .layer_for_surface(surface, WindowSurfaceType::TOPLEVEL)
-                .cloned();
-            (layer, moved)
-        };
-        let mut map_changed = false;
-        if let Some(layer) = layer {
-            if !initial_sent {
-                layer.layer_surface().send_configure();
-            }
-            // Above the windows, an exclusive surface holds the keyboard
-            // while mapped; an on-demand one (a launcher) gets it as it
-            // maps, and later on a click. One that gives it up hands it back.
-            let interactivity = layer.cached_state().keyboard_interactivity;
-            let above = matches!(layer.layer(), Layer::Top | Layer::Overlay);
-            let mapped = is_mapped(surface);
-            let first_map = mapped && layer.user_data().get::<SeenMapped>().is_none();
-            if mapped {
-                map_changed = layer.user_data().insert_if_missing(|| SeenMapped);
-            }
-            // Its surfaces learn their output's scale as they come.
-            let scale = output.current_scale().fractional_scale();
-            layer.with_surfaces(|surface, data| super::scale::tell(surface, data, scale));
-            // An exclusive holder keeps the keyboard from the others.
-            let held_by_other = self
-                .layer_focus
-                .as_ref()
-                .is_some_and(|held| held != surface && self.holds_exclusively(held));
-            let takes = !held_by_other
-                && match interactivity {
-                    KeyboardInteractivity::Exclusive => above && mapped,
-                    KeyboardInteractivity::OnDemand => above && first_map,
-                    KeyboardInteractivity::None => false,
-                };
-            if takes {
-                self.layer_focus = Some(surface.clone());
-            } else if self.layer_focus.as_ref() == Some(surface)
-                && (!layer.can_receive_keyboard_focus() || !mapped)
-            {
-                self.layer_focus = None;
-            }
+        let moved = layer_map_for_output(&output).arrange();
+        if !initial_sent {
+            layer.layer_surface().send_configure();
+        }
+        // Above the windows, an exclusive surface holds the keyboard
+        // while mapped; an on-demand one (a launcher) gets it as it
+        // maps, and later on a click. One that gives it up hands it back.
+        let interactivity = layer.cached_state().keyboard_interactivity;
+        let above = matches!(layer.layer(), Layer::Top | Layer::Overlay);
+        let mapped = is_mapped(surface);
+        let first_map = mapped && layer.user_data().insert_if_missing(|| SeenMapped);
+        // Its surfaces learn their output's scale as they come.
+        let scale = output.current_scale().fractional_scale();
+        layer.with_surfaces(|surface, data| super::scale::tell(surface, data, scale));
+        // An exclusive holder keeps the keyboard from the others.
+        let held_by_other = self
+            .layer_focus
+            .as_ref()
+            .is_some_and(|held| held != surface && self.holds_exclusively(held));
+        let takes = !held_by_other
+            && match interactivity {
+                KeyboardInteractivity::Exclusive => above && mapped,
+                KeyboardInteractivity::OnDemand => above && first_map,
+                KeyboardInteractivity::None => false,
+            };
+        if takes {
+            self.layer_focus = Some(surface.clone());
+        } else if self.layer_focus.as_ref() == Some(surface)
+            && (!layer.can_receive_keyboard_focus() || !mapped)
+        {
+            self.layer_focus = None;
         }
         // Windows are re-fitted only when what the panels leave them
         // changed (a wallpaper animating at 60 Hz changes nothing).
-        if moved || map_changed || self.usable_area(&output) != zone_before {
+        if moved || first_map || self.usable_area(&output) != zone_before {
             self.layers_changed();
         } else {
             self.content_generation += 1;
@@ -201,11 +195,9 @@ impl PersonaState {
     pub fn keyboard_target(&self) -> Option<WlSurface> {
         let layer_focus = self.layer_focus.as_ref().filter(|surface| {
             surface.alive()
-                && self.outputs().any(|o| {
-                    layer_map_for_output(o)
-                        .layer_for_surface(surface, WindowSurfaceType::TOPLEVEL)
-                        .is_some_and(|l| l.can_receive_keyboard_focus())
-                })
+                && self
+                    .find_layer(surface, WindowSurfaceType::TOPLEVEL)
+                    .is_some_and(|(_, l)| l.can_receive_keyboard_focus())
         });
         layer_focus.cloned().or_else(|| {
             self.focused_window()
@@ -218,11 +210,9 @@ impl PersonaState {
     /// it the keyboard; a click on a window takes it back (unless a surface
     /// holds it exclusively). True if focus moved.
     pub fn click_focus_layer(&mut self, surface: &WlSurface) -> bool {
-        let layer = self.outputs().find_map(|o| {
-            layer_map_for_output(o)
-                .layer_for_surface(surface, WindowSurfaceType::ALL)
-                .cloned()
-        });
+        let layer = self
+            .find_layer(surface, WindowSurfaceType::ALL)
+            .map(|(_, layer)| layer);
         // Nothing takes the keyboard from a surface holding it exclusively.
         if let Some(held) = &self.layer_focus {
             if self.holds_exclusively(held) {
@@ -268,11 +258,7 @@ impl PersonaState {
 
     /// Whether `surface` is (part of) one of this persona's layer surfaces.
     pub fn is_layer_surface(&self, surface: &WlSurface) -> bool {
-        self.outputs().any(|o| {
-            layer_map_for_output(o)
-                .layer_for_surface(surface, WindowSurfaceType::ALL)
-                .is_some()
-        })
+        self.find_layer(surface, WindowSurfaceType::ALL).is_some()
     }
 
     /// Whether `surface` holds the keyboard exclusively: a mapped layer
@@ -280,14 +266,12 @@ impl PersonaState {
     /// counts as on demand).
     pub(super) fn holds_exclusively(&self, surface: &WlSurface) -> bool {
         is_mapped(surface)
-            && self.outputs().any(|o| {
-                layer_map_for_output(o)
-                    .layer_for_surface(surface, WindowSurfaceType::TOPLEVEL)
-                    .is_some_and(|l| {
-                        l.cached_state().keyboard_interactivity == KeyboardInteractivity::Exclusive
-                            && matches!(l.layer(), Layer::Top | Layer::Overlay)
-                    })
-            })
+            && self
+                .find_layer(surface, WindowSurfaceType::TOPLEVEL)
+                .is_some_and(|(_, l)| {
+                    l.cached_state().keyboard_interactivity == KeyboardInteractivity::Exclusive
+                        && matches!(l.layer(), Layer::Top | Layer::Overlay)
+                })
     }
 
     /// The keyboard back where it belongs when something moved it off

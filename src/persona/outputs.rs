@@ -131,14 +131,10 @@ impl PersonaState {
         self.output_global = global;
         self.more_outputs = more;
         self.output_spec = primary.spec.clone();
+        // Re-fits and places every window (one that keeps its size gets no
+        // configure, so nothing else would move it to where its output is).
         self.apply_output_mode();
         self.update_activation();
-        // Windows whose output moved or went follow (a window that keeps its
-        // size gets no configure, so nothing else would place it).
-        let windows: Vec<_> = self.space.elements().cloned().collect();
-        for window in windows {
-            self.place(&window);
-        }
         self.restore_keyboard_focus();
     }
 

@@ -64,15 +64,11 @@ impl PersonaState {
         if let Some(window) = self.window_for_surface(&root) {
             return self.output_of(window).current_scale().fractional_scale();
         }
-        let layer_output = self.outputs().find(|o| {
-            layer_map_for_output(o)
-                .layer_for_surface(&root, WindowSurfaceType::ALL)
-                .is_some()
-        });
-        layer_output
-            .unwrap_or_else(|| self.output_at(self.pointer_location))
-            .current_scale()
-            .fractional_scale()
+        let output = match self.find_layer(&root, WindowSurfaceType::ALL) {
+            Some((output, _)) => output,
+            None => self.output_at(self.pointer_location).clone(),
+        };
+        output.current_scale().fractional_scale()
     }
 }
 

@@ -24,12 +24,7 @@ impl PersonaState {
     /// mirroring, or when its own output is gone), less what panels take
     /// unless it is fullscreen.
     pub fn window_area_of(&self, window: &Window) -> Rectangle<i32, Logical> {
-        let output = if self.free_placement || self.mirror {
-            None
-        } else {
-            home_of(window).and_then(|name| self.output_named(&name))
-        };
-        let output = output.unwrap_or(&self.output);
+        let output = self.output_of(window);
         let fullscreen = window.toplevel().is_some_and(|t| {
             t.with_pending_state(|s| s.states.contains(xdg_toplevel::State::Fullscreen))
         });
@@ -480,7 +475,7 @@ impl PersonaState {
     }
 }
 
-fn window_names(toplevel: &ToplevelSurface) -> (Option<String>, Option<String>) {
+pub(crate) fn window_names(toplevel: &ToplevelSurface) -> (Option<String>, Option<String>) {
     with_states(toplevel.wl_surface(), |states| {
         states
             .data_map

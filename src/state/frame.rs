@@ -231,15 +231,7 @@ impl State {
         // most of it shows, and that output's frame paces it.
         for window in walked_windows(persona, walked) {
             for (view, states) in views.iter().zip(&states) {
-                window.with_surfaces(|surface, data| {
-                    update_surface_primary_scanout_output(
-                        surface,
-                        &view.output,
-                        data,
-                        states,
-                        default_primary_scanout_output_compare,
-                    );
-                });
+                window.with_surfaces(mark_primary(&view.output, states));
             }
             for output in persona.outputs() {
                 window.send_frame(
@@ -253,15 +245,7 @@ impl State {
         // Its panels and wallpapers, each on its own output.
         for (view, states) in views.iter().zip(&states) {
             for layer in smithay::desktop::layer_map_for_output(&view.output).layers() {
-                layer.with_surfaces(|surface, data| {
-                    update_surface_primary_scanout_output(
-                        surface,
-                        &view.output,
-                        data,
-                        states,
-                        default_primary_scanout_output_compare,
-                    );
-                });
+                layer.with_surfaces(mark_primary(&view.output, states));
                 layer.send_frame(
                     &view.output,
                     now,
@@ -395,6 +379,26 @@ impl InFlight {
             let presented = Instant::now().checked_sub(ago).unwrap_or(rendered);
             stats.record_switch(origin, rendered, presented.max(rendered));
         }
+    }
+}
+
+/// Records, for each surface drawn on `output` with `states`, whether that
+/// output is where most of it shows (its frames are paced there).
+fn mark_primary<'a>(
+    output: &'a smithay::output::Output,
+    states: &'a smithay::backend::renderer::element::RenderElementStates,
+) -> impl FnMut(
+    &smithay::reexports::wayland_server::protocol::wl_surface::WlSurface,
+    &smithay::wayland::compositor::SurfaceData,
+) + 'a {
+    move |surface, data| {
+        update_surface_primary_scanout_output(
+            surface,
+            output,
+            data,
+            states,
+            default_primary_scanout_output_compare,
+        );
     }
 }
 
