@@ -12,3 +12,4 @@ pub mod persona;
 pub mod render;
 pub mod session;
 pub mod state;
+pub mod system;

@@ -50,6 +50,15 @@ pub struct Config {
     pub gestures: GestureConfig,
     /// What the compositor does when the user is idle, from `[idle]`.
     pub idle: IdleConfig,
+    /// The lock screen (an ext-session-lock client such as swaylock), run on
+    /// the system display by the `lock` action and `[idle] lock_after`.
+    pub lock: Option<Vec<String>>,
+    /// An on-screen keyboard run beside the lock screen, so a touch-only
+    /// tablet can type its password.
+    pub lock_keyboard: Option<Vec<String>>,
+    /// Clients of the system display started with the compositor (a persona
+    /// bar or switcher speaking personas-control-v1), restarted if they exit.
+    pub helpers: Vec<Vec<String>>,
     /// The personas, from `[[persona]]` in file order; never empty.
     pub personas: Vec<PersonaConfig>,
 }
@@ -61,6 +70,8 @@ pub struct Config {
 pub struct IdleConfig {
     pub dim_after: Option<std::time::Duration>,
     pub off_after: Option<std::time::Duration>,
+    /// Lock the session (run `lock`) after this long.
+    pub lock_after: Option<std::time::Duration>,
 }
 
 /// How background personas' frame callbacks are paced.

@@ -50,9 +50,12 @@ const TOP_KEYS: &[&str] = &[
     "keys",
     "gestures",
     "idle",
+    "lock",
+    "lock_keyboard",
+    "helpers",
     "persona",
 ];
-const IDLE_KEYS: &[&str] = &["dim_after", "off_after"];
+const IDLE_KEYS: &[&str] = &["dim_after", "off_after", "lock_after"];
 const GESTURE_KEYS: &[&str] = &["edge_size", "distance", "time_ms", "bind"];
 const HEADLESS_KEYS: &[&str] = &["size", "extra_outputs"];
 const OUTPUT_KEYS: &[&str] = &["mode", "scale", "transform", "position"];
@@ -566,6 +569,25 @@ impl Cx<'_> {
         }
     }
 
+    /// An array of commands, each as [`Parser::command`] takes one.
+    fn commands(&mut self, entry: &Entry) -> Vec<Vec<String>> {
+        let Value::Array(items) = &entry.node.value else {
+            self.type_error(entry, "an array of commands");
+            return Vec::new();
+        };
+        items
+            .iter()
+            .filter_map(|item| {
+                let one = Entry {
+                    key: entry.key.clone(),
+                    key_span: entry.key_span.clone(),
+                    node: item.clone(),
+                };
+                self.command(&one)
+            })
+            .collect()
+    }
+
     fn config(&mut self, root: &[Entry]) -> Config {
         self.check_keys(root, TOP_KEYS, "at the top level");
         let mut config = Config {
@@ -592,6 +614,9 @@ impl Cx<'_> {
             bindings: Vec::new(),
             gestures: GestureConfig::default(),
             idle: IdleConfig::default(),
+            lock: None,
+            lock_keyboard: None,
+            helpers: Vec::new(),
             personas: Vec::new(),
         };
         if let Some(entry) = find(root, "background_frames") {
@@ -648,12 +673,31 @@ impl Cx<'_> {
                     continue;
                 }
                 let after = Some(std::time::Duration::from_secs_f64(secs));
-                if *key == "dim_after" {
-                    config.idle.dim_after = after;
-                } else {
-                    config.idle.off_after = after;
+                match *key {
+                    "dim_after" => config.idle.dim_after = after,
+                    "off_after" => config.idle.off_after = after,
+                    _ => config.idle.lock_after = after,
                 }
             }
+        }
+        if let Some(entry) = find(root, "lock") {
+            config.lock = self.command(entry);
+        }
+        if let Some(entry) = find(root, "lock_keyboard") {
+            config.lock_keyboard = self.command(entry);
+        }
+        if let Some(entry) = find(root, "helpers") {
+            config.helpers = self.commands(entry);
+        }
+        if config.idle.lock_after.is_some() && config.lock.is_none() {
+            let at = find(root, "idle")
+                .and_then(|idle| self.table(idle))
+                .and_then(|table| find(table, "lock_after"))
+                .map_or(0, value_pos);
+            self.error(
+                at,
+                "[idle] lock_after needs `lock`, the lock screen to run".to_string(),
+            );
         }
         if let Some(entry) = find(root, "input") {
             if let Some(table) = self.table(entry) {

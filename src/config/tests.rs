@@ -158,6 +158,9 @@ fn full_config_round_trip() {
     let expected = Config {
         gestures: GestureConfig::default(),
         idle: IdleConfig::default(),
+        lock: None,
+        lock_keyboard: None,
+        helpers: Vec::new(),
         background_frames: BackgroundFrames::Paused,
         indicator: Indicator::Badge,
         transition: Transition::Slide,
@@ -1408,6 +1411,7 @@ fn idle_actions() {
         IdleConfig {
             dim_after: Some(std::time::Duration::from_secs(120)),
             off_after: Some(std::time::Duration::from_millis(500)),
+            lock_after: None,
         }
     );
     assert_eq!(
@@ -1429,8 +1433,8 @@ fn idle_actions() {
         ["2:13: `off_after` must be a number of seconds, found a string"]
     );
     assert_eq!(
-        errors(&["[idle]", "lock_after = 5", "[[persona]]", "name = \"w\""]),
-        ["2:1: unknown key `lock_after` in [idle]"]
+        errors(&["[idle]", "lock = 5", "[[persona]]", "name = \"w\""]),
+        ["2:1: unknown key `lock` in [idle]"]
     );
 }
 
@@ -1482,6 +1486,46 @@ fn device_settings_per_class() {
             "4:17: invalid value `fast` for `accel_profile`: expected `flat` or `adaptive` \
              (did you mean `flat`?)",
             "5:1: unknown key `scroll_factor` in [input.touchpad]",
+        ]
+    );
+}
+
+#[test]
+fn lock_screen_and_helpers() {
+    let config = parse_ok(&[
+        "lock = [\"swaylock\", \"-c\", \"000000\"]",
+        "lock_keyboard = \"wvkbd-mobintl -L 300\"",
+        "helpers = [[\"personas-bar\"], \"switcher --touch\"]",
+        "[idle]",
+        "lock_after = 600",
+        "[[persona]]",
+        "name = \"w\"",
+    ]);
+    assert_eq!(config.lock, Some(strings(&["swaylock", "-c", "000000"])));
+    assert_eq!(
+        config.lock_keyboard,
+        Some(strings(&["sh", "-c", "wvkbd-mobintl -L 300"]))
+    );
+    assert_eq!(
+        config.helpers,
+        [
+            strings(&["personas-bar"]),
+            strings(&["sh", "-c", "switcher --touch"])
+        ]
+    );
+    assert_eq!(
+        config.idle.lock_after,
+        Some(std::time::Duration::from_secs(600))
+    );
+    assert_eq!(
+        errors(&["[idle]", "lock_after = 60", "[[persona]]", "name = \"w\""]),
+        ["2:14: [idle] lock_after needs `lock`, the lock screen to run"]
+    );
+    assert_eq!(
+        errors(&["helpers = [[\"\"], 3]", "[[persona]]", "name = \"w\""]),
+        [
+            "1:13: `helpers`: the program name is empty",
+            "1:18: `helpers` must be an array of strings (argv) or a string (run with sh -c), found an integer"
         ]
     );
 }

@@ -3,6 +3,7 @@
 
 pub mod capture;
 pub mod compositor;
+pub mod control;
 mod foreign_toplevel;
 pub mod idle;
 mod input_extras;
@@ -12,6 +13,7 @@ pub mod limits;
 pub mod privileged;
 mod seat;
 mod security_context;
+mod session_lock;
 mod tablet;
 pub mod timing;
 mod virtual_pointer;

@@ -77,6 +77,8 @@ pub enum MsgCommand {
     Subscribe,
     /// Reload the configuration
     Reload,
+    /// Lock the session with the configured `lock` screen
+    Lock,
     /// Print counters and switch latencies
     Stats,
     /// Inject input (only with --backend headless --test-input)
@@ -276,6 +278,7 @@ impl MsgCommand {
             MsgCommand::Windows => Request::Windows,
             MsgCommand::Subscribe => Request::Subscribe,
             MsgCommand::Reload => Request::Reload,
+            MsgCommand::Lock => Request::Lock,
             MsgCommand::Stats => Request::Stats,
             MsgCommand::Input { event } => Request::Input {
                 event: event.to_event(),
@@ -832,6 +835,8 @@ pub fn format_event(event: &Event) -> String {
         Event::TabletMode { on: false } => "tablet mode off".to_string(),
         Event::Lid { closed: true } => "lid closed".to_string(),
         Event::Lid { closed: false } => "lid open".to_string(),
+        Event::Locked { locked: true } => "locked".to_string(),
+        Event::Locked { locked: false } => "unlocked".to_string(),
     }
 }
 

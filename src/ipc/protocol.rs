@@ -89,6 +89,10 @@ pub enum Request {
     /// Set the backlight of a physical output's panel, 0–100 → [`Reply::Ok`],
     /// or [`Reply::Error`] naming what is missing (no backlight, no permission).
     OutputBrightness { output: String, percent: u32 },
+    /// Lock the session: start the configured `lock` screen → [`Reply::Ok`],
+    /// or [`Reply::Error`] when no `lock` is configured. There is no unlock
+    /// request: only the lock screen unlocks.
+    Lock,
 }
 
 /// A synthetic input event (test input on the headless backend).
@@ -478,6 +482,11 @@ pub enum Event {
     Lid {
         closed: bool,
     },
+    /// The session was locked (no persona is shown, switching is refused)
+    /// or unlocked.
+    Locked {
+        locked: bool,
+    },
 }
 
 /// Why no control socket path could be determined.
@@ -843,6 +852,7 @@ mod tests {
             Request::Subscribe,
             Request::Reload,
             Request::Stats,
+            Request::Lock,
             Request::Input {
                 event: InputEvent::Key {
                     key: "code:30".into(),

@@ -199,11 +199,14 @@ impl PersonaState {
                     .find_layer(surface, WindowSurfaceType::TOPLEVEL)
                     .is_some_and(|(_, l)| l.can_receive_keyboard_focus())
         });
-        layer_focus.cloned().or_else(|| {
-            self.focused_window()
-                .and_then(|w| w.toplevel())
-                .map(|t| t.wl_surface().clone())
-        })
+        layer_focus
+            .cloned()
+            .or_else(|| self.lock_keyboard_target())
+            .or_else(|| {
+                self.focused_window()
+                    .and_then(|w| w.toplevel())
+                    .map(|t| t.wl_surface().clone())
+            })
     }
 
     /// A click on a layer surface that takes the keyboard on demand gives

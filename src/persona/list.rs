@@ -9,6 +9,9 @@ pub struct Personas {
     /// Ids in config order.
     order: Vec<PersonaId>,
     active: PersonaId,
+    /// The system display (`system/`): in `slots`, never in `order`, so no
+    /// list, `next` or overview sees it.
+    system: Option<PersonaId>,
 }
 
 impl Personas {
@@ -17,6 +20,7 @@ impl Personas {
             slots: Vec::new(),
             order: Vec::new(),
             active: 0,
+            system: None,
         }
     }
 
@@ -36,12 +40,32 @@ impl Personas {
         id
     }
 
+    /// Adds the system display, created with [`Personas::next_id`].
+    pub fn push_system(&mut self, persona: Persona) -> PersonaId {
+        let id = persona.state.id;
+        assert_eq!(id, self.next_id(), "persona ids are handed out in order");
+        assert!(!self.order.is_empty(), "the personas come first");
+        self.slots.push(Some(persona));
+        self.system = Some(id);
+        id
+    }
+
+    pub fn system_id(&self) -> Option<PersonaId> {
+        self.system
+    }
+
+    /// Every persona's id and then the system display's.
+    pub fn all_ids(&self) -> Vec<PersonaId> {
+        self.order.iter().copied().chain(self.system).collect()
+    }
+
     /// Removes a persona that is not active.
     pub fn remove(&mut self, id: PersonaId) -> Option<Persona> {
         assert_ne!(
             id, self.active,
             "switch away before removing the active persona"
         );
+        assert_ne!(Some(id), self.system, "the system display stays");
         self.order.retain(|&i| i != id);
         self.slots.get_mut(id as usize)?.take()
     }

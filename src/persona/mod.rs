@@ -94,6 +94,12 @@ pub enum PersonaEvent {
     IdleChanged,
     /// A client of this background persona rang the system bell.
     Bell,
+    /// (System display) a lock screen asked to lock the session.
+    LockRequested,
+    /// (System display) the lock screen unlocked.
+    Unlocked,
+    /// (System display) a switcher asked for this persona.
+    SwitchRequested(PersonaId),
 }
 
 /// The physical output a persona's virtual output mirrors.
@@ -322,6 +328,8 @@ pub struct PersonaState {
     /// Set by handlers when the active persona's scene changed.
     pub needs_redraw: bool,
     pub events: Vec<PersonaEvent>,
+    /// Only on the system display: its lock and control globals (`system/`).
+    pub system: Option<Box<crate::system::SystemDisplay>>,
     /// ext-idle-notify notifications of its clients (handlers::idle).
     pub idle: Vec<crate::handlers::idle::IdleNotification>,
     /// Surfaces with an idle inhibitor.
@@ -538,6 +546,7 @@ impl Persona {
             background_frames: config.effective_background_frames(background_frames),
             needs_redraw: false,
             events: Vec::new(),
+            system: None,
             idle: Vec::new(),
             idle_inhibitors: Vec::new(),
             idle_inhibit_state,

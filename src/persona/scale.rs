@@ -17,7 +17,7 @@ use super::PersonaState;
 
 /// What a surface on `output` is told: the integer scale (rounded up, as
 /// wl_output says) and the exact one.
-pub(super) fn tell(surface: &WlSurface, data: &SurfaceData, scale: f64) {
+pub(crate) fn tell(surface: &WlSurface, data: &SurfaceData, scale: f64) {
     // Buffers are drawn upright; the renderer turns them (so a client never
     // has to pre-rotate for a turned tablet).
     send_surface_state(surface, data, scale.ceil() as i32, Transform::Normal);

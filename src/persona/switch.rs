@@ -47,10 +47,24 @@ impl State {
         if old == target || self.personas.get(target).is_none() {
             return false;
         }
+        // The lock (system display) is left only by unlocking, and entered
+        // only by locking: `lock` is set before and cleared before.
+        let system = self.personas.system_id();
+        if self.locked() != (Some(target) == system) {
+            tracing::info!("switch refused: the session is locked");
+            return false;
+        }
+        let lock_switch = Some(target) == system || Some(old) == system;
         let time = self.clock_ms();
-        // The old persona, drawn once more, is what a transition leaves from.
+        // The old persona, drawn once more, is what a transition leaves from;
+        // nothing fades into or out of the lock screen.
         let from = &self.personas.get(old).expect("active exists").state;
-        self.backend.begin_transition(from, self.config.transition);
+        let transition = if lock_switch {
+            crate::config::Transition::None
+        } else {
+            self.config.transition
+        };
+        self.backend.begin_transition(from, transition);
 
         // Lock keys (Caps, Num) are not carried: pressing one in the new persona
         // would toggle its lock state, which each persona keeps for itself.
@@ -113,7 +127,7 @@ impl State {
         let from = self.personas.get(old).map(|p| p.state.name.clone());
         let to = self.personas.active().state.name.clone();
         tracing::info!(from = ?from, to = %to, "switched persona");
-        if self.config.switch_notice {
+        if self.config.switch_notice && Some(target) != system {
             let color = self.personas.active().state.color;
             self.show_notice(&to, color);
         }
@@ -149,10 +163,12 @@ impl State {
             old.state.discard_feedback();
             old.state.update_activation();
         }
-        self.ipc_events.broadcast(&Event::Switched {
-            from: from.unwrap_or_default(),
-            to,
-        });
+        if !lock_switch {
+            self.ipc_events.broadcast(&Event::Switched {
+                from: from.unwrap_or_default(),
+                to,
+            });
+        }
         true
     }
 

@@ -350,6 +350,9 @@ impl PersonaState {
         if let Some(hit) = self.layer_surface_under(pos, true) {
             return Some(hit);
         }
+        if let Some(hit) = self.lock_surface_under(pos) {
+            return Some(hit);
+        }
         if let Some((window, loc)) = self.space.element_under(pos) {
             if let Some((s, p)) = window.surface_under(pos - loc.to_f64(), WindowSurfaceType::ALL) {
                 return Some((s, (p + loc).to_f64()));

@@ -137,6 +137,20 @@ pub fn persona_elements_in<R: SceneRenderer>(
     let shown = Rectangle::from_size(view.area.size.to_physical(1));
     // The persona's own panels over its windows (overlay, then top).
     push_layers(renderer, persona, view, true, &mut elements);
+    // The lock screen (on the system display), under its keyboard.
+    if let Some((surface, at)) = persona.lock_surface_on(&view.output) {
+        let origin = (at - view.area.loc).to_physical_precise_round(1.0);
+        elements.extend(
+            smithay::backend::renderer::element::surface::render_elements_from_surface_tree(
+                renderer,
+                &surface,
+                origin,
+                Scale::from(1.0),
+                1.0,
+                Kind::Unspecified,
+            ),
+        );
+    }
     let mut looked_at = 0;
     let mut covered = covers(&elements, shown);
     for window in persona.space.elements_for_output(&view.output).rev() {

@@ -588,7 +588,7 @@ pub(crate) fn spawn_thread(
 }
 
 /// Sends `signal` to the process group `pgid`; true when it reached a process.
-fn signal_group(pgid: u32, signal: libc::c_int) -> bool {
+pub(crate) fn signal_group(pgid: u32, signal: libc::c_int) -> bool {
     let Ok(pgid) = libc::pid_t::try_from(pgid) else {
         return false;
     };
@@ -665,7 +665,7 @@ fn open_log(name: &str) -> Option<SharedLog> {
 }
 
 /// `exit status 3`, `signal 9 (SIGKILL)`.
-fn describe(status: ExitStatus) -> String {
+pub(crate) fn describe(status: ExitStatus) -> String {
     match (status.code(), status.signal()) {
         (Some(code), _) => format!("exit status {code}"),
         (None, Some(signal)) => format!("signal {signal} ({})", signal_name(signal)),

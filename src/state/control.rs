@@ -21,9 +21,25 @@ impl State {
             Request::List => Reply::Personas {
                 personas: self.persona_infos(),
             },
+            // While locked, the persona that comes back on unlock.
             Request::Active => Reply::Active {
-                name: self.personas.active().state.name.clone(),
+                name: self
+                    .personas
+                    .get(self.lock.map_or(self.personas.active_id(), |l| l.previous))
+                    .unwrap_or_else(|| self.personas.active())
+                    .state
+                    .name
+                    .clone(),
             },
+            Request::Lock => {
+                if self.config.lock.is_none() {
+                    return Reply::Error {
+                        message: "no `lock` command in the config: nothing to lock with".into(),
+                    };
+                }
+                self.lock_session();
+                Reply::Ok
+            }
             Request::Switch { name } => match self.personas.by_name(&name) {
                 Some(id) => self.switch_reply(|s| s.switch_to(id, origin)),
                 None => Reply::Error {
@@ -174,6 +190,11 @@ impl State {
     }
 
     fn switch_reply(&mut self, switch: impl FnOnce(&mut State) -> bool) -> Reply {
+        if self.locked() {
+            return Reply::Error {
+                message: "the session is locked: only the lock screen can unlock it".into(),
+            };
+        }
         let from = self.personas.active().state.name.clone();
         switch(self);
         Reply::Switched {

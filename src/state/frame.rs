@@ -410,6 +410,11 @@ pub fn send_frame_callbacks(persona: &PersonaState, now: Duration) {
     for layer in persona.all_layers() {
         layer.send_frame(&output, now, None, |_, _| Some(output.clone()));
     }
+    for surface in persona.lock_surfaces() {
+        smithay::desktop::utils::send_frames_surface_tree(surface, &output, now, None, |_, _| {
+            Some(output.clone())
+        });
+    }
 }
 
 /// Every window, or (`Some(n)`) the top `n` on the primary output: those

@@ -144,6 +144,15 @@ impl State {
                 };
             action(idle.dim_after, Power::Dimmed, self);
             action(idle.off_after, Power::Off, self);
+            if let Some(after) = idle.lock_after.filter(|_| !self.locked()) {
+                let due = since + after;
+                if due <= now {
+                    tracing::info!("idle: locking");
+                    self.lock_session();
+                } else {
+                    next = Some(next.map_or(due, |d| d.min(due)));
+                }
+            }
         }
         // An inhibitor can stop counting without a word (its window unmapped,
         // its client gone): look again now and then while one holds.

@@ -9,7 +9,18 @@ impl State {
     pub fn check_invariants(&self) -> Result<(), String> {
         let active = self.personas.active_id();
         let mut actives = 0;
-        for persona in self.personas.iter() {
+        // The session is locked exactly while the system display is shown.
+        if self.locked() != (Some(active) == self.personas.system_id()) {
+            return Err(format!(
+                "locked={} but the persona on screen is {}",
+                self.locked(),
+                self.personas.active().state.name
+            ));
+        }
+        for id in self.personas.all_ids() {
+            let Some(persona) = self.personas.get(id) else {
+                continue;
+            };
             let p = &persona.state;
             if p.active {
                 actives += 1;

@@ -100,6 +100,10 @@ pub struct State {
     pub runtime_dir: Option<PathBuf>,
     pub test_input: bool,
     pub sessions: Sessions,
+    /// The system display's clients (lock screen, bar).
+    pub helpers: crate::system::helpers::Helpers,
+    /// The session lock, while it holds (`system/`).
+    pub lock: Option<crate::system::Locked>,
     pub stats: stats::Stats,
     pub frame_clock: FrameClock,
     /// The frame waiting for its page flip.
@@ -146,6 +150,7 @@ impl State {
         };
         let binding_keyboard = BindingKeyboard::new(&config.input.binding_layout)?;
         let mut sessions = Sessions::new(&loop_handle, launch_sessions);
+        let helpers = crate::system::helpers::Helpers::new(&loop_handle, launch_sessions);
         sessions.configure(&config, &config_source);
         let mut state = State {
             personas: Personas::new(),
@@ -172,6 +177,8 @@ impl State {
             runtime_dir,
             test_input,
             sessions,
+            helpers,
+            lock: None,
             stats: stats::Stats::new(),
             frame_clock: FrameClock::default(),
             in_flight: None,
@@ -185,6 +192,7 @@ impl State {
         for persona in &config.personas {
             state.add_persona(persona)?;
         }
+        state.start_system_display()?;
         let first = state.personas.active_id();
         if let Some(p) = state.personas.get_mut(first) {
             p.state.active = true;
@@ -233,6 +241,32 @@ impl State {
     /// Starts serving a persona made by [`State::create_persona`] (ids in order).
     pub fn register_persona(&mut self, mut persona: Persona) -> Result<PersonaId, StateError> {
         let id = persona.state.id;
+        let tokens = self.watch_display(&mut persona)?;
+        if let Some(socket) = &persona.socket {
+            tracing::info!(persona = %persona.state.name, socket = %socket.path.display(), "persona listening");
+        }
+        self.set_sources(id, tokens);
+        let session_dir = persona.socket.as_ref().map(|s| s.dir.clone());
+        let config = persona.config.clone();
+        self.personas.push(persona);
+        if let Some(dir) = session_dir {
+            self.sessions.launch(&config, &dir);
+        }
+        self.ipc_events
+            .broadcast(&Event::PersonaAdded { name: config.name });
+        Ok(id)
+    }
+
+    pub(crate) fn set_sources(&mut self, id: PersonaId, tokens: Vec<RegistrationToken>) {
+        self.sources.insert(id, tokens);
+    }
+
+    /// Event sources for a persona's display and its listening socket.
+    pub(crate) fn watch_display(
+        &mut self,
+        persona: &mut Persona,
+    ) -> Result<Vec<RegistrationToken>, StateError> {
+        let id = persona.state.id;
         let loop_error = |e: &dyn std::fmt::Display| StateError::EventLoop(e.to_string());
         let display_fd = persona
             .display
@@ -262,18 +296,8 @@ impl State {
                     )
                     .map_err(|e| loop_error(&e))?,
             );
-            tracing::info!(persona = %persona.state.name, socket = %socket.path.display(), "persona listening");
         }
-        self.sources.insert(id, tokens);
-        let session_dir = persona.socket.as_ref().map(|s| s.dir.clone());
-        let config = persona.config.clone();
-        self.personas.push(persona);
-        if let Some(dir) = session_dir {
-            self.sessions.launch(&config, &dir);
-        }
-        self.ipc_events
-            .broadcast(&Event::PersonaAdded { name: config.name });
-        Ok(id)
+        Ok(tokens)
     }
 
     /// Accepts every pending connection on a persona's socket. When the process
@@ -390,13 +414,14 @@ impl State {
     pub fn output_spec_changed(&mut self) {
         let placed = self.placed_outputs(&self.config);
         let mirror = self.config.output_layout == crate::config::OutputLayout::Mirror;
-        let ids = self.personas.ids().to_vec();
+        let ids = self.personas.all_ids();
         for &id in &ids {
             let Some(persona) = self.personas.get_mut(id) else {
                 continue;
             };
             let state = &mut persona.state;
             state.set_outputs(&placed, mirror);
+            state.configure_lock_surfaces();
             let at = state.pointer_location;
             state.pointer_location = state.confine(at, at);
         }
@@ -425,6 +450,7 @@ impl State {
             .state
             .pointer_focus_after_commits();
         self.personas.active_mut().state.repair_keyboard_focus();
+        self.sync_control();
         // A timed commit (wp-commit-timing) waits for its time: the loop
         // wakes then, whether or not anything else draws.
         if std::mem::take(&mut self.personas.active_mut().state.timing_wake) {
@@ -512,6 +538,22 @@ impl State {
                         }
                         continue;
                     }
+                    PersonaEvent::LockRequested => {
+                        self.lock_requested();
+                        continue;
+                    }
+                    PersonaEvent::Unlocked => {
+                        self.unlocked();
+                        continue;
+                    }
+                    PersonaEvent::SwitchRequested(target) => {
+                        let origin = SwitchOrigin {
+                            requested: Instant::now(),
+                            input: None,
+                        };
+                        self.switch_to(target, origin);
+                        continue;
+                    }
                     PersonaEvent::ActivationRequested | PersonaEvent::Bell => {
                         let Some(persona) = self.personas.get_mut(id) else {
                             continue;
@@ -569,6 +611,11 @@ impl State {
 
     /// Carries out a binding's action.
     pub fn run_action(&mut self, action: Action, input: Option<Instant>) {
+        // While locked only what reaches no persona works.
+        if self.locked() && !matches!(action, Action::Spawn(_) | Action::Reload | Action::Lock) {
+            tracing::debug!(?action, "locked: action ignored");
+            return;
+        }
         let origin = SwitchOrigin {
             requested: Instant::now(),
             input,
@@ -606,9 +653,7 @@ impl State {
             Action::TransferCopy => self.transfer_copy(),
             Action::TransferPaste => self.transfer_paste(),
             Action::Overview => self.toggle_overview(),
-            Action::Lock => {
-                tracing::warn!(?action, "this action is not available yet");
-            }
+            Action::Lock => self.lock_session(),
         }
     }
 
@@ -623,6 +668,10 @@ impl State {
     /// to the clients).
     pub fn action_available(&self, action: &Action) -> bool {
         let persona = &self.personas.active().state;
+        if self.locked() {
+            // The keys go to the lock screen instead.
+            return matches!(action, Action::Spawn(_));
+        }
         match action {
             Action::Next | Action::Prev => self.personas.len() > 1,
             Action::Switch(name) => self
@@ -639,7 +688,8 @@ impl State {
             Action::Spawn(_) | Action::Reload => true,
             Action::TransferCopy => !persona.clipboard_mimes.is_empty(),
             Action::TransferPaste => self.transfer.buffer.is_some(),
-            Action::Overview | Action::Lock => false,
+            Action::Overview => false,
+            Action::Lock => self.config.lock.is_some(),
         }
     }
 
@@ -647,5 +697,6 @@ impl State {
     pub fn shutdown(&mut self) {
         self.running = false;
         self.sessions.stop_all();
+        self.helpers.stop_all();
     }
 }

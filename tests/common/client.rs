@@ -13,9 +13,13 @@ mod extras;
 mod idle;
 mod privileged;
 mod shell;
+mod system;
 
 #[allow(unused_imports)]
 pub use shell::{ForeignToplevel, LayerSpec};
+
+#[allow(unused_imports)]
+pub use system::ListedPersona;
 
 #[allow(unused_imports)]
 pub use privileged::{CaptureId, CaptureResult};
@@ -240,6 +244,8 @@ pub enum Role {
     Subsurface,
     /// A wlr layer surface (see `shell.rs`).
     Layer,
+    /// An ext-session-lock surface (see `system.rs`).
+    Lock,
 }
 
 /// Client-side view of one surface created through the [`TestClient`] API.
@@ -275,8 +281,12 @@ pub struct WindowState {
     layer: Option<
         wayland_protocols_wlr::layer_shell::v1::client::zwlr_layer_surface_v1::ZwlrLayerSurfaceV1,
     >,
-    /// zwlr_layer_surface_v1.configure sizes, in order.
+    /// zwlr_layer_surface_v1.configure (and ext_session_lock_surface_v1)
+    /// sizes, in order.
     pub layer_configures: Vec<(i32, i32)>,
+    lock_surface: Option<
+        wayland_protocols::ext::session_lock::v1::client::ext_session_lock_surface_v1::ExtSessionLockSurfaceV1,
+    >,
     /// zwlr_layer_surface_v1.closed was received.
     pub layer_closed: bool,
     /// wl_surface.preferred_buffer_scale (v6).
@@ -317,6 +327,7 @@ impl WindowState {
             decoration: None,
             layer: None,
             layer_configures: Vec::new(),
+            lock_surface: None,
             layer_closed: false,
             preferred_buffer_scale: None,
             fractional_scale: None,
@@ -340,6 +351,12 @@ impl WindowState {
         if let (Some(layer), Some(serial)) = (&self.layer, self.last_serial) {
             if self.acked_serial != Some(serial) {
                 layer.ack_configure(serial);
+                self.acked_serial = Some(serial);
+            }
+        }
+        if let (Some(lock), Some(serial)) = (&self.lock_surface, self.last_serial) {
+            if self.acked_serial != Some(serial) {
+                lock.ack_configure(serial);
                 self.acked_serial = Some(serial);
             }
         }
@@ -493,6 +510,8 @@ pub struct ClientState {
     captures: Vec<privileged::CaptureState>,
     /// xdg-foreign and wp-fifo objects (see `shell.rs`).
     shell: shell::ShellObjects,
+    /// The session lock and personas-control objects (see `system.rs`).
+    system: system::SystemObjects,
     /// A clipboard manager's data-control manager and device.
     control: Option<(
         wayland_protocols_wlr::data_control::v1::client::zwlr_data_control_manager_v1::ZwlrDataControlManagerV1,
@@ -583,7 +602,7 @@ impl ClientState {
                 or_fallback(c.width, c.height)
             }
             Role::Subsurface => fallback,
-            Role::Layer => {
+            Role::Layer | Role::Lock => {
                 let &(w, h) = window
                     .layer_configures
                     .last()
@@ -1621,7 +1640,7 @@ impl Dispatch<XdgSurface, WindowId> for ClientState {
                     height,
                 });
             }
-            Role::Subsurface | Role::Layer => {}
+            Role::Subsurface | Role::Layer | Role::Lock => {}
         }
         if let Some(color) = window.auto_draw {
             let fallback = window.default_size;

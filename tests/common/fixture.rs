@@ -111,6 +111,25 @@ impl Fixture {
         cid
     }
 
+    /// Connects a client to the system display (as the compositor does for
+    /// the helpers it starts) with every usual global bound.
+    pub fn add_system_client(&mut self) -> ClientId {
+        let id = self
+            .state
+            .personas
+            .system_id()
+            .expect("the system display exists");
+        let (server, client) = UnixStream::pair().unwrap();
+        self.state.accept_client(id, server);
+        self.clients.push(Some(TestClient::new(client)));
+        let cid = self.clients.len() - 1;
+        self.roundtrip(cid);
+        self.client(cid).bind_all();
+        self.roundtrip(cid);
+        self.roundtrip(cid);
+        cid
+    }
+
     /// A client connected some other way (through a listener the compositor
     /// serves); the stream is its end.
     pub fn adopt_client(&mut self, stream: UnixStream) -> ClientId {

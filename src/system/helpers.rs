@@ -1,0 +1,246 @@
+//! The system display's clients: programs the compositor starts itself,
+//! outside every persona, each handed its own connection through
+//! `WAYLAND_SOCKET` (the system display has no socket anyone could find).
+//! The lock screen and its keyboard are started on `lock` and come back if
+//! they die while locked; `helpers` (a persona bar, a switcher) run for the
+//! compositor's life, restarted with a growing delay.
+
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use smithay::reexports::calloop::channel::{self, Sender};
+use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
+use smithay::reexports::calloop::LoopHandle;
+
+use crate::state::State;
+
+/// What a helper is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The `lock` command.
+    Lock,
+    /// The `lock_keyboard` command.
+    LockKeyboard,
+    /// `helpers[n]`.
+    Helper(usize),
+}
+
+/// A run that lasted this long resets the restart delay.
+const STABLE_AFTER: Duration = Duration::from_secs(10);
+
+struct Running {
+    role: Role,
+    pid: u32,
+    started: Instant,
+}
+
+/// A helper that ended.
+pub struct Exit {
+    pid: u32,
+    status: std::io::Result<ExitStatus>,
+}
+
+pub struct Helpers {
+    running: Vec<Running>,
+    /// Quick ends in a row, per role, for the restart delay.
+    failures: Vec<(Role, u32)>,
+    /// Roles with a restart scheduled.
+    pending: Vec<Role>,
+    sender: Option<Sender<Exit>>,
+    /// False in the test fixture: nothing is started.
+    pub enabled: bool,
+}
+
+impl Helpers {
+    pub fn new(handle: &LoopHandle<'static, State>, enabled: bool) -> Helpers {
+        let (sender, receiver) = channel::channel::<Exit>();
+        let inserted = handle.insert_source(receiver, |event, _, state: &mut State| {
+            if let channel::Event::Msg(exit) = event {
+                state.helper_exited(exit);
+            }
+        });
+        if let Err(err) = &inserted {
+            tracing::warn!("helper watcher not started: {err}");
+        }
+        Helpers {
+            running: Vec::new(),
+            failures: Vec::new(),
+            pending: Vec::new(),
+            sender: inserted.ok().map(|_| sender),
+            enabled,
+        }
+    }
+
+    /// Whether a helper in `role` is running or about to be restarted.
+    pub fn has(&self, role: Role) -> bool {
+        self.running.iter().any(|r| r.role == role) || self.pending.contains(&role)
+    }
+
+    /// SIGTERM to the helpers in `role` (their process groups).
+    pub fn stop(&mut self, role: Role) {
+        self.pending.retain(|r| *r != role);
+        for helper in self.running.iter().filter(|r| r.role == role) {
+            crate::session::signal_group(helper.pid, libc::SIGTERM);
+        }
+    }
+
+    /// SIGTERM to every helper (at shutdown).
+    pub fn stop_all(&mut self) {
+        self.enabled = false;
+        self.pending.clear();
+        for helper in &self.running {
+            crate::session::signal_group(helper.pid, libc::SIGTERM);
+        }
+    }
+
+    fn failures(&mut self, role: Role) -> &mut u32 {
+        if let Some(i) = self.failures.iter().position(|(r, _)| *r == role) {
+            return &mut self.failures[i].1;
+        }
+        self.failures.push((role, 0));
+        &mut self.failures.last_mut().expect("just pushed").1
+    }
+}
+
+/// Starts `argv` with `client` as its Wayland connection.
+fn spawn(argv: &[String], client: UnixStream) -> std::io::Result<std::process::Child> {
+    let (program, args) = argv
+        .split_first()
+        .ok_or_else(|| std::io::Error::other("empty command"))?;
+    let fd = client.as_raw_fd();
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .env("WAYLAND_SOCKET", fd.to_string())
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("PERSONAS_SOCKET")
+        .stdin(Stdio::null())
+        // Its own process group, so stopping it reaches its children too.
+        .process_group(0);
+    // SAFETY: only async-signal-safe fcntl(2) calls between fork and exec;
+    // the descriptor is open for the child's whole life in the parent.
+    unsafe {
+        command.pre_exec(move || {
+            let flags = libc::fcntl(fd, libc::F_GETFD);
+            if flags < 0 || libc::fcntl(fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = command.spawn();
+    // The child has its copy; ours goes.
+    drop(client);
+    child
+}
+
+impl State {
+    /// Starts the helper for `role` now, connected to the system display.
+    pub fn start_helper(&mut self, role: Role) {
+        if !self.helpers.enabled {
+            return;
+        }
+        let argv = match role {
+            Role::Lock => self.config.lock.clone(),
+            Role::LockKeyboard => self.config.lock_keyboard.clone(),
+            Role::Helper(n) => self.config.helpers.get(n).cloned(),
+        };
+        let Some(argv) = argv else {
+            return;
+        };
+        let Some(system) = self.personas.system_id() else {
+            return;
+        };
+        let (server, client) = match UnixStream::pair() {
+            Ok(pair) => pair,
+            Err(err) => {
+                tracing::warn!(?role, "no connection for a helper: {err}");
+                return;
+            }
+        };
+        self.accept_client(system, server);
+        match spawn(&argv, client) {
+            Ok(mut child) => {
+                let pid = child.id();
+                tracing::info!(?role, pid, ?argv, "helper started on the system display");
+                self.helpers.running.push(Running {
+                    role,
+                    pid,
+                    started: Instant::now(),
+                });
+                if let Some(sender) = self.helpers.sender.clone() {
+                    let waiter = crate::session::spawn_thread("helper-wait", move || {
+                        let status = child.wait();
+                        let _ = sender.send(Exit { pid, status });
+                    });
+                    if let Err(err) = waiter {
+                        tracing::error!(pid, "helper waiter not started: {err}");
+                    }
+                }
+            }
+            Err(err) => {
+                tracing::warn!(?role, ?argv, "cannot start helper: {err}");
+                self.restart_helper_later(role);
+            }
+        }
+    }
+
+    fn helper_exited(&mut self, exit: Exit) {
+        let Some(i) = self.helpers.running.iter().position(|r| r.pid == exit.pid) else {
+            return;
+        };
+        let helper = self.helpers.running.remove(i);
+        let status = match &exit.status {
+            Ok(status) => crate::session::describe(*status),
+            Err(err) => format!("unknown ({err})"),
+        };
+        // Whether it is still wanted: the lock screen and its keyboard while
+        // locked, the others always.
+        let wanted = match helper.role {
+            Role::Lock | Role::LockKeyboard => self.locked(),
+            Role::Helper(n) => n < self.config.helpers.len(),
+        };
+        if !wanted || !self.helpers.enabled {
+            tracing::info!(role = ?helper.role, pid = exit.pid, %status, "helper ended");
+            return;
+        }
+        if helper.started.elapsed() >= STABLE_AFTER {
+            *self.helpers.failures(helper.role) = 0;
+        }
+        tracing::warn!(role = ?helper.role, pid = exit.pid, %status, "helper ended while still needed: starting it again");
+        self.restart_helper_later(helper.role);
+    }
+
+    /// Starts `role` again after the backoff delay.
+    fn restart_helper_later(&mut self, role: Role) {
+        if self.helpers.pending.contains(&role) {
+            return;
+        }
+        let failures = self.helpers.failures(role);
+        let delay = crate::session::backoff::delay(*failures);
+        *failures += 1;
+        self.helpers.pending.push(role);
+        let timer = Timer::from_duration(delay);
+        let inserted = self
+            .loop_handle
+            .insert_source(timer, move |_, _, state: &mut State| {
+                if state.helpers.pending.contains(&role) {
+                    state.helpers.pending.retain(|r| *r != role);
+                    let wanted = match role {
+                        Role::Lock | Role::LockKeyboard => state.locked(),
+                        Role::Helper(n) => n < state.config.helpers.len(),
+                    };
+                    if wanted {
+                        state.start_helper(role);
+                    }
+                }
+                TimeoutAction::Drop
+            });
+        if let Err(err) = inserted {
+            tracing::error!(?role, "helper restart not scheduled: {err}");
+        }
+    }
+}
