@@ -9,7 +9,7 @@ test=(weston foot wayland-utils wl-clipboard grim wlcs fonts-dejavu-core hostnam
       libegl1 libegl-mesa0 libgl1-mesa-dri
       qemu-system-x86 linux-image-amd64 busybox-static udev
       xvfb x11-apps xdotool sway
-      python3-gi gir1.2-gtk-4.0 python3-pyqt6 qt6-wayland wvkbd cage)
+      python3-gi gir1.2-gtk-4.0 python3-pyqt6 qt6-wayland wvkbd cage swaylock)
 
 want=("${build[@]}")
 [ "${1:-build}" = test ] && want+=("${test[@]}")

@@ -784,3 +784,115 @@ fn two_outputs_side_by_side() {
         "{err}"
     );
 }
+
+/// The `swaylock` processes the compositor started (its children).
+fn swaylocks(c: &Compositor) -> Vec<u32> {
+    let parent = c.child.id().to_string();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| {
+            let pid: u32 = entry.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            let (comm, rest) = stat.split_once(") ")?;
+            let ppid = rest.split_whitespace().nth(1)?;
+            (comm.ends_with("(swaylock") && ppid == parent).then_some(pid)
+        })
+        .collect()
+}
+
+#[test]
+fn swaylock_covers_every_persona_refuses_switches_and_comes_back_if_killed() {
+    let config = format!(
+        "lock = [\"swaylock\", \"-c\", \"aa3311\", \"-u\"]\n\
+         lock_keyboard = [\"wvkbd-mobintl\", \"-L\", \"100\"]\n{CONFIG}"
+    );
+    let c = Compositor::start(&config, &["--test-input"]);
+    let next = subscriber(&c);
+    assert_eq!(next()["reply"], "subscribed");
+    let locked = |c: &Compositor| pixel(&c.screenshot(None), 320, 20)[..3] == [0xaa, 0x33, 0x11];
+    // The on-screen keyboard, over the lock screen's bottom.
+    let keyboard = |c: &Compositor| pixel(&c.screenshot(None), 5, 395)[..3] != [0xaa, 0x33, 0x11];
+    assert!(!locked(&c));
+
+    let out = c.msg(&["lock"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    c.wait_for(|| locked(&c));
+    assert_eq!(
+        next(),
+        serde_json::json!({"event": "locked", "locked": true})
+    );
+    c.wait_for(|| keyboard(&c));
+    let first = swaylocks(&c);
+    assert_eq!(first.len(), 1, "one lock screen: {first:?}");
+
+    // No way to another persona: the binding, the control socket.
+    super_ctrl(&c, "Right");
+    let out = c.msg(&["switch", "personal"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("locked"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(locked(&c));
+    assert_eq!(c.msg_json(&["active"])["name"], "work");
+
+    // A lock screen that dies is started again; the session stays locked.
+    Command::new("kill")
+        .args(["-KILL", &first[0].to_string()])
+        .status()
+        .unwrap();
+    c.wait_for(|| {
+        let now = swaylocks(&c);
+        now.len() == 1 && now != first
+    });
+    c.wait_for(|| locked(&c));
+    assert!(keyboard(&c), "the keyboard stayed");
+    assert!(!c.msg(&["next"]).status.success(), "still locked");
+}
+
+#[test]
+fn a_helper_on_the_system_display_is_a_panel_over_every_persona() {
+    // wvkbd stands in for a persona bar: a bottom panel with an exclusive
+    // zone, started by the compositor with its own connection.
+    let config = format!("helpers = [[\"wvkbd-mobintl\", \"-L\", \"100\"]]\n{CONFIG}");
+    let mut c = Compositor::start(&config, &["--test-input"]);
+    c.spawn_client("work", "weston-simple-shm", &[]);
+    c.wait_for(|| c.windows("work") == 1);
+    let work = |c: &Compositor| pixel(&c.screenshot(None), 5, 200);
+    let bottom = |c: &Compositor| pixel(&c.screenshot(None), 5, 395);
+    // Drawn at the bottom of the output, over the persona's background.
+    c.wait_for(|| bottom(&c) != work(&c));
+    let work_shot = c.screenshot(None);
+    // Listed as the system display's, and the persona's window moves up
+    // out of its way (weston-simple-shm keeps its own size: it is centred
+    // in what the panel leaves, or at its top if it does not fit).
+    c.wait_for(|| {
+        let windows = c.msg_json(&["windows"]);
+        let Some(panel) = windows["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["persona"] == "system")
+            .cloned()
+        else {
+            return false;
+        };
+        let list = windows["windows"].as_array().unwrap();
+        let Some(w) = list.iter().find(|w| w["persona"] == "work") else {
+            return false;
+        };
+        let (y, h) = (w["y"].as_i64().unwrap(), w["height"].as_i64().unwrap());
+        let left = 400 - panel["height"].as_i64().unwrap();
+        y + h / 2 < 200 - 20 && (h > left || y + h <= left)
+    });
+    // And over the other persona too.
+    assert_eq!(c.msg_json(&["switch", "personal"])["to"], "personal");
+    assert_ne!(work(&c), pixel(&work_shot, 5, 200), "the other persona");
+    c.wait_for(|| bottom(&c) != work(&c));
+}

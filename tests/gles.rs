@@ -74,11 +74,15 @@ fn both(fx: &mut Fixture, gl: &mut GlesOffscreen, dim: bool, name: &str) {
         spec.display_size().to_logical(1),
         personas::render::DIM_VEIL,
     );
+    let overlay = personas::render::Overlay {
+        notice: fx.state.notice.as_ref(),
+        system: None,
+    };
     let scene = effects::persona_scene(
         &mut gl.renderer,
         &mut gl.effects,
         persona,
-        fx.state.notice.as_ref(),
+        Some(&overlay),
         dim.then_some(&veil),
         None,
         None,

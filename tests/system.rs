@@ -276,3 +276,134 @@ fn an_on_screen_keyboard_types_into_the_lock_screen() {
         "{events:?}"
     );
 }
+
+/// A persona bar: a 30-pixel top panel of a system display client.
+fn bar(fx: &mut Fixture, color: [u8; 4]) -> (usize, usize) {
+    let s = fx.add_system_client();
+    let l = fx
+        .client(s)
+        .create_layer(&common::client::LayerSpec::top_panel(30), "bar");
+    fx.roundtrip(s);
+    fx.client(s).draw_with_frame(l, color, (1, 1));
+    fx.roundtrip_all();
+    (s, l)
+}
+
+#[test]
+fn a_system_panel_shows_over_every_persona() {
+    let mut fx = Fixture::new();
+    let (w, _) = fx.open_window("work", RED);
+    let (p, _) = fx.open_window("personal", GREEN);
+    let (s, l) = bar(&mut fx, BLUE);
+    // Its exclusive zone is taken from every persona's windows.
+    for c in [w, p] {
+        let configure = fx.client(c).window(0).last_configure().unwrap().clone();
+        assert_eq!((configure.width, configure.height), (320, 170));
+    }
+    fx.client(w).ack_and_draw(0, RED, (1, 1));
+    fx.client(p).ack_and_draw(0, GREEN, (1, 1));
+    fx.roundtrip_all();
+    let shot = fx.render();
+    assert_region(&shot, (0, 0, 320, 30), BLUE, "the bar over work");
+    assert_region(&shot, (0, 30, 320, 170), RED, "work under it");
+    // It drew with that frame: it hears so, and may draw the next.
+    fx.roundtrip_all();
+    assert!(fx.client(s).window(l).frames_done >= 1);
+    fx.switch("personal");
+    let shot = fx.render();
+    assert_region(&shot, (0, 0, 320, 30), BLUE, "the bar over personal");
+    assert_region(&shot, (0, 30, 320, 170), GREEN, "personal under it");
+    // Gone with its client, and the windows have the whole output again.
+    fx.kill_client(s);
+    fx.roundtrip_all();
+    let configure = fx.client(p).window(0).last_configure().unwrap().clone();
+    assert_eq!((configure.width, configure.height), (320, 200));
+    fx.client(p).ack_and_draw(0, GREEN, (1, 1));
+    fx.roundtrip_all();
+    assert_region(&fx.render(), WHOLE, GREEN, "no bar");
+}
+
+#[test]
+fn the_pointer_and_touch_on_a_panel_reach_it_and_not_the_persona() {
+    use personas::input::{InputEvent, BTN_LEFT};
+    let mut fx = Fixture::new();
+    let (w, _) = fx.open_window("work", RED);
+    let (s, l) = bar(&mut fx, BLUE);
+    fx.input(InputEvent::PointerMotionAbsolute { x: 100.0, y: 100.0 });
+    fx.roundtrip_all();
+    fx.client(w).take_events();
+    fx.client(s).take_events();
+
+    fx.input(InputEvent::PointerMotionAbsolute { x: 100.0, y: 10.0 });
+    for pressed in [true, false] {
+        fx.input(InputEvent::PointerButton {
+            button: BTN_LEFT,
+            pressed,
+        });
+    }
+    fx.roundtrip_all();
+    let on_bar = fx.client(s).take_events();
+    assert!(
+        on_bar.contains(&Event::PointerEnter {
+            surface: l,
+            x: 100.0,
+            y: 10.0
+        }),
+        "{on_bar:?}"
+    );
+    assert!(on_bar.contains(&Event::PointerButton {
+        button: BTN_LEFT,
+        pressed: true
+    }));
+    let on_window = fx.client(w).take_events();
+    assert!(
+        on_window.contains(&Event::PointerLeave { surface: 0 }),
+        "{on_window:?}"
+    );
+    assert!(
+        !on_window
+            .iter()
+            .any(|e| matches!(e, Event::PointerButton { .. })),
+        "the click is the bar's: {on_window:?}"
+    );
+
+    // A switch while on the bar, and back: each persona's own cursor.
+    fx.switch("personal");
+    fx.switch("work");
+    fx.input(InputEvent::PointerMotionAbsolute { x: 100.0, y: 12.0 });
+    fx.roundtrip_all();
+    fx.client(w).take_events();
+    fx.client(s).take_events();
+
+    // Back over the window: it has the pointer again.
+    fx.input(InputEvent::PointerMotionAbsolute { x: 100.0, y: 100.0 });
+    fx.roundtrip_all();
+    assert!(fx
+        .client(s)
+        .take_events()
+        .contains(&Event::PointerLeave { surface: l }));
+    assert!(fx
+        .client(w)
+        .take_events()
+        .iter()
+        .any(|e| matches!(e, Event::PointerEnter { surface: 0, .. })));
+
+    // A tap on the bar is the bar's.
+    fx.touch_tap(50.0, 15.0);
+    fx.roundtrip_all();
+    let on_bar = fx.client(s).take_events();
+    assert!(
+        on_bar
+            .iter()
+            .any(|e| matches!(e, Event::TouchDown { surface, .. } if *surface == l)),
+        "{on_bar:?}"
+    );
+    assert!(on_bar.iter().any(|e| matches!(e, Event::TouchUp { .. })));
+    assert!(
+        !fx.client(w)
+            .take_events()
+            .iter()
+            .any(|e| matches!(e, Event::TouchDown { .. })),
+        "not the window's"
+    );
+}

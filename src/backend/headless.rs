@@ -157,7 +157,7 @@ impl HeadlessBackend {
         &mut self,
         persona: &PersonaState,
         views: &[crate::persona::outputs::View],
-        notice: Option<&crate::render::notice::Notice>,
+        overlay: &crate::render::Overlay,
         dim: bool,
     ) -> Result<Vec<RenderElementStates>, RenderError> {
         self.blanked = false;
@@ -166,12 +166,12 @@ impl HeadlessBackend {
             let Some(screen) = self.screens.get_mut(view.index) else {
                 continue;
             };
-            let notice = notice.filter(|_| view.index == 0);
+            let overlay = overlay.on_view(view.index);
             let scene = render::persona_scene_in(
                 &mut self.renderer,
                 persona,
                 view,
-                notice,
+                Some(&overlay),
                 dim.then_some(&screen.dim_veil),
                 None,
             )?;

@@ -17,7 +17,6 @@ use smithay::input::keyboard::LedState;
 use smithay::utils::Transform;
 
 use crate::persona::{OutputSpec, PersonaState};
-use crate::render::notice::Notice;
 use crate::render::{overview, RenderError, Screenshot};
 
 /// What `--backend` asks for.
@@ -123,13 +122,13 @@ impl Backend {
         &mut self,
         persona: &PersonaState,
         views: &[crate::persona::outputs::View],
-        notice: Option<&Notice>,
+        overlay: &crate::render::Overlay,
         dim: bool,
     ) -> Result<(Vec<RenderElementStates>, Flip), RenderError> {
         match self {
-            Backend::Headless(b) => Ok((b.render(persona, views, notice, dim)?, Flip::Shown)),
-            Backend::Tty(b) => b.render_persona(persona, views, notice, dim),
-            Backend::Winit(b) => Ok((vec![b.render(persona, notice, dim)?], Flip::Shown)),
+            Backend::Headless(b) => Ok((b.render(persona, views, overlay, dim)?, Flip::Shown)),
+            Backend::Tty(b) => b.render_persona(persona, views, overlay, dim),
+            Backend::Winit(b) => Ok((vec![b.render(persona, overlay, dim)?], Flip::Shown)),
         }
     }
 

@@ -605,7 +605,7 @@ impl TtyBackend {
         &mut self,
         persona: &PersonaState,
         views: &[crate::persona::outputs::View],
-        notice: Option<&crate::render::notice::Notice>,
+        overlay: &crate::render::Overlay,
         dim: bool,
     ) -> Result<(Vec<RenderElementStates>, Flip), RenderError> {
         if self.flip_pending() {
@@ -632,7 +632,7 @@ impl TtyBackend {
             // One screen failing (a texture its GPU cannot take) costs that
             // screen this frame, not the others theirs.
             let drawn_view =
-                self.render_view(persona, view, notice, dim, &arrow, running, progress);
+                self.render_view(persona, view, overlay, dim, &arrow, running, progress);
             let (states, flip) = match drawn_view {
                 Ok(drawn) => drawn,
                 Err(err) => {
@@ -661,7 +661,7 @@ impl TtyBackend {
         &mut self,
         persona: &PersonaState,
         view: &crate::persona::outputs::View,
-        notice: Option<&crate::render::notice::Notice>,
+        overlay: &crate::render::Overlay,
         dim: bool,
         arrow: &MemoryRenderBuffer,
         running: bool,
@@ -669,7 +669,7 @@ impl TtyBackend {
     ) -> Result<(RenderElementStates, Flip), RenderError> {
         let index = view.index;
         let veil = dim.then(|| self.screens[index].dim_veil.clone());
-        let notice = notice.filter(|_| index == 0);
+        let overlay = overlay.on_view(index);
         match self.gles(index) {
             Some(gles) => {
                 let scene = effects::persona_scene_in(
@@ -677,7 +677,7 @@ impl TtyBackend {
                     &mut gles.effects,
                     persona,
                     view,
-                    notice,
+                    Some(&overlay),
                     veil.as_ref(),
                     Some(arrow),
                     gles.transition.as_ref().zip(progress),
@@ -694,7 +694,7 @@ impl TtyBackend {
                     &mut self.renderer,
                     persona,
                     view,
-                    notice,
+                    Some(&overlay),
                     veil.as_ref(),
                     Some(arrow),
                 )?;

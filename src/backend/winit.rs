@@ -124,7 +124,7 @@ impl WinitBackend {
     pub fn render(
         &mut self,
         persona: &PersonaState,
-        notice: Option<&render::notice::Notice>,
+        overlay: &render::Overlay,
         dim: bool,
     ) -> Result<RenderElementStates, RenderError> {
         let veil = dim.then(|| self.dim_veil.clone());
@@ -146,7 +146,7 @@ impl WinitBackend {
                 renderer,
                 fx,
                 persona,
-                notice,
+                Some(overlay),
                 veil.as_ref(),
                 None,
                 transition.as_ref().zip(progress),

@@ -75,6 +75,8 @@ impl CompositorHandler for PersonaState {
             // (a sync), the pointer has entered whatever is now under it.
             self.pointer_focus_after_commits();
         } else {
+            // The system display's panels show over every persona.
+            self.needs_redraw |= self.system.is_some();
             // Nothing of a background persona is presented: say so at once rather
             // than leaving the client waiting for a frame that never comes.
             with_states(surface, |states| {

@@ -139,6 +139,10 @@ pub struct PointerRouter {
     pub tablet_tip: bool,
     /// A touchpad gesture in progress on the active persona.
     pub touchpad_gesture: Option<touchpad::GestureKind>,
+    /// The pointer is on a system display panel (`system/panels.rs`).
+    pub on_panel: bool,
+    /// The touch sequence in progress began on a system display panel.
+    pub touch_on_panel: bool,
 }
 
 impl State {
@@ -200,11 +204,6 @@ impl State {
                 v120,
                 stop,
             } => {
-                let persona = &mut self.personas.active_mut().state;
-                let pointer = persona
-                    .seat
-                    .get_pointer()
-                    .expect("every seat has a pointer");
                 let frame = AxisFrame {
                     source: Some(source),
                     relative_direction: (
@@ -216,8 +215,17 @@ impl State {
                     v120,
                     stop,
                 };
-                pointer.axis(persona, frame);
-                pointer.frame(persona);
+                if self.pointer_router.on_panel {
+                    self.panel_axis(frame);
+                } else {
+                    let persona = &mut self.personas.active_mut().state;
+                    let pointer = persona
+                        .seat
+                        .get_pointer()
+                        .expect("every seat has a pointer");
+                    pointer.axis(persona, frame);
+                    pointer.frame(persona);
+                }
             }
             InputEvent::PointerButton { button, pressed } => {
                 self.on_pointer_button(button, pressed, time)
@@ -582,6 +590,9 @@ impl State {
     }
 
     fn on_pointer_motion(&mut self, pos: Point<f64, Logical>, time: u32) {
+        if self.pointer_to_panel(pos, time) {
+            return;
+        }
         let draws_cursor = self.backend.draws_cursor();
         let persona = &mut self.personas.active_mut().state;
         persona.pointer_location = pos;
@@ -624,6 +635,10 @@ impl State {
             self.pointer_router.buttons.insert(button, true);
             None
         };
+        if self.pointer_router.on_panel {
+            self.panel_button(button, pressed, time);
+            return;
+        }
         let persona = &mut self.personas.active_mut().state;
         let pointer = persona
             .seat
@@ -704,6 +719,9 @@ impl State {
     }
 
     fn on_touch_down(&mut self, slot: i32, pos: Point<f64, Logical>, time: u32) {
+        if self.touch_to_panel(slot, pos, time) {
+            return;
+        }
         let first = self.pointer_router.touches.is_empty();
         self.pointer_router.touches.insert(slot, true);
         let persona = &mut self.personas.active_mut().state;
@@ -729,6 +747,10 @@ impl State {
     }
 
     fn on_touch_motion(&mut self, slot: i32, pos: Point<f64, Logical>, time: u32) {
+        if self.pointer_router.touch_on_panel && self.pointer_router.touches.contains_key(&slot) {
+            self.panel_touch(slot, Some(pos), time);
+            return;
+        }
         if self.pointer_router.touches.get(&slot) != Some(&true) {
             return;
         }
@@ -751,6 +773,14 @@ impl State {
     }
 
     fn on_touch_up(&mut self, slot: i32, time: u32) {
+        if self.pointer_router.touch_on_panel && self.pointer_router.touches.contains_key(&slot) {
+            self.pointer_router.touches.remove(&slot);
+            self.panel_touch(slot, None, time);
+            if self.pointer_router.touches.is_empty() {
+                self.pointer_router.touch_on_panel = false;
+            }
+            return;
+        }
         if self.pointer_router.touches.remove(&slot) != Some(true) {
             return;
         }
@@ -770,7 +800,7 @@ impl State {
 }
 
 /// Our slot numbers are libinput's; a negative one means "no slot".
-fn touch_slot(slot: i32) -> smithay::backend::input::TouchSlot {
+pub(crate) fn touch_slot(slot: i32) -> smithay::backend::input::TouchSlot {
     u32::try_from(slot).ok().into()
 }
 

@@ -42,10 +42,16 @@ impl PersonaState {
         // rounded, where the space rounds up): take the insets from that
         // and apply them to the space's geometry.
         let whole = layer_map_output_size(output);
-        let left = zone.loc.x.max(0);
-        let top = zone.loc.y.max(0);
-        let right = (whole.w - zone.loc.x - zone.size.w).max(0);
-        let bottom = (whole.h - zone.loc.y - zone.size.h).max(0);
+        // The system display's panels (a persona bar) take their part too.
+        let [r_top, r_right, r_bottom, r_left] = self
+            .reserved
+            .iter()
+            .find(|(name, _)| *name == output.name())
+            .map_or([0; 4], |(_, r)| *r);
+        let left = zone.loc.x.max(0).max(r_left);
+        let top = zone.loc.y.max(0).max(r_top);
+        let right = (whole.w - zone.loc.x - zone.size.w).max(0).max(r_right);
+        let bottom = (whole.h - zone.loc.y - zone.size.h).max(0).max(r_bottom);
         let width = geometry.size.w - left - right;
         let height = geometry.size.h - top - bottom;
         if width <= 0 || height <= 0 {

@@ -328,6 +328,9 @@ pub struct PersonaState {
     /// Set by handlers when the active persona's scene changed.
     pub needs_redraw: bool,
     pub events: Vec<PersonaEvent>,
+    /// What the system display's panels take of each output (by name):
+    /// top, right, bottom, left, in this persona's space.
+    pub reserved: Vec<(String, [i32; 4])>,
     /// Only on the system display: its lock and control globals (`system/`).
     pub system: Option<Box<crate::system::SystemDisplay>>,
     /// ext-idle-notify notifications of its clients (handlers::idle).
@@ -546,6 +549,7 @@ impl Persona {
             background_frames: config.effective_background_frames(background_frames),
             needs_redraw: false,
             events: Vec::new(),
+            reserved: Vec::new(),
             system: None,
             idle: Vec::new(),
             idle_inhibitors: Vec::new(),

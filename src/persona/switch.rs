@@ -123,6 +123,11 @@ impl State {
         self.key_router.carry_over(&locks);
         new_state.enter(time);
         self.mark_dirty(target);
+        // The new persona's cursor may be on a system panel, or leave one.
+        if !lock_switch && system.is_some() {
+            let pos = self.personas.active().state.pointer_location;
+            self.pointer_to_panel(pos, time);
+        }
 
         let from = self.personas.get(old).map(|p| p.state.name.clone());
         let to = self.personas.active().state.name.clone();

@@ -20,7 +20,7 @@ use smithay::backend::renderer::{Bind, Color32F, Offscreen};
 use smithay::utils::{Logical, Physical, Point, Rectangle, Size, Transform};
 
 use super::indicator::BADGE_SIZE;
-use super::{notice::Notice, renderer_error, OutputElement, RenderError, Scene};
+use super::{renderer_error, OutputElement, RenderError, Scene};
 use crate::config::{Indicator, Transition as TransitionKind};
 use crate::persona::outputs::View;
 use crate::persona::PersonaState;
@@ -221,14 +221,14 @@ pub fn persona_scene(
     renderer: &mut GlesRenderer,
     effects: &mut Effects,
     persona: &PersonaState,
-    notice: Option<&Notice>,
+    overlay: Option<&super::Overlay>,
     dim: Option<&SolidColorBuffer>,
     cursor: Option<&MemoryRenderBuffer>,
     transition: Option<(&Transition, f32)>,
 ) -> Result<Scene<GlesElement>, RenderError> {
     let view = persona.primary_view();
     persona_scene_in(
-        renderer, effects, persona, &view, notice, dim, cursor, transition,
+        renderer, effects, persona, &view, overlay, dim, cursor, transition,
     )
 }
 
@@ -239,12 +239,12 @@ pub fn persona_scene_in(
     effects: &mut Effects,
     persona: &PersonaState,
     view: &View,
-    notice: Option<&Notice>,
+    overlay: Option<&super::Overlay>,
     dim: Option<&SolidColorBuffer>,
     cursor: Option<&MemoryRenderBuffer>,
     transition: Option<(&Transition, f32)>,
 ) -> Result<Scene<GlesElement>, RenderError> {
-    let layers = super::scene_layers(renderer, persona, view, notice, dim, cursor)?;
+    let layers = super::scene_layers(renderer, persona, view, overlay, dim, cursor)?;
     let (badge, area) = effects.indicator(persona, view);
     let width = view.spec.display_size().w as f64;
     // While sliding, the new persona comes in from the right.

@@ -232,6 +232,26 @@ smithay::backend::renderer::element::render_elements! {
     CursorSurface=WaylandSurfaceRenderElement<R>,
 }
 
+/// What the compositor lays over the active persona: the notice after a
+/// switch, and the system display's panels (a persona bar).
+#[derive(Default, Clone, Copy)]
+pub struct Overlay<'a> {
+    pub notice: Option<&'a notice::Notice>,
+    /// The system display, whose top and overlay layer surfaces show over
+    /// every persona (not while locked: then it is the persona on screen).
+    pub system: Option<&'a PersonaState>,
+}
+
+impl<'a> Overlay<'a> {
+    /// What view `index` shows: the notice only on the primary output.
+    pub fn on_view(&self, index: usize) -> Overlay<'a> {
+        Overlay {
+            notice: self.notice.filter(|_| index == 0),
+            system: self.system,
+        }
+    }
+}
+
 /// What a frame draws: its elements, top first, and the color where none is.
 pub struct Scene<E> {
     pub elements: Vec<E>,
@@ -244,7 +264,7 @@ pub struct Scene<E> {
 pub fn persona_scene<R: SceneRenderer>(
     renderer: &mut R,
     persona: &PersonaState,
-    notice: Option<&notice::Notice>,
+    overlay: Option<&Overlay>,
     dim: Option<&SolidColorBuffer>,
     cursor: Option<&MemoryRenderBuffer>,
 ) -> Result<Scene<OutputElement<R>>, RenderError> {
@@ -252,7 +272,7 @@ pub fn persona_scene<R: SceneRenderer>(
         renderer,
         persona,
         &persona.primary_view(),
-        notice,
+        overlay,
         dim,
         cursor,
     )
@@ -263,11 +283,11 @@ pub fn persona_scene_in<R: SceneRenderer>(
     renderer: &mut R,
     persona: &PersonaState,
     view: &View,
-    notice: Option<&notice::Notice>,
+    overlay: Option<&Overlay>,
     dim: Option<&SolidColorBuffer>,
     cursor: Option<&MemoryRenderBuffer>,
 ) -> Result<Scene<OutputElement<R>>, RenderError> {
-    let layers = scene_layers(renderer, persona, view, notice, dim, cursor)?;
+    let layers = scene_layers(renderer, persona, view, overlay, dim, cursor)?;
     let (badge, background) = persona
         .indicator_buffers
         .borrow_mut()
@@ -290,7 +310,7 @@ pub fn persona_scene_in<R: SceneRenderer>(
 /// own way (pixman with solid colors, GLES with a shader): what goes over
 /// the indicator and what goes under it, top first.
 pub struct SceneLayers<E> {
-    /// The dim veil, the pointer and the notice.
+    /// The dim veil, the pointer, the notice and the system display's panels.
     pub over: Vec<E>,
     /// The persona's windows, moved inside the frame.
     pub windows: Vec<E>,
@@ -300,10 +320,11 @@ pub fn scene_layers<R: SceneRenderer>(
     renderer: &mut R,
     persona: &PersonaState,
     view: &View,
-    notice: Option<&notice::Notice>,
+    overlay: Option<&Overlay>,
     dim: Option<&SolidColorBuffer>,
     cursor: Option<&MemoryRenderBuffer>,
 ) -> Result<SceneLayers<OutputElement<R>>, RenderError> {
+    let notice = overlay.and_then(|o| o.notice);
     let scene = persona_elements_in(renderer, persona, view)?;
     let mut ids = persona.render_ids.borrow_mut();
     let offset = view.corner;
@@ -338,6 +359,24 @@ pub fn scene_layers<R: SceneRenderer>(
             )
             .map_err(renderer_error)?,
         ));
+    }
+    // The system display's panels, over the frame: they are the
+    // compositor's own, placed on the whole output.
+    if let Some(system) = overlay.and_then(|o| o.system) {
+        if let Some(shown) = system.views().into_iter().find(|v| v.index == view.index) {
+            let mut panels = Vec::new();
+            push_layers(renderer, system, &shown, true, &mut panels);
+            let wrapped = system.render_ids.borrow_mut().wrap(panels);
+            over.extend(wrapped.into_iter().map(|e| {
+                let scaled =
+                    RescaleRenderElement::from_element(e, Point::from((0, 0)), shown.scale);
+                OutputElement::Persona(RelocateRenderElement::from_element(
+                    scaled,
+                    shown.corner,
+                    Relocate::Relative,
+                ))
+            }));
+        }
     }
     let windows = ids
         .wrap(scene)

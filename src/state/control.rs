@@ -70,10 +70,14 @@ impl State {
                     })
                     .collect(),
             },
+            // The system display's panels and lock screen are listed too
+            // (as persona `system`).
             Request::Windows => {
                 let (windows, layers) = self
                     .personas
-                    .iter()
+                    .all_ids()
+                    .into_iter()
+                    .filter_map(|id| self.personas.get(id))
                     .map(|p| p.state.describe_windows())
                     .fold((Vec::new(), Vec::new()), |(mut w, mut l), (w2, l2)| {
                         w.extend(w2);

@@ -204,9 +204,13 @@ impl State {
         let views = persona.views();
         let dim = self.power == Power::Dimmed;
         let render = tracing::trace_span!("render").entered();
-        let rendered = self
-            .backend
-            .render(persona, &views, self.notice.as_ref(), dim);
+        let panels = crate::system::panels::overlay(&self.personas, self.locked());
+        let with_panels = panels.is_some();
+        let overlay = crate::render::Overlay {
+            notice: self.notice.as_ref(),
+            system: panels,
+        };
+        let rendered = self.backend.render(persona, &views, &overlay, dim);
         drop(render);
         let (states, flip) = match rendered {
             Ok(rendered) => rendered,
@@ -224,6 +228,13 @@ impl State {
             self.personas.active_mut().state.needs_redraw = true;
         }
         let now = self.now();
+        // The system display's panels drew with this frame.
+        if let Some(system) = self.personas.system_id().filter(|_| with_panels) {
+            if let Some(panels) = self.personas.get(system) {
+                send_frame_callbacks(&panels.state, now);
+            }
+            self.mark_dirty(system);
+        }
         let persona = &self.personas.active().state;
         let output = &persona.output;
         let walked = (switching && views.len() == 1).then(|| persona.drawn_windows.get());

@@ -36,6 +36,12 @@ impl State {
             let keyboard = p.seat.get_keyboard().expect("keyboard");
             let pointer = p.seat.get_pointer().expect("pointer");
             if p.id == active {
+                if self.pointer_router.on_panel && pointer.current_focus().is_some() {
+                    return Err(format!(
+                        "{}: has the pointer while a system panel has it",
+                        p.name
+                    ));
+                }
                 // The top window's, unless a panel holds the keyboard.
                 let top = p.keyboard_target();
                 if !keyboard.is_grabbed() && keyboard.current_focus() != top {
@@ -52,7 +58,10 @@ impl State {
                     p.name
                 ));
             }
-            if pointer.current_focus().is_some() {
+            // The system display's panels take the pointer and touch over
+            // every persona; nothing else in the background does.
+            let panel = p.system.is_some();
+            if pointer.current_focus().is_some() && !(panel && self.pointer_router.on_panel) {
                 return Err(format!("background persona {} holds pointer focus", p.name));
             }
             if !p.tools_in_proximity.is_empty() {
@@ -62,10 +71,12 @@ impl State {
                 ));
             }
             let touch = p.seat.get_touch().expect("touch");
-            if touch.is_grabbed() || !p.touch_points.is_empty() {
+            if (touch.is_grabbed() || !p.touch_points.is_empty())
+                && !(panel && self.pointer_router.touch_on_panel)
+            {
                 return Err(format!("background persona {} holds touch points", p.name));
             }
-            if keyboard.is_grabbed() || pointer.is_grabbed() {
+            if keyboard.is_grabbed() || (pointer.is_grabbed() && !panel) {
                 return Err(format!("background persona {} holds a grab", p.name));
             }
             for window in p.space.elements() {

@@ -104,6 +104,9 @@ pub struct State {
     pub helpers: crate::system::helpers::Helpers,
     /// The session lock, while it holds (`system/`).
     pub lock: Option<crate::system::Locked>,
+    /// What the system display's panels take of each output, in display
+    /// pixels: top, right, bottom, left (`system/panels.rs`).
+    pub panel_zones: Vec<(String, [i32; 4])>,
     pub stats: stats::Stats,
     pub frame_clock: FrameClock,
     /// The frame waiting for its page flip.
@@ -179,6 +182,7 @@ impl State {
             sessions,
             helpers,
             lock: None,
+            panel_zones: Vec::new(),
             stats: stats::Stats::new(),
             frame_clock: FrameClock::default(),
             in_flight: None,
@@ -249,6 +253,7 @@ impl State {
         let session_dir = persona.socket.as_ref().map(|s| s.dir.clone());
         let config = persona.config.clone();
         self.personas.push(persona);
+        self.apply_panel_zones(id);
         if let Some(dir) = session_dir {
             self.sessions.launch(&config, &dir);
         }
@@ -451,6 +456,7 @@ impl State {
             .pointer_focus_after_commits();
         self.personas.active_mut().state.repair_keyboard_focus();
         self.sync_control();
+        self.sync_panel_zones();
         // A timed commit (wp-commit-timing) waits for its time: the loop
         // wakes then, whether or not anything else draws.
         if std::mem::take(&mut self.personas.active_mut().state.timing_wake) {
@@ -460,6 +466,15 @@ impl State {
         }
         if self.personas.active().state.needs_redraw {
             self.queue_redraw();
+        }
+        if let Some(system) = self.personas.system_id() {
+            let locked = self.locked();
+            if let Some(system) = self.personas.get_mut(system).filter(|_| !locked) {
+                // (Also when a panel went: what it showed must go.)
+                if std::mem::take(&mut system.state.needs_redraw) {
+                    self.queue_redraw();
+                }
+            }
         }
         // Rendering here, before the loop sleeps again, puts a commit on screen
         // in the same turn it arrived (within the frame clock's pacing).

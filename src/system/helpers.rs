@@ -35,6 +35,8 @@ struct Running {
     role: Role,
     pid: u32,
     started: Instant,
+    /// Its connection to the system display.
+    client: smithay::reexports::wayland_server::backend::ClientId,
 }
 
 /// A helper that ended.
@@ -79,11 +81,25 @@ impl Helpers {
         self.running.iter().any(|r| r.role == role) || self.pending.contains(&role)
     }
 
-    /// SIGTERM to the helpers in `role` (their process groups).
-    pub fn stop(&mut self, role: Role) {
+    /// SIGTERM to the helpers in `role` (their process groups); their
+    /// connections are closed at once, so their surfaces go now, not when
+    /// the processes get round to exiting.
+    pub fn stop(&mut self, role: Role, system: Option<&mut crate::persona::Persona>) {
         self.pending.retain(|r| *r != role);
+        let mut closed = Vec::new();
         for helper in self.running.iter().filter(|r| r.role == role) {
             crate::session::signal_group(helper.pid, libc::SIGTERM);
+            closed.push(helper.client.clone());
+        }
+        if let Some(system) = system {
+            system.state.forget_clients(&closed);
+            let handle = system.display.handle();
+            for client in closed {
+                handle.backend_handle().kill_client(
+                    client,
+                    smithay::reexports::wayland_server::backend::DisconnectReason::ConnectionClosed,
+                );
+            }
         }
     }
 
@@ -120,10 +136,14 @@ fn spawn(argv: &[String], client: UnixStream) -> std::io::Result<std::process::C
         .stdin(Stdio::null())
         // Its own process group, so stopping it reaches its children too.
         .process_group(0);
-    // SAFETY: only async-signal-safe fcntl(2) calls between fork and exec;
+    // SAFETY: only async-signal-safe prctl(2) and fcntl(2) calls between fork and exec;
     // the descriptor is open for the child's whole life in the parent.
     unsafe {
         command.pre_exec(move || {
+            // It goes with the compositor, however that ends.
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
             let flags = libc::fcntl(fd, libc::F_GETFD);
             if flags < 0 || libc::fcntl(fd, libc::F_SETFD, flags & !libc::FD_CLOEXEC) < 0 {
                 return Err(std::io::Error::last_os_error());
@@ -161,7 +181,18 @@ impl State {
                 return;
             }
         };
-        self.accept_client(system, server);
+        let inserted = self
+            .personas
+            .get_mut(system)
+            .map(|p| p.insert_client(server));
+        let connection = match inserted {
+            Some(Ok(connection)) => connection.id(),
+            Some(Err(err)) => {
+                tracing::warn!(?role, "helper not connected: {err}");
+                return;
+            }
+            None => return,
+        };
         match spawn(&argv, client) {
             Ok(mut child) => {
                 let pid = child.id();
@@ -170,6 +201,7 @@ impl State {
                     role,
                     pid,
                     started: Instant::now(),
+                    client: connection,
                 });
                 if let Some(sender) = self.helpers.sender.clone() {
                     let waiter = crate::session::spawn_thread("helper-wait", move || {
@@ -197,12 +229,7 @@ impl State {
             Ok(status) => crate::session::describe(*status),
             Err(err) => format!("unknown ({err})"),
         };
-        // Whether it is still wanted: the lock screen and its keyboard while
-        // locked, the others always.
-        let wanted = match helper.role {
-            Role::Lock | Role::LockKeyboard => self.locked(),
-            Role::Helper(n) => n < self.config.helpers.len(),
-        };
+        let wanted = self.helper_wanted(helper.role);
         if !wanted || !self.helpers.enabled {
             tracing::info!(role = ?helper.role, pid = exit.pid, %status, "helper ended");
             return;
@@ -212,6 +239,18 @@ impl State {
         }
         tracing::warn!(role = ?helper.role, pid = exit.pid, %status, "helper ended while still needed: starting it again");
         self.restart_helper_later(helper.role);
+    }
+
+    /// Whether a helper for `role` should run: the lock screen while locked
+    /// by nobody (it died; looked at after the restart delay, by when its
+    /// connection is closed too), its keyboard while locked, the others
+    /// always.
+    fn helper_wanted(&self, role: Role) -> bool {
+        match role {
+            Role::Lock => self.locked(),
+            Role::LockKeyboard => self.locked(),
+            Role::Helper(n) => n < self.config.helpers.len(),
+        }
     }
 
     /// Starts `role` again after the backoff delay.
@@ -229,11 +268,8 @@ impl State {
             .insert_source(timer, move |_, _, state: &mut State| {
                 if state.helpers.pending.contains(&role) {
                     state.helpers.pending.retain(|r| *r != role);
-                    let wanted = match role {
-                        Role::Lock | Role::LockKeyboard => state.locked(),
-                        Role::Helper(n) => n < state.config.helpers.len(),
-                    };
-                    if wanted {
+                    let held = role == Role::Lock && state.lock_screen_alive();
+                    if state.helper_wanted(role) && !held {
                         state.start_helper(role);
                     }
                 }

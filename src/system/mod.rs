@@ -7,6 +7,7 @@
 //! it: while locked it is the persona on screen, and switching is refused.
 
 pub mod helpers;
+pub mod panels;
 pub mod protocol;
 
 use std::time::Instant;
@@ -103,6 +104,16 @@ impl State {
         Ok(())
     }
 
+    /// Whether a lock screen holds the lock (its connection is open).
+    pub fn lock_screen_alive(&self) -> bool {
+        self.personas
+            .system_id()
+            .and_then(|id| self.personas.get(id))
+            .and_then(|p| p.state.system.as_ref())
+            .and_then(|s| s.lock.as_ref())
+            .is_some_and(|l| l.is_alive())
+    }
+
     /// Whether the session is locked.
     pub fn locked(&self) -> bool {
         self.lock.is_some()
@@ -146,6 +157,9 @@ impl State {
         if !self.locked() {
             let previous = self.personas.active_id();
             self.lock = Some(Locked { previous });
+            // Its panels are under the lock now; the pointer is the lock's.
+            self.pointer_router.on_panel = false;
+            self.pointer_router.touch_on_panel = false;
             let origin = SwitchOrigin {
                 requested: Instant::now(),
                 input: None,
@@ -166,7 +180,9 @@ impl State {
         let Some(locked) = self.lock.take() else {
             return;
         };
-        self.helpers.stop(Role::LockKeyboard);
+        let system = self.personas.system_id();
+        let system = system.and_then(|id| self.personas.get_mut(id));
+        self.helpers.stop(Role::LockKeyboard, system);
         let target = if self.personas.ids().contains(&locked.previous) {
             locked.previous
         } else {
