@@ -200,6 +200,10 @@ fn nothing_switches_while_locked() {
         },
         "the persona that comes back on unlock"
     );
+    let Reply::Personas { personas } = fx.request(Request::List) else {
+        panic!("list failed");
+    };
+    assert!(personas[0].active && !personas[1].active, "{personas:?}");
 }
 
 #[test]

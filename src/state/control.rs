@@ -208,7 +208,8 @@ impl State {
     }
 
     pub fn persona_infos(&self) -> Vec<PersonaInfo> {
-        let active = self.personas.active_id();
+        // While locked, the one that comes back on unlock.
+        let active = self.lock.map_or(self.personas.active_id(), |l| l.previous);
         self.personas
             .iter()
             .map(|p| PersonaInfo {

@@ -83,13 +83,15 @@ impl Helpers {
 
     /// SIGTERM to the helpers in `role` (their process groups); their
     /// connections are closed at once, so their surfaces go now, not when
-    /// the processes get round to exiting.
-    pub fn stop(&mut self, role: Role, system: Option<&mut crate::persona::Persona>) {
+    /// the processes get round to exiting. Returns their process groups.
+    fn stop(&mut self, role: Role, system: Option<&mut crate::persona::Persona>) -> Vec<u32> {
         self.pending.retain(|r| *r != role);
         let mut closed = Vec::new();
+        let mut groups = Vec::new();
         for helper in self.running.iter().filter(|r| r.role == role) {
             crate::session::signal_group(helper.pid, libc::SIGTERM);
             closed.push(helper.client.clone());
+            groups.push(helper.pid);
         }
         if let Some(system) = system {
             system.state.forget_clients(&closed);
@@ -101,6 +103,7 @@ impl Helpers {
                 );
             }
         }
+        groups
     }
 
     /// SIGTERM to every helper (at shutdown).
@@ -140,8 +143,10 @@ fn spawn(argv: &[String], client: UnixStream) -> std::io::Result<std::process::C
     // the descriptor is open for the child's whole life in the parent.
     unsafe {
         command.pre_exec(move || {
-            // It goes with the compositor, however that ends.
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) < 0 {
+            // It goes with the compositor, however that ends (SIGKILL: a
+            // client whose display is gone may well spin rather than exit
+            // on SIGTERM; wvkbd does).
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) < 0 {
                 return Err(std::io::Error::last_os_error());
             }
             let flags = libc::fcntl(fd, libc::F_GETFD);
@@ -158,6 +163,30 @@ fn spawn(argv: &[String], client: UnixStream) -> std::io::Result<std::process::C
 }
 
 impl State {
+    /// Stops the helpers in `role`: SIGTERM, and SIGKILL for what is
+    /// still there after [`crate::session::KILL_TIMEOUT`].
+    pub fn stop_helpers(&mut self, role: Role) {
+        let system = self.personas.system_id();
+        let system = system.and_then(|id| self.personas.get_mut(id));
+        let groups = self.helpers.stop(role, system);
+        if groups.is_empty() {
+            return;
+        }
+        let timer = Timer::from_duration(crate::session::KILL_TIMEOUT);
+        let inserted = self.loop_handle.insert_source(timer, move |_, _, _| {
+            for &pgid in &groups {
+                if crate::session::group_alive(pgid) {
+                    tracing::warn!(pgid, "helper still there after SIGTERM: SIGKILL");
+                    crate::session::signal_group(pgid, libc::SIGKILL);
+                }
+            }
+            TimeoutAction::Drop
+        });
+        if let Err(err) = inserted {
+            tracing::error!("helper kill timer not armed: {err}");
+        }
+    }
+
     /// Starts the helper for `role` now, connected to the system display.
     pub fn start_helper(&mut self, role: Role) {
         if !self.helpers.enabled {

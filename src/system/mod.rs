@@ -180,9 +180,7 @@ impl State {
         let Some(locked) = self.lock.take() else {
             return;
         };
-        let system = self.personas.system_id();
-        let system = system.and_then(|id| self.personas.get_mut(id));
-        self.helpers.stop(Role::LockKeyboard, system);
+        self.stop_helpers(Role::LockKeyboard);
         let target = if self.personas.ids().contains(&locked.previous) {
             locked.previous
         } else {
