@@ -34,6 +34,10 @@ struct Compositor {
 
 impl Compositor {
     fn start(config: &str, extra_args: &[&str]) -> Compositor {
+        Compositor::start_env(config, extra_args, &[])
+    }
+
+    fn start_env(config: &str, extra_args: &[&str], env: &[(&str, &str)]) -> Compositor {
         let dir = tempfile::tempdir().unwrap();
         let runtime = dir.path().join("runtime");
         std::fs::create_dir_all(&runtime).unwrap();
@@ -50,6 +54,7 @@ impl Compositor {
             .env_remove("WAYLAND_DISPLAY")
             .env_remove("DISPLAY")
             .env("RUST_LOG", "info,smithay=warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -895,4 +900,76 @@ fn a_helper_on_the_system_display_is_a_panel_over_every_persona() {
     assert_eq!(c.msg_json(&["switch", "personal"])["to"], "personal");
     assert_ne!(work(&c), pixel(&work_shot, 5, 200), "the other persona");
     c.wait_for(|| bottom(&c) != work(&c));
+}
+
+/// A system bus of the test's own with a stand-in for logind that says
+/// "going to sleep" (PrepareForSleep(true)) every 200 ms; both killed on drop.
+struct FakeLogind {
+    bus: Child,
+    logind: Child,
+    address: String,
+}
+
+impl FakeLogind {
+    fn start(dir: &Path) -> FakeLogind {
+        let socket = dir.join("system_bus_socket");
+        let address = format!("unix:path={}", socket.display());
+        let bus = Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--address", &address])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("dbus-daemon (run scripts/deps.sh test)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !socket.exists() {
+            assert!(Instant::now() < deadline, "dbus-daemon did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let script = r#"
+from gi.repository import Gio, GLib
+bus = Gio.bus_get_sync(Gio.BusType.SYSTEM, None)
+bus.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+              "RequestName", GLib.Variant("(su)", ("org.freedesktop.login1", 0)),
+              None, 0, -1, None)
+while True:
+    bus.emit_signal(None, "/org/freedesktop/login1", "org.freedesktop.login1.Manager",
+                    "PrepareForSleep", GLib.Variant("(b)", (True,)))
+    bus.flush_sync(None)
+    GLib.usleep(200000)
+"#;
+        let logind = Command::new("/usr/bin/python3")
+            .args(["-c", script])
+            .env("DBUS_SYSTEM_BUS_ADDRESS", &address)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("python3 with gi (run scripts/deps.sh test)");
+        FakeLogind {
+            bus,
+            logind,
+            address,
+        }
+    }
+}
+
+impl Drop for FakeLogind {
+    fn drop(&mut self) {
+        for child in [&mut self.logind, &mut self.bus] {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[test]
+fn going_to_sleep_locks_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!("lock = [\"swaylock\", \"-c\", \"aa3311\", \"-u\"]\n{CONFIG}");
+    let logind = FakeLogind::start(dir.path());
+    let c = Compositor::start_env(
+        &config,
+        &["--test-input"],
+        &[("DBUS_SYSTEM_BUS_ADDRESS", logind.address.as_str())],
+    );
+    let locked = |c: &Compositor| pixel(&c.screenshot(None), 320, 200)[..3] == [0xaa, 0x33, 0x11];
+    c.wait_for(|| locked(&c));
+    assert!(!c.msg(&["switch", "personal"]).status.success());
 }

@@ -9,6 +9,7 @@
 pub mod helpers;
 pub mod panels;
 pub mod protocol;
+pub mod sleep;
 
 use std::time::Instant;
 
@@ -100,6 +101,9 @@ impl State {
         self.set_sources(id, tokens);
         for n in 0..self.config.helpers.len() {
             self.start_helper(Role::Helper(n));
+        }
+        if self.helpers.enabled {
+            sleep::watch(&self.loop_handle);
         }
         Ok(())
     }
