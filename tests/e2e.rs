@@ -973,3 +973,21 @@ fn going_to_sleep_locks_first() {
     c.wait_for(|| locked(&c));
     assert!(!c.msg(&["switch", "personal"]).status.success());
 }
+
+#[test]
+fn a_bar_is_hidden_while_locked() {
+    let config = format!(
+        "helpers = [[\"wvkbd-mobintl\", \"-L\", \"100\"]]\n\
+         lock = [\"swaylock\", \"-c\", \"aa3311\", \"-u\"]\n{CONFIG}"
+    );
+    let c = Compositor::start(&config, &["--test-input"]);
+    let lock_color =
+        |c: &Compositor, y| pixel(&c.screenshot(None), 5, y)[..3] == [0xaa, 0x33, 0x11];
+    // The bar (wvkbd standing in for one) shows at the bottom.
+    c.wait_for(|| pixel(&c.screenshot(None), 5, 395) != pixel(&c.screenshot(None), 5, 20));
+    let out = c.msg(&["lock"]);
+    assert!(out.status.success());
+    // Locked: the lock screen everywhere, the bar nowhere.
+    c.wait_for(|| lock_color(&c, 20));
+    c.wait_for(|| lock_color(&c, 395));
+}

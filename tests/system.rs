@@ -85,6 +85,16 @@ fn a_switcher_lists_the_personas_and_follows_every_change() {
     let dones = fx.client(s).system().dones;
     fx.roundtrip_all();
     assert_eq!(fx.client(s).system().dones, dones);
+
+    // A handle the switcher destroyed is not sent again.
+    fx.client(s).forget_persona("work");
+    fx.roundtrip_all();
+    fx.switch("work");
+    fx.roundtrip_all();
+    let system = fx.client(s).system();
+    assert_eq!(system.dones, dones + 1, "the switch was told");
+    let names: Vec<_> = system.listed.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["personal"]);
 }
 
 #[test]
@@ -108,6 +118,9 @@ fn lock(fx: &mut Fixture, color: [u8; 4]) -> (usize, usize) {
     let s = fx.add_system_client();
     fx.client(s).lock_session();
     fx.roundtrip_all();
+    // Confirmed once a frame without any persona is on screen.
+    fx.render();
+    fx.roundtrip_all();
     assert!(fx.client(s).system().locked, "the lock is confirmed");
     let surface = fx.client(s).lock_surface(0);
     fx.roundtrip_all();
@@ -116,8 +129,15 @@ fn lock(fx: &mut Fixture, color: [u8; 4]) -> (usize, usize) {
         Some(&(320, 200)),
         "a lock surface covers its output"
     );
-    fx.client(s).ack_and_draw(surface, color, (1, 1));
+    fx.client(s).draw_with_frame(surface, color, (1, 1));
     fx.roundtrip_all();
+    // Drawn, it hears so (a lock screen redraws on frame callbacks).
+    fx.render();
+    fx.roundtrip_all();
+    assert!(
+        fx.client(s).window(surface).frames_done >= 1,
+        "a frame callback"
+    );
     (s, surface)
 }
 
@@ -260,6 +280,16 @@ fn a_second_lock_screen_is_refused() {
     assert!(!fx.client(second).system().locked);
     assert!(fx.client(first).system().locked);
     assert_region(&fx.render(), WHOLE, BLUE, "the first lock screen stays");
+    // It cannot unlock what it does not hold.
+    fx.client(second).expect_protocol_error();
+    fx.client(second).unlock_session();
+    fx.roundtrip_all();
+    assert!(
+        fx.client(second).protocol_error().is_some(),
+        "invalid_unlock for a lock that does not hold the session"
+    );
+    assert!(matches!(fx.request(Request::Next), Reply::Error { .. }));
+    assert_region(&fx.render(), WHOLE, BLUE, "still locked");
 }
 
 #[test]
@@ -370,6 +400,27 @@ fn the_pointer_and_touch_on_a_panel_reach_it_and_not_the_persona() {
             .any(|e| matches!(e, Event::PointerButton { .. })),
         "the click is the bar's: {on_window:?}"
     );
+
+    // A press on the bar, a switch, the release: the bar gets it.
+    fx.client(s).take_events();
+    fx.input(InputEvent::PointerButton {
+        button: BTN_LEFT,
+        pressed: true,
+    });
+    fx.switch("personal");
+    fx.input(InputEvent::PointerButton {
+        button: BTN_LEFT,
+        pressed: false,
+    });
+    fx.roundtrip_all();
+    assert!(
+        fx.client(s).take_events().contains(&Event::PointerButton {
+            button: BTN_LEFT,
+            pressed: false
+        }),
+        "the release reaches the bar"
+    );
+    fx.switch("work");
 
     // A switch while on the bar, and back: each persona's own cursor.
     fx.switch("personal");

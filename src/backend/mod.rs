@@ -136,6 +136,13 @@ impl Backend {
     /// old persona leaves as `kind` says; pixman cuts straight to the new one.
     pub fn begin_transition(&mut self, from: &PersonaState, kind: crate::config::Transition) {
         if kind == crate::config::Transition::None {
+            // (One still running from an earlier switch ends too: nothing
+            // fades over a lock screen.)
+            match self {
+                Backend::Headless(_) => {}
+                Backend::Tty(b) => b.end_transition(),
+                Backend::Winit(b) => b.end_transition(),
+            }
             return;
         }
         let begun = match self {

@@ -790,6 +790,16 @@ impl TtyBackend {
         Ok(())
     }
 
+    /// Any transition running stops; the next frame is drawn whole.
+    pub fn end_transition(&mut self) {
+        for gpu in &mut self.gpus {
+            if let Some(gles) = gpu.gles.as_mut() {
+                gles.transition = None;
+            }
+        }
+        self.reset_damage();
+    }
+
     /// Whether a transition (or a screen that failed) wants further frames.
     pub fn animating(&self) -> bool {
         self.retry

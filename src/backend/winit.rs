@@ -175,6 +175,13 @@ impl WinitBackend {
         Ok(())
     }
 
+    /// Any transition running stops; the next frame is drawn whole.
+    pub fn end_transition(&mut self) {
+        if self.transition.take().is_some() {
+            self.full_damage = true;
+        }
+    }
+
     /// Whether a transition still wants frames (its last one draws the new
     /// persona alone).
     pub fn animating(&self) -> bool {

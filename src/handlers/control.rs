@@ -50,6 +50,8 @@ struct Listener {
     /// False until it got the whole list.
     told: bool,
     handles: Vec<(PersonaId, PersonasPersonaV1)>,
+    /// Personas whose handle the client destroyed: not sent again.
+    dismissed: Vec<PersonaId>,
 }
 
 impl ControlState {
@@ -77,7 +79,12 @@ impl ControlState {
 
     fn forget_handle(&mut self, handle: &PersonasPersonaV1) {
         for listener in &mut self.listeners {
-            listener.handles.retain(|(_, h)| h != handle);
+            listener.handles.retain(|(id, h)| {
+                if h == handle {
+                    listener.dismissed.push(*id);
+                }
+                h != handle
+            });
         }
     }
 }
@@ -95,7 +102,13 @@ impl Listener {
         });
         let client = self.manager.client();
         let mut added = false;
-        for persona in &new.personas {
+        self.dismissed
+            .retain(|id| new.personas.iter().any(|p| p.id == *id));
+        for persona in new
+            .personas
+            .iter()
+            .filter(|p| !self.dismissed.contains(&p.id))
+        {
             let mut before = old.and_then(|o| o.personas.iter().find(|p| p.id == persona.id));
             let handle = match self.handles.iter().find(|(id, _)| *id == persona.id) {
                 Some((_, handle)) => handle.clone(),
@@ -154,6 +167,13 @@ impl PersonaState {
 }
 
 impl GlobalDispatch<PersonasControlV1, ()> for PersonaState {
+    /// Not for a sandboxed client of the system display.
+    fn can_view(client: Client, _data: &()) -> bool {
+        client
+            .get_data::<crate::persona::ClientState>()
+            .is_none_or(|data| data.security_context.is_none())
+    }
+
     fn bind(
         state: &mut Self,
         _dh: &DisplayHandle,
@@ -170,6 +190,7 @@ impl GlobalDispatch<PersonasControlV1, ()> for PersonaState {
                 manager,
                 told: false,
                 handles: Vec::new(),
+                dismissed: Vec::new(),
             });
         }
     }

@@ -4,9 +4,15 @@
 //! so these handlers only note requests and keep the lock surfaces.
 
 use smithay::output::Output;
+use smithay::reexports::wayland_protocols::ext::session_lock::v1::server::{
+    ext_session_lock_manager_v1::ExtSessionLockManagerV1,
+    ext_session_lock_surface_v1::ExtSessionLockSurfaceV1,
+    ext_session_lock_v1::{self, ExtSessionLockV1},
+};
 use smithay::reexports::wayland_server::protocol::wl_output::WlOutput;
+use smithay::reexports::wayland_server::{Client, DataInit, Dispatch, DisplayHandle, Resource};
 use smithay::wayland::session_lock::{
-    LockSurface, SessionLockHandler, SessionLockManagerState, SessionLocker,
+    LockSurface, SessionLockHandler, SessionLockManagerState, SessionLockState, SessionLocker,
 };
 
 use crate::persona::{PersonaEvent, PersonaState};
@@ -26,20 +32,35 @@ impl SessionLockHandler for PersonaState {
         };
         // A second locker while one holds the lock is refused (dropping
         // the confirmation sends `finished`); one replacing a lock screen
-        // that died is accepted (see `State::lock_requested`).
+        // that died takes over. It holds the lock from now on, so its lock
+        // surfaces (sent before `locked`, as swaylock does) count.
+        if system.lock.as_ref().is_some_and(|l| l.is_alive()) {
+            tracing::warn!("a second lock screen was refused");
+            drop(confirmation);
+            return;
+        }
+        system.lock = Some(confirmation.ext_session_lock().clone());
+        system.lock_surfaces.clear();
         system.pending_lock = Some(confirmation);
         self.events.push(PersonaEvent::LockRequested);
     }
 
     fn unlock(&mut self) {
-        if let Some(system) = self.system.as_mut() {
-            system.lock = None;
-            system.lock_surfaces.clear();
-        }
+        let Some(system) = self.system.as_mut() else {
+            return;
+        };
+        // (Only the holder's unlock gets here: see the dispatch below.)
+        system.lock = None;
+        system.lock_surfaces.clear();
         self.events.push(PersonaEvent::Unlocked);
     }
 
     fn new_surface(&mut self, surface: LockSurface, wl_output: WlOutput) {
+        // A lock surface of a lock that does not hold the session is
+        // configured (smithay does) but never shown or given input.
+        if !self.system.as_ref().is_some_and(|s| s.from_holder) {
+            return;
+        }
         let output = Output::from_resource(&wl_output)
             .filter(|o| self.outputs().any(|mine| mine == o))
             .unwrap_or_else(|| self.output.clone());
@@ -63,7 +84,61 @@ impl SessionLockHandler for PersonaState {
     }
 }
 
-smithay::delegate_session_lock!(PersonaState);
+// delegate_session_lock!, except that the lock object's requests go through
+// the guard below.
+smithay::reexports::wayland_server::delegate_global_dispatch!(PersonaState: [
+    ExtSessionLockManagerV1: smithay::wayland::session_lock::SessionLockManagerGlobalData
+] => SessionLockManagerState);
+smithay::reexports::wayland_server::delegate_dispatch!(PersonaState: [
+    ExtSessionLockManagerV1: ()
+] => SessionLockManagerState);
+smithay::reexports::wayland_server::delegate_dispatch!(PersonaState: [
+    ExtSessionLockSurfaceV1: smithay::wayland::session_lock::ExtLockSurfaceUserData
+] => SessionLockManagerState);
+
+/// Only the lock that holds the session may unlock it or cover outputs:
+/// smithay calls `unlock` for any lock object (after telling a non-holder
+/// invalid_unlock), and makes lock surfaces for a refused lock too.
+impl Dispatch<ExtSessionLockV1, SessionLockState> for PersonaState {
+    fn request(
+        state: &mut Self,
+        client: &Client,
+        resource: &ExtSessionLockV1,
+        request: ext_session_lock_v1::Request,
+        data: &SessionLockState,
+        dh: &DisplayHandle,
+        data_init: &mut DataInit<'_, Self>,
+    ) {
+        let holder = state
+            .system
+            .as_ref()
+            .is_some_and(|s| s.lock.as_ref() == Some(resource));
+        if matches!(request, ext_session_lock_v1::Request::UnlockAndDestroy) && !holder {
+            resource.post_error(
+                ext_session_lock_v1::Error::InvalidUnlock,
+                "this lock does not hold the session",
+            );
+            return;
+        }
+        if let Some(system) = state.system.as_mut() {
+            system.from_holder = holder;
+        }
+        <SessionLockManagerState as Dispatch<ExtSessionLockV1, SessionLockState, Self>>::request(
+            state, client, resource, request, data, dh, data_init,
+        );
+    }
+
+    fn destroyed(
+        state: &mut Self,
+        client: smithay::reexports::wayland_server::backend::ClientId,
+        resource: &ExtSessionLockV1,
+        data: &SessionLockState,
+    ) {
+        <SessionLockManagerState as Dispatch<ExtSessionLockV1, SessionLockState, Self>>::destroyed(
+            state, client, resource, data,
+        );
+    }
+}
 
 impl PersonaState {
     /// The outputs changed: each lock surface is told its output's size.

@@ -143,6 +143,8 @@ pub struct PointerRouter {
     pub on_panel: bool,
     /// The touch sequence in progress began on a system display panel.
     pub touch_on_panel: bool,
+    /// Buttons pressed on a system display panel (their release goes there).
+    pub panel_buttons: std::collections::HashSet<u32>,
 }
 
 impl State {
@@ -280,6 +282,7 @@ impl State {
                 // no per-point cancel, so the whole sequence ends for the client.
                 self.pointer_router.gestures.up(slot);
                 self.personas.active_mut().state.cancel_touches();
+                self.cancel_panel_touches();
                 for routed in self.pointer_router.touches.values_mut() {
                     *routed = false;
                 }
@@ -620,6 +623,23 @@ impl State {
     }
 
     fn on_pointer_button(&mut self, button: u32, pressed: bool, time: u32) {
+        // A press on a panel is the panel's to release, whatever happened
+        // since (a switch).
+        if !pressed && self.pointer_router.panel_buttons.remove(&button) {
+            self.pointer_router.buttons.remove(&button);
+            self.panel_button(button, false, time);
+            return;
+        }
+        if pressed && self.pointer_router.on_panel {
+            if self.pointer_router.buttons.contains_key(&button) {
+                return;
+            }
+            // Not the persona's: a switch releases nothing there for it.
+            self.pointer_router.buttons.insert(button, false);
+            self.pointer_router.panel_buttons.insert(button);
+            self.panel_button(button, true, time);
+            return;
+        }
         let pressed_on = if !pressed {
             // A button pressed in another persona (before a switch) is released nowhere.
             match self.pointer_router.buttons.remove(&button) {
@@ -635,10 +655,6 @@ impl State {
             self.pointer_router.buttons.insert(button, true);
             None
         };
-        if self.pointer_router.on_panel {
-            self.panel_button(button, pressed, time);
-            return;
-        }
         let persona = &mut self.personas.active_mut().state;
         let pointer = persona
             .seat
@@ -709,6 +725,7 @@ impl State {
     /// A recognised gesture takes the touch sequence from the clients, then acts.
     fn on_gesture(&mut self, gesture: crate::config::Gesture, at: Instant) {
         self.personas.active_mut().state.cancel_touches();
+        self.cancel_panel_touches();
         for routed in self.pointer_router.touches.values_mut() {
             *routed = false;
         }

@@ -43,11 +43,16 @@ impl PersonaState {
         // and apply them to the space's geometry.
         let whole = layer_map_output_size(output);
         // The system display's panels (a persona bar) take their part too.
+        // (Kept in display pixels: less this persona's frame, which may
+        // come and go, then in its space.)
+        let scale = output.current_scale().fractional_scale();
         let [r_top, r_right, r_bottom, r_left] = self
             .reserved
             .iter()
             .find(|(name, _)| *name == output.name())
-            .map_or([0; 4], |(_, r)| *r);
+            .map_or([0; 4], |(_, r)| {
+                r.map(|t| ((t - self.inset).max(0) as f64 / scale).ceil() as i32)
+            });
         let left = zone.loc.x.max(0).max(r_left);
         let top = zone.loc.y.max(0).max(r_top);
         let right = (whole.w - zone.loc.x - zone.size.w).max(0).max(r_right);
@@ -158,6 +163,10 @@ impl PersonaState {
                     .contains(xdg_toplevel::State::Fullscreen)
             });
         let order: &[Layer] = match (above, fullscreen) {
+            // The system display has no windows: its bottom panels (a bar,
+            // as waybar makes by default) show over every persona too.
+            (true, _) if self.system.is_some() => &[Layer::Overlay, Layer::Top, Layer::Bottom],
+            (false, _) if self.system.is_some() => &[Layer::Background],
             (true, false) => &[Layer::Overlay, Layer::Top],
             (true, true) => &[Layer::Overlay],
             (false, false) => &[Layer::Bottom, Layer::Background],
@@ -167,6 +176,9 @@ impl PersonaState {
         let mut placed = Vec::new();
         for &which in order {
             for layer in map.layers_on(which).rev() {
+                if !self.layer_shown(layer) {
+                    continue;
+                }
                 if let Some(at) = map.layer_geometry(layer) {
                     placed.push(PlacedLayer {
                         layer: layer.clone(),
@@ -206,6 +218,10 @@ impl PersonaState {
                     .is_some_and(|(_, l)| l.can_receive_keyboard_focus())
         });
         layer_focus
+            .filter(|surface| {
+                self.find_layer(surface, WindowSurfaceType::TOPLEVEL)
+                    .is_some_and(|(_, l)| self.layer_shown(&l))
+            })
             .cloned()
             .or_else(|| self.lock_keyboard_target())
             .or_else(|| {

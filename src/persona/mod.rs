@@ -329,8 +329,11 @@ pub struct PersonaState {
     pub needs_redraw: bool,
     pub events: Vec<PersonaEvent>,
     /// What the system display's panels take of each output (by name):
-    /// top, right, bottom, left, in this persona's space.
+    /// top, right, bottom, left, in display pixels.
     pub reserved: Vec<(String, [i32; 4])>,
+    /// The pointer is on a system display panel over this persona (which
+    /// then has no pointer focus).
+    pub pointer_on_panel: bool,
     /// Only on the system display: its lock and control globals (`system/`).
     pub system: Option<Box<crate::system::SystemDisplay>>,
     /// ext-idle-notify notifications of its clients (handlers::idle).
@@ -550,6 +553,7 @@ impl Persona {
             needs_redraw: false,
             events: Vec::new(),
             reserved: Vec::new(),
+            pointer_on_panel: false,
             system: None,
             idle: Vec::new(),
             idle_inhibitors: Vec::new(),

@@ -207,6 +207,7 @@ impl PersonaState {
 
     /// This persona goes to the background.
     fn leave(&mut self, time: u32) {
+        self.pointer_on_panel = false;
         let keyboard = self.seat.get_keyboard().expect("keyboard");
         let pointer = self.seat.get_pointer().expect("pointer");
         let motion_to_nothing = |state: &mut PersonaState| {

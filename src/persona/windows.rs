@@ -365,7 +365,7 @@ impl PersonaState {
     /// changed without the pointer moving — a subsurface slid under it, a
     /// window grew below it — the pointer's focus follows.
     pub fn pointer_focus_after_commits(&mut self) {
-        if self.pointer_checked == self.content_generation {
+        if self.pointer_checked == self.content_generation || self.pointer_on_panel {
             return;
         }
         self.pointer_checked = self.content_generation;
@@ -376,6 +376,10 @@ impl PersonaState {
 
     /// Re-evaluates pointer focus at the persona's cursor (after windows changed).
     pub fn refresh_pointer_focus(&mut self) {
+        // A system display panel has the pointer: nothing here does.
+        if self.pointer_on_panel {
+            return;
+        }
         let Some(pointer) = self.seat.get_pointer() else {
             return;
         };

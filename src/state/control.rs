@@ -25,7 +25,11 @@ impl State {
             Request::Active => Reply::Active {
                 name: self
                     .personas
-                    .get(self.lock.map_or(self.personas.active_id(), |l| l.previous))
+                    .get(
+                        self.lock
+                            .as_ref()
+                            .map_or(self.personas.active_id(), |l| l.previous),
+                    )
                     .unwrap_or_else(|| self.personas.active())
                     .state
                     .name
@@ -209,7 +213,10 @@ impl State {
 
     pub fn persona_infos(&self) -> Vec<PersonaInfo> {
         // While locked, the one that comes back on unlock.
-        let active = self.lock.map_or(self.personas.active_id(), |l| l.previous);
+        let active = self
+            .lock
+            .as_ref()
+            .map_or(self.personas.active_id(), |l| l.previous);
         self.personas
             .iter()
             .map(|p| PersonaInfo {

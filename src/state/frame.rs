@@ -126,7 +126,11 @@ impl State {
         let refresh = self.backend.frame_duration();
         if let Some(in_flight) = self.in_flight.take() {
             let now = self.now();
+            let lock = in_flight.lock;
             in_flight.presented(&mut self.stats, at, refresh, seq, now);
+            if lock {
+                self.lock_shown();
+            }
         }
         if self.frame_clock.flipped() {
             self.render_frame();
@@ -153,6 +157,7 @@ impl State {
                     self.in_flight = Some(InFlight {
                         feedback: None,
                         switch: None,
+                        lock: false,
                     });
                 }
                 flip
@@ -187,6 +192,8 @@ impl State {
                 tracing::error!("blanking the output failed: {err}");
             }
             self.switch_not_shown();
+            // Nothing of any persona shows either.
+            self.lock_shown();
             return Flip::Nothing;
         }
         if self.overview.is_some() {
@@ -233,6 +240,7 @@ impl State {
             if let Some(panels) = self.personas.get(system) {
                 send_frame_callbacks(&panels.state, now);
             }
+            self.release_barriers(system, now, true);
             self.mark_dirty(system);
         }
         let persona = &self.personas.active().state;
@@ -265,6 +273,16 @@ impl State {
                 );
             }
         }
+        // The lock screen's surfaces.
+        for surface in persona.lock_surfaces() {
+            smithay::desktop::utils::send_frames_surface_tree(
+                surface,
+                output,
+                now,
+                None,
+                |_, _| Some(output.clone()),
+            );
+        }
         // A cursor surface drawn on screen (an animated cursor) gets its
         // frame callbacks as a window would.
         if self.backend.draws_cursor() {
@@ -295,15 +313,18 @@ impl State {
                 if let Some(origin) = switch {
                     self.stats.record_switch(origin, rendered, rendered);
                 }
+                self.lock_shown();
             }
             Flip::Queued => {
                 self.in_flight = Some(InFlight {
                     feedback: Some(feedback),
                     switch: switch.map(|origin| (origin, rendered)),
+                    lock: self.personas.system_id() == Some(self.personas.active_id()),
                 });
             }
             Flip::Nothing => {
                 feedback.discarded();
+                self.lock_shown();
                 // Not on screen (the session is away, or no output): the
                 // switch is done as far as anyone can see.
                 if let Some(origin) = switch {
@@ -365,6 +386,8 @@ impl State {
 pub struct InFlight {
     feedback: Option<OutputPresentationFeedback>,
     switch: Option<(SwitchOrigin, Instant)>,
+    /// It shows the lock screen: once on screen, the lock is confirmed.
+    lock: bool,
 }
 
 impl InFlight {

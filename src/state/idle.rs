@@ -164,7 +164,8 @@ impl State {
             .iter()
             .any(|n| !n.input_only)
             || self.config.idle.dim_after.is_some()
-            || self.config.idle.off_after.is_some();
+            || self.config.idle.off_after.is_some()
+            || self.config.idle.lock_after.is_some();
         if inhibited && held_back {
             let again = now + INHIBITOR_RECHECK;
             next = Some(next.map_or(again, |d| d.min(again)));

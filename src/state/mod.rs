@@ -104,6 +104,8 @@ pub struct State {
     pub helpers: crate::system::helpers::Helpers,
     /// The session lock, while it holds (`system/`).
     pub lock: Option<crate::system::Locked>,
+    /// The lock screen's request, answered `locked` once its frame shows.
+    pub(crate) confirm_lock: Option<smithay::wayland::session_lock::SessionLocker>,
     /// What the system display's panels take of each output, in display
     /// pixels: top, right, bottom, left (`system/panels.rs`).
     pub panel_zones: Vec<(String, [i32; 4])>,
@@ -182,6 +184,7 @@ impl State {
             sessions,
             helpers,
             lock: None,
+            confirm_lock: None,
             panel_zones: Vec::new(),
             stats: stats::Stats::new(),
             frame_clock: FrameClock::default(),
@@ -457,6 +460,7 @@ impl State {
         self.personas.active_mut().state.repair_keyboard_focus();
         self.sync_control();
         self.sync_panel_zones();
+        self.watch_lock();
         // A timed commit (wp-commit-timing) waits for its time: the loop
         // wakes then, whether or not anything else draws.
         if std::mem::take(&mut self.personas.active_mut().state.timing_wake) {
@@ -626,8 +630,9 @@ impl State {
 
     /// Carries out a binding's action.
     pub fn run_action(&mut self, action: Action, input: Option<Instant>) {
-        // While locked only what reaches no persona works.
-        if self.locked() && !matches!(action, Action::Spawn(_) | Action::Reload | Action::Lock) {
+        // While locked only what reaches no persona and runs nothing works
+        // (a spawn binding would run a program for whoever is at the keys).
+        if self.locked() && !matches!(action, Action::Reload | Action::Lock) {
             tracing::debug!(?action, "locked: action ignored");
             return;
         }
@@ -684,8 +689,8 @@ impl State {
     pub fn action_available(&self, action: &Action) -> bool {
         let persona = &self.personas.active().state;
         if self.locked() {
-            // The keys go to the lock screen instead.
-            return matches!(action, Action::Spawn(_));
+            // The gesture goes to the lock screen instead.
+            return false;
         }
         match action {
             Action::Next | Action::Prev => self.personas.len() > 1,

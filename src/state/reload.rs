@@ -117,7 +117,18 @@ impl State {
         if let Some(kb) = binding_keyboard {
             self.binding_keyboard = kb;
         }
+        let helpers_changed = self.config.helpers != new.helpers;
+        let old_helpers = self.config.helpers.len();
         self.config = new;
+        // Changed helpers start over (the lock screen is read when it starts).
+        if helpers_changed {
+            for n in 0..old_helpers {
+                self.stop_helpers(crate::system::helpers::Role::Helper(n));
+            }
+            for n in 0..self.config.helpers.len() {
+                self.start_helper(crate::system::helpers::Role::Helper(n));
+            }
+        }
         // Personas may have come or gone: an open overview starts over.
         self.overview = None;
         // The output's transform as the file says (as sway's reload does).

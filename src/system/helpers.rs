@@ -88,11 +88,17 @@ impl Helpers {
         self.pending.retain(|r| *r != role);
         let mut closed = Vec::new();
         let mut groups = Vec::new();
-        for helper in self.running.iter().filter(|r| r.role == role) {
+        // Gone from `running` now: their exits are nobody's business, and
+        // a new one may start at once.
+        self.running.retain(|helper| {
+            if helper.role != role {
+                return true;
+            }
             crate::session::signal_group(helper.pid, libc::SIGTERM);
             closed.push(helper.client.clone());
             groups.push(helper.pid);
-        }
+            false
+        });
         if let Some(system) = system {
             system.state.forget_clients(&closed);
             let handle = system.display.handle();
@@ -104,6 +110,11 @@ impl Helpers {
             }
         }
         groups
+    }
+
+    /// Forgets a restart scheduled for `role`.
+    pub fn cancel(&mut self, role: Role) {
+        self.pending.retain(|r| *r != role);
     }
 
     /// SIGTERM to every helper (at shutdown).
@@ -193,7 +204,10 @@ impl State {
             return;
         }
         let argv = match role {
-            Role::Lock => self.config.lock.clone(),
+            Role::Lock => match &self.lock {
+                Some(locked) => locked.command.clone(),
+                None => self.config.lock.clone(),
+            },
             Role::LockKeyboard => self.config.lock_keyboard.clone(),
             Role::Helper(n) => self.config.helpers.get(n).cloned(),
         };
@@ -222,6 +236,24 @@ impl State {
             }
             None => return,
         };
+        if let Some(system) = self
+            .personas
+            .get_mut(system)
+            .and_then(|p| p.state.system.as_mut())
+        {
+            if matches!(role, Role::Lock | Role::LockKeyboard) {
+                system.lock_clients.retain(|c| c != &connection);
+                system.lock_clients.push(connection.clone());
+                // (A few, of the latest locks; dead ids match nothing.)
+                let excess = system.lock_clients.len().saturating_sub(8);
+                system.lock_clients.drain(..excess);
+            }
+            if role == Role::Lock {
+                // The one client that may see ext-session-lock from now on.
+                let mut access = system.lock_access.lock().unwrap_or_else(|e| e.into_inner());
+                access.client = Some(connection.clone());
+            }
+        }
         match spawn(&argv, client) {
             Ok(mut child) => {
                 let pid = child.id();
@@ -258,7 +290,9 @@ impl State {
             Ok(status) => crate::session::describe(*status),
             Err(err) => format!("unknown ({err})"),
         };
-        let wanted = self.helper_wanted(helper.role);
+        // A lock screen that daemonized: its child holds the lock.
+        let held = helper.role == Role::Lock && self.lock_screen_alive();
+        let wanted = self.helper_wanted(helper.role) && !held;
         if !wanted || !self.helpers.enabled {
             tracing::info!(role = ?helper.role, pid = exit.pid, %status, "helper ended");
             return;
@@ -283,7 +317,7 @@ impl State {
     }
 
     /// Starts `role` again after the backoff delay.
-    fn restart_helper_later(&mut self, role: Role) {
+    pub(crate) fn restart_helper_later(&mut self, role: Role) {
         if self.helpers.pending.contains(&role) {
             return;
         }

@@ -35,16 +35,39 @@ pub struct SystemDisplay {
     pub lock: Option<smithay::reexports::wayland_protocols::ext::session_lock::v1::server::ext_session_lock_v1::ExtSessionLockV1>,
     /// A lock request the outer state has not answered yet.
     pub pending_lock: Option<SessionLocker>,
+    /// The lock request being handled comes from the lock holding the
+    /// session (set by the guard in `handlers/session_lock.rs`).
+    pub from_holder: bool,
     /// Each lock surface and the output it covers.
     pub lock_surfaces: Vec<(LockSurface, smithay::output::Output)>,
     pub control: ControlState,
+    pub lock_access: SharedLockAccess,
+    /// The connections of the lock screens and lock keyboards started.
+    pub lock_clients: Vec<smithay::reexports::wayland_server::backend::ClientId>,
+    /// While locked (with helpers started by the compositor): only their
+    /// layer surfaces show and take input, not a bar's.
+    pub lock_clients_only: bool,
 }
 
+/// Who may see ext-session-lock on the system display: the lock screen
+/// the compositor started last, and nobody else (in the test fixture, which
+/// starts no helpers, any client that is not sandboxed).
+#[derive(Debug, Default)]
+pub struct LockAccess {
+    pub anyone: bool,
+    pub client: Option<smithay::reexports::wayland_server::backend::ClientId>,
+}
+
+pub type SharedLockAccess = std::sync::Arc<std::sync::Mutex<LockAccess>>;
+
 /// The session lock, while it holds.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Locked {
     /// The persona shown again on unlock.
     pub previous: PersonaId,
+    /// The lock screen to start again if it dies (as configured when the
+    /// lock began, whatever a reload did since).
+    pub command: Option<Vec<String>>,
 }
 
 impl State {
@@ -83,8 +106,19 @@ impl State {
             global.output_layout == crate::config::OutputLayout::Mirror,
         );
         let dh = persona.display.handle();
+        let lock_access = SharedLockAccess::new(std::sync::Mutex::new(LockAccess {
+            anyone: !self.helpers.enabled,
+            client: None,
+        }));
+        let access = lock_access.clone();
         let lock_state =
-            SessionLockManagerState::new::<crate::persona::PersonaState, _>(&dh, |_| true);
+            SessionLockManagerState::new::<crate::persona::PersonaState, _>(&dh, move |client| {
+                let sandboxed = client
+                    .get_data::<crate::persona::ClientState>()
+                    .is_some_and(|data| data.security_context.is_some());
+                let access = access.lock().unwrap_or_else(|e| e.into_inner());
+                !sandboxed && (access.anyone || access.client.as_ref() == Some(&client.id()))
+            });
         dh.create_global::<crate::persona::PersonaState, protocol::personas_control_v1::PersonasControlV1, ()>(
             crate::handlers::control::VERSION,
             (),
@@ -93,8 +127,12 @@ impl State {
             lock_state,
             lock: None,
             pending_lock: None,
+            from_holder: false,
             lock_surfaces: Vec::new(),
             control: ControlState::default(),
+            lock_access,
+            lock_clients: Vec::new(),
+            lock_clients_only: false,
         }));
         let tokens = self.watch_display(&mut persona)?;
         self.personas.push_system(persona);
@@ -125,7 +163,17 @@ impl State {
 
     /// The `lock` action (and idle): starts the lock screen, which locks.
     pub fn lock_session(&mut self) {
-        if self.locked() || self.helpers.has(Role::Lock) {
+        if self.locked() {
+            // A lock screen that went away (one that daemonized, then
+            // died) comes back.
+            if !self.lock_screen_alive() && !self.helpers.has(Role::Lock) {
+                self.start_helper(Role::Lock);
+            }
+            return;
+        }
+        // A restart still waiting from an earlier lock gives way to this one.
+        self.helpers.cancel(Role::Lock);
+        if self.helpers.has(Role::Lock) {
             return;
         }
         if self.config.lock.is_none() {
@@ -151,32 +199,56 @@ impl State {
         let Some(locker) = system.pending_lock.take() else {
             return;
         };
-        if system.lock.as_ref().is_some_and(|l| l.is_alive()) {
-            // Another lock screen holds it: this one gets `finished`.
-            tracing::warn!("a second lock screen was refused");
-            drop(locker);
-            return;
-        }
-        system.lock = Some(locker.ext_session_lock().clone());
         if !self.locked() {
             let previous = self.personas.active_id();
-            self.lock = Some(Locked { previous });
-            // Its panels are under the lock now; the pointer is the lock's.
+            self.lock = Some(Locked {
+                previous,
+                command: self.config.lock.clone(),
+            });
+            let only_lock_clients = self.helpers.enabled;
+            let state = &mut self.personas.get_mut(system_id).expect("checked").state;
+            if let Some(system) = state.system.as_mut() {
+                system.lock_clients_only = only_lock_clients;
+            }
+            // A panel that had the keyboard or a touch has it no more; the
+            // pointer is the lock's.
+            state.layer_focus = None;
+            if std::mem::take(&mut self.pointer_router.touch_on_panel) {
+                state.cancel_touches();
+            }
             self.pointer_router.on_panel = false;
-            self.pointer_router.touch_on_panel = false;
             let origin = SwitchOrigin {
                 requested: Instant::now(),
                 input: None,
             };
             self.switch_to(system_id, origin);
-            self.start_helper(Role::LockKeyboard);
+            if !self.helpers.has(Role::LockKeyboard) {
+                self.start_helper(Role::LockKeyboard);
+            }
             tracing::info!("session locked");
             self.ipc_events
                 .broadcast(&crate::ipc::protocol::Event::Locked { locked: true });
         }
-        // No persona is on screen any more (the switch drew the frame).
-        locker.lock();
+        // Confirmed once a frame of the lock is on screen (`lock_shown`).
+        self.confirm_lock = Some(locker);
+        self.notice = None;
+        self.personas.active_mut().state.needs_redraw = true;
+        self.queue_redraw();
         self.mark_dirty(system_id);
+    }
+
+    /// A frame drawn while locked is on screen (or nothing is, the output
+    /// being off): no persona shows, so the lock screen hears `locked`.
+    pub(crate) fn lock_shown(&mut self) {
+        if self.personas.system_id() != Some(self.personas.active_id()) {
+            return;
+        }
+        if let Some(locker) = self.confirm_lock.take() {
+            locker.lock();
+            if let Some(id) = self.personas.system_id() {
+                self.mark_dirty(id);
+            }
+        }
     }
 
     /// The lock screen unlocked: the persona shown before comes back.
@@ -185,6 +257,15 @@ impl State {
             return;
         };
         self.stop_helpers(Role::LockKeyboard);
+        self.helpers.cancel(Role::Lock);
+        if let Some(system) = self
+            .personas
+            .system_id()
+            .and_then(|id| self.personas.get_mut(id))
+            .and_then(|p| p.state.system.as_mut())
+        {
+            system.lock_clients_only = false;
+        }
         let target = if self.personas.ids().contains(&locked.previous) {
             locked.previous
         } else {
@@ -198,6 +279,18 @@ impl State {
         tracing::info!("session unlocked");
         self.ipc_events
             .broadcast(&crate::ipc::protocol::Event::Locked { locked: false });
+    }
+
+    /// While locked, a lock screen that is gone without its process being
+    /// ours to watch (one that daemonized) is started again (each loop turn).
+    pub(crate) fn watch_lock(&mut self) {
+        if self.locked()
+            && self.helpers.enabled
+            && !self.lock_screen_alive()
+            && !self.helpers.has(Role::Lock)
+        {
+            self.restart_helper_later(Role::Lock);
+        }
     }
 
     /// Tells personas-control listeners what changed (each loop turn).

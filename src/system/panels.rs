@@ -55,17 +55,31 @@ impl PersonaState {
         self.needs_redraw = true;
     }
 
-    /// Whether it has a mapped top or overlay layer surface.
+    /// Whether it has a mapped top, overlay or bottom layer surface.
     pub fn has_panels(&self) -> bool {
         self.outputs().any(|output| {
             let map = layer_map_for_output(output);
             let shown = map
                 .layers_on(Layer::Top)
                 .chain(map.layers_on(Layer::Overlay))
+                .chain(map.layers_on(Layer::Bottom))
                 .next()
                 .is_some();
             shown
         })
+    }
+
+    /// Whether `layer` shows (and takes input): on the system display while
+    /// locked, only the lock screen's and its keyboard's; elsewhere all.
+    pub fn layer_shown(&self, layer: &smithay::desktop::LayerSurface) -> bool {
+        use smithay::reexports::wayland_server::Resource;
+        let Some(system) = self.system.as_ref().filter(|s| s.lock_clients_only) else {
+            return true;
+        };
+        layer
+            .wl_surface()
+            .client()
+            .is_some_and(|c| system.lock_clients.contains(&c.id()))
     }
 
     /// A point of this persona's space in display space (the inverse of
@@ -130,26 +144,14 @@ impl State {
         }
     }
 
-    /// Gives persona `id` the panels' zones (in display pixels) in its
-    /// own space: less its frame, divided by its scale.
+    /// Gives persona `id` the panels' zones; its windows make room.
     pub(crate) fn apply_panel_zones(&mut self, id: crate::persona::PersonaId) {
         let zones = self.panel_zones.clone();
         let Some(persona) = self.personas.get_mut(id) else {
             return;
         };
-        let state = &mut persona.state;
-        let inset = state.inset;
-        state.reserved = zones
-            .into_iter()
-            .map(|(name, taken)| {
-                let scale = state
-                    .output_named(&name)
-                    .map_or(1.0, |o| o.current_scale().fractional_scale());
-                let logical = taken.map(|t| ((t - inset).max(0) as f64 / scale).ceil() as i32);
-                (name, logical)
-            })
-            .collect();
-        state.layers_changed();
+        persona.state.reserved = zones;
+        persona.state.layers_changed();
     }
 
     /// The system display's state, when its panels are shown.
@@ -217,9 +219,10 @@ impl State {
             self.mark_dirty(system_id);
         }
         self.pointer_router.on_panel = wanted;
+        let draws_cursor = self.backend.draws_cursor();
+        let persona = &mut self.personas.active_mut().state;
+        persona.pointer_on_panel = wanted;
         if wanted {
-            let draws_cursor = self.backend.draws_cursor();
-            let persona = &mut self.personas.active_mut().state;
             persona.pointer_location = pos;
             persona.needs_redraw |= draws_cursor;
         }
@@ -258,6 +261,21 @@ impl State {
                 self.personas.active_mut().state.refresh_pointer_focus();
             }
         }
+    }
+
+    /// The panel's touch sequence ends (the device cancelled it, or it
+    /// became a compositor gesture).
+    pub(crate) fn cancel_panel_touches(&mut self) {
+        if !std::mem::take(&mut self.pointer_router.touch_on_panel) {
+            return;
+        }
+        let Some(system_id) = self.personas.system_id() else {
+            return;
+        };
+        if let Some(system) = self.personas.get_mut(system_id) {
+            system.state.cancel_touches();
+        }
+        self.mark_dirty(system_id);
     }
 
     /// A scroll while the pointer is on a panel.

@@ -125,6 +125,19 @@ impl TestClient {
         self.flush();
     }
 
+    /// Destroys the handle of `name`.
+    pub fn forget_persona(&mut self, name: &str) {
+        let system = &mut self.state.system;
+        let i = system
+            .handles
+            .iter()
+            .position(|(_, p)| p.name == name)
+            .unwrap_or_else(|| panic!("no handle for persona {name}"));
+        let (handle, _) = system.handles.remove(i);
+        handle.destroy();
+        self.flush();
+    }
+
     /// Asks for a switch to `name` through its handle.
     pub fn activate_persona(&mut self, name: &str) {
         let handle = self
