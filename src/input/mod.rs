@@ -747,20 +747,7 @@ impl State {
             persona.focus_at(pos);
         }
         let under = persona.surface_under(pos);
-        // Every point, over a surface or not: smithay's touch grab holds them all.
-        persona.touch_points.insert(slot, pos);
-        let touch = persona.seat.get_touch().expect("every seat has touch");
-        touch.down(
-            persona,
-            under,
-            &DownEvent {
-                slot: touch_slot(slot),
-                location: pos,
-                serial: SERIAL_COUNTER.next_serial(),
-                time,
-            },
-        );
-        touch.frame(persona);
+        persona.touch_down(slot, pos, under, time);
     }
 
     fn on_touch_motion(&mut self, slot: i32, pos: Point<f64, Logical>, time: u32) {
@@ -813,6 +800,35 @@ impl State {
             },
         );
         touch.frame(persona);
+    }
+}
+
+impl crate::persona::PersonaState {
+    /// A finger down at `pos`, on `under`.
+    pub(crate) fn touch_down(
+        &mut self,
+        slot: i32,
+        pos: Point<f64, Logical>,
+        under: Option<(
+            smithay::reexports::wayland_server::protocol::wl_surface::WlSurface,
+            Point<f64, Logical>,
+        )>,
+        time: u32,
+    ) {
+        // Every point, over a surface or not: smithay's touch grab holds them all.
+        self.touch_points.insert(slot, pos);
+        let touch = self.seat.get_touch().expect("every seat has touch");
+        touch.down(
+            self,
+            under,
+            &DownEvent {
+                slot: touch_slot(slot),
+                location: pos,
+                serial: SERIAL_COUNTER.next_serial(),
+                time,
+            },
+        );
+        touch.frame(self);
     }
 }
 

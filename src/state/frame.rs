@@ -273,8 +273,17 @@ impl State {
                 );
             }
         }
-        // The lock screen's surfaces.
-        for surface in persona.lock_surfaces() {
+        // The lock screen's surfaces, and a cursor surface drawn on screen
+        // (an animated cursor), get their frame callbacks as a window would.
+        let cursor = match &persona.cursor {
+            smithay::input::pointer::CursorImageStatus::Surface(surface)
+                if self.backend.draws_cursor() =>
+            {
+                Some(surface)
+            }
+            _ => None,
+        };
+        for surface in persona.lock_surfaces().chain(cursor) {
             smithay::desktop::utils::send_frames_surface_tree(
                 surface,
                 output,
@@ -282,19 +291,6 @@ impl State {
                 None,
                 |_, _| Some(output.clone()),
             );
-        }
-        // A cursor surface drawn on screen (an animated cursor) gets its
-        // frame callbacks as a window would.
-        if self.backend.draws_cursor() {
-            if let smithay::input::pointer::CursorImageStatus::Surface(surface) = &persona.cursor {
-                smithay::desktop::utils::send_frames_surface_tree(
-                    surface,
-                    output,
-                    now,
-                    None,
-                    |_, _| Some(output.clone()),
-                );
-            }
         }
         let mut feedback = take_feedback(persona, walked);
         let switch = self.pending_switch.take();

@@ -7,7 +7,7 @@
 
 use smithay::desktop::layer_map_for_output;
 use smithay::input::pointer::{AxisFrame, ButtonEvent, MotionEvent};
-use smithay::input::touch::{DownEvent, MotionEvent as TouchMotionEvent, UpEvent};
+use smithay::input::touch::{MotionEvent as TouchMotionEvent, UpEvent};
 use smithay::utils::{Logical, Point, SERIAL_COUNTER};
 use smithay::wayland::shell::wlr_layer::Layer;
 
@@ -318,20 +318,7 @@ impl State {
             return false;
         };
         if let Some(system) = self.personas.get_mut(system_id) {
-            let system = &mut system.state;
-            system.touch_points.insert(slot, at);
-            let touch = system.seat.get_touch().expect("every seat has touch");
-            touch.down(
-                system,
-                under,
-                &DownEvent {
-                    slot: super::super::input::touch_slot(slot),
-                    location: at,
-                    serial: SERIAL_COUNTER.next_serial(),
-                    time,
-                },
-            );
-            touch.frame(system);
+            system.state.touch_down(slot, at, under, time);
         }
         self.mark_dirty(system_id);
         true
