@@ -472,15 +472,20 @@ impl Sessions {
         }
     }
 
-    pub fn info(&self, name: &str) -> Option<SessionInfo> {
-        let session = self.sessions.get(name)?;
-        let state = match session.phase {
+    /// The state of `name`'s session, as `list` names it.
+    pub fn state(&self, name: &str) -> Option<&'static str> {
+        Some(match self.sessions.get(name)?.phase {
             Phase::Running { .. } => "running",
             Phase::Stopping { .. } => "stopping",
             Phase::Restarting => "restarting",
             Phase::Failed { .. } => "failed",
             Phase::Stopped => "stopped",
-        };
+        })
+    }
+
+    pub fn info(&self, name: &str) -> Option<SessionInfo> {
+        let state = self.state(name)?;
+        let session = self.sessions.get(name)?;
         Some(SessionInfo {
             state: state.into(),
             pid: session.pid(),

@@ -471,14 +471,16 @@ impl State {
         if self.personas.active().state.needs_redraw {
             self.queue_redraw();
         }
-        if let Some(system) = self.personas.system_id() {
-            let locked = self.locked();
-            if let Some(system) = self.personas.get_mut(system).filter(|_| !locked) {
-                // (Also when a panel went: what it showed must go.)
-                if std::mem::take(&mut system.state.needs_redraw) {
-                    self.queue_redraw();
-                }
-            }
+        // The system display's panels show over the persona on screen (also
+        // when one went: what it showed must go). While locked it is the
+        // persona on screen, handled above.
+        let locked = self.locked();
+        let system = self.personas.system_id().filter(|_| !locked);
+        if system
+            .and_then(|id| self.personas.get_mut(id))
+            .is_some_and(|s| std::mem::take(&mut s.state.needs_redraw))
+        {
+            self.queue_redraw();
         }
         // Rendering here, before the loop sleeps again, puts a commit on screen
         // in the same turn it arrived (within the frame clock's pacing).

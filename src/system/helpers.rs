@@ -5,6 +5,7 @@
 //! they die while locked; `helpers` (a persona bar, a switcher) run for the
 //! compositor's life, restarted with a growing delay.
 
+use std::collections::HashMap;
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
@@ -18,7 +19,7 @@ use smithay::reexports::calloop::LoopHandle;
 use crate::state::State;
 
 /// What a helper is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Role {
     /// The `lock` command.
     Lock,
@@ -48,7 +49,7 @@ pub struct Exit {
 pub struct Helpers {
     running: Vec<Running>,
     /// Quick ends in a row, per role, for the restart delay.
-    failures: Vec<(Role, u32)>,
+    failures: HashMap<Role, u32>,
     /// Roles with a restart scheduled.
     pending: Vec<Role>,
     sender: Option<Sender<Exit>>,
@@ -69,7 +70,7 @@ impl Helpers {
         }
         Helpers {
             running: Vec::new(),
-            failures: Vec::new(),
+            failures: HashMap::new(),
             pending: Vec::new(),
             sender: inserted.ok().map(|_| sender),
             enabled,
@@ -127,11 +128,7 @@ impl Helpers {
     }
 
     fn failures(&mut self, role: Role) -> &mut u32 {
-        if let Some(i) = self.failures.iter().position(|(r, _)| *r == role) {
-            return &mut self.failures[i].1;
-        }
-        self.failures.push((role, 0));
-        &mut self.failures.last_mut().expect("just pushed").1
+        self.failures.entry(role).or_default()
     }
 }
 
@@ -236,17 +233,16 @@ impl State {
             }
             None => return,
         };
-        if let Some(system) = self
-            .personas
-            .get_mut(system)
-            .and_then(|p| p.state.system.as_mut())
+        let state = self.personas.get_mut(system).map(|p| &mut p.state);
+        if let Some((dh, system)) =
+            state.and_then(|s| Some((&s.display_handle, s.system.as_mut()?)))
         {
             if matches!(role, Role::Lock | Role::LockKeyboard) {
-                system.lock_clients.retain(|c| c != &connection);
+                // (Those gone are forgotten.)
+                system
+                    .lock_clients
+                    .retain(|c| dh.backend_handle().get_client_data(c.clone()).is_ok());
                 system.lock_clients.push(connection.clone());
-                // (A few, of the latest locks; dead ids match nothing.)
-                let excess = system.lock_clients.len().saturating_sub(8);
-                system.lock_clients.drain(..excess);
             }
             if role == Role::Lock {
                 // The one client that may see ext-session-lock from now on.
@@ -310,8 +306,7 @@ impl State {
     /// always.
     fn helper_wanted(&self, role: Role) -> bool {
         match role {
-            Role::Lock => self.locked(),
-            Role::LockKeyboard => self.locked(),
+            Role::Lock | Role::LockKeyboard => self.locked(),
             Role::Helper(n) => n < self.config.helpers.len(),
         }
     }

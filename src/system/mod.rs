@@ -325,14 +325,12 @@ impl State {
             .iter()
             .map(|p| {
                 let color = p.state.color;
-                let session = match self.sessions.info(&p.state.name) {
+                let session = match self.sessions.state(&p.state.name) {
                     None => Session::None,
-                    Some(info) => match info.state.as_str() {
-                        "running" => Session::Running,
-                        "restarting" => Session::Restarting,
-                        "failed" => Session::Failed,
-                        _ => Session::Stopped,
-                    },
+                    Some("running") => Session::Running,
+                    Some("restarting") => Session::Restarting,
+                    Some("failed") => Session::Failed,
+                    Some(_) => Session::Stopped,
                 };
                 PersonaSummary {
                     id: p.state.id,

@@ -110,30 +110,26 @@ impl State {
             return;
         }
         let system = &system.state;
-        let mut zones: Vec<(String, [i32; 4])> = Vec::new();
-        {
-            for output in system.outputs() {
-                let (Some(whole), Some(usable)) = (
-                    system.space.output_geometry(output),
-                    system.usable_area(output),
-                ) else {
-                    continue;
-                };
+        let zones: Vec<(String, [i32; 4])> = system
+            .outputs()
+            .filter_map(|output| {
+                let whole = system.space.output_geometry(output)?;
+                let usable = system.usable_area(output)?;
                 let taken = [
                     usable.loc.y - whole.loc.y,
                     (whole.loc.x + whole.size.w) - (usable.loc.x + usable.size.w),
                     (whole.loc.y + whole.size.h) - (usable.loc.y + usable.size.h),
                     usable.loc.x - whole.loc.x,
                 ];
-                if taken != [0; 4] {
-                    let scale = output.current_scale().fractional_scale();
-                    zones.push((
+                let scale = output.current_scale().fractional_scale();
+                (taken != [0; 4]).then(|| {
+                    (
                         output.name(),
                         taken.map(|t| (t as f64 * scale).round() as i32),
-                    ));
-                }
-            }
-        }
+                    )
+                })
+            })
+            .collect();
         if zones == self.panel_zones {
             return;
         }
@@ -167,10 +163,17 @@ impl State {
         &mut self,
         pos: Point<f64, Logical>,
     ) -> Option<(Point<f64, Logical>, Option<SurfaceAt>)> {
-        let (x, y) = self.personas.active().state.to_display_point(pos);
-        let system = self.panels()?;
-        let at = system.from_output(x, y);
+        self.panels()?;
+        let at = self.system_point(pos)?;
+        let system = &self.personas.get(self.personas.system_id()?)?.state;
         Some((at, system.layer_surface_under(at, true)))
+    }
+
+    /// `pos` of the active persona's space in the system display's.
+    fn system_point(&self, pos: Point<f64, Logical>) -> Option<Point<f64, Logical>> {
+        let (x, y) = self.personas.active().state.to_display_point(pos);
+        let system = self.personas.get(self.personas.system_id()?)?;
+        Some(system.state.from_output(x, y))
     }
 
     /// The pointer moved to `pos` (the active persona's space): true if a
@@ -329,12 +332,7 @@ impl State {
         let Some(system_id) = self.personas.system_id() else {
             return;
         };
-        let at = pos.map(|p| {
-            let (x, y) = self.personas.active().state.to_display_point(p);
-            self.personas
-                .get(system_id)
-                .map_or(p, |s| s.state.from_output(x, y))
-        });
+        let at = pos.map(|p| self.system_point(p).unwrap_or(p));
         let Some(system) = self.personas.get_mut(system_id) else {
             return;
         };
