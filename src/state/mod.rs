@@ -234,14 +234,25 @@ impl State {
         global: &Config,
         id: PersonaId,
     ) -> Result<Persona, StateError> {
+        let mut persona = self.new_display(config, global, id)?;
+        if let Some(runtime_dir) = &self.runtime_dir {
+            persona.listen(runtime_dir)?;
+        }
+        Ok(persona)
+    }
+
+    /// A persona's display on the current outputs, without a socket.
+    pub(crate) fn new_display(
+        &self,
+        config: &PersonaConfig,
+        global: &Config,
+        id: PersonaId,
+    ) -> Result<Persona, StateError> {
         let mut persona = Persona::new(id, config, global, self.backend.output_spec())?;
         persona.state.set_outputs(
             &self.placed_outputs(global),
             global.output_layout == crate::config::OutputLayout::Mirror,
         );
-        if let Some(runtime_dir) = &self.runtime_dir {
-            persona.listen(runtime_dir)?;
-        }
         Ok(persona)
     }
 

@@ -20,7 +20,7 @@ use smithay::wayland::session_lock::{LockSurface, SessionLockManagerState, Sessi
 use crate::config::{Color, Indicator, PersonaConfig};
 use crate::handlers::control::{ControlState, PersonaSummary, Snapshot};
 use crate::persona::switch::SwitchOrigin;
-use crate::persona::{Persona, PersonaId};
+use crate::persona::PersonaId;
 use crate::state::{State, StateError};
 use helpers::Role;
 use protocol::personas_persona_v1::Session;
@@ -100,11 +100,7 @@ impl State {
         // The lock screen covers the whole output: no frame.
         global.indicator = Indicator::None;
         let id = self.personas.next_id();
-        let mut persona = Persona::new(id, &config, &global, self.backend.output_spec())?;
-        persona.state.set_outputs(
-            &self.placed_outputs(&global),
-            global.output_layout == crate::config::OutputLayout::Mirror,
-        );
+        let mut persona = self.new_display(&config, &global, id)?;
         let dh = persona.display.handle();
         let lock_access = SharedLockAccess::new(std::sync::Mutex::new(LockAccess {
             anyone: !self.helpers.enabled,
