@@ -13,3 +13,4 @@ pub mod render;
 pub mod session;
 pub mod state;
 pub mod system;
+pub mod xwayland;

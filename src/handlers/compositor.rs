@@ -28,9 +28,13 @@ impl CompositorHandler for PersonaState {
     }
 
     fn client_compositor_state<'a>(&self, client: &'a Client) -> &'a CompositorClientState {
+        if let Some(data) = client.get_data::<ClientState>() {
+            return &data.compositor_state;
+        }
+        // The only other kind of client: the persona's Xwayland.
         &client
-            .get_data::<ClientState>()
-            .expect("every client of a persona carries ClientState")
+            .get_data::<smithay::xwayland::XWaylandClientData>()
+            .expect("a persona's clients are its own or its Xwayland")
             .compositor_state
     }
 
@@ -62,6 +66,13 @@ impl CompositorHandler for PersonaState {
             }
             if let Some(window) = self.window_for_surface(&root).cloned() {
                 self.toplevel_committed(&window);
+            } else if self
+                .xwayland_client
+                .as_ref()
+                .is_some_and(|c| root.client().is_some_and(|r| r.id() == c.id()))
+            {
+                // Perhaps an X11 window's, named before it was drawn.
+                self.pair_x11_windows();
             } else {
                 self.layer_committed(&root);
             }

@@ -21,6 +21,7 @@ pub mod wlr_foreign_toplevel;
 mod xdg_activation;
 pub mod xdg_extras;
 mod xdg_shell;
+pub mod xwayland;
 
 use smithay::wayland::output::OutputHandler;
 use smithay::{

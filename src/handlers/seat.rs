@@ -26,16 +26,16 @@ use smithay::wayland::selection::primary_selection::{
     PrimarySelectionHandler, PrimarySelectionState, PrimarySourceUserData,
 };
 use std::os::fd::OwnedFd;
-use std::sync::Arc;
 
 use smithay::delegate_seat;
 use smithay::wayland::selection::{SelectionHandler, SelectionSource, SelectionTarget};
 
 use super::limits::{self, MAX_MIME_TYPES};
+use super::xwayland::HeldSelection;
 use crate::persona::PersonaState;
 
 impl SeatHandler for PersonaState {
-    type KeyboardFocus = WlSurface;
+    type KeyboardFocus = crate::persona::focus::KeyboardFocus;
     type PointerFocus = WlSurface;
     type TouchFocus = WlSurface;
 
@@ -43,10 +43,16 @@ impl SeatHandler for PersonaState {
         &mut self.seat_state
     }
 
-    fn focus_changed(&mut self, seat: &Seat<Self>, focused: Option<&WlSurface>) {
+    fn focus_changed(
+        &mut self,
+        seat: &Seat<Self>,
+        focused: Option<&crate::persona::focus::KeyboardFocus>,
+    ) {
         // Selections are offered to the client holding keyboard focus, as usual.
         let dh = &self.display_handle;
-        let client = focused.and_then(|s| dh.get_client(s.id()).ok());
+        let client = focused
+            .and_then(|f| f.surface())
+            .and_then(|s| dh.get_client(s.id()).ok());
         set_data_device_focus(dh, seat, client.clone());
         set_primary_focus(dh, seat, client);
     }
@@ -66,8 +72,9 @@ impl SeatHandler for PersonaState {
 }
 
 impl SelectionHandler for PersonaState {
-    /// A selection the compositor owns: the text of a clipboard transfer.
-    type SelectionUserData = Arc<Vec<u8>>;
+    /// A selection the compositor holds: the text of a clipboard transfer,
+    /// or an X client's selection.
+    type SelectionUserData = HeldSelection;
 
     fn new_selection(
         &mut self,
@@ -75,21 +82,27 @@ impl SelectionHandler for PersonaState {
         source: Option<SelectionSource>,
         _seat: Seat<Self>,
     ) {
+        let mimes = source.map(|s| s.mime_types());
         if ty == SelectionTarget::Clipboard {
-            self.clipboard_mimes = source.map(|s| s.mime_types()).unwrap_or_default();
+            self.clipboard_mimes = mimes.clone().unwrap_or_default();
         }
+        // The persona's X clients paste it too.
+        self.x11_selection_changed(ty, mimes);
     }
 
     fn send_selection(
         &mut self,
-        _ty: SelectionTarget,
-        _mime_type: String,
+        ty: SelectionTarget,
+        mime_type: String,
         fd: OwnedFd,
         _seat: Seat<Self>,
-        data: &Arc<Vec<u8>>,
+        data: &HeldSelection,
     ) {
+        let data = match data {
+            HeldSelection::Bytes(data) => data.clone(),
+            HeldSelection::X11 => return self.x11_send_selection(ty, mime_type, fd),
+        };
         // A reader that is slow (or never reads) must not block the compositor.
-        let data = data.clone();
         std::thread::spawn(move || {
             let mut file = std::fs::File::from(fd);
             let _ = std::io::Write::write_all(&mut file, &data);

@@ -65,14 +65,21 @@ impl PersonaState {
         let mut push = |s: zwlr_foreign_toplevel_handle_v1::State| {
             states.extend_from_slice(&(s as u32).to_ne_bytes())
         };
-        let Some(toplevel) = window.toplevel() else {
-            return states;
+        let (maximized, fullscreen) = match (window.toplevel(), window.x11_surface()) {
+            (Some(toplevel), _) => {
+                let current = toplevel.current_state().states;
+                (
+                    current.contains(xdg_toplevel::State::Maximized),
+                    current.contains(xdg_toplevel::State::Fullscreen),
+                )
+            }
+            (None, Some(x11)) => (x11.is_maximized(), x11.is_fullscreen()),
+            (None, None) => return states,
         };
-        let current = toplevel.current_state().states;
-        if current.contains(xdg_toplevel::State::Maximized) {
+        if maximized {
             push(zwlr_foreign_toplevel_handle_v1::State::Maximized);
         }
-        if current.contains(xdg_toplevel::State::Fullscreen) {
+        if fullscreen {
             push(zwlr_foreign_toplevel_handle_v1::State::Fullscreen);
         }
         if self.focused_window() == Some(window) {
@@ -89,11 +96,9 @@ impl PersonaState {
         states: &[u8],
         new: bool,
     ) {
-        if let Some(toplevel) = window.toplevel() {
-            let (app_id, title) = crate::persona::windows::window_names(toplevel);
-            handle.title(title.unwrap_or_default());
-            handle.app_id(app_id.unwrap_or_default());
-        }
+        let (app_id, title) = crate::persona::windows::window_names(window);
+        handle.title(title.unwrap_or_default());
+        handle.app_id(app_id.unwrap_or_default());
         if let Some(client) = handle.client().filter(|_| new) {
             for output in self.output_of(window).client_outputs(&client) {
                 handle.output_enter(&output);
@@ -270,23 +275,27 @@ impl Dispatch<ZwlrForeignToplevelHandleV1, HandleData> for PersonaState {
             // Gone or unmapped: its handle is closed or about to be.
             return;
         }
-        let Some(toplevel) = window.toplevel().cloned() else {
-            return;
-        };
         use zwlr_foreign_toplevel_handle_v1::Request;
-        match request {
-            Request::Activate { .. } => state.focus_window(window.clone()),
-            Request::Close => toplevel.send_close(),
-            Request::SetFullscreen { .. } => state.fullscreen_request(toplevel, None),
-            Request::UnsetFullscreen => state.unfullscreen_request(toplevel),
+        match (request, window.toplevel().cloned(), window.x11_surface()) {
+            (Request::Activate { .. }, _, _) => state.focus_window(window.clone()),
+            (Request::Close, Some(toplevel), _) => toplevel.send_close(),
+            (Request::Close, None, Some(x11)) => {
+                let _ = x11.close();
+            }
+            (Request::SetFullscreen { .. }, Some(toplevel), _) => {
+                state.fullscreen_request(toplevel, None)
+            }
+            (Request::UnsetFullscreen, Some(toplevel), _) => state.unfullscreen_request(toplevel),
+            (Request::SetFullscreen { .. }, None, Some(x11)) => {
+                let _ = x11.set_fullscreen(true);
+                state.fit_x11_window(&x11.clone());
+            }
+            (Request::UnsetFullscreen, None, Some(x11)) => {
+                let _ = x11.set_fullscreen(false);
+                state.fit_x11_window(&x11.clone());
+            }
             // Every window is maximized and none minimized; a taskbar's
             // rectangle hint has no use here.
-            Request::SetMaximized
-            | Request::UnsetMaximized
-            | Request::SetMinimized
-            | Request::UnsetMinimized
-            | Request::SetRectangle { .. }
-            | Request::Destroy => {}
             _ => {}
         }
         state.wlr_states_changed();

@@ -78,7 +78,7 @@ impl XdgShellHandler for PersonaState {
             let _ = smithay::desktop::PopupManager::dismiss_popup(&root, &kind);
             return;
         }
-        let Ok(mut grab) = self.popups.grab_popup(root, kind, &seat, serial) else {
+        let Ok(mut grab) = self.popups.grab_popup(root.into(), kind, &seat, serial) else {
             return;
         };
         if let Some(keyboard) = seat.get_keyboard() {

@@ -458,7 +458,7 @@ impl State {
             .seat
             .get_keyboard()
             .expect("every seat has a keyboard");
-        let inhibited = keyboard.current_focus().is_some_and(|surface| {
+        let inhibited = keyboard.current_focus().and_then(|f| f.surface()).is_some_and(|surface| {
             persona
                 .seat
                 .keyboard_shortcuts_inhibitor_for_surface(&surface)

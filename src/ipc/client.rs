@@ -717,12 +717,29 @@ fn session_text(session: &Option<SessionInfo>) -> String {
     }
 }
 
+/// `:2`, or `:2 NOT ISOLATED` when every persona's programs can reach it.
+fn x11_text(x11: &Option<crate::ipc::protocol::X11Info>) -> String {
+    match x11 {
+        None => "-".into(),
+        Some(x) => {
+            let mut text = x.display.clone();
+            if x.state != "running" {
+                text.push_str(&format!(" ({})", x.state));
+            }
+            if !x.isolated {
+                text.push_str(" NOT ISOLATED");
+            }
+            text
+        }
+    }
+}
+
 fn format_personas(personas: &[PersonaInfo]) -> String {
     if personas.is_empty() {
         return "no personas".to_string();
     }
-    let header = ["NAME", "COLOR", "WINDOWS", "CLIENTS", "SESSION", "SOCKET"];
-    let rows: Vec<[String; 6]> = personas
+    let header = ["NAME", "COLOR", "WINDOWS", "CLIENTS", "SESSION", "X11", "SOCKET"];
+    let rows: Vec<[String; 7]> = personas
         .iter()
         .map(|p| {
             [
@@ -731,6 +748,7 @@ fn format_personas(personas: &[PersonaInfo]) -> String {
                 p.windows.to_string(),
                 p.clients.to_string(),
                 session_text(&p.session),
+                x11_text(&p.x11),
                 p.socket.clone(),
             ]
         })
@@ -741,20 +759,22 @@ fn format_personas(personas: &[PersonaInfo]) -> String {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let line = |marker: &str, cells: [&str; 6]| {
+    let line = |marker: &str, cells: [&str; 7]| {
         let mut s = format!(
-            "{marker} {:<w0$}  {:<w1$}  {:>w2$}  {:>w3$}  {:<w4$}  {}",
+            "{marker} {:<w0$}  {:<w1$}  {:>w2$}  {:>w3$}  {:<w4$}  {:<w5$}  {}",
             cells[0],
             cells[1],
             cells[2],
             cells[3],
             cells[4],
             cells[5],
+            cells[6],
             w0 = width[0],
             w1 = width[1],
             w2 = width[2],
             w3 = width[3],
             w4 = width[4],
+            w5 = width[5],
         );
         s.truncate(s.trim_end().len());
         s
@@ -770,7 +790,7 @@ fn format_personas(personas: &[PersonaInfo]) -> String {
             } else {
                 " "
             },
-            [&row[0], &row[1], &row[2], &row[3], &row[4], &row[5]],
+            [&row[0], &row[1], &row[2], &row[3], &row[4], &row[5], &row[6]],
         ));
     }
     text
@@ -862,6 +882,7 @@ mod tests {
                 height: 10,
                 focused: true,
                 fullscreen: false,
+                x11: false,
             }],
             layers: vec![],
         };
@@ -1086,6 +1107,11 @@ mod tests {
                         isolation: None,
                     }),
                     attention: false,
+                    x11: Some(crate::ipc::protocol::X11Info {
+                        display: ":2".into(),
+                        state: "running".into(),
+                        isolated: true,
+                    }),
                 },
                 PersonaInfo {
                     name: "personal".into(),
@@ -1096,14 +1122,19 @@ mod tests {
                     clients: 0,
                     session: None,
                     attention: true,
+                    x11: Some(crate::ipc::protocol::X11Info {
+                        display: ":3".into(),
+                        state: "restarting".into(),
+                        isolated: false,
+                    }),
                 },
             ],
         };
         assert_eq!(
             format_reply(&list),
-            "  NAME      COLOR    WINDOWS  CLIENTS  SESSION             SOCKET\n\
-             * work      #3366cc       12        3  running (pid 4242)  /run/user/1000/personas/work/wayland-0\n\
-             ! personal  #cc6633        0        0  -                   /run/user/1000/personas/personal/wayland-0"
+            "  NAME      COLOR    WINDOWS  CLIENTS  SESSION             X11                            SOCKET\n\
+             * work      #3366cc       12        3  running (pid 4242)  :2                             /run/user/1000/personas/work/wayland-0\n\
+             ! personal  #cc6633        0        0  -                   :3 (restarting) NOT ISOLATED  /run/user/1000/personas/personal/wayland-0"
         );
         let restarting = Some(SessionInfo {
             state: "restarting".into(),

@@ -242,6 +242,9 @@ pub struct WindowInfo {
     /// It has its persona's keyboard focus (shown only while the persona is).
     pub focused: bool,
     pub fullscreen: bool,
+    /// An X11 window (through the persona's Xwayland).
+    #[serde(default)]
+    pub x11: bool,
 }
 
 /// A layer surface (a panel, a wallpaper, an on-screen keyboard), for `windows`.
@@ -274,6 +277,24 @@ pub struct PersonaInfo {
     /// when the persona comes to the front.
     #[serde(default)]
     pub attention: bool,
+    /// Its X server (Xwayland), when it has one.
+    #[serde(default)]
+    pub x11: Option<X11Info>,
+}
+
+/// A persona's X server, for `list`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct X11Info {
+    /// `DISPLAY` for its X clients, e.g. `":2"`.
+    pub display: String,
+    /// `"running"`, `"starting"` or `"restarting"` (it exited; a new one
+    /// comes after a backoff).
+    pub state: String,
+    /// Only this persona's sessions can reach it. False with
+    /// `isolation = "none"` (or without namespaces): every program of the
+    /// user, in any persona, can connect to it, see its windows and read
+    /// its input and selections.
+    pub isolated: bool,
 }
 
 /// State of the session launched for a persona.
@@ -768,13 +789,19 @@ mod tests {
                         isolation: Some("namespaces".into()),
                     }),
                     attention: false,
+                    x11: Some(X11Info {
+                        display: ":2".into(),
+                        state: "running".into(),
+                        isolated: true,
+                    }),
                 }]
             }),
             concat!(
                 r##"{"reply":"personas","personas":[{"name":"work","color":"#3366cc","active":true,"##,
                 r#""socket":"/run/user/1000/personas/work/wayland-0","windows":2,"clients":1,"#,
                 r#""session":{"state":"running","pid":42,"exit":null,"restarts":2,"#,
-                r#""isolation":"namespaces"},"attention":false}]}"#
+                r#""isolation":"namespaces"},"attention":false,"#,
+                r#""x11":{"display":":2","state":"running","isolated":true}}]}"#
             )
         );
         let stats = Stats {

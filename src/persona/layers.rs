@@ -210,7 +210,7 @@ impl PersonaState {
 
     /// What the keyboard goes to: a layer surface that holds it (exclusive,
     /// or on demand after a click), else the focused window.
-    pub fn keyboard_target(&self) -> Option<WlSurface> {
+    pub fn keyboard_target(&self) -> Option<super::focus::KeyboardFocus> {
         let layer_focus = self.layer_focus.as_ref().filter(|surface| {
             surface.alive()
                 && self
@@ -224,11 +224,8 @@ impl PersonaState {
             })
             .cloned()
             .or_else(|| self.lock_keyboard_target())
-            .or_else(|| {
-                self.focused_window()
-                    .and_then(|w| w.toplevel())
-                    .map(|t| t.wl_surface().clone())
-            })
+            .map(super::focus::KeyboardFocus::Surface)
+            .or_else(|| self.focused_window().and_then(super::focus::window_focus))
     }
 
     /// A click on a layer surface that takes the keyboard on demand gives

@@ -4,6 +4,7 @@
 //! request from a client of one persona can only ever reach that persona's state:
 //! isolation comes from the structure, not from filters.
 
+pub mod focus;
 pub mod layers;
 pub mod list;
 pub mod outputs;
@@ -11,6 +12,7 @@ pub mod scale;
 pub mod socket;
 pub mod switch;
 pub mod windows;
+pub mod x11;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -85,6 +87,8 @@ pub enum PersonaEvent {
     },
     /// A client of this background persona asked to be activated.
     ActivationRequested,
+    /// The persona's X server exited (or failed to start): start it again.
+    XwaylandExited,
     /// A virtual pointer of this persona moved, clicked or scrolled.
     VirtualPointer(crate::input::InputEvent),
     /// A virtual pointer went to a place given as fractions of this
@@ -361,6 +365,13 @@ pub struct PersonaState {
     /// The physical output this persona's output sits in.
     pub output_spec: OutputSpec,
     pub indicator_buffers: std::cell::RefCell<crate::render::indicator::IndicatorBuffers>,
+    /// The window manager of this persona's X server, while it runs.
+    pub xwm: Option<smithay::xwayland::X11Wm>,
+    /// The persona's Xwayland as a client of its display.
+    pub xwayland_client: Option<Client>,
+    /// The loop it runs in (`xwayland/`), for X selection transfers.
+    pub x11_loop: Option<smithay::reexports::calloop::LoopHandle<'static, PersonaState>>,
+    pub xwayland_shell_state: smithay::wayland::xwayland_shell::XWaylandShellState,
 }
 
 /// A persona: its display (the client connections) and its state.
@@ -370,6 +381,8 @@ pub struct Persona {
     pub socket: Option<socket::PersonaSocket>,
     pub config: PersonaConfig,
     clients: Arc<AtomicUsize>,
+    /// Its X server, when it has one (`xwayland/`).
+    pub xwayland: Option<crate::xwayland::Xwayland>,
 }
 
 impl Persona {
@@ -440,6 +453,9 @@ impl Persona {
             });
 
         let xdg_extras = crate::handlers::xdg_extras::XdgExtras::new(&dh);
+        // Seen only by the persona's Xwayland (smithay filters it).
+        let xwayland_shell_state =
+            smithay::wayland::xwayland_shell::XWaylandShellState::new::<PersonaState>(&dh);
         crate::handlers::wlr_foreign_toplevel::create_global(&dh);
         let timing = crate::handlers::timing::Timing::new(&dh);
         let fractional_scale_state =
@@ -572,6 +588,10 @@ impl Persona {
             indicator_buffers: std::cell::RefCell::new(
                 crate::render::indicator::IndicatorBuffers::new(config.color),
             ),
+            xwm: None,
+            xwayland_client: None,
+            x11_loop: None,
+            xwayland_shell_state,
         };
         Ok(Persona {
             display,
@@ -579,6 +599,7 @@ impl Persona {
             socket: None,
             config: config.clone(),
             clients: Arc::new(AtomicUsize::new(0)),
+            xwayland: None,
         })
     }
 

@@ -8,6 +8,7 @@ use smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::{Logical, Point, Rectangle, SERIAL_COUNTER};
 use smithay::wayland::compositor::with_states;
+use smithay::wayland::seat::WaylandFocus;
 use smithay::wayland::shell::xdg::{ToplevelSurface, XdgToplevelSurfaceData};
 
 use super::{PersonaEvent, PersonaState};
@@ -27,7 +28,7 @@ impl PersonaState {
         let output = self.output_of(window);
         let fullscreen = window.toplevel().is_some_and(|t| {
             t.with_pending_state(|s| s.states.contains(xdg_toplevel::State::Fullscreen))
-        });
+        }) || window.x11_surface().is_some_and(|x| x.is_fullscreen());
         let area = if fullscreen {
             self.space.output_geometry(output)
         } else {
@@ -58,10 +59,12 @@ impl PersonaState {
         self.focus_stack.last()
     }
 
+    /// The window (Wayland or X11) whose root surface `surface` is.
     pub fn window_for_surface(&self, surface: &WlSurface) -> Option<&Window> {
-        self.space
-            .elements()
-            .find(|w| w.toplevel().map(|t| t.wl_surface()) == Some(surface))
+        self.space.elements().find(|w| match w.toplevel() {
+            Some(toplevel) => toplevel.wl_surface() == surface,
+            None => w.wl_surface().as_deref() == Some(surface),
+        })
     }
 
     pub fn window_for_toplevel(&self, toplevel: &ToplevelSurface) -> Option<Window> {
@@ -128,28 +131,36 @@ impl PersonaState {
         self.apply_window_rules(&toplevel);
     }
 
-    /// Called on every commit of a toplevel's root surface.
+    /// Called on every commit of a toplevel's root surface (an X11
+    /// window's once Xwayland paired it).
     pub fn toplevel_committed(&mut self, window: &Window) {
         window.on_commit();
-        let Some(toplevel) = window.toplevel() else {
-            return;
-        };
         // Its subsurfaces and popups too, as they come.
         self.send_window_scale(window);
-        if !toplevel.is_initial_configure_sent() {
-            toplevel.send_configure();
+        if let Some(toplevel) = window.toplevel() {
+            if !toplevel.is_initial_configure_sent() {
+                toplevel.send_configure();
+                return;
+            }
+        } else if window.x11_surface().is_some_and(|x| x.is_override_redirect()) {
+            // A menu or tooltip: drawn where it placed itself, never focused.
+            self.place(window);
+            self.needs_redraw = true;
             return;
         }
-        let mapped = smithay::backend::renderer::utils::with_renderer_surface_state(
-            toplevel.wl_surface(),
-            |s| s.buffer().is_some(),
-        )
-        .unwrap_or(false);
+        let Some(surface) = window.wl_surface().map(|s| s.into_owned()) else {
+            return;
+        };
+        let mapped =
+            smithay::backend::renderer::utils::with_renderer_surface_state(&surface, |s| {
+                s.buffer().is_some()
+            })
+            .unwrap_or(false);
         self.place(window);
         self.wlr_window_committed(window);
         let known = self.focus_stack.contains(window);
         if mapped && !known {
-            let (app_id, title) = window_names(toplevel);
+            let (app_id, title) = window_names(window);
             self.list_window(window, title.clone(), app_id.clone());
             self.events
                 .push(PersonaEvent::WindowOpened { app_id, title });
@@ -168,6 +179,18 @@ impl PersonaState {
     /// A window that does not fill the area (a fixed-size client, or one that
     /// ignored the configure) is centered in it, as a kiosk would.
     pub(super) fn place(&mut self, window: &Window) {
+        if let Some(x11) = window.x11_surface() {
+            // Where the X server has it, or its pointer coordinates and
+            // its menus' places would be off.
+            let location = x11.geometry().loc;
+            if self.space.element_location(window) != Some(location) {
+                self.space.map_element(window.clone(), location, false);
+                if let Some(top) = self.focus_stack.last().cloned() {
+                    self.space.raise_element(&top, false);
+                }
+            }
+            return;
+        }
         let area = self.window_area_of(window);
         let geometry = window.geometry();
         if self.free_placement {
@@ -270,15 +293,19 @@ impl PersonaState {
 
     /// The toplevel is gone: forget it and focus the next one.
     pub fn remove_toplevel(&mut self, toplevel: &ToplevelSurface) {
-        let Some(window) = self.window_for_toplevel(toplevel) else {
-            return;
-        };
-        let was_mapped = self.focus_stack.contains(&window);
-        self.unlist_window(&window);
-        self.space.unmap_elem(&window);
-        self.focus_stack.retain(|w| w != &window);
+        if let Some(window) = self.window_for_toplevel(toplevel) {
+            self.remove_window(&window);
+        }
+    }
+
+    /// A window (Wayland or X11) is gone: forget it and focus the next one.
+    pub fn remove_window(&mut self, window: &Window) {
+        let was_mapped = self.focus_stack.contains(window);
+        self.unlist_window(window);
+        self.space.unmap_elem(window);
+        self.focus_stack.retain(|w| w != window);
         if was_mapped {
-            let (app_id, title) = window_names(toplevel);
+            let (app_id, title) = window_names(window);
             self.events
                 .push(PersonaEvent::WindowClosed { app_id, title });
         }
@@ -315,8 +342,15 @@ impl PersonaState {
     }
 
     pub fn close_focused(&mut self) {
-        if let Some(toplevel) = self.focused_window().and_then(|w| w.toplevel()) {
+        let Some(window) = self.focused_window() else {
+            return;
+        };
+        if let Some(toplevel) = window.toplevel() {
             toplevel.send_close();
+        } else if let Some(x11) = window.x11_surface() {
+            if let Err(err) = x11.close() {
+                tracing::debug!(persona = %self.name, "closing an X11 window: {err}");
+            }
         }
     }
 
@@ -331,6 +365,8 @@ impl PersonaState {
                 if toplevel.is_initial_configure_sent() {
                     toplevel.send_pending_configure();
                 }
+            } else if let Some(x11) = window.x11_surface() {
+                self.apply_x11_rules(&window, x11);
             }
         }
     }
@@ -419,7 +455,7 @@ impl PersonaState {
         let Some(window) = self.window_for_toplevel(toplevel) else {
             return;
         };
-        let (app_id, title) = window_names(toplevel);
+        let (app_id, title) = window_names(&window);
         self.update_listed_window(&window, title, app_id);
     }
 
@@ -440,10 +476,9 @@ impl PersonaState {
             .iter()
             .rev()
             .filter_map(|window| {
-                let toplevel = window.toplevel()?;
                 let at = self.space.element_location(window)? + window.geometry().loc;
                 let size = window.geometry().size;
-                let (app_id, title) = window_names(toplevel);
+                let (app_id, title) = window_names(window);
                 Some(crate::ipc::protocol::WindowInfo {
                     persona: self.name.clone(),
                     app_id,
@@ -453,10 +488,15 @@ impl PersonaState {
                     width: size.w,
                     height: size.h,
                     focused: Some(window) == focused,
-                    fullscreen: toplevel
-                        .current_state()
-                        .states
-                        .contains(xdg_toplevel::State::Fullscreen),
+                    fullscreen: match (window.toplevel(), window.x11_surface()) {
+                        (Some(toplevel), _) => toplevel
+                            .current_state()
+                            .states
+                            .contains(xdg_toplevel::State::Fullscreen),
+                        (None, Some(x11)) => x11.is_fullscreen(),
+                        (None, None) => false,
+                    },
+                    x11: window.is_x11(),
                 })
             })
             .collect();
@@ -482,7 +522,15 @@ impl PersonaState {
     }
 }
 
-pub(crate) fn window_names(toplevel: &ToplevelSurface) -> (Option<String>, Option<String>) {
+/// Its app id and title (an X11 window's class and title).
+pub(crate) fn window_names(window: &Window) -> (Option<String>, Option<String>) {
+    if let Some(x11) = window.x11_surface() {
+        let some = |s: String| (!s.is_empty()).then_some(s);
+        return (some(x11.class()), some(x11.title()));
+    }
+    let Some(toplevel) = window.toplevel() else {
+        return (None, None);
+    };
     with_states(toplevel.wl_surface(), |states| {
         states
             .data_map
@@ -505,7 +553,7 @@ pub(super) fn home_of(window: &Window) -> Option<String> {
         .map(|h| h.0.lock().unwrap_or_else(|e| e.into_inner()).clone())
 }
 
-fn set_home(window: &Window, name: &str) {
+pub(super) fn set_home(window: &Window, name: &str) {
     let home = window
         .user_data()
         .get_or_insert_threadsafe(|| Home(Mutex::new(name.to_owned())));

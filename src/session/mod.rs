@@ -139,6 +139,9 @@ pub struct Sessions {
     protected: Vec<PathBuf>,
     /// Every persona's home, so each session can have the others' covered.
     homes: HashMap<String, PathBuf>,
+    /// Each persona's X server: its `DISPLAY` and the directory a
+    /// namespaced session sees as `/tmp/.X11-unix` (`xwayland/`).
+    x11: HashMap<String, (String, PathBuf)>,
 }
 
 /// How a session is started.
@@ -175,6 +178,7 @@ impl Sessions {
             namespaces: None,
             protected: Vec::new(),
             homes: HashMap::new(),
+            x11: HashMap::new(),
         }
     }
 
@@ -218,6 +222,22 @@ impl Sessions {
             Ok(()) => Isolation::Namespaces,
             Err(reason) => Isolation::None(Some(reason.clone())),
         }
+    }
+
+    /// Whether `config`'s sessions run in their own namespaces (as far as
+    /// known before the first start): only then is its X server its own.
+    pub fn isolates(&self, config: &PersonaConfig) -> bool {
+        config.extra.isolation.as_deref() != Some("none")
+            && self.namespaces.as_ref().is_none_or(|probe| probe.is_ok())
+            && self.launcher.is_some()
+    }
+
+    /// The persona's X server, for its sessions from now on.
+    pub fn set_x11(&mut self, persona: &str, x11: Option<(String, PathBuf)>) {
+        match x11 {
+            Some(x11) => self.x11.insert(persona.to_string(), x11),
+            None => self.x11.remove(persona),
+        };
     }
 
     /// Starts the persona's configured session (if any) in its runtime
@@ -285,6 +305,7 @@ impl Sessions {
             .map(|(_, home)| home.clone())
             .collect();
         let protected = self.protected.clone();
+        let x11 = self.x11.get(name).cloned();
         let Some(session) = self.sessions.get_mut(name) else {
             return Err(format!("no session for `{name}`"));
         };
@@ -304,6 +325,7 @@ impl Sessions {
                         launcher,
                         protected: &protected,
                         other_homes: &other_homes,
+                        x11_dir: x11.as_ref().map(|(_, dir)| dir.as_path()),
                     };
                     sandbox.command(session, &argv)
                 }
@@ -330,7 +352,9 @@ impl Sessions {
             .env("WAYLAND_DISPLAY", SOCKET_NAME)
             .env_remove("WAYLAND_SOCKET")
             .env_remove("DISPLAY")
+            .env_remove("XAUTHORITY")
             .env_remove("PERSONAS_SOCKET")
+            .envs(x11.as_ref().map(|(display, _)| ("DISPLAY", display)))
             .envs(&session.config.env)
             .stdin(Stdio::null())
             // Its own process group, so stopping it reaches its children too.
@@ -701,6 +725,7 @@ struct Sandboxed<'a> {
     launcher: &'a Path,
     protected: &'a [PathBuf],
     other_homes: &'a [PathBuf],
+    x11_dir: Option<&'a Path>,
 }
 
 impl Sandboxed<'_> {
@@ -765,6 +790,7 @@ impl Sandboxed<'_> {
                 .cloned()
                 .collect(),
             no_network: config.extra.network.as_deref() == Some("none"),
+            x11_dir: self.x11_dir.map(Path::to_path_buf),
             argv: argv.to_vec(),
         };
         let mut command = Command::new(self.launcher);
@@ -827,7 +853,7 @@ pub fn persona_home(config: &PersonaConfig) -> Option<PathBuf> {
 /// PATH) as exec would; the same error exec would give otherwise. Checked
 /// before a launch so a sandboxed session that cannot start fails as a
 /// plain one does.
-fn find_program(program: &str, path: Option<&String>) -> std::io::Result<()> {
+pub fn find_program(program: &str, path: Option<&String>) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let runnable = |candidate: &Path| -> std::io::Result<()> {
         let meta = std::fs::metadata(candidate)?;

@@ -19,6 +19,7 @@
 //! The persona's view: `/dev` is a new tmpfs holding only the allowed nodes
 //! (bind mounts of the host's) plus a private devpts, `/dev/shm` and the usual
 //! links; `/proc` shows the namespace's processes only; `/tmp` is private;
+//! `/tmp/.X11-unix` holds only the persona's own X server's socket;
 //! `XDG_RUNTIME_DIR` is a private tmpfs holding the persona's own `wayland-0`
 //! and the listed shares only; `$HOME` is the persona's home; the
 //! compositor's own files (config, logs, other personas' homes) are covered.
@@ -197,6 +198,9 @@ pub struct SandboxArgs {
     /// The persona's home directory on the host.
     #[arg(long)]
     pub home: Option<PathBuf>,
+    /// The persona's X11 socket directory, shown as `/tmp/.X11-unix`.
+    #[arg(long)]
+    pub x11_dir: Option<PathBuf>,
     /// Where the home appears (the user's real home, covered by it).
     #[arg(long)]
     pub home_target: Option<PathBuf>,
@@ -232,6 +236,7 @@ impl SandboxArgs {
             ("--runtime-dir", &self.runtime_dir),
             ("--home", &self.home),
             ("--home-target", &self.home_target),
+            ("--x11-dir", &self.x11_dir),
         ] {
             if let Some(value) = value {
                 path(flag, value);
@@ -273,6 +278,7 @@ enum Never {}
 struct Sources {
     socket: Option<File>,
     home: Option<File>,
+    x11_dir: Option<File>,
     devices: Vec<(PathBuf, File)>,
     shares: Vec<(PathBuf, File)>,
     null: File,
@@ -311,6 +317,7 @@ fn open_sources(args: &SandboxArgs) -> io::Result<Sources> {
     Ok(Sources {
         socket: args.socket.as_deref().map(open_path).transpose()?,
         home: args.home.as_deref().map(open_path).transpose()?,
+        x11_dir: args.x11_dir.as_deref().map(open_path).transpose()?,
         devices: open_each(&args.devices, "device"),
         shares: open_each(&args.shares, "share"),
         null: open_path(Path::new("/dev/null"))?,
@@ -592,6 +599,12 @@ fn build_view(args: &SandboxArgs, sources: &Sources, uid: u32, gid: u32) -> io::
         ),
     )?;
     tmpfs(Path::new("/tmp"), quiet, "mode=1777")?;
+    if let Some(x11) = &sources.x11_dir {
+        // Only the persona's own X server's socket (`xwayland/`).
+        let target = Path::new(crate::xwayland::SOCKET_DIR);
+        fs::create_dir_all(target)?;
+        bind(x11, target, false)?;
+    }
 
     let dev = Path::new("/dev");
     tmpfs(dev, MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC, "mode=0755")?;
@@ -793,6 +806,7 @@ mod tests {
             runtime_dir: Some("/run/user/1".into()),
             home: Some("/h/work".into()),
             home_target: Some("/home/u".into()),
+            x11_dir: Some("/tmp/.personas-x11-1/work".into()),
             devices: vec!["/dev/null".into(), "/dev/zero".into()],
             shares: vec!["/run/user/1/pipewire-0".into()],
             hide: vec!["/home/u/.config/personas".into()],

@@ -232,6 +232,18 @@ impl State {
                 clients: p.client_count() as u32,
                 session: self.sessions.info(&p.state.name),
                 attention: p.state.attention,
+                x11: p.xwayland.as_ref().map(|x| crate::ipc::protocol::X11Info {
+                    display: x.display_name(),
+                    state: if x.restart_pending {
+                        "restarting"
+                    } else if p.state.xwm.is_some() {
+                        "running"
+                    } else {
+                        "starting"
+                    }
+                    .into(),
+                    isolated: self.sessions.isolates(&p.config),
+                }),
             })
             .collect()
     }

@@ -13,6 +13,7 @@ pub mod overview;
 mod reload;
 pub mod stats;
 pub mod transfer;
+mod xwayland;
 
 use std::collections::HashMap;
 use std::os::unix::net::UnixStream;
@@ -123,6 +124,9 @@ pub struct State {
     sources: HashMap<PersonaId, Vec<RegistrationToken>>,
     pub running: bool,
     clock: Clock<Monotonic>,
+    /// Personas get an X server unless their config says `xwayland = false`
+    /// (the real compositor; the test fixture only where a config asks).
+    xwayland_by_default: bool,
 }
 
 impl State {
@@ -195,6 +199,7 @@ impl State {
             sources: HashMap::new(),
             running: true,
             clock: Clock::new(),
+            xwayland_by_default: launch_sessions,
         };
         for persona in &config.personas {
             state.add_persona(persona)?;
@@ -264,6 +269,7 @@ impl State {
             tracing::info!(persona = %persona.state.name, socket = %socket.path.display(), "persona listening");
         }
         self.set_sources(id, tokens);
+        self.start_xwayland(&mut persona);
         let session_dir = persona.socket.as_ref().map(|s| s.dir.clone());
         let config = persona.config.clone();
         self.personas.push(persona);
@@ -576,6 +582,10 @@ impl State {
                     }
                     PersonaEvent::Unlocked => {
                         self.unlocked();
+                        continue;
+                    }
+                    PersonaEvent::XwaylandExited => {
+                        self.xwayland_exited(id);
                         continue;
                     }
                     PersonaEvent::SwitchRequested(target) => {

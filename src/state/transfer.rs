@@ -189,12 +189,16 @@ impl State {
             bytes = copied.data.len(),
             "transfer-paste"
         );
-        let mimes = TEXT_TYPES.iter().map(|t| t.to_string()).collect();
+        let mimes: Vec<String> = TEXT_TYPES.iter().map(|t| t.to_string()).collect();
         set_data_device_selection::<PersonaState>(
             &persona.display_handle,
             &persona.seat,
-            mimes,
-            Arc::new(copied.data),
+            mimes.clone(),
+            crate::handlers::xwayland::HeldSelection::Bytes(Arc::new(copied.data)),
+        );
+        persona.x11_selection_changed(
+            smithay::wayland::selection::SelectionTarget::Clipboard,
+            Some(mimes),
         );
         let id = persona.id;
         self.mark_dirty(id);
