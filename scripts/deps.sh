@@ -4,11 +4,11 @@
 set -euo pipefail
 
 build=(pkg-config gcc libudev-dev libinput-dev libseat-dev libgbm-dev libpixman-1-dev
-       libxkbcommon-dev libwayland-dev xkb-data libglib2.0-bin)
+       libxkbcommon-dev libwayland-dev xkb-data libglib2.0-bin xwayland)
 test=(weston foot wayland-utils wl-clipboard grim wlcs fonts-dejavu-core hostname util-linux procps
       libegl1 libegl-mesa0 libgl1-mesa-dri
       qemu-system-x86 linux-image-amd64 busybox-static udev
-      xvfb x11-apps xdotool sway
+      xvfb x11-apps x11-utils xdotool xterm xclip sway
       python3-gi gir1.2-gtk-4.0 python3-pyqt6 qt6-wayland wvkbd cage swaylock
       dbus-daemon)
 

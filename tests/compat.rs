@@ -37,8 +37,6 @@ enum Outcome {
     Pass(String),
     /// Not installed here.
     Skip(String),
-    /// What personas does not do yet, said plainly.
-    NotYet(String),
     Fail(String),
 }
 
@@ -288,6 +286,23 @@ fn weston_terminal(h: &mut Harness) -> Result<String, String> {
     let shell = format!("--shell={}", script.display());
     let cmd = h.client("apps", "weston-terminal", &[&shell]);
     typed_app(h, "weston-terminal", cmd, &out)
+}
+
+/// xterm through the persona's own Xwayland (`DISPLAY` from `list`).
+fn xterm(h: &mut Harness) -> Result<String, String> {
+    let list = h.msg_json(&["list"])?;
+    let display = list["personas"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["name"] == "apps"))
+        .and_then(|p| p["x11"]["display"].as_str())
+        .ok_or("the persona has no X server")?
+        .to_string();
+    let out = h.c.path("xterm.out");
+    let script = line_script(h, "xterm", &out);
+    let mut cmd = h.client("apps", "xterm", &["-e", script.to_str().unwrap()]);
+    cmd.env("DISPLAY", &display);
+    let detail = typed_app(h, "xterm", cmd, &out)?;
+    Ok(format!("{detail} (X11, through the persona's own Xwayland)"))
 }
 
 /// weston-simple-shm draws a fixed 250x250 and reads no input: SIGINT is
@@ -653,6 +668,12 @@ fn compatibility_matrix() {
             run: qt6,
         },
         Row {
+            client: "xterm (Xwayland)",
+            package: "xterm",
+            program: "xterm",
+            run: xterm,
+        },
+        Row {
             client: "wl-copy / wl-paste",
             package: "wl-clipboard",
             program: "wl-copy",
@@ -709,11 +730,6 @@ fn compatibility_matrix() {
         let _ = harness.no_window("apps");
         results.push((row.client, row.package, outcome));
     }
-    results.push((
-        "xterm (Xwayland)",
-        "xterm",
-        Outcome::NotYet("Xwayland per persona is not built yet (issue 8, item 1)".into()),
-    ));
 
     let mut table = String::from(
         "# Compatibility\n\n\
@@ -729,7 +745,6 @@ fn compatibility_matrix() {
         let (result, detail) = match outcome {
             Outcome::Pass(d) => ("pass", d.clone()),
             Outcome::Skip(d) => ("skip", d.clone()),
-            Outcome::NotYet(d) => ("not yet", d.clone()),
             Outcome::Fail(d) => {
                 failed.push(format!("{client}: {d}"));
                 ("FAIL", d.clone())

@@ -141,6 +141,14 @@ impl XwmHandler for PersonaState {
         self.events.push(PersonaEvent::XwaylandExited);
     }
 
+    /// X clients read the persona's selections as a Wayland client would:
+    /// only while one of theirs has the keyboard (the X server is one
+    /// client to the persona).
+    fn allow_selection_access(&mut self, xwm: XwmId, _selection: SelectionTarget) -> bool {
+        let focus = self.seat.get_keyboard().and_then(|k| k.current_focus());
+        matches!(focus, Some(crate::persona::focus::KeyboardFocus::X11(x11)) if x11.xwm_id() == Some(xwm))
+    }
+
     /// An X client took a selection: Wayland clients of this persona see it.
     fn new_selection(&mut self, _xwm: XwmId, selection: SelectionTarget, mime_types: Vec<String>) {
         let dh = self.display_handle.clone();

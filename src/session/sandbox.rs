@@ -17,7 +17,7 @@
 //!    `personas msg list` see the program, not the launcher.
 //!
 //! The persona's view: `/dev` is a new tmpfs holding only the allowed nodes
-//! (bind mounts of the host's) plus a private devpts, `/dev/shm` and the usual
+//! (bind mounts of the host's) plus a private devpts, `/dev/tty`, `/dev/shm` and the usual
 //! links; `/proc` shows the namespace's processes only; `/tmp` is private;
 //! `/tmp/.X11-unix` holds only the persona's own X server's socket;
 //! `XDG_RUNTIME_DIR` is a private tmpfs holding the persona's own `wayland-0`
@@ -279,6 +279,9 @@ struct Sources {
     socket: Option<File>,
     home: Option<File>,
     x11_dir: Option<File>,
+    /// `/dev/tty`: each process's own controlling terminal (a pty of the
+    /// namespace's devpts here), which terminals such as xterm open.
+    tty: Option<File>,
     devices: Vec<(PathBuf, File)>,
     shares: Vec<(PathBuf, File)>,
     null: File,
@@ -318,6 +321,7 @@ fn open_sources(args: &SandboxArgs) -> io::Result<Sources> {
         socket: args.socket.as_deref().map(open_path).transpose()?,
         home: args.home.as_deref().map(open_path).transpose()?,
         x11_dir: args.x11_dir.as_deref().map(open_path).transpose()?,
+        tty: open_path(Path::new("/dev/tty")).ok(),
         devices: open_each(&args.devices, "device"),
         shares: open_each(&args.shares, "share"),
         null: open_path(Path::new("/dev/null"))?,
@@ -624,6 +628,11 @@ fn build_view(args: &SandboxArgs, sources: &Sources, uid: u32, gid: u32) -> io::
         ),
     )?;
     std::os::unix::fs::symlink("pts/ptmx", "/dev/ptmx")?;
+    if let Some(tty) = &sources.tty {
+        let target = Path::new("/dev/tty");
+        mount_point(tty, target)?;
+        bind(tty, target, false)?;
+    }
     fs::create_dir_all("/dev/shm")?;
     tmpfs(Path::new("/dev/shm"), quiet, "mode=1777")?;
     for (link, target) in [

@@ -90,7 +90,7 @@ impl Xwayland {
             event_loop,
             display: 0,
             guard: None,
-            private_dir: private_dir(persona)?,
+            private_dir: PathBuf::new(),
             server: None,
             failures: 0,
             restart_pending: false,
@@ -98,18 +98,24 @@ impl Xwayland {
         };
         let mut last_error = None;
         for display in DISPLAYS {
-            if Path::new(&format!("/tmp/.X{display}-lock")).exists() {
-                continue;
-            }
+            // A display in use has its lock file, which smithay checks
+            // (and takes over when its server is gone).
             let Ok(guard) = bind_abstract(display) else {
                 continue;
             };
             xwayland.display = display;
             xwayland.guard = Some(guard);
+            // Named by the display, which is this compositor's while it
+            // holds the number (another instance may have a persona of
+            // the same name).
+            xwayland.private_dir = private_dir(display)?;
             match xwayland.spawn(dh, persona) {
                 Ok(()) => return Ok(xwayland),
                 // Another server took the number meanwhile.
-                Err(err) => last_error = Some(err),
+                Err(err) => {
+                    let _ = std::fs::remove_dir_all(&xwayland.private_dir);
+                    last_error = Some(err);
+                }
             }
         }
         Err(last_error.unwrap_or(XwaylandError::NoDisplay {
@@ -236,10 +242,10 @@ fn bind_abstract(display: u32) -> std::io::Result<OwnedFd> {
     Ok(fd)
 }
 
-/// `/tmp/.personas-x11-UID/PERSONA`: on the file system of the X sockets,
-/// so a hard link to one can live there. Refused if someone else made the
-/// parent (it is in the world-writable /tmp).
-fn private_dir(persona: &str) -> Result<PathBuf, XwaylandError> {
+/// `/tmp/.personas-x11-UID/N` for display N: on the file system of the X
+/// sockets, so a hard link to one can live there. Refused if someone else
+/// made the parent (it is in the world-writable /tmp).
+fn private_dir(display: u32) -> Result<PathBuf, XwaylandError> {
     use std::os::unix::fs::{DirBuilderExt, MetadataExt};
     let uid = rustix::process::getuid().as_raw();
     let parent = PathBuf::from(format!("/tmp/.personas-x11-{uid}"));
@@ -259,7 +265,7 @@ fn private_dir(persona: &str) -> Result<PathBuf, XwaylandError> {
             std::io::Error::other("not a private directory of this user"),
         ));
     }
-    let dir = parent.join(persona);
+    let dir = parent.join(display.to_string());
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::DirBuilder::new()
         .mode(0o755)

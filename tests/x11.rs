@@ -1,0 +1,192 @@
+//! X11 isolation in-process: the fixture's two personas each with an
+//! Xwayland of their own (`xwayland = true`; the fixture starts none unless
+//! asked), driven by X clients written with x11rb. The X servers are real
+//! processes, so the loop waits for them (with a limit) instead of stepping.
+
+mod common;
+
+use std::time::Duration;
+
+use common::fixture::{key, two_personas_with, Fixture};
+use x11rb::connection::Connection;
+use x11rb::protocol::xproto::{
+    AtomEnum, ConnectionExt as _, CreateWindowAux, EventMask, PropMode, WindowClass,
+};
+use x11rb::protocol::Event;
+use x11rb::rust_connection::RustConnection;
+use x11rb::wrapper::ConnectionExt as _;
+
+const LIMIT: Duration = Duration::from_secs(20);
+
+fn config() -> String {
+    two_personas_with("work", "xwayland = true").replace(
+        "name = \"personal\"",
+        "name = \"personal\"\nxwayland = true",
+    )
+}
+
+fn display(f: &Fixture, persona: &str) -> String {
+    let id = f.state.personas.by_name(persona).unwrap();
+    let persona = f.state.personas.get(id).unwrap();
+    persona.xwayland.as_ref().expect("an X server").display_name()
+}
+
+/// An X client with one mapped window titled `title`, which listens for
+/// keys and focus.
+struct XClient {
+    conn: RustConnection,
+    window: u32,
+}
+
+impl XClient {
+    fn open(display: &str, title: &str) -> XClient {
+        let (conn, screen) = x11rb::connect(Some(display)).expect("connect to the X server");
+        let screen = conn.setup().roots[screen].clone();
+        let window = conn.generate_id().unwrap();
+        conn.create_window(
+            x11rb::COPY_DEPTH_FROM_PARENT,
+            window,
+            screen.root,
+            0,
+            0,
+            120,
+            80,
+            0,
+            WindowClass::INPUT_OUTPUT,
+            0,
+            &CreateWindowAux::new()
+                .background_pixel(screen.white_pixel)
+                .event_mask(EventMask::KEY_PRESS | EventMask::FOCUS_CHANGE),
+        )
+        .unwrap();
+        conn.change_property8(
+            PropMode::REPLACE,
+            window,
+            AtomEnum::WM_NAME,
+            AtomEnum::STRING,
+            title.as_bytes(),
+        )
+        .unwrap();
+        conn.map_window(window).unwrap();
+        conn.flush().unwrap();
+        XClient { conn, window }
+    }
+
+    /// Whether the X server gives it the keys now (the window manager set
+    /// the server's input focus to it).
+    fn has_x_focus(&self) -> bool {
+        self.conn.get_input_focus().unwrap().reply().unwrap().focus == self.window
+    }
+
+    /// Key presses that reached it since last asked.
+    fn key_presses(&self) -> usize {
+        let mut presses = 0;
+        while let Some(event) = self.conn.poll_for_event().unwrap() {
+            if let Event::KeyPress(press) = event {
+                assert_eq!(press.event, self.window);
+                presses += 1;
+            }
+        }
+        presses
+    }
+}
+
+/// Titles of the X11 windows mapped in `persona`.
+fn x11_titles(f: &Fixture, persona: &str) -> Vec<String> {
+    let id = f.state.personas.by_name(persona).unwrap();
+    let state = &f.state.personas.get(id).unwrap().state;
+    state
+        .focus_stack
+        .iter()
+        .filter_map(|w| w.x11_surface())
+        .map(|x| x.title())
+        .collect()
+}
+
+/// Presses and releases A, then runs the loop until `done` or 2 s.
+fn type_a(f: &mut Fixture, mut done: impl FnMut() -> bool) {
+    f.key(key::A, true);
+    f.key(key::A, false);
+    let start = std::time::Instant::now();
+    f.dispatch_until(LIMIT, |_| done() || start.elapsed() > Duration::from_secs(2));
+}
+
+#[test]
+fn each_persona_has_its_own_x_server_windows_and_keys() {
+    let mut f = Fixture::with_config(&config());
+    f.dispatch_until(LIMIT, |f| {
+        f.state
+            .personas
+            .iter()
+            .all(|p| p.state.xwm.is_some() && p.xwayland.is_some())
+    });
+    let (work_display, personal_display) = (display(&f, "work"), display(&f, "personal"));
+    assert_ne!(work_display, personal_display);
+
+    let work = XClient::open(&work_display, "work-x");
+    let personal = XClient::open(&personal_display, "personal-x");
+    f.dispatch_until(LIMIT, |f| {
+        x11_titles(f, "work") == ["work-x"] && x11_titles(f, "personal") == ["personal-x"]
+    });
+    // Each window is its persona's only; the other persona's server never
+    // had it.
+    assert_eq!(x11_titles(&f, "work"), ["work-x"]);
+    assert_eq!(x11_titles(&f, "personal"), ["personal-x"]);
+
+    // work is on screen: its X window has the keyboard, personal's hears
+    // nothing.
+    f.dispatch_until(LIMIT, |_| work.has_x_focus());
+    let mut work_keys = 0;
+    type_a(&mut f, || {
+        work_keys += work.key_presses();
+        work_keys > 0
+    });
+    assert_eq!(work_keys, 1);
+    assert_eq!(personal.key_presses(), 0);
+
+    // After a switch, the other way round.
+    f.switch("personal");
+    f.dispatch_until(LIMIT, |_| personal.has_x_focus() && !work.has_x_focus());
+    let mut personal_keys = 0;
+    type_a(&mut f, || {
+        personal_keys += personal.key_presses();
+        personal_keys > 0
+    });
+    assert_eq!(personal_keys, 1);
+    assert_eq!(work.key_presses(), 0);
+
+    // A closed X client's window leaves its persona.
+    drop(work);
+    f.dispatch_until(LIMIT, |f| x11_titles(f, "work").is_empty());
+    assert_eq!(x11_titles(&f, "personal"), ["personal-x"]);
+}
+
+#[test]
+fn keys_follow_the_persona_focus_between_x_windows() {
+    let mut f = Fixture::with_config(&config());
+    f.dispatch_until(LIMIT, |f| f.state.personas.iter().all(|p| p.state.xwm.is_some()));
+    let display = display(&f, "work");
+    let first = XClient::open(&display, "first");
+    f.dispatch_until(LIMIT, |f| x11_titles(f, "work") == ["first"]);
+    let second = XClient::open(&display, "second");
+    // The newest window is focused (last in the stack).
+    f.dispatch_until(LIMIT, |f| x11_titles(f, "work") == ["first", "second"]);
+    let count = |f: &mut Fixture, to: &XClient, other: &XClient| {
+        let mut got = 0;
+        type_a(f, || {
+            got += to.key_presses();
+            got > 0
+        });
+        (got, other.key_presses())
+    };
+    f.dispatch_until(LIMIT, |_| second.has_x_focus());
+    assert_eq!(count(&mut f, &second, &first), (1, 0));
+    // Alt+Tab: the first window has the focus, and the keys.
+    f.chord(&[key::LEFTALT, key::TAB]);
+    f.dispatch_until(LIMIT, |f| x11_titles(f, "work") == ["second", "first"]);
+    f.dispatch_until(LIMIT, |_| first.has_x_focus());
+    // Alt went to the window focused before Tab switched (the server sent
+    // that before it moved the focus).
+    let _ = (first.key_presses(), second.key_presses());
+    assert_eq!(count(&mut f, &first, &second), (1, 0));
+}
