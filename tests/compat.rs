@@ -302,7 +302,9 @@ fn xterm(h: &mut Harness) -> Result<String, String> {
     let mut cmd = h.client("apps", "xterm", &["-e", script.to_str().unwrap()]);
     cmd.env("DISPLAY", &display);
     let detail = typed_app(h, "xterm", cmd, &out)?;
-    Ok(format!("{detail} (X11, through the persona's own Xwayland)"))
+    Ok(format!(
+        "{detail} (X11, through the persona's own Xwayland)"
+    ))
 }
 
 /// weston-simple-shm draws a fixed 250x250 and reads no input: SIGINT is

@@ -105,12 +105,14 @@ session = ["sh", "-c", "echo kids-secret > \"$HOME/kids-file\"; echo kids-up; ex
     let log = c.log_text("work");
 
     assert_eq!(one(&c, "work", "host"), "work");
-    let mut expected: Vec<String> = ["fd", "ptmx", "pts", "shm", "stderr", "stdin", "stdout", "tty"]
-        .iter()
-        .chain(&["null", "zero", "full", "random", "urandom"])
-        .filter(|name| !name.contains('/'))
-        .map(|name| name.to_string())
-        .collect();
+    let mut expected: Vec<String> = [
+        "fd", "ptmx", "pts", "shm", "stderr", "stdin", "stdout", "tty",
+    ]
+    .iter()
+    .chain(&["null", "zero", "full", "random", "urandom"])
+    .filter(|name| !name.contains('/'))
+    .map(|name| name.to_string())
+    .collect();
     if Path::new("/dev/dri").exists() {
         expected.push("dri".into());
     }

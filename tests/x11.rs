@@ -28,7 +28,11 @@ fn config() -> String {
 fn display(f: &Fixture, persona: &str) -> String {
     let id = f.state.personas.by_name(persona).unwrap();
     let persona = f.state.personas.get(id).unwrap();
-    persona.xwayland.as_ref().expect("an X server").display_name()
+    persona
+        .xwayland
+        .as_ref()
+        .expect("an X server")
+        .display_name()
 }
 
 /// An X client with one mapped window titled `title`, which listens for
@@ -108,7 +112,9 @@ fn type_a(f: &mut Fixture, mut done: impl FnMut() -> bool) {
     f.key(key::A, true);
     f.key(key::A, false);
     let start = std::time::Instant::now();
-    f.dispatch_until(LIMIT, |_| done() || start.elapsed() > Duration::from_secs(2));
+    f.dispatch_until(LIMIT, |_| {
+        done() || start.elapsed() > Duration::from_secs(2)
+    });
 }
 
 #[test]
@@ -164,7 +170,9 @@ fn each_persona_has_its_own_x_server_windows_and_keys() {
 #[test]
 fn keys_follow_the_persona_focus_between_x_windows() {
     let mut f = Fixture::with_config(&config());
-    f.dispatch_until(LIMIT, |f| f.state.personas.iter().all(|p| p.state.xwm.is_some()));
+    f.dispatch_until(LIMIT, |f| {
+        f.state.personas.iter().all(|p| p.state.xwm.is_some())
+    });
     let display = display(&f, "work");
     let first = XClient::open(&display, "first");
     f.dispatch_until(LIMIT, |f| x11_titles(f, "work") == ["first"]);
@@ -189,4 +197,40 @@ fn keys_follow_the_persona_focus_between_x_windows() {
     // that before it moved the focus).
     let _ = (first.key_presses(), second.key_presses());
     assert_eq!(count(&mut f, &first, &second), (1, 0));
+}
+
+#[test]
+fn a_reload_starts_and_ends_a_persona_x_server() {
+    let mut f = Fixture::with_config(&config());
+    f.dispatch_until(LIMIT, |f| {
+        f.state.personas.iter().all(|p| p.state.xwm.is_some())
+    });
+    let client = XClient::open(&display(&f, "work"), "work-x");
+    f.dispatch_until(LIMIT, |f| x11_titles(f, "work") == ["work-x"]);
+    let has_server = |f: &Fixture, name: &str| {
+        let id = f.state.personas.by_name(name).unwrap();
+        f.state.personas.get(id).unwrap().xwayland.is_some()
+    };
+
+    let off = two_personas_with("work", "xwayland = false").replace(
+        "name = \"personal\"",
+        "name = \"personal\"\nxwayland = true",
+    );
+    let off = personas::config::Config::parse(&off, "test.toml").unwrap();
+    f.state.apply_config(off).unwrap();
+    f.dispatch();
+    assert!(!has_server(&f, "work"));
+    assert!(x11_titles(&f, "work").is_empty());
+    assert!(has_server(&f, "personal"));
+    drop(client);
+
+    let on = personas::config::Config::parse(&config(), "test.toml").unwrap();
+    f.state.apply_config(on).unwrap();
+    f.dispatch_until(LIMIT, |f| {
+        let id = f.state.personas.by_name("work").unwrap();
+        f.state.personas.get(id).unwrap().state.xwm.is_some()
+    });
+    let again = XClient::open(&display(&f, "work"), "again");
+    f.dispatch_until(LIMIT, |f| x11_titles(f, "work") == ["again"]);
+    drop(again);
 }

@@ -53,14 +53,17 @@ fn log_lines(c: &Compositor, name: &str, tag: &str) -> Vec<String> {
 /// The X server's process for `display` (`:n`).
 fn server_pid(display: &str) -> Option<i32> {
     let needle = format!("Xwayland {display} ");
-    std::fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
-        let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
-        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-        cmdline
-            .starts_with(&needle)
-            .then(|| entry.file_name().to_str()?.parse().ok())
-            .flatten()
-    })
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            cmdline
+                .starts_with(&needle)
+                .then(|| entry.file_name().to_str()?.parse().ok())
+                .flatten()
+        })
 }
 
 /// Connects to the abstract socket libxcb tries first for `display`.
@@ -123,7 +126,10 @@ session = ["sh", "-c", '''{LOOK_AT_X}''']
             "sessions are not namespaced here"
         );
         // DISPLAY is the persona's, and its /tmp/.X11-unix holds only that.
-        assert_eq!(log_lines(&c, name, "display"), [display.clone()]);
+        assert_eq!(
+            log_lines(&c, name, "display"),
+            std::slice::from_ref(display)
+        );
         let socket = format!("X{} ", display.trim_start_matches(':'));
         assert_eq!(log_lines(&c, name, "sockets"), [socket]);
     }
@@ -240,11 +246,15 @@ xwayland = false
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    wait_for(Duration::from_secs(20), "the X window to have focus", || {
-        windows(&c)
-            .iter()
-            .any(|w| w["title"] == "focused" && w["focused"] == true)
-    });
+    wait_for(
+        Duration::from_secs(20),
+        "the X window to have focus",
+        || {
+            windows(&c)
+                .iter()
+                .any(|w| w["title"] == "focused" && w["focused"] == true)
+        },
+    );
 
     // Wayland to X.
     let status = wayland("apps", "wl-copy", &["from-wayland"])

@@ -189,10 +189,8 @@ impl XwmHandler for PersonaState {
                 request_data_device_client_selection(&self.seat, mime_type, fd)
                     .map_err(|e| e.to_string())
             }
-            SelectionTarget::Primary => {
-                request_primary_client_selection(&self.seat, mime_type, fd)
-                    .map_err(|e| e.to_string())
-            }
+            SelectionTarget::Primary => request_primary_client_selection(&self.seat, mime_type, fd)
+                .map_err(|e| e.to_string()),
         };
         if let Err(err) = result {
             tracing::debug!(persona = %self.name, "X11 paste not served: {err}");
@@ -219,7 +217,11 @@ smithay::delegate_xwayland_shell!(PersonaState);
 impl PersonaState {
     /// Tells the X server about a selection a Wayland client (or the
     /// compositor) of this persona set, so X clients can paste it.
-    pub fn x11_selection_changed(&mut self, target: SelectionTarget, mime_types: Option<Vec<String>>) {
+    pub fn x11_selection_changed(
+        &mut self,
+        target: SelectionTarget,
+        mime_types: Option<Vec<String>>,
+    ) {
         if let Some(xwm) = self.xwm.as_mut() {
             if let Err(err) = xwm.new_selection(target, mime_types) {
                 tracing::debug!(persona = %self.name, "X11 selection not set: {err}");

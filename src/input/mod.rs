@@ -458,12 +458,15 @@ impl State {
             .seat
             .get_keyboard()
             .expect("every seat has a keyboard");
-        let inhibited = keyboard.current_focus().and_then(|f| f.surface()).is_some_and(|surface| {
-            persona
-                .seat
-                .keyboard_shortcuts_inhibitor_for_surface(&surface)
-                .is_some_and(|i| i.is_active())
-        });
+        let inhibited = keyboard
+            .current_focus()
+            .and_then(|f| f.surface())
+            .is_some_and(|surface| {
+                persona
+                    .seat
+                    .keyboard_shortcuts_inhibitor_for_surface(&surface)
+                    .is_some_and(|i| i.is_active())
+            });
         !inhibited
     }
 

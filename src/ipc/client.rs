@@ -738,7 +738,9 @@ fn format_personas(personas: &[PersonaInfo]) -> String {
     if personas.is_empty() {
         return "no personas".to_string();
     }
-    let header = ["NAME", "COLOR", "WINDOWS", "CLIENTS", "SESSION", "X11", "SOCKET"];
+    let header = [
+        "NAME", "COLOR", "WINDOWS", "CLIENTS", "SESSION", "X11", "SOCKET",
+    ];
     let rows: Vec<[String; 7]> = personas
         .iter()
         .map(|p| {
@@ -790,7 +792,9 @@ fn format_personas(personas: &[PersonaInfo]) -> String {
             } else {
                 " "
             },
-            [&row[0], &row[1], &row[2], &row[3], &row[4], &row[5], &row[6]],
+            [
+                &row[0], &row[1], &row[2], &row[3], &row[4], &row[5], &row[6],
+            ],
         ));
     }
     text

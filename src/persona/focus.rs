@@ -108,7 +108,9 @@ impl KeyboardTarget<PersonaState> for KeyboardFocus {
         serial: Serial,
     ) {
         match self {
-            KeyboardFocus::Surface(s) => KeyboardTarget::modifiers(s, seat, data, modifiers, serial),
+            KeyboardFocus::Surface(s) => {
+                KeyboardTarget::modifiers(s, seat, data, modifiers, serial)
+            }
             KeyboardFocus::X11(w) => KeyboardTarget::modifiers(w, seat, data, modifiers, serial),
         }
     }

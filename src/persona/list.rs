@@ -70,6 +70,18 @@ impl Personas {
         self.slots.get_mut(id as usize)?.take()
     }
 
+    /// Lends a persona out of its slot (its id and place in the order stay)
+    /// for work that needs it and the rest of the state at once; give it
+    /// back with [`Personas::put_back`] before anything else looks it up.
+    pub fn take(&mut self, id: PersonaId) -> Option<Persona> {
+        self.slots.get_mut(id as usize)?.take()
+    }
+
+    pub fn put_back(&mut self, persona: Persona) {
+        let slot = persona.state.id as usize;
+        self.slots[slot] = Some(persona);
+    }
+
     pub fn get(&self, id: PersonaId) -> Option<&Persona> {
         self.slots.get(id as usize)?.as_ref()
     }

@@ -142,7 +142,10 @@ impl PersonaState {
                 toplevel.send_configure();
                 return;
             }
-        } else if window.x11_surface().is_some_and(|x| x.is_override_redirect()) {
+        } else if window
+            .x11_surface()
+            .is_some_and(|x| x.is_override_redirect())
+        {
             // A menu or tooltip: drawn where it placed itself, never focused.
             self.place(window);
             self.needs_redraw = true;

@@ -100,7 +100,9 @@ impl PersonaState {
                 let x11 = w.x11_surface()?;
                 #[allow(deprecated)]
                 let id = x11.wl_surface_id()?;
-                x11.wl_surface().is_none().then(|| (w.clone(), x11.clone(), id))
+                x11.wl_surface()
+                    .is_none()
+                    .then(|| (w.clone(), x11.clone(), id))
             })
             .collect();
         for (window, x11, id) in unpaired {
@@ -162,13 +164,19 @@ mod tests {
         let area = rect(0, 30, 800, 570);
         assert_eq!(x11_geometry(area, None, None, false), area);
         let fixed = Some(Size::from((200, 100)));
-        assert_eq!(x11_geometry(area, fixed, fixed, false), rect(300, 265, 200, 100));
+        assert_eq!(
+            x11_geometry(area, fixed, fixed, false),
+            rect(300, 265, 200, 100)
+        );
         // A minimum alone is no fixed size.
         assert_eq!(x11_geometry(area, fixed, None, false), area);
         // Fullscreen fills, fixed or not.
         assert_eq!(x11_geometry(area, fixed, fixed, true), area);
         // Never larger than the area.
         let huge = Some(Size::from((2000, 100)));
-        assert_eq!(x11_geometry(area, huge, huge, false), rect(0, 265, 800, 100));
+        assert_eq!(
+            x11_geometry(area, huge, huge, false),
+            rect(0, 265, 800, 100)
+        );
     }
 }

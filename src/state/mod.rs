@@ -393,7 +393,8 @@ impl State {
             self.loop_handle.remove(token);
         }
         self.dirty.retain(|&d| d != id);
-        if let Some(persona) = self.personas.remove(id) {
+        if let Some(mut persona) = self.personas.remove(id) {
+            self.stop_xwayland(&mut persona);
             self.sessions.stop(&persona.state.name);
             self.ipc_events.broadcast(&Event::PersonaRemoved {
                 name: persona.state.name.clone(),

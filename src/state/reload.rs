@@ -77,6 +77,7 @@ impl State {
                 changed.push(persona.name.clone());
                 p.apply_config(persona, &new);
                 self.sessions.update_config(persona);
+                self.apply_xwayland(id);
             } else if repeat_changed {
                 p.apply_config(persona, &new);
             }

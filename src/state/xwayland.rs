@@ -26,6 +26,35 @@ impl State {
             .unwrap_or(self.xwayland_by_default)
     }
 
+    /// After a reload: starts or ends the persona's X server as its config
+    /// now says (its sessions get the new `DISPLAY` when they next start).
+    pub(super) fn apply_xwayland(&mut self, id: PersonaId) {
+        let Some(mut persona) = self.personas.take(id) else {
+            return;
+        };
+        let want = self.wants_xwayland(&persona);
+        if want && persona.xwayland.is_none() {
+            self.start_xwayland(&mut persona);
+        } else if !want {
+            self.stop_xwayland(&mut persona);
+        }
+        self.personas.put_back(persona);
+    }
+
+    /// Ends the persona's X server and forgets its windows.
+    pub(super) fn stop_xwayland(&mut self, persona: &mut Persona) {
+        let Some(xwayland) = persona.xwayland.take() else {
+            return;
+        };
+        if let Some(token) = xwayland.outer_token {
+            self.loop_handle.remove(token);
+        }
+        drop(xwayland);
+        persona.state.forget_x11_windows();
+        self.sessions.set_x11(&persona.state.name, None);
+        tracing::info!(persona = %persona.state.name, "Xwayland stopped");
+    }
+
     /// Starts the persona's X server before its session, so the session
     /// gets `DISPLAY`. A server that cannot start is logged; the persona
     /// runs without X11.
@@ -34,7 +63,7 @@ impl State {
             return;
         }
         let name = persona.state.name.clone();
-        let xwayland = match Xwayland::start(&persona.display.handle(), &name) {
+        let mut xwayland = match Xwayland::start(&persona.display.handle(), &name) {
             Ok(xwayland) => xwayland,
             Err(err) => {
                 tracing::error!(persona = %name, "no X11 in this persona: {err}");
@@ -57,14 +86,16 @@ impl State {
             },
         );
         match inserted {
-            Ok(token) => self.sources.entry(id).or_default().push(token),
+            Ok(token) => xwayland.outer_token = Some(token),
             Err(err) => {
                 tracing::error!(persona = %name, "no X11 in this persona: {err}");
                 return;
             }
         }
-        self.sessions
-            .set_x11(&name, Some((xwayland.display_name(), xwayland.private_dir.clone())));
+        self.sessions.set_x11(
+            &name,
+            Some((xwayland.display_name(), xwayland.private_dir.clone())),
+        );
         persona.xwayland = Some(xwayland);
     }
 
@@ -125,7 +156,10 @@ impl State {
         xwayland.restart_pending = false;
         if let Err(err) = xwayland.spawn(&dh, &name) {
             tracing::error!(persona = %name, "Xwayland not restarted: {err}");
-            persona.state.events.push(crate::persona::PersonaEvent::XwaylandExited);
+            persona
+                .state
+                .events
+                .push(crate::persona::PersonaEvent::XwaylandExited);
             self.mark_dirty(id);
         }
     }
@@ -136,7 +170,10 @@ pub fn restart_delay(failures: u32) -> Duration {
     if failures == 0 {
         return Duration::ZERO;
     }
-    let factor = 1u64.checked_shl(failures - 1).unwrap_or(u64::MAX).min(1 << 20);
+    let factor = 1u64
+        .checked_shl(failures - 1)
+        .unwrap_or(u64::MAX)
+        .min(1 << 20);
     Duration::from_secs(factor).min(MAX_DELAY)
 }
 

@@ -69,6 +69,8 @@ pub struct Xwayland {
     pub private_dir: PathBuf,
     /// The running server's source in `event_loop`.
     server: Option<RegistrationToken>,
+    /// `event_loop`'s own source in the compositor's loop.
+    pub outer_token: Option<RegistrationToken>,
     /// Restarts after quick exits, for the backoff.
     pub failures: u32,
     /// It exited and a new one is scheduled.
@@ -92,6 +94,7 @@ impl Xwayland {
             guard: None,
             private_dir: PathBuf::new(),
             server: None,
+            outer_token: None,
             failures: 0,
             restart_pending: false,
             started: std::time::Instant::now(),

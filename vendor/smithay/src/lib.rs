@@ -2,6 +2,9 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 // Allow acronyms like EGL
 #![allow(clippy::upper_case_acronyms)]
+// personas patch: the release's warnings under a newer rustc (unused
+// imports, a function cast) are not ours to fix here.
+#![allow(warnings)]
 
 //! # Smithay: the Wayland compositor smithy
 //!
