@@ -231,7 +231,7 @@ session = ["sh", "-c", "echo \"dev $(ls -A /dev | sort | tr '\\n' ' ')\"; exec s
     assert_namespaced(&c, "work");
     assert_eq!(
         one(&c, "work", "dev"),
-        "fd null ptmx pts shm stderr stdin stdout "
+        "fd null ptmx pts shm stderr stdin stdout tty "
     );
     assert!(c
         .log_text("work")
@@ -311,7 +311,7 @@ fn the_launcher_works_for_an_unprivileged_user() {
     let lines: Vec<&str> = text.lines().collect();
     assert_ne!(lines[0], "0", "runs as the user, not root");
     assert_eq!(lines[1], "kids");
-    assert_eq!(lines[2], "fd null ptmx pts shm stderr stdin stdout ");
+    assert_eq!(lines[2], "fd null ptmx pts shm stderr stdin stdout tty ");
     assert_eq!(lines[3], "CapEff:\t0000000000000000");
     assert_eq!(lines[4], "0", "an empty runtime dir");
 }

@@ -234,3 +234,54 @@ fn a_reload_starts_and_ends_a_persona_x_server() {
     f.dispatch_until(LIMIT, |f| x11_titles(f, "work") == ["again"]);
     drop(again);
 }
+
+#[test]
+fn menus_place_themselves_and_take_no_focus() {
+    let mut f = Fixture::with_config(&config());
+    f.dispatch_until(LIMIT, |f| {
+        f.state.personas.iter().all(|p| p.state.xwm.is_some())
+    });
+    let display = display(&f, "work");
+    let app = XClient::open(&display, "app");
+    f.dispatch_until(LIMIT, |_| app.has_x_focus());
+    // An override-redirect window, as a menu or tooltip is.
+    let conn = &app.conn;
+    let root = conn.setup().roots[0].root;
+    let menu = conn.generate_id().unwrap();
+    conn.create_window(
+        x11rb::COPY_DEPTH_FROM_PARENT,
+        menu,
+        root,
+        30,
+        40,
+        50,
+        20,
+        0,
+        WindowClass::INPUT_OUTPUT,
+        0,
+        &CreateWindowAux::new()
+            .override_redirect(1)
+            .background_pixel(conn.setup().roots[0].black_pixel),
+    )
+    .unwrap();
+    conn.map_window(menu).unwrap();
+    conn.flush().unwrap();
+    let placed = |f: &Fixture| {
+        let id = f.state.personas.by_name("work").unwrap();
+        let state = &f.state.personas.get(id).unwrap().state;
+        state.space.elements().find_map(|w| {
+            let x11 = w.x11_surface()?;
+            (x11.is_override_redirect() && x11.wl_surface().is_some())
+                .then(|| state.space.element_location(w))
+                .flatten()
+        })
+    };
+    f.dispatch_until(LIMIT, |f| placed(f).is_some());
+    assert_eq!(placed(&f), Some((30, 40).into()));
+    // Not a window of the persona's: not listed, and the app keeps the keys.
+    assert_eq!(x11_titles(&f, "work"), ["app"]);
+    assert!(app.has_x_focus());
+    conn.unmap_window(menu).unwrap();
+    conn.flush().unwrap();
+    f.dispatch_until(LIMIT, |f| placed(f).is_none());
+}

@@ -1136,8 +1136,8 @@ mod tests {
         };
         assert_eq!(
             format_reply(&list),
-            "  NAME      COLOR    WINDOWS  CLIENTS  SESSION             X11                            SOCKET\n\
-             * work      #3366cc       12        3  running (pid 4242)  :2                             /run/user/1000/personas/work/wayland-0\n\
+            "  NAME      COLOR    WINDOWS  CLIENTS  SESSION             X11                           SOCKET\n\
+             * work      #3366cc       12        3  running (pid 4242)  :2                            /run/user/1000/personas/work/wayland-0\n\
              ! personal  #cc6633        0        0  -                   :3 (restarting) NOT ISOLATED  /run/user/1000/personas/personal/wayland-0"
         );
         let restarting = Some(SessionInfo {

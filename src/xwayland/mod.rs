@@ -176,7 +176,11 @@ impl Xwayland {
     /// Ends the server (its socket and lock go with it).
     pub fn stop(&mut self) {
         if let Some(token) = self.server.take() {
-            self.event_loop.handle().remove(token);
+            let handle = self.event_loop.handle();
+            // A ready server's source disabled itself; enabled again it can
+            // be unregistered without calloop warning that it was not.
+            let _ = handle.enable(&token);
+            handle.remove(token);
         }
     }
 
