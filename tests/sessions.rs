@@ -326,3 +326,35 @@ restart_max_delay_ms = 1
     );
     assert_eq!(c.session("work")["isolation"], "namespaces");
 }
+
+/// A session leads a session of its own: it has no controlling terminal of
+/// the compositor's (a VT login's /dev/tty must not be reachable from a
+/// persona), and stopping it reaches its whole group.
+#[test]
+fn a_session_leads_its_own_session() {
+    let c = Compositor::start(
+        r#"
+[[persona]]
+name = "work"
+isolation = "none"
+session = ["sh", "-c", "echo \"sid $(cut -d' ' -f6 /proc/$$/stat) pid $$\"; exec sleep 1000"]
+"#,
+    );
+    wait_for(Duration::from_secs(10), "the report", || {
+        c.log_text("work").contains("sid ")
+    });
+    let log = c.log_text("work");
+    let line = log.lines().find(|l| l.starts_with("sid ")).unwrap();
+    let words: Vec<&str> = line.split(' ').collect();
+    assert_eq!(
+        words[1], words[3],
+        "session id is not the session's pid: {line}"
+    );
+    let compositor_sid = std::fs::read_to_string(format!("/proc/{}/stat", c.child.id()))
+        .unwrap()
+        .split(' ')
+        .nth(5)
+        .unwrap()
+        .to_string();
+    assert_ne!(words[1], compositor_sid);
+}

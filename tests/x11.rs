@@ -8,6 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::fixture::{key, two_personas_with, Fixture};
+use personas::ipc::protocol::{Reply, Request};
 use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{
     AtomEnum, ConnectionExt as _, CreateWindowAux, EventMask, PropMode, WindowClass,
@@ -107,20 +108,25 @@ fn x11_titles(f: &Fixture, persona: &str) -> Vec<String> {
         .collect()
 }
 
+/// Runs the loop until `done` (the X servers are processes: no stepping),
+/// then one more turn, which checks the compositor's invariants.
+fn wait(f: &mut Fixture, done: impl FnMut(&mut Fixture) -> bool) {
+    f.dispatch_until(LIMIT, done);
+    f.dispatch();
+}
+
 /// Presses and releases A, then runs the loop until `done` or 2 s.
 fn type_a(f: &mut Fixture, mut done: impl FnMut() -> bool) {
     f.key(key::A, true);
     f.key(key::A, false);
     let start = std::time::Instant::now();
-    f.dispatch_until(LIMIT, |_| {
-        done() || start.elapsed() > Duration::from_secs(2)
-    });
+    wait(f, |_| done() || start.elapsed() > Duration::from_secs(2));
 }
 
 #[test]
 fn each_persona_has_its_own_x_server_windows_and_keys() {
     let mut f = Fixture::with_config(&config());
-    f.dispatch_until(LIMIT, |f| {
+    wait(&mut f, |f| {
         f.state
             .personas
             .iter()
@@ -131,7 +137,7 @@ fn each_persona_has_its_own_x_server_windows_and_keys() {
 
     let work = XClient::open(&work_display, "work-x");
     let personal = XClient::open(&personal_display, "personal-x");
-    f.dispatch_until(LIMIT, |f| {
+    wait(&mut f, |f| {
         x11_titles(f, "work") == ["work-x"] && x11_titles(f, "personal") == ["personal-x"]
     });
     // Each window is its persona's only; the other persona's server never
@@ -141,7 +147,7 @@ fn each_persona_has_its_own_x_server_windows_and_keys() {
 
     // work is on screen: its X window has the keyboard, personal's hears
     // nothing.
-    f.dispatch_until(LIMIT, |_| work.has_x_focus());
+    wait(&mut f, |_| work.has_x_focus());
     let mut work_keys = 0;
     type_a(&mut f, || {
         work_keys += work.key_presses();
@@ -152,7 +158,7 @@ fn each_persona_has_its_own_x_server_windows_and_keys() {
 
     // After a switch, the other way round.
     f.switch("personal");
-    f.dispatch_until(LIMIT, |_| personal.has_x_focus() && !work.has_x_focus());
+    wait(&mut f, |_| personal.has_x_focus() && !work.has_x_focus());
     let mut personal_keys = 0;
     type_a(&mut f, || {
         personal_keys += personal.key_presses();
@@ -163,22 +169,22 @@ fn each_persona_has_its_own_x_server_windows_and_keys() {
 
     // A closed X client's window leaves its persona.
     drop(work);
-    f.dispatch_until(LIMIT, |f| x11_titles(f, "work").is_empty());
+    wait(&mut f, |f| x11_titles(f, "work").is_empty());
     assert_eq!(x11_titles(&f, "personal"), ["personal-x"]);
 }
 
 #[test]
 fn keys_follow_the_persona_focus_between_x_windows() {
     let mut f = Fixture::with_config(&config());
-    f.dispatch_until(LIMIT, |f| {
+    wait(&mut f, |f| {
         f.state.personas.iter().all(|p| p.state.xwm.is_some())
     });
     let display = display(&f, "work");
     let first = XClient::open(&display, "first");
-    f.dispatch_until(LIMIT, |f| x11_titles(f, "work") == ["first"]);
+    wait(&mut f, |f| x11_titles(f, "work") == ["first"]);
     let second = XClient::open(&display, "second");
     // The newest window is focused (last in the stack).
-    f.dispatch_until(LIMIT, |f| x11_titles(f, "work") == ["first", "second"]);
+    wait(&mut f, |f| x11_titles(f, "work") == ["first", "second"]);
     let count = |f: &mut Fixture, to: &XClient, other: &XClient| {
         let mut got = 0;
         type_a(f, || {
@@ -187,12 +193,12 @@ fn keys_follow_the_persona_focus_between_x_windows() {
         });
         (got, other.key_presses())
     };
-    f.dispatch_until(LIMIT, |_| second.has_x_focus());
+    wait(&mut f, |_| second.has_x_focus());
     assert_eq!(count(&mut f, &second, &first), (1, 0));
     // Alt+Tab: the first window has the focus, and the keys.
     f.chord(&[key::LEFTALT, key::TAB]);
-    f.dispatch_until(LIMIT, |f| x11_titles(f, "work") == ["second", "first"]);
-    f.dispatch_until(LIMIT, |_| first.has_x_focus());
+    wait(&mut f, |f| x11_titles(f, "work") == ["second", "first"]);
+    wait(&mut f, |_| first.has_x_focus());
     // Alt went to the window focused before Tab switched (the server sent
     // that before it moved the focus).
     let _ = (first.key_presses(), second.key_presses());
@@ -202,15 +208,17 @@ fn keys_follow_the_persona_focus_between_x_windows() {
 #[test]
 fn a_reload_starts_and_ends_a_persona_x_server() {
     let mut f = Fixture::with_config(&config());
-    f.dispatch_until(LIMIT, |f| {
+    wait(&mut f, |f| {
         f.state.personas.iter().all(|p| p.state.xwm.is_some())
     });
     let client = XClient::open(&display(&f, "work"), "work-x");
-    f.dispatch_until(LIMIT, |f| x11_titles(f, "work") == ["work-x"]);
+    wait(&mut f, |f| x11_titles(f, "work") == ["work-x"]);
     let has_server = |f: &Fixture, name: &str| {
         let id = f.state.personas.by_name(name).unwrap();
-        f.state.personas.get(id).unwrap().xwayland.is_some()
+        let persona = f.state.personas.get(id).unwrap();
+        persona.xwayland.as_ref().is_some_and(|x| !x.off) && persona.state.xwm.is_some()
     };
+    let before = display(&f, "work");
 
     let off = two_personas_with("work", "xwayland = false").replace(
         "name = \"personal\"",
@@ -222,28 +230,45 @@ fn a_reload_starts_and_ends_a_persona_x_server() {
     assert!(!has_server(&f, "work"));
     assert!(x11_titles(&f, "work").is_empty());
     assert!(has_server(&f, "personal"));
+    // No server, and `list` shows none; the number stays the persona's.
+    let Reply::Personas { personas } = f.request(Request::List) else {
+        panic!("list");
+    };
+    assert!(personas
+        .iter()
+        .find(|p| p.name == "work")
+        .unwrap()
+        .x11
+        .is_none());
+    assert!(personas
+        .iter()
+        .find(|p| p.name == "personal")
+        .unwrap()
+        .x11
+        .is_some());
     drop(client);
 
     let on = personas::config::Config::parse(&config(), "test.toml").unwrap();
     f.state.apply_config(on).unwrap();
-    f.dispatch_until(LIMIT, |f| {
+    wait(&mut f, |f| {
         let id = f.state.personas.by_name("work").unwrap();
         f.state.personas.get(id).unwrap().state.xwm.is_some()
     });
-    let again = XClient::open(&display(&f, "work"), "again");
-    f.dispatch_until(LIMIT, |f| x11_titles(f, "work") == ["again"]);
+    assert_eq!(display(&f, "work"), before);
+    let again = XClient::open(&before, "again");
+    wait(&mut f, |f| x11_titles(f, "work") == ["again"]);
     drop(again);
 }
 
 #[test]
 fn menus_place_themselves_and_take_no_focus() {
     let mut f = Fixture::with_config(&config());
-    f.dispatch_until(LIMIT, |f| {
+    wait(&mut f, |f| {
         f.state.personas.iter().all(|p| p.state.xwm.is_some())
     });
     let display = display(&f, "work");
     let app = XClient::open(&display, "app");
-    f.dispatch_until(LIMIT, |_| app.has_x_focus());
+    wait(&mut f, |_| app.has_x_focus());
     // An override-redirect window, as a menu or tooltip is.
     let conn = &app.conn;
     let root = conn.setup().roots[0].root;
@@ -276,12 +301,12 @@ fn menus_place_themselves_and_take_no_focus() {
                 .flatten()
         })
     };
-    f.dispatch_until(LIMIT, |f| placed(f).is_some());
+    wait(&mut f, |f| placed(f).is_some());
     assert_eq!(placed(&f), Some((30, 40).into()));
     // Not a window of the persona's: not listed, and the app keeps the keys.
     assert_eq!(x11_titles(&f, "work"), ["app"]);
     assert!(app.has_x_focus());
     conn.unmap_window(menu).unwrap();
     conn.flush().unwrap();
-    f.dispatch_until(LIMIT, |f| placed(f).is_none());
+    wait(&mut f, |f| placed(f).is_none());
 }

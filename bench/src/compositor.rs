@@ -74,8 +74,11 @@ impl Compositor {
     ) -> Result<Compositor> {
         let runtime = fresh_runtime(work, "personas")?;
         let mut config = format!("{extra}\n[headless]\nsize = \"{}x{}\"\n", size.0, size.1);
+        // No X servers, as sway runs with `xwayland disable`.
         for i in 0..personas {
-            config.push_str(&format!("\n[[persona]]\nname = \"p{i}\"\n"));
+            config.push_str(&format!(
+                "\n[[persona]]\nname = \"p{i}\"\nxwayland = false\n"
+            ));
         }
         let config_path = work.join("personas.toml");
         std::fs::write(&config_path, config)?;

@@ -98,15 +98,10 @@ impl SelectionHandler for PersonaState {
         _seat: Seat<Self>,
         data: &HeldSelection,
     ) {
-        let data = match data {
-            HeldSelection::Bytes(data) => data.clone(),
-            HeldSelection::X11 => return self.x11_send_selection(ty, mime_type, fd),
-        };
-        // A reader that is slow (or never reads) must not block the compositor.
-        std::thread::spawn(move || {
-            let mut file = std::fs::File::from(fd);
-            let _ = std::io::Write::write_all(&mut file, &data);
-        });
+        match data {
+            HeldSelection::Bytes(data) => super::xwayland::write_in_background(data.clone(), fd),
+            HeldSelection::X11 => self.x11_send_selection(ty, mime_type, fd),
+        }
     }
 }
 

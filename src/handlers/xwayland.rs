@@ -8,10 +8,12 @@ use std::os::fd::OwnedFd;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::{Logical, Rectangle};
 use smithay::wayland::selection::data_device::{
-    clear_data_device_selection, request_data_device_client_selection, set_data_device_selection,
+    clear_data_device_selection, current_data_device_selection_userdata,
+    request_data_device_client_selection, set_data_device_selection,
 };
 use smithay::wayland::selection::primary_selection::{
-    clear_primary_selection, request_primary_client_selection, set_primary_selection,
+    clear_primary_selection, current_primary_selection_userdata, request_primary_client_selection,
+    set_primary_selection,
 };
 use smithay::wayland::selection::SelectionTarget;
 use smithay::wayland::xwayland_shell::{XWaylandShellHandler, XWaylandShellState};
@@ -176,7 +178,8 @@ impl XwmHandler for PersonaState {
         }
     }
 
-    /// An X client pastes what a Wayland client of this persona holds.
+    /// An X client pastes what a Wayland client of this persona (or the
+    /// compositor, after a transfer) holds.
     fn send_selection(
         &mut self,
         _xwm: XwmId,
@@ -184,15 +187,7 @@ impl XwmHandler for PersonaState {
         mime_type: String,
         fd: OwnedFd,
     ) {
-        let result = match selection {
-            SelectionTarget::Clipboard => {
-                request_data_device_client_selection(&self.seat, mime_type, fd)
-                    .map_err(|e| e.to_string())
-            }
-            SelectionTarget::Primary => request_primary_client_selection(&self.seat, mime_type, fd)
-                .map_err(|e| e.to_string()),
-        };
-        if let Err(err) = result {
+        if let Err(err) = self.read_selection(selection, mime_type, fd) {
             tracing::debug!(persona = %self.name, "X11 paste not served: {err}");
         }
     }
@@ -214,7 +209,77 @@ impl XWaylandShellHandler for PersonaState {
 
 smithay::delegate_xwayland_shell!(PersonaState);
 
+/// Writes `data` to a reader; a slow (or never reading) one must not block
+/// the compositor.
+pub fn write_in_background(data: std::sync::Arc<Vec<u8>>, fd: OwnedFd) {
+    std::thread::spawn(move || {
+        let mut file = std::fs::File::from(fd);
+        let _ = std::io::Write::write_all(&mut file, &data);
+    });
+}
+
 impl PersonaState {
+    /// Has this persona's `target` selection written to `fd`, whoever holds
+    /// it: a Wayland client, the compositor (a transfer's bytes) or an X
+    /// client.
+    pub fn read_selection(
+        &mut self,
+        target: SelectionTarget,
+        mime_type: String,
+        fd: OwnedFd,
+    ) -> Result<(), String> {
+        let held = match target {
+            SelectionTarget::Clipboard => {
+                current_data_device_selection_userdata(&self.seat).map(|d| d.clone())
+            }
+            SelectionTarget::Primary => {
+                current_primary_selection_userdata(&self.seat).map(|d| d.clone())
+            }
+        };
+        match held {
+            Some(HeldSelection::Bytes(data)) => {
+                write_in_background(data, fd);
+                Ok(())
+            }
+            Some(HeldSelection::X11) => {
+                self.x11_send_selection(target, mime_type, fd);
+                Ok(())
+            }
+            None => match target {
+                SelectionTarget::Clipboard => {
+                    request_data_device_client_selection(&self.seat, mime_type, fd)
+                        .map_err(|e| e.to_string())
+                }
+                SelectionTarget::Primary => {
+                    request_primary_client_selection(&self.seat, mime_type, fd)
+                        .map_err(|e| e.to_string())
+                }
+            },
+        }
+    }
+
+    /// The X server went away: selections its clients held are gone too.
+    pub fn forget_x11_selections(&mut self) {
+        let dh = self.display_handle.clone();
+        let seat = self.seat.clone();
+        let x11 = |held: Option<&HeldSelection>| matches!(held, Some(HeldSelection::X11));
+        if x11(current_data_device_selection_userdata(&seat).as_deref()) {
+            clear_data_device_selection(&dh, &seat);
+            self.clipboard_mimes.clear();
+        }
+        if x11(current_primary_selection_userdata(&seat).as_deref()) {
+            clear_primary_selection(&dh, &seat);
+        }
+    }
+
+    /// A new X server learns the clipboard its persona already has.
+    pub fn offer_selection_to_x11(&mut self) {
+        if !self.clipboard_mimes.is_empty() {
+            let mimes = self.clipboard_mimes.clone();
+            self.x11_selection_changed(SelectionTarget::Clipboard, Some(mimes));
+        }
+    }
+
     /// Tells the X server about a selection a Wayland client (or the
     /// compositor) of this persona set, so X clients can paste it.
     pub fn x11_selection_changed(

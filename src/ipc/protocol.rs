@@ -290,10 +290,10 @@ pub struct X11Info {
     /// `"running"`, `"starting"` or `"restarting"` (it exited; a new one
     /// comes after a backoff).
     pub state: String,
-    /// Only this persona's sessions can reach it. False with
-    /// `isolation = "none"` (or without namespaces): every program of the
-    /// user, in any persona, can connect to it, see its windows and read
-    /// its input and selections.
+    /// Only this persona's sessions can reach it. False when any persona
+    /// runs with `isolation = "none"` (or without namespaces): its programs
+    /// see the host's /tmp/.X11-unix, so they can connect to every
+    /// persona's server, see its windows and read its input and selections.
     pub isolated: bool,
 }
 

@@ -126,13 +126,13 @@ pub fn window_focus(window: &smithay::desktop::Window) -> Option<KeyboardFocus> 
         .map(|t| KeyboardFocus::Surface(t.wl_surface().clone()))
 }
 
-/// Popup grabs hand their keyboard focus to the pointer. Only popups'
-/// (Wayland) surfaces go that way; an X11 window Xwayland has not yet
-/// paired is never focused (it is mapped in the space only once paired).
+/// Popup grabs hand their keyboard focus to the pointer. Only xdg popups
+/// and their Wayland roots go that way (smithay's popup grab builds them
+/// from `PopupKind` and the root's wl_surface), never an X11 window.
 impl From<KeyboardFocus> for WlSurface {
     fn from(focus: KeyboardFocus) -> WlSurface {
         focus
             .surface()
-            .expect("only paired X11 windows take the keyboard")
+            .expect("popup grabs convert Wayland surfaces only")
     }
 }

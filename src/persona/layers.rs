@@ -3,7 +3,6 @@
 //! keyboard, and which of them are above its windows.
 
 use smithay::desktop::{layer_map_for_output, LayerSurface, WindowSurfaceType};
-use smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel;
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
 use smithay::utils::{IsAlive, Logical, Point, Rectangle};
 use smithay::wayland::compositor::with_states;
@@ -140,6 +139,8 @@ impl PersonaState {
                 if toplevel.is_initial_configure_sent() {
                     toplevel.send_pending_configure();
                 }
+            } else if let Some(x11) = window.x11_surface() {
+                self.apply_x11_rules(window, x11);
             }
             self.place(window);
         }
@@ -156,12 +157,7 @@ impl PersonaState {
         };
         let fullscreen = self
             .focused_window()
-            .and_then(|w| w.toplevel())
-            .is_some_and(|t| {
-                t.current_state()
-                    .states
-                    .contains(xdg_toplevel::State::Fullscreen)
-            });
+            .is_some_and(|w| super::windows::is_fullscreen(w, false));
         let order: &[Layer] = match (above, fullscreen) {
             // The system display has no windows: its bottom panels (a bar,
             // as waybar makes by default) show over every persona too.

@@ -746,13 +746,7 @@ impl PersonaState {
         let covered = self.fullscreen_over_frame
             && self
                 .focused_window()
-                .and_then(|w| w.toplevel())
-                .is_some_and(|t| {
-                    t.with_pending_state(|s| {
-                        s.states
-                            .contains(smithay::reexports::wayland_protocols::xdg::shell::server::xdg_toplevel::State::Fullscreen)
-                    })
-                });
+                .is_some_and(|w| windows::is_fullscreen(w, true));
         let inset = if covered {
             0
         } else {

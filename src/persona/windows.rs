@@ -26,10 +26,7 @@ impl PersonaState {
     /// unless it is fullscreen.
     pub fn window_area_of(&self, window: &Window) -> Rectangle<i32, Logical> {
         let output = self.output_of(window);
-        let fullscreen = window.toplevel().is_some_and(|t| {
-            t.with_pending_state(|s| s.states.contains(xdg_toplevel::State::Fullscreen))
-        }) || window.x11_surface().is_some_and(|x| x.is_fullscreen());
-        let area = if fullscreen {
+        let area = if is_fullscreen(window, true) {
             self.space.output_geometry(output)
         } else {
             self.usable_area(output)
@@ -523,6 +520,24 @@ impl PersonaState {
         }
         (windows, layers)
     }
+}
+
+/// Whether `window` is fullscreen: an xdg toplevel by its `pending` or
+/// current state, an X11 window by its `_NET_WM_STATE`.
+pub(crate) fn is_fullscreen(window: &Window, pending: bool) -> bool {
+    if let Some(x11) = window.x11_surface() {
+        return x11.is_fullscreen();
+    }
+    window.toplevel().is_some_and(|t| {
+        let fullscreen = |states: &smithay::wayland::shell::xdg::ToplevelState| {
+            states.states.contains(xdg_toplevel::State::Fullscreen)
+        };
+        if pending {
+            t.with_pending_state(|s| fullscreen(s))
+        } else {
+            fullscreen(&t.current_state())
+        }
+    })
 }
 
 /// Its app id and title (an X11 window's class and title).

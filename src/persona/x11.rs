@@ -109,6 +109,10 @@ impl PersonaState {
             let Ok(surface) = client.object_from_protocol_id::<smithay::reexports::wayland_server::protocol::wl_surface::WlSurface>(&self.display_handle, id) else {
                 continue;
             };
+            // A surface is one window's (a stale id must not pair twice).
+            if self.window_for_surface(&surface).is_some() {
+                continue;
+            }
             x11.set_legacy_wl_surface(surface);
             self.toplevel_committed(&window);
         }
@@ -118,6 +122,8 @@ impl PersonaState {
     pub fn forget_x11_windows(&mut self) {
         self.xwm = None;
         self.xwayland_client = None;
+        self.x11_loop = None;
+        self.forget_x11_selections();
         let gone: Vec<Window> = self
             .space
             .elements()

@@ -356,9 +356,20 @@ impl Sessions {
             .env_remove("PERSONAS_SOCKET")
             .envs(x11.as_ref().map(|(display, _)| ("DISPLAY", display)))
             .envs(&session.config.env)
-            .stdin(Stdio::null())
-            // Its own process group, so stopping it reaches its children too.
-            .process_group(0);
+            .stdin(Stdio::null());
+        // Its own session, so stopping it reaches its children too (the
+        // group's id is its pid), and without the compositor's controlling
+        // terminal: a namespaced session's /dev/tty can then only be a
+        // terminal of its own (a VT login's must never be reachable).
+        // SAFETY: setsid is async-signal-safe; nothing else runs here.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::setsid() < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
         let reader = match &session.log {
             Some(_) => match output_pipe(&mut command) {
                 Ok(reader) => Some(reader),

@@ -217,6 +217,12 @@ impl State {
             .lock
             .as_ref()
             .map_or(self.personas.active_id(), |l| l.previous);
+        // Every X server's socket is in the host's /tmp/.X11-unix, so one
+        // session outside namespaces can reach them all.
+        let x11_isolated = self
+            .personas
+            .iter()
+            .all(|p| self.sessions.isolates(&p.config));
         self.personas
             .iter()
             .map(|p| PersonaInfo {
@@ -232,17 +238,19 @@ impl State {
                 clients: p.client_count() as u32,
                 session: self.sessions.info(&p.state.name),
                 attention: p.state.attention,
-                x11: p.xwayland.as_ref().map(|x| crate::ipc::protocol::X11Info {
-                    display: x.display_name(),
-                    state: if x.restart_pending {
-                        "restarting"
-                    } else if p.state.xwm.is_some() {
-                        "running"
-                    } else {
-                        "starting"
+                x11: p.xwayland.as_ref().filter(|x| !x.off).map(|x| {
+                    crate::ipc::protocol::X11Info {
+                        display: x.display_name(),
+                        state: if x.restart_pending {
+                            "restarting"
+                        } else if p.state.xwm.is_some() {
+                            "running"
+                        } else {
+                            "starting"
+                        }
+                        .into(),
+                        isolated: x11_isolated,
                     }
-                    .into(),
-                    isolated: self.sessions.isolates(&p.config),
                 }),
             })
             .collect()

@@ -14,9 +14,7 @@ use std::time::Duration;
 use smithay::reexports::calloop::generic::Generic;
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
 use smithay::reexports::calloop::{Interest, Mode, PostAction, RegistrationToken};
-use smithay::wayland::selection::data_device::{
-    request_data_device_client_selection, set_data_device_selection,
-};
+use smithay::wayland::selection::data_device::set_data_device_selection;
 
 use super::State;
 use crate::persona::PersonaState;
@@ -60,12 +58,12 @@ impl State {
     /// Starts reading the active persona's clipboard into the transfer buffer.
     pub fn transfer_copy(&mut self) {
         self.cancel_transfer_read("a new copy started");
-        let active = self.personas.active();
+        let active = self.personas.active_mut();
         if !active.config.extra.transfer_out() {
             tracing::warn!(persona = %active.state.name, "transfer-copy refused: transfers out of this persona are off");
             return;
         }
-        let persona = &active.state;
+        let persona = &mut active.state;
         let name = persona.name.clone();
         let Some(mime) = TEXT_TYPES
             .iter()
@@ -81,8 +79,9 @@ impl State {
                 return;
             }
         };
-        if let Err(err) = request_data_device_client_selection::<PersonaState>(
-            &persona.seat,
+        // Held by a client, an X client, or the compositor itself.
+        if let Err(err) = persona.read_selection(
+            smithay::wayland::selection::SelectionTarget::Clipboard,
             mime.to_string(),
             write,
         ) {

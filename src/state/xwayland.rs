@@ -4,10 +4,10 @@ use std::time::Duration;
 
 use smithay::reexports::calloop::generic::Generic;
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
-use smithay::reexports::calloop::{Interest, Mode, PostAction};
+use smithay::reexports::calloop::{Interest, LoopHandle, Mode, PostAction};
 
 use super::State;
-use crate::persona::{Persona, PersonaId};
+use crate::persona::{Persona, PersonaId, PersonaState};
 use crate::xwayland::Xwayland;
 
 /// A server that ran this long before it exited starts the backoff over.
@@ -33,26 +33,46 @@ impl State {
             return;
         };
         let want = self.wants_xwayland(&persona);
-        if want && persona.xwayland.is_none() {
-            self.start_xwayland(&mut persona);
-        } else if !want {
-            self.stop_xwayland(&mut persona);
+        match (&mut persona.xwayland, want) {
+            (None, true) => self.start_xwayland(&mut persona),
+            (Some(x), true) if x.off => {
+                x.off = false;
+                let dh = persona.display.handle();
+                let name = persona.state.name.clone();
+                match x.spawn(&dh, &name) {
+                    Ok(()) => {
+                        watch(&self.loop_handle, id, x);
+                        self.sessions
+                            .set_x11(&name, Some((x.display_name(), x.private_dir.clone())));
+                    }
+                    Err(err) => tracing::error!(persona = %name, "no X11 in this persona: {err}"),
+                }
+            }
+            (Some(x), false) if !x.off => {
+                // Off, but the number stays reserved: running sessions
+                // still have DISPLAY=:n, and nobody else may take it.
+                retire(&self.loop_handle, &mut persona.state, x);
+                x.off = true;
+                self.sessions.set_x11(&persona.state.name, None);
+                tracing::info!(persona = %persona.state.name, "Xwayland turned off");
+            }
+            _ => {}
         }
         self.personas.put_back(persona);
     }
 
-    /// Ends the persona's X server and forgets its windows.
+    /// Ends the persona's X server for good (the persona goes).
     pub(super) fn stop_xwayland(&mut self, persona: &mut Persona) {
-        let Some(xwayland) = persona.xwayland.take() else {
+        let Some(mut xwayland) = persona.xwayland.take() else {
             return;
         };
-        if let Some(token) = xwayland.outer_token {
-            self.loop_handle.remove(token);
-        }
+        retire(&self.loop_handle, &mut persona.state, &mut xwayland);
         drop(xwayland);
-        persona.state.forget_x11_windows();
+        // The killed Xwayland client is cleaned up (and its process
+        // reaped) by a dispatch of the display.
+        persona.dispatch();
+        persona.flush();
         self.sessions.set_x11(&persona.state.name, None);
-        tracing::info!(persona = %persona.state.name, "Xwayland stopped");
     }
 
     /// Starts the persona's X server before its session, so the session
@@ -70,27 +90,8 @@ impl State {
                 return;
             }
         };
-        let fd = match std::os::fd::AsFd::as_fd(&xwayland.event_loop).try_clone_to_owned() {
-            Ok(fd) => fd,
-            Err(err) => {
-                tracing::error!(persona = %name, "no X11 in this persona: {err}");
-                return;
-            }
-        };
-        let id = persona.state.id;
-        let inserted = self.loop_handle.insert_source(
-            Generic::new(fd, Interest::READ, Mode::Level),
-            move |_, _, state: &mut State| {
-                state.dispatch_xwayland(id);
-                Ok(PostAction::Continue)
-            },
-        );
-        match inserted {
-            Ok(token) => xwayland.outer_token = Some(token),
-            Err(err) => {
-                tracing::error!(persona = %name, "no X11 in this persona: {err}");
-                return;
-            }
+        if !watch(&self.loop_handle, persona.state.id, &mut xwayland) {
+            return;
         }
         self.sessions.set_x11(
             &name,
@@ -116,22 +117,20 @@ impl State {
         let Some(persona) = self.personas.get_mut(id) else {
             return;
         };
-        persona.state.forget_x11_windows();
         let Some(xwayland) = persona.xwayland.as_mut() else {
             return;
         };
-        if xwayland.restart_pending {
+        if xwayland.restart_pending || xwayland.off {
             return;
         }
+        retire(&self.loop_handle, &mut persona.state, xwayland);
         xwayland.restart_pending = true;
-        xwayland.stop();
         if xwayland.started.elapsed() >= STABLE_AFTER {
             xwayland.failures = 0;
         }
         let delay = restart_delay(xwayland.failures);
         xwayland.failures = xwayland.failures.saturating_add(1);
         tracing::info!(persona = %persona.state.name, ?delay, "Xwayland restart scheduled");
-        self.mark_dirty(id);
         let inserted = self.loop_handle.insert_source(
             Timer::from_duration(delay),
             move |_, _, state: &mut State| {
@@ -139,9 +138,11 @@ impl State {
                 TimeoutAction::Drop
             },
         );
-        if let Err(err) = inserted {
-            tracing::error!("Xwayland restart not scheduled: {err}");
+        match inserted {
+            Ok(token) => xwayland.restart_timer = Some(token),
+            Err(err) => tracing::error!("Xwayland restart not scheduled: {err}"),
         }
+        self.mark_dirty(id);
     }
 
     fn restart_xwayland(&mut self, id: PersonaId) {
@@ -153,16 +154,71 @@ impl State {
         let Some(xwayland) = persona.xwayland.as_mut() else {
             return;
         };
+        xwayland.restart_timer = None;
+        if !xwayland.restart_pending || xwayland.off {
+            return;
+        }
         xwayland.restart_pending = false;
-        if let Err(err) = xwayland.spawn(&dh, &name) {
-            tracing::error!(persona = %name, "Xwayland not restarted: {err}");
-            persona
-                .state
-                .events
-                .push(crate::persona::PersonaEvent::XwaylandExited);
-            self.mark_dirty(id);
+        match xwayland.spawn(&dh, &name) {
+            Ok(()) => {
+                watch(&self.loop_handle, id, xwayland);
+            }
+            Err(err) => {
+                tracing::error!(persona = %name, "Xwayland not restarted: {err}");
+                persona
+                    .state
+                    .events
+                    .push(crate::persona::PersonaEvent::XwaylandExited);
+                self.mark_dirty(id);
+            }
         }
     }
+}
+
+/// Puts the persona's X loop (a fresh one after every restart) in the
+/// compositor's loop. False, logged, if it could not.
+fn watch(handle: &LoopHandle<'static, State>, id: PersonaId, xwayland: &mut Xwayland) -> bool {
+    if let Some(token) = xwayland.outer_token.take() {
+        handle.remove(token);
+    }
+    let fd = match std::os::fd::AsFd::as_fd(&xwayland.event_loop).try_clone_to_owned() {
+        Ok(fd) => fd,
+        Err(err) => {
+            tracing::error!("Xwayland's loop not watched: {err}");
+            return false;
+        }
+    };
+    let inserted = handle.insert_source(
+        Generic::new(fd, Interest::READ, Mode::Level),
+        move |_, _, state: &mut State| {
+            state.dispatch_xwayland(id);
+            Ok(PostAction::Continue)
+        },
+    );
+    match inserted {
+        Ok(token) => {
+            xwayland.outer_token = Some(token);
+            true
+        }
+        Err(err) => {
+            tracing::error!("Xwayland's loop not watched: {err}");
+            false
+        }
+    }
+}
+
+/// Ends a server's generation: its windows and window manager, its loop
+/// and its pending restart.
+fn retire(handle: &LoopHandle<'static, State>, state: &mut PersonaState, xwayland: &mut Xwayland) {
+    state.forget_x11_windows();
+    if let Some(token) = xwayland.outer_token.take() {
+        handle.remove(token);
+    }
+    if let Some(token) = xwayland.restart_timer.take() {
+        handle.remove(token);
+    }
+    xwayland.restart_pending = false;
+    xwayland.retire();
 }
 
 /// 0 s for the first restart, then 1, 2, 4, … s, at most [`MAX_DELAY`].

@@ -75,6 +75,12 @@ pub struct Xwayland {
     pub failures: u32,
     /// It exited and a new one is scheduled.
     pub restart_pending: bool,
+    /// The timer of that restart, in the compositor's loop.
+    pub restart_timer: Option<RegistrationToken>,
+    /// Turned off by a reload: no server, but the display number (and the
+    /// abstract name) stay the persona's, since its running sessions
+    /// still have that `DISPLAY`.
+    pub off: bool,
     pub started: std::time::Instant,
 }
 
@@ -97,6 +103,8 @@ impl Xwayland {
             outer_token: None,
             failures: 0,
             restart_pending: false,
+            restart_timer: None,
+            off: false,
             started: std::time::Instant::now(),
         };
         let mut last_error = None;
@@ -153,6 +161,7 @@ impl Xwayland {
                             state.xwm = Some(wm);
                             state.xwayland_client = Some(client.clone());
                             state.x11_loop = Some(wm_handle.clone());
+                            state.offer_selection_to_x11();
                         }
                         Err(err) => {
                             tracing::warn!(persona = %name, "the X11 window manager did not start: {err}");
@@ -171,6 +180,18 @@ impl Xwayland {
         self.link_socket();
         tracing::info!(persona, display = self.display, "Xwayland started");
         Ok(())
+    }
+
+    /// Ends this server's generation: the server, and the loop its window
+    /// manager ran in (the caller dropped the window manager first). A
+    /// restart starts in a fresh loop, so nothing of the old server's (a
+    /// selection transfer in flight) runs against the new one.
+    pub fn retire(&mut self) {
+        self.stop();
+        match EventLoop::try_new() {
+            Ok(fresh) => self.event_loop = fresh,
+            Err(err) => tracing::warn!("Xwayland's loop not renewed: {err}"),
+        }
     }
 
     /// Ends the server (its socket and lock go with it).

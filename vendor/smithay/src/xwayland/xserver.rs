@@ -349,7 +349,15 @@ impl Instance {
             trace!(?res, "read from XWayland displayfd");
 
             match res {
-                Ok(0) => return Ok(None),
+                // personas patch: end of file is Xwayland gone before it
+                // was ready; the release took it for "not yet", and the
+                // level-triggered source then fired on every loop turn.
+                Ok(0) => {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "Xwayland exited before it was ready",
+                    ))
+                }
                 Ok(len) if (buf[..len]).contains(&b'\n') => return Ok(self.x11_socket.take()),
                 Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => return Ok(None),
                 Err(err) => return Err(err.into()),

@@ -423,6 +423,20 @@ pub struct X11Wm {
     client_list_stacking: Vec<X11Window>,
 
     span: tracing::Span,
+
+    /// personas patch: removes the window manager's X11 source from its
+    /// loop. The source's callback holds a handle to that loop, so without
+    /// this the loop and the X connection were never freed.
+    remove_source: SourceRemover,
+}
+
+/// personas patch: see [`X11Wm`]'s `remove_source`.
+struct SourceRemover(Option<Box<dyn FnOnce()>>);
+
+impl fmt::Debug for SourceRemover {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SourceRemover")
+    }
 }
 
 impl Drop for X11Wm {
@@ -430,6 +444,9 @@ impl Drop for X11Wm {
         // TODO: Not really needed for Xwayland, but maybe cleanup set root properties?
         let _ = self.conn.destroy_window(self.wm_window);
         xwm_id::remove(self.id.0);
+        if let Some(remove) = self.remove_source.0.take() {
+            remove();
+        }
     }
 }
 
@@ -905,10 +922,12 @@ impl X11Wm {
             client_list: Vec::new(),
             client_list_stacking: Vec::new(),
             span,
+            remove_source: SourceRemover(None),
         };
+        let mut wm = wm;
 
         let event_handle = handle.clone();
-        handle.insert_source(source, move |event, _, data| match event {
+        let token = handle.insert_source(source, move |event, _, data| match event {
             calloop::channel::Event::Msg(event) => {
                 if let Err(err) = handle_event(&event_handle, data, id, event) {
                     warn!(id = id.0, err = ?err, "Failed to handle X11 event");
@@ -918,6 +937,8 @@ impl X11Wm {
                 data.disconnected(id);
             }
         })?;
+        let remover = handle.clone();
+        wm.remove_source = SourceRemover(Some(Box::new(move || remover.remove(token))));
         Ok(wm)
     }
 
@@ -1716,6 +1737,10 @@ where
                 {
                     let mut state = surface.state.lock().unwrap();
                     state.wl_surface = None;
+                    // personas patch: the legacy id names the surface of
+                    // this mapping only; Xwayland may reuse it for another
+                    // surface before the window is mapped again.
+                    state.wl_surface_id = None;
                 }
             }
         }
