@@ -96,6 +96,15 @@ impl XClient {
     }
 }
 
+/// Connects an X client (in a thread: the compositor must run meanwhile,
+/// as the first client starts the persona's server).
+fn open(f: &mut Fixture, display: &str, title: &str) -> XClient {
+    let (display, title) = (display.to_string(), title.to_string());
+    let client = std::thread::spawn(move || XClient::open(&display, &title));
+    wait(f, |_| client.is_finished());
+    client.join().expect("the X client connected")
+}
+
 /// Titles of the X11 windows mapped in `persona`.
 fn x11_titles(f: &Fixture, persona: &str) -> Vec<String> {
     let id = f.state.personas.by_name(persona).unwrap();
@@ -126,17 +135,14 @@ fn type_a(f: &mut Fixture, mut done: impl FnMut() -> bool) {
 #[test]
 fn each_persona_has_its_own_x_server_windows_and_keys() {
     let mut f = Fixture::with_config(&config());
-    wait(&mut f, |f| {
-        f.state
-            .personas
-            .iter()
-            .all(|p| p.state.xwm.is_some() && p.xwayland.is_some())
-    });
+    // Each has its display at once; a server starts with its first client.
+    assert!(f.state.personas.iter().all(|p| p.xwayland.is_some()));
+    assert!(f.state.personas.iter().all(|p| p.state.xwm.is_none()));
     let (work_display, personal_display) = (display(&f, "work"), display(&f, "personal"));
     assert_ne!(work_display, personal_display);
 
-    let work = XClient::open(&work_display, "work-x");
-    let personal = XClient::open(&personal_display, "personal-x");
+    let work = open(&mut f, &work_display, "work-x");
+    let personal = open(&mut f, &personal_display, "personal-x");
     wait(&mut f, |f| {
         x11_titles(f, "work") == ["work-x"] && x11_titles(f, "personal") == ["personal-x"]
     });
@@ -176,13 +182,10 @@ fn each_persona_has_its_own_x_server_windows_and_keys() {
 #[test]
 fn keys_follow_the_persona_focus_between_x_windows() {
     let mut f = Fixture::with_config(&config());
-    wait(&mut f, |f| {
-        f.state.personas.iter().all(|p| p.state.xwm.is_some())
-    });
     let display = display(&f, "work");
-    let first = XClient::open(&display, "first");
+    let first = open(&mut f, &display, "first");
     wait(&mut f, |f| x11_titles(f, "work") == ["first"]);
-    let second = XClient::open(&display, "second");
+    let second = open(&mut f, &display, "second");
     // The newest window is focused (last in the stack).
     wait(&mut f, |f| x11_titles(f, "work") == ["first", "second"]);
     let count = |f: &mut Fixture, to: &XClient, other: &XClient| {
@@ -208,15 +211,13 @@ fn keys_follow_the_persona_focus_between_x_windows() {
 #[test]
 fn a_reload_starts_and_ends_a_persona_x_server() {
     let mut f = Fixture::with_config(&config());
-    wait(&mut f, |f| {
-        f.state.personas.iter().all(|p| p.state.xwm.is_some())
-    });
-    let client = XClient::open(&display(&f, "work"), "work-x");
+    let work_display = display(&f, "work");
+    let client = open(&mut f, &work_display, "work-x");
     wait(&mut f, |f| x11_titles(f, "work") == ["work-x"]);
     let has_server = |f: &Fixture, name: &str| {
         let id = f.state.personas.by_name(name).unwrap();
         let persona = f.state.personas.get(id).unwrap();
-        persona.xwayland.as_ref().is_some_and(|x| !x.off) && persona.state.xwm.is_some()
+        persona.xwayland.as_ref().is_some_and(|x| !x.off)
     };
     let before = display(&f, "work");
 
@@ -250,12 +251,9 @@ fn a_reload_starts_and_ends_a_persona_x_server() {
 
     let on = personas::config::Config::parse(&config(), "test.toml").unwrap();
     f.state.apply_config(on).unwrap();
-    wait(&mut f, |f| {
-        let id = f.state.personas.by_name("work").unwrap();
-        f.state.personas.get(id).unwrap().state.xwm.is_some()
-    });
     assert_eq!(display(&f, "work"), before);
-    let again = XClient::open(&before, "again");
+    assert!(has_server(&f, "work"));
+    let again = open(&mut f, &before, "again");
     wait(&mut f, |f| x11_titles(f, "work") == ["again"]);
     drop(again);
 }
@@ -263,11 +261,8 @@ fn a_reload_starts_and_ends_a_persona_x_server() {
 #[test]
 fn menus_place_themselves_and_take_no_focus() {
     let mut f = Fixture::with_config(&config());
-    wait(&mut f, |f| {
-        f.state.personas.iter().all(|p| p.state.xwm.is_some())
-    });
     let display = display(&f, "work");
-    let app = XClient::open(&display, "app");
+    let app = open(&mut f, &display, "app");
     wait(&mut f, |_| app.has_x_focus());
     // An override-redirect window, as a menu or tooltip is.
     let conn = &app.conn;
@@ -309,4 +304,43 @@ fn menus_place_themselves_and_take_no_focus() {
     conn.unmap_window(menu).unwrap();
     conn.flush().unwrap();
     wait(&mut f, |f| placed(f).is_none());
+}
+
+/// The process of the X server for `display` (`:n`), if one runs.
+fn server_pid(display: &str) -> Option<i32> {
+    let needle = format!("Xwayland {display} ");
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            cmdline
+                .starts_with(&needle)
+                .then(|| entry.file_name().to_str()?.parse().ok())
+                .flatten()
+        })
+}
+
+#[test]
+fn a_server_starts_with_its_first_client_and_again_after_it_dies() {
+    let mut f = Fixture::with_config(&config());
+    let work = display(&f, "work");
+    // No client, no server: an idle persona costs no X server.
+    f.dispatch();
+    assert_eq!(server_pid(&work), None);
+    let first = open(&mut f, &work, "first");
+    wait(&mut f, |f| x11_titles(f, "work") == ["first"]);
+    let pid = server_pid(&work).expect("the first client started a server");
+    assert_eq!(server_pid(&display(&f, "personal")), None);
+
+    // SAFETY: a signal to the X server this test's compositor started.
+    unsafe { libc::kill(pid, libc::SIGKILL) };
+    wait(&mut f, |f| x11_titles(f, "work").is_empty());
+    drop(first);
+    // The next client starts a new server on the same display.
+    let second = open(&mut f, &work, "second");
+    wait(&mut f, |f| x11_titles(f, "work") == ["second"]);
+    assert!(server_pid(&work).is_some_and(|p| p != pid));
+    drop(second);
 }

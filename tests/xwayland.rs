@@ -26,12 +26,12 @@ fn persona(c: &Compositor, name: &str) -> Value {
         .clone()
 }
 
-/// The persona's X server once its window manager runs: its `DISPLAY`.
-fn running_display(c: &Compositor, name: &str) -> String {
+/// The persona's X display once its server is in `state`: its `DISPLAY`.
+fn display_in(c: &Compositor, name: &str, state: &str) -> String {
     let mut last = Value::Null;
-    wait_for(Duration::from_secs(20), "the X server", || {
+    wait_for(Duration::from_secs(20), "the X server's state", || {
         last = persona(c, name)["x11"].clone();
-        last["state"] == "running"
+        last["state"] == state
     });
     last["display"].as_str().unwrap().to_string()
 }
@@ -111,8 +111,9 @@ name = "kids"
 session = ["sh", "-c", '''{LOOK_AT_X}''']
 "#
     ));
-    let work = running_display(&c, "work");
-    let kids = running_display(&c, "kids");
+    // Their sessions' first X clients started both servers.
+    let work = display_in(&c, "work", "running");
+    let kids = display_in(&c, "kids", "running");
     assert_ne!(work, kids);
     for (name, display) in [("work", &work), ("kids", &kids)] {
         let info = persona(&c, name);
@@ -169,8 +170,9 @@ session = ["sh", "-c", '''{LOOK_AT_X}''']
         assert_eq!(log_lines(&c, name, "windows"), ["1"], "{log}");
     }
 
-    // work's server dies: its window goes, and a new server comes on the
-    // same display, reachable by the session that was already running.
+    // work's server dies: its window goes, and the next X client of the
+    // session that was already running starts a new one on the same
+    // display.
     let pid = server_pid(&work).expect("work's Xwayland runs");
     // SAFETY: a plain signal to a process this test's compositor started.
     unsafe { libc::kill(pid, libc::SIGKILL) };
@@ -179,10 +181,8 @@ session = ["sh", "-c", '''{LOOK_AT_X}''']
             .iter()
             .any(|w| w["persona"] == "work" && w["x11"] == true)
     });
-    wait_for(Duration::from_secs(20), "a new X server", || {
-        server_pid(&work).is_some_and(|p| p != pid)
-    });
-    assert_eq!(running_display(&c, "work"), work);
+    assert_eq!(display_in(&c, "work", "idle"), work);
+    assert_eq!(server_pid(&work), None);
     // kids' server did not notice.
     assert!(windows(&c)
         .iter()
@@ -197,6 +197,7 @@ session = ["sh", "-c", '''{LOOK_AT_X}''']
         "{}",
         c.log_text("work")
     );
+    assert!(server_pid(&work).is_some_and(|p| p != pid));
 }
 
 #[test]
@@ -212,7 +213,8 @@ isolation = "none"
 xwayland = false
 "#,
     );
-    let display = running_display(&c, "apps");
+    // No X client yet: no server.
+    let display = display_in(&c, "apps", "idle");
     // Without namespaces every program can reach the server: list says so.
     assert_eq!(persona(&c, "apps")["x11"]["isolated"], false);
     let text = String::from_utf8_lossy(&c.msg(&["list"]).stdout).into_owned();
@@ -324,6 +326,17 @@ name = "work"
         // utime and stime, in clock ticks (fields 14 and 15 of stat).
         fields[12].parse::<u64>().unwrap() + fields[13].parse::<u64>().unwrap()
     };
+    // Nothing starts a server but a client: one waits (refused in the end).
+    let display = persona(&c, "work")["x11"]["display"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut client = Command::new("timeout")
+        .args(["12", "xdpyinfo", "-display", &display])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     wait_for(Duration::from_secs(10), "a second start", || starts() >= 2);
     let (cpu_before, starts_before) = (cpu(), starts());
     std::thread::sleep(Duration::from_secs(4));
@@ -335,4 +348,6 @@ name = "work"
     assert!(ticks < 150, "{ticks} ticks of CPU in 4 s: spinning");
     let x11 = persona(&c, "work")["x11"].clone();
     assert_ne!(x11["state"], "running", "{x11}");
+    let _ = client.kill();
+    let _ = client.wait();
 }

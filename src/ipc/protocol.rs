@@ -287,8 +287,9 @@ pub struct PersonaInfo {
 pub struct X11Info {
     /// `DISPLAY` for its X clients, e.g. `":2"`.
     pub display: String,
-    /// `"running"`, `"starting"` or `"restarting"` (it exited; a new one
-    /// comes after a backoff).
+    /// `"idle"` (no server: the first X client starts one), `"starting"`,
+    /// `"running"` or `"restarting"` (it exited soon after starting; the
+    /// next client starts one after a backoff).
     pub state: String,
     /// Only this persona's sessions can reach it. False when any persona
     /// runs with `isolation = "none"` (or without namespaces): its programs

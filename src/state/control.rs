@@ -245,8 +245,10 @@ impl State {
                             "restarting"
                         } else if p.state.xwm.is_some() {
                             "running"
-                        } else {
+                        } else if x.running() {
                             "starting"
+                        } else {
+                            "idle"
                         }
                         .into(),
                         isolated: x11_isolated,

@@ -16,8 +16,9 @@ const STABLE_AFTER: Duration = Duration::from_secs(30);
 const MAX_DELAY: Duration = Duration::from_secs(30);
 
 impl State {
-    /// Whether `persona` gets an X server: config `xwayland`, on by default
-    /// for the real compositor (the test fixture starts one only when asked).
+    /// Whether `persona` gets an X display: config `xwayland`, on by
+    /// default for the real compositor (the test fixture has one only when
+    /// asked).
     fn wants_xwayland(&self, persona: &Persona) -> bool {
         persona
             .config
@@ -26,47 +27,90 @@ impl State {
             .unwrap_or(self.xwayland_by_default)
     }
 
-    /// After a reload: starts or ends the persona's X server as its config
-    /// now says (its sessions get the new `DISPLAY` when they next start).
+    /// Claims the persona's X display before its session starts, so the
+    /// session gets `DISPLAY`; the server starts with the first X client.
+    /// A display that cannot be had is logged; the persona runs without X11.
+    pub(super) fn start_xwayland(&mut self, persona: &mut Persona) {
+        if !self.wants_xwayland(persona) {
+            return;
+        }
+        let name = persona.state.name.clone();
+        let mut xwayland = match Xwayland::new() {
+            Ok(xwayland) => xwayland,
+            Err(err) => {
+                tracing::error!(persona = %name, "no X11 in this persona: {err}");
+                return;
+            }
+        };
+        if !watch_listener(&self.loop_handle, persona.state.id, &mut xwayland) {
+            return;
+        }
+        tracing::info!(persona = %name, display = %xwayland.display_name(), "X11 display ready (its server starts with the first client)");
+        self.sessions.set_x11(
+            &name,
+            Some((
+                xwayland.display_name(),
+                xwayland.display.private_dir.clone(),
+            )),
+        );
+        persona.xwayland = Some(xwayland);
+    }
+
+    /// After a reload: turns the persona's X11 on or off as its config now
+    /// says (its sessions get the new `DISPLAY` when they next start).
     pub(super) fn apply_xwayland(&mut self, id: PersonaId) {
         let Some(mut persona) = self.personas.take(id) else {
             return;
         };
         let want = self.wants_xwayland(&persona);
+        let name = persona.state.name.clone();
         match (&mut persona.xwayland, want) {
             (None, true) => self.start_xwayland(&mut persona),
             (Some(x), true) if x.off => {
                 x.off = false;
-                let dh = persona.display.handle();
-                let name = persona.state.name.clone();
-                match x.spawn(&dh, &name) {
-                    Ok(()) => {
-                        watch(&self.loop_handle, id, x);
-                        self.sessions
-                            .set_x11(&name, Some((x.display_name(), x.private_dir.clone())));
+                let listening = x
+                    .display
+                    .listen()
+                    .map_err(|e| e.to_string())
+                    .and_then(|()| x.display.link().map_err(|e| e.to_string()));
+                match listening {
+                    Ok(()) if watch_listener(&self.loop_handle, id, x) => {
+                        self.sessions.set_x11(
+                            &name,
+                            Some((x.display_name(), x.display.private_dir.clone())),
+                        );
+                        tracing::info!(persona = %name, "X11 turned on");
                     }
-                    Err(err) => tracing::error!(persona = %name, "no X11 in this persona: {err}"),
+                    Ok(()) => {}
+                    Err(err) => tracing::error!(persona = %name, "X11 not turned on: {err}"),
                 }
             }
             (Some(x), false) if !x.off => {
-                // Off, but the number stays reserved: running sessions
+                // Off, but the number stays the persona's: running sessions
                 // still have DISPLAY=:n, and nobody else may take it.
                 retire(&self.loop_handle, &mut persona.state, x);
+                if let Some(token) = x.listen_token.take() {
+                    self.loop_handle.remove(token);
+                }
+                x.display.close();
                 x.off = true;
-                self.sessions.set_x11(&persona.state.name, None);
-                tracing::info!(persona = %persona.state.name, "Xwayland turned off");
+                self.sessions.set_x11(&name, None);
+                tracing::info!(persona = %name, "X11 turned off");
             }
             _ => {}
         }
         self.personas.put_back(persona);
     }
 
-    /// Ends the persona's X server for good (the persona goes).
+    /// Ends the persona's X11 for good (the persona goes).
     pub(super) fn stop_xwayland(&mut self, persona: &mut Persona) {
         let Some(mut xwayland) = persona.xwayland.take() else {
             return;
         };
         retire(&self.loop_handle, &mut persona.state, &mut xwayland);
+        if let Some(token) = xwayland.listen_token.take() {
+            self.loop_handle.remove(token);
+        }
         drop(xwayland);
         // The killed Xwayland client is cleaned up (and its process
         // reaped) by a dispatch of the display.
@@ -75,29 +119,33 @@ impl State {
         self.sessions.set_x11(&persona.state.name, None);
     }
 
-    /// Starts the persona's X server before its session, so the session
-    /// gets `DISPLAY`. A server that cannot start is logged; the persona
-    /// runs without X11.
-    pub(super) fn start_xwayland(&mut self, persona: &mut Persona) {
-        if !self.wants_xwayland(persona) {
+    /// A client connected to the persona's display while no server runs:
+    /// start one (it accepts the client).
+    fn start_x_server(&mut self, id: PersonaId) {
+        let Some(persona) = self.personas.get_mut(id) else {
             return;
-        }
-        let name = persona.state.name.clone();
-        let mut xwayland = match Xwayland::start(&persona.display.handle(), &name) {
-            Ok(xwayland) => xwayland,
-            Err(err) => {
-                tracing::error!(persona = %name, "no X11 in this persona: {err}");
-                return;
-            }
         };
-        if !watch(&self.loop_handle, persona.state.id, &mut xwayland) {
+        let dh = persona.display.handle();
+        let name = persona.state.name.clone();
+        let Some(xwayland) = persona.xwayland.as_mut() else {
+            return;
+        };
+        if xwayland.off || xwayland.running() {
             return;
         }
-        self.sessions.set_x11(
-            &name,
-            Some((xwayland.display_name(), xwayland.private_dir.clone())),
-        );
-        persona.xwayland = Some(xwayland);
+        match xwayland.spawn(&dh, &name) {
+            Ok(()) => {
+                watch(&self.loop_handle, id, xwayland);
+            }
+            Err(err) => {
+                tracing::error!(persona = %name, "Xwayland did not start: {err}");
+                persona
+                    .state
+                    .events
+                    .push(crate::persona::PersonaEvent::XwaylandExited);
+                self.mark_dirty(id);
+            }
+        }
     }
 
     /// Runs what the persona's X server and window manager sent.
@@ -110,9 +158,9 @@ impl State {
         }
     }
 
-    /// The persona's X server exited: its windows go, and a new one starts
-    /// on the same display after a backoff that grows while it keeps
-    /// exiting soon after starting.
+    /// The persona's X server exited (or could not start): its windows go,
+    /// and the next client starts a new one; after a quick exit, only once
+    /// a backoff (growing while it keeps dying) has passed.
     pub(super) fn xwayland_exited(&mut self, id: PersonaId) {
         let Some(persona) = self.personas.get_mut(id) else {
             return;
@@ -124,34 +172,37 @@ impl State {
             return;
         }
         retire(&self.loop_handle, &mut persona.state, xwayland);
-        xwayland.restart_pending = true;
         if xwayland.started.elapsed() >= STABLE_AFTER {
             xwayland.failures = 0;
         }
         let delay = restart_delay(xwayland.failures);
         xwayland.failures = xwayland.failures.saturating_add(1);
-        tracing::info!(persona = %persona.state.name, ?delay, "Xwayland restart scheduled");
+        tracing::info!(persona = %persona.state.name, ?delay, "Xwayland exited; the next X client starts it again");
+        if delay.is_zero() {
+            if let Some(token) = xwayland.listen_token {
+                let _ = self.loop_handle.enable(&token);
+            }
+            self.mark_dirty(id);
+            return;
+        }
+        xwayland.restart_pending = true;
         let inserted = self.loop_handle.insert_source(
             Timer::from_duration(delay),
             move |_, _, state: &mut State| {
-                state.restart_xwayland(id);
+                state.backoff_over(id);
                 TimeoutAction::Drop
             },
         );
         match inserted {
             Ok(token) => xwayland.restart_timer = Some(token),
-            Err(err) => tracing::error!("Xwayland restart not scheduled: {err}"),
+            Err(err) => tracing::error!("Xwayland backoff not scheduled: {err}"),
         }
         self.mark_dirty(id);
     }
 
-    fn restart_xwayland(&mut self, id: PersonaId) {
-        let Some(persona) = self.personas.get_mut(id) else {
-            return;
-        };
-        let dh = persona.display.handle();
-        let name = persona.state.name.clone();
-        let Some(xwayland) = persona.xwayland.as_mut() else {
+    /// The backoff after a quick exit is over: clients may start a server.
+    fn backoff_over(&mut self, id: PersonaId) {
+        let Some(xwayland) = self.personas.get_mut(id).and_then(|p| p.xwayland.as_mut()) else {
             return;
         };
         xwayland.restart_timer = None;
@@ -159,23 +210,50 @@ impl State {
             return;
         }
         xwayland.restart_pending = false;
-        match xwayland.spawn(&dh, &name) {
-            Ok(()) => {
-                watch(&self.loop_handle, id, xwayland);
-            }
-            Err(err) => {
-                tracing::error!(persona = %name, "Xwayland not restarted: {err}");
-                persona
-                    .state
-                    .events
-                    .push(crate::persona::PersonaEvent::XwaylandExited);
-                self.mark_dirty(id);
-            }
+        if let Some(token) = xwayland.listen_token {
+            let _ = self.loop_handle.enable(&token);
         }
     }
 }
 
-/// Puts the persona's X loop (a fresh one after every restart) in the
+/// Watches the display's socket: a client connecting while no server runs
+/// starts one. The source disables itself until that server is gone.
+fn watch_listener(
+    handle: &LoopHandle<'static, State>,
+    id: PersonaId,
+    xwayland: &mut Xwayland,
+) -> bool {
+    if let Some(token) = xwayland.listen_token.take() {
+        handle.remove(token);
+    }
+    let fd = match xwayland.display.listener.as_ref().map(|l| l.try_clone()) {
+        Some(Ok(fd)) => fd,
+        Some(Err(err)) => {
+            tracing::error!("the X display's socket is not watched: {err}");
+            return false;
+        }
+        None => return false,
+    };
+    let inserted = handle.insert_source(
+        Generic::new(fd, Interest::READ, Mode::Level),
+        move |_, _, state: &mut State| {
+            state.start_x_server(id);
+            Ok(PostAction::Disable)
+        },
+    );
+    match inserted {
+        Ok(token) => {
+            xwayland.listen_token = Some(token);
+            true
+        }
+        Err(err) => {
+            tracing::error!("the X display's socket is not watched: {err}");
+            false
+        }
+    }
+}
+
+/// Puts a server's loop (a fresh one for every server) in the
 /// compositor's loop. False, logged, if it could not.
 fn watch(handle: &LoopHandle<'static, State>, id: PersonaId, xwayland: &mut Xwayland) -> bool {
     if let Some(token) = xwayland.outer_token.take() {
@@ -208,7 +286,7 @@ fn watch(handle: &LoopHandle<'static, State>, id: PersonaId, xwayland: &mut Xway
 }
 
 /// Ends a server's generation: its windows and window manager, its loop
-/// and its pending restart.
+/// and a pending backoff (the display stays).
 fn retire(handle: &LoopHandle<'static, State>, state: &mut PersonaState, xwayland: &mut Xwayland) {
     state.forget_x11_windows();
     if let Some(token) = xwayland.outer_token.take() {

@@ -1,23 +1,25 @@
 //! Xwayland per persona: each persona that enables it (`xwayland`, on by
-//! default) has an X server of its own on a display number of its own,
-//! started with the persona and started again when it exits.
+//! default) has an X display of its own for its life (number, lock file,
+//! socket), whose server starts when the first X client connects and again
+//! on the next connection after it exits (with a backoff when it keeps
+//! dying). An idle persona costs no X server.
 //!
 //! smithay's X11 window manager wants a `LoopHandle<PersonaState>`, so every
-//! persona with Xwayland has a small event loop of its own (the X server's
-//! readiness and the window manager's X connection) whose fd sits in the
-//! compositor's loop; the X11 handlers then see only their persona, as the
-//! Wayland ones do.
+//! server runs with a small event loop of its own (the server's readiness
+//! and the window manager's X connection) whose fd sits in the compositor's
+//! loop; the X11 handlers then see only their persona, as the Wayland ones
+//! do.
 //!
-//! Who can reach the server: smithay opens `/tmp/.X11-unix/Xn` (never the
-//! abstract socket here). A namespaced session has a private `/tmp`; its
-//! `/tmp/.X11-unix` is a directory of the persona's own holding a hard link
-//! to its server's socket only (re-linked when the server restarts). libxcb
-//! tries the abstract name `@/tmp/.X11-unix/Xn` first, and abstract names
-//! are shared by everyone in a network namespace: the compositor binds that
-//! name itself and never listens, so the attempt is refused, libxcb falls
-//! back to the path, and no other program can take the name to pose as the
-//! persona's X server. A session with `isolation = "none"` sees the host's
-//! `/tmp`, so every persona's X server: `list` and the docs say so.
+//! Who can reach the server: the compositor binds `/tmp/.X11-unix/Xn`
+//! itself (never an abstract socket) and hands it to each server. A
+//! namespaced session has a private `/tmp`; its `/tmp/.X11-unix` is a
+//! directory of the persona's own holding a hard link to that socket only.
+//! libxcb tries the abstract name `@/tmp/.X11-unix/Xn` first, and abstract
+//! names are shared by everyone in a network namespace: the compositor
+//! binds that name and never listens, so the attempt is refused, libxcb
+//! falls back to the path, and no other program can take the name to pose
+//! as the persona's X server. A session with `isolation = "none"` sees the
+//! host's `/tmp`, so every persona's X server: `list` and the docs say so.
 
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
@@ -57,93 +59,200 @@ pub enum XwaylandError {
     },
 }
 
-/// A persona's X server and the loop its window manager runs in.
-pub struct Xwayland {
-    /// The persona's own loop (its fd is in the compositor's).
-    pub event_loop: EventLoop<'static, PersonaState>,
-    /// The display number (`DISPLAY=:n`), the same across restarts.
-    pub display: u32,
+/// A persona's X display: its number, lock file, listening socket and the
+/// abstract name it holds. It outlives the servers: Xwayland starts when a
+/// client first connects, and again on the next connection after it exits.
+pub struct X11Display {
+    pub number: u32,
+    /// `/tmp/.X11-unix/Xn`, listening, handed to each server; closed (and
+    /// the file gone) while X11 is turned off.
+    pub listener: Option<std::os::unix::net::UnixListener>,
     /// The abstract name `@/tmp/.X11-unix/Xn`, bound and never listening.
-    guard: Option<OwnedFd>,
+    _guard: OwnedFd,
     /// The directory namespaced sessions see as `/tmp/.X11-unix`.
     pub private_dir: PathBuf,
+}
+
+impl X11Display {
+    /// Takes the first free display number: its lock file (taking over
+    /// one whose server is gone), its abstract name and its socket.
+    fn claim() -> Result<X11Display, XwaylandError> {
+        ensure_socket_dir().map_err(XwaylandError::SocketDir)?;
+        for number in DISPLAYS {
+            let Ok(guard) = bind_abstract(number) else {
+                continue;
+            };
+            if !lock(number) {
+                continue;
+            }
+            let mut display = X11Display {
+                number,
+                listener: None,
+                _guard: guard,
+                private_dir: PathBuf::new(),
+            };
+            if let Err(err) = display.listen() {
+                tracing::debug!(number, "X socket not bound: {err}");
+                continue;
+            }
+            display.private_dir = private_dir(number)?;
+            display.link()?;
+            return Ok(display);
+        }
+        Err(XwaylandError::NoDisplay {
+            first: DISPLAYS.start,
+            last: DISPLAYS.end - 1,
+        })
+    }
+}
+
+impl X11Display {
+    fn socket_path(&self) -> PathBuf {
+        Path::new(SOCKET_DIR).join(format!("X{}", self.number))
+    }
+
+    /// Binds the display's socket (again, after [`X11Display::close`]).
+    pub fn listen(&mut self) -> std::io::Result<()> {
+        let path = self.socket_path();
+        let _ = std::fs::remove_file(&path);
+        self.listener = Some(std::os::unix::net::UnixListener::bind(&path)?);
+        Ok(())
+    }
+
+    /// Closes the socket: clients get refused rather than wait for a
+    /// server that will not come.
+    pub fn close(&mut self) {
+        if self.listener.take().is_some() {
+            let _ = std::fs::remove_file(self.socket_path());
+        }
+    }
+
+    /// The hard link namespaced sessions connect through (the socket
+    /// itself bound into the sandbox would be a dead one once rebound).
+    pub fn link(&self) -> Result<(), XwaylandError> {
+        let link = self.private_dir.join(format!("X{}", self.number));
+        let _ = std::fs::remove_file(&link);
+        std::fs::hard_link(self.socket_path(), &link)
+            .map_err(|source| XwaylandError::PrivateDir { path: link, source })
+    }
+}
+
+impl Drop for X11Display {
+    fn drop(&mut self) {
+        self.close();
+        let _ = std::fs::remove_file(lock_path(self.number));
+        if !self.private_dir.as_os_str().is_empty() {
+            let _ = std::fs::remove_dir_all(&self.private_dir);
+        }
+    }
+}
+
+fn lock_path(number: u32) -> PathBuf {
+    PathBuf::from(format!("/tmp/.X{number}-lock"))
+}
+
+/// Creates the display's lock file, as X servers do (our pid, right
+/// aligned in 10 columns); one left by a process that is gone is taken over.
+fn lock(number: u32) -> bool {
+    use std::io::Write;
+    let path = lock_path(number);
+    for _ in 0..2 {
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut file) => {
+                return writeln!(file, "{:>10}", std::process::id()).is_ok();
+            }
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+                let holder = std::fs::read_to_string(&path)
+                    .ok()
+                    .and_then(|text| text.trim().parse::<i32>().ok());
+                let gone = holder.is_some_and(|pid| {
+                    // SAFETY: signal 0 only checks that the process exists.
+                    let alive = unsafe { libc::kill(pid, 0) } == 0;
+                    !alive && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH)
+                });
+                if !gone || std::fs::remove_file(&path).is_err() {
+                    return false;
+                }
+            }
+            Err(_) => return false,
+        }
+    }
+    false
+}
+
+/// A persona's X display and, while one runs, its server and the loop its
+/// window manager runs in.
+pub struct Xwayland {
+    /// The persona's own loop (its fd is in the compositor's), fresh for
+    /// every server.
+    pub event_loop: EventLoop<'static, PersonaState>,
+    pub display: X11Display,
     /// The running server's source in `event_loop`.
     server: Option<RegistrationToken>,
     /// `event_loop`'s own source in the compositor's loop.
     pub outer_token: Option<RegistrationToken>,
-    /// Restarts after quick exits, for the backoff.
+    /// The listening socket's source in the compositor's loop: a client
+    /// connecting while no server runs starts one.
+    pub listen_token: Option<RegistrationToken>,
+    /// Quick exits in a row, for the backoff.
     pub failures: u32,
-    /// It exited and a new one is scheduled.
+    /// It exited soon after starting: the next start waits for a timer.
     pub restart_pending: bool,
-    /// The timer of that restart, in the compositor's loop.
+    /// That timer, in the compositor's loop.
     pub restart_timer: Option<RegistrationToken>,
-    /// Turned off by a reload: no server, but the display number (and the
-    /// abstract name) stay the persona's, since its running sessions
-    /// still have that `DISPLAY`.
+    /// Turned off by a reload: no server starts, but the display stays the
+    /// persona's, since its running sessions still have that `DISPLAY`.
     pub off: bool,
     pub started: std::time::Instant,
 }
 
 impl Xwayland {
-    /// Starts a persona's X server. The socket listens at once, so sessions
-    /// started right after can connect before the server is ready.
-    pub fn start(dh: &DisplayHandle, persona: &str) -> Result<Xwayland, XwaylandError> {
+    /// Claims a persona's X display. No server runs until a client
+    /// connects; the socket listens at once, so a client never misses it.
+    pub fn new() -> Result<Xwayland, XwaylandError> {
         if crate::session::find_program("Xwayland", None).is_err() {
             return Err(XwaylandError::NotInstalled);
         }
-        ensure_socket_dir().map_err(XwaylandError::SocketDir)?;
         let event_loop =
             EventLoop::try_new().map_err(|e| XwaylandError::EventLoop(e.to_string()))?;
-        let mut xwayland = Xwayland {
+        Ok(Xwayland {
             event_loop,
-            display: 0,
-            guard: None,
-            private_dir: PathBuf::new(),
+            display: X11Display::claim()?,
             server: None,
             outer_token: None,
+            listen_token: None,
             failures: 0,
             restart_pending: false,
             restart_timer: None,
             off: false,
             started: std::time::Instant::now(),
-        };
-        let mut last_error = None;
-        for display in DISPLAYS {
-            // A display in use has its lock file, which smithay checks
-            // (and takes over when its server is gone).
-            let Ok(guard) = bind_abstract(display) else {
-                continue;
-            };
-            xwayland.display = display;
-            xwayland.guard = Some(guard);
-            // Named by the display, which is this compositor's while it
-            // holds the number (another instance may have a persona of
-            // the same name).
-            xwayland.private_dir = private_dir(display)?;
-            match xwayland.spawn(dh, persona) {
-                Ok(()) => return Ok(xwayland),
-                // Another server took the number meanwhile.
-                Err(err) => {
-                    let _ = std::fs::remove_dir_all(&xwayland.private_dir);
-                    last_error = Some(err);
-                }
-            }
-        }
-        Err(last_error.unwrap_or(XwaylandError::NoDisplay {
-            first: DISPLAYS.start,
-            last: DISPLAYS.end - 1,
-        }))
+        })
     }
 
-    /// Spawns the server on this display number and links its socket for
-    /// namespaced sessions.
+    pub fn running(&self) -> bool {
+        self.server.is_some()
+    }
+
+    /// Spawns a server on the display's socket (it accepts the waiting
+    /// client).
     pub fn spawn(&mut self, dh: &DisplayHandle, persona: &str) -> Result<(), XwaylandError> {
         self.stop();
-        let (server, client) = XWayland::spawn(
+        let listener = self
+            .display
+            .listener
+            .as_ref()
+            .ok_or_else(|| XwaylandError::Spawn(std::io::Error::other("X11 is turned off")))?
+            .try_clone()
+            .map_err(XwaylandError::Spawn)?;
+        let (server, client) = XWayland::spawn_with_listeners(
             dh,
-            self.display,
+            self.display.number,
+            vec![OwnedFd::from(listener)],
             std::iter::empty::<(String, String)>(),
-            false,
             Stdio::null(),
             Stdio::null(),
             |_| {},
@@ -177,15 +286,14 @@ impl Xwayland {
             .map_err(|e| XwaylandError::EventLoop(e.to_string()))?;
         self.server = Some(token);
         self.started = std::time::Instant::now();
-        self.link_socket();
-        tracing::info!(persona, display = self.display, "Xwayland started");
+        tracing::info!(persona, display = self.display.number, "Xwayland started");
         Ok(())
     }
 
     /// Ends this server's generation: the server, and the loop its window
-    /// manager ran in (the caller dropped the window manager first). A
-    /// restart starts in a fresh loop, so nothing of the old server's (a
-    /// selection transfer in flight) runs against the new one.
+    /// manager ran in (the caller dropped the window manager first). The
+    /// next server starts in a fresh loop, so nothing of the old one's (a
+    /// selection transfer in flight) runs against it.
     pub fn retire(&mut self) {
         self.stop();
         match EventLoop::try_new() {
@@ -194,7 +302,7 @@ impl Xwayland {
         }
     }
 
-    /// Ends the server (its socket and lock go with it).
+    /// Ends the server (the display stays).
     pub fn stop(&mut self) {
         if let Some(token) = self.server.take() {
             let handle = self.event_loop.handle();
@@ -215,32 +323,13 @@ impl Xwayland {
 
     /// `DISPLAY` for the persona's session.
     pub fn display_name(&self) -> String {
-        format!(":{}", self.display)
-    }
-
-    /// The hard link namespaced sessions connect through, replaced for
-    /// every new server (a bind mount of the socket itself would keep
-    /// pointing at a dead one after a restart).
-    fn link_socket(&self) {
-        let name = format!("X{}", self.display);
-        let link = self.private_dir.join(&name);
-        let _ = std::fs::remove_file(&link);
-        let socket = Path::new(SOCKET_DIR).join(&name);
-        if let Err(err) = std::fs::hard_link(&socket, &link) {
-            tracing::warn!(
-                "namespaced sessions cannot reach X display :{} ({} to {}: {err})",
-                self.display,
-                socket.display(),
-                link.display()
-            );
-        }
+        format!(":{}", self.display.number)
     }
 }
 
 impl Drop for Xwayland {
     fn drop(&mut self) {
         self.stop();
-        let _ = std::fs::remove_dir_all(&self.private_dir);
     }
 }
 

@@ -124,11 +124,71 @@ impl XWayland {
         V: AsRef<OsStr>,
         F: FnOnce(&UserDataMap),
     {
-        let (x_wm_x11, x_wm_me) = UnixStream::pair()?;
-        let (wl_x11, wl_me) = UnixStream::pair()?;
-
         let (lock, listen_sockets) = prepare_x11_sockets(display.into(), open_abstract_socket)?;
         let display_number = lock.display_number();
+        let listen_sockets: Vec<OwnedFd> = listen_sockets.into_iter().map(OwnedFd::from).collect();
+        Self::spawn_inner(
+            dh,
+            Some(lock),
+            display_number,
+            listen_sockets,
+            envs,
+            stdout,
+            stderr,
+            user_data,
+        )
+    }
+
+    /// personas patch: spawns Xwayland on listening sockets the caller
+    /// made and keeps (with the display's lock file), so the display
+    /// outlives the server: a compositor can start Xwayland when the first
+    /// client connects, and again after it exits, on the same socket.
+    pub fn spawn_with_listeners<K, V, I, F>(
+        dh: &DisplayHandle,
+        display_number: u32,
+        listen_sockets: Vec<OwnedFd>,
+        envs: I,
+        stdout: impl Into<std::process::Stdio>,
+        stderr: impl Into<std::process::Stdio>,
+        user_data: F,
+    ) -> std::io::Result<(Self, Client)>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<OsStr>,
+        V: AsRef<OsStr>,
+        F: FnOnce(&UserDataMap),
+    {
+        Self::spawn_inner(
+            dh,
+            None,
+            display_number,
+            listen_sockets,
+            envs,
+            stdout,
+            stderr,
+            user_data,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn spawn_inner<K, V, I, F>(
+        dh: &DisplayHandle,
+        lock: Option<X11Lock>,
+        display_number: u32,
+        listen_sockets: Vec<OwnedFd>,
+        envs: I,
+        stdout: impl Into<std::process::Stdio>,
+        stderr: impl Into<std::process::Stdio>,
+        user_data: F,
+    ) -> std::io::Result<(Self, Client)>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<OsStr>,
+        V: AsRef<OsStr>,
+        F: FnOnce(&UserDataMap),
+    {
+        let (x_wm_x11, x_wm_me) = UnixStream::pair()?;
+        let (wl_x11, wl_me) = UnixStream::pair()?;
 
         // XWayland writes the the display number and a newline to this pipe when it's ready.
         let (displayfd_recv, displayfd_send) =
@@ -193,6 +253,7 @@ impl XWayland {
         let source = calloop::generic::Generic::new(wrapper, calloop::Interest::READ, calloop::Mode::Level);
         let inner = Instance {
             display_lock: lock,
+            display_number,
             display_fd: displayfd_recv,
             x11_socket: Some(x_wm_me),
         };
@@ -229,7 +290,7 @@ impl XWayland {
     /// Returns the X11 display used by the instance, suitable for setting the
     /// `DISPLAY` environment variable.
     pub fn display_number(&self) -> u32 {
-        self.inner.lock().unwrap().display_lock.display_number()
+        self.inner.lock().unwrap().display_number
     }
 
     /// Returns a file descriptor which can be polled for readiness. When the fd
@@ -261,7 +322,10 @@ impl XWayland {
 
 #[derive(Debug)]
 struct Instance {
-    display_lock: X11Lock,
+    /// personas patch: `None` when the caller owns the display.
+    #[allow(dead_code)]
+    display_lock: Option<X11Lock>,
+    display_number: u32,
     x11_socket: Option<UnixStream>,
     display_fd: OwnedFd,
 }
@@ -297,7 +361,7 @@ impl calloop::EventSource for XWayland {
             callback(
                 XWaylandEvent::Ready {
                     x11_socket,
-                    display_number: guard.display_lock.display_number(),
+                    display_number: guard.display_number,
                 },
                 &mut (),
             );
