@@ -4,11 +4,13 @@
 //! processes, so the loop waits for them (with a limit) instead of stepping.
 
 mod common;
+mod real;
 
 use std::time::Duration;
 
 use common::fixture::{key, two_personas_with, Fixture};
 use personas::ipc::protocol::{Reply, Request};
+use real::xwayland_pid as server_pid;
 use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{
     AtomEnum, ConnectionExt as _, CreateWindowAux, EventMask, PropMode, WindowClass,
@@ -304,22 +306,6 @@ fn menus_place_themselves_and_take_no_focus() {
     conn.unmap_window(menu).unwrap();
     conn.flush().unwrap();
     wait(&mut f, |f| placed(f).is_none());
-}
-
-/// The process of the X server for `display` (`:n`), if one runs.
-fn server_pid(display: &str) -> Option<i32> {
-    let needle = format!("Xwayland {display} ");
-    std::fs::read_dir("/proc")
-        .ok()?
-        .flatten()
-        .find_map(|entry| {
-            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
-            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-            cmdline
-                .starts_with(&needle)
-                .then(|| entry.file_name().to_str()?.parse().ok())
-                .flatten()
-        })
 }
 
 #[test]

@@ -10,7 +10,7 @@ mod real;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use real::{wait_for, Compositor};
+use real::{wait_for, xwayland_pid as server_pid, Compositor};
 use serde_json::Value;
 
 fn persona(c: &Compositor, name: &str) -> Value {
@@ -48,22 +48,6 @@ fn log_lines(c: &Compositor, name: &str, tag: &str) -> Vec<String> {
         .filter_map(|l| l.strip_prefix(tag)?.strip_prefix(' '))
         .map(str::to_string)
         .collect()
-}
-
-/// The X server's process for `display` (`:n`).
-fn server_pid(display: &str) -> Option<i32> {
-    let needle = format!("Xwayland {display} ");
-    std::fs::read_dir("/proc")
-        .ok()?
-        .flatten()
-        .find_map(|entry| {
-            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
-            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-            cmdline
-                .starts_with(&needle)
-                .then(|| entry.file_name().to_str()?.parse().ok())
-                .flatten()
-        })
 }
 
 /// Connects to the abstract socket libxcb tries first for `display`.

@@ -205,3 +205,19 @@ pub fn group_alive(pgid: u32) -> bool {
 pub fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
+
+/// The process of the X server for `display` (`:n`), if one runs.
+pub fn xwayland_pid(display: &str) -> Option<i32> {
+    let needle = format!("Xwayland {display} ");
+    std::fs::read_dir("/proc")
+        .ok()?
+        .flatten()
+        .find_map(|entry| {
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            cmdline
+                .starts_with(&needle)
+                .then(|| entry.file_name().to_str()?.parse().ok())
+                .flatten()
+        })
+}
