@@ -25,10 +25,7 @@ pub enum KeyboardFocus {
 impl KeyboardFocus {
     /// The wl_surface keys reach (an X11 window's, once Xwayland paired it).
     pub fn surface(&self) -> Option<WlSurface> {
-        match self {
-            KeyboardFocus::Surface(surface) => Some(surface.clone()),
-            KeyboardFocus::X11(window) => window.wl_surface(),
-        }
+        WaylandFocus::wl_surface(self).map(Cow::into_owned)
     }
 }
 

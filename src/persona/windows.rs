@@ -488,14 +488,7 @@ impl PersonaState {
                     width: size.w,
                     height: size.h,
                     focused: Some(window) == focused,
-                    fullscreen: match (window.toplevel(), window.x11_surface()) {
-                        (Some(toplevel), _) => toplevel
-                            .current_state()
-                            .states
-                            .contains(xdg_toplevel::State::Fullscreen),
-                        (None, Some(x11)) => x11.is_fullscreen(),
-                        (None, None) => false,
-                    },
+                    fullscreen: is_fullscreen(window, false),
                     x11: window.is_x11(),
                 })
             })

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use smithay::reexports::calloop::generic::Generic;
 use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
-use smithay::reexports::calloop::{Interest, LoopHandle, Mode, PostAction};
+use smithay::reexports::calloop::{Interest, LoopHandle, Mode, PostAction, RegistrationToken};
+use std::os::fd::OwnedFd;
 
 use super::State;
 use crate::persona::{Persona, PersonaId, PersonaState};
@@ -46,13 +47,7 @@ impl State {
             return;
         }
         tracing::info!(persona = %name, display = %xwayland.display_name(), "X11 display ready (its server starts with the first client)");
-        self.sessions.set_x11(
-            &name,
-            Some((
-                xwayland.display_name(),
-                xwayland.display.private_dir.clone(),
-            )),
-        );
+        self.sessions.set_x11(&name, Some(xwayland.session_x11()));
         persona.xwayland = Some(xwayland);
     }
 
@@ -75,10 +70,7 @@ impl State {
                     .and_then(|()| x.display.link().map_err(|e| e.to_string()));
                 match listening {
                     Ok(()) if watch_listener(&self.loop_handle, id, x) => {
-                        self.sessions.set_x11(
-                            &name,
-                            Some((x.display_name(), x.display.private_dir.clone())),
-                        );
+                        self.sessions.set_x11(&name, Some(x.session_x11()));
                         tracing::info!(persona = %name, "X11 turned on");
                     }
                     Ok(()) => {}
@@ -223,63 +215,52 @@ fn watch_listener(
     id: PersonaId,
     xwayland: &mut Xwayland,
 ) -> bool {
-    if let Some(token) = xwayland.listen_token.take() {
-        handle.remove(token);
-    }
-    let fd = match xwayland.display.listener.as_ref().map(|l| l.try_clone()) {
-        Some(Ok(fd)) => fd,
-        Some(Err(err)) => {
-            tracing::error!("the X display's socket is not watched: {err}");
-            return false;
-        }
-        None => return false,
+    let Some(listener) = xwayland.display.listener.as_ref() else {
+        return false;
     };
-    let inserted = handle.insert_source(
-        Generic::new(fd, Interest::READ, Mode::Level),
-        move |_, _, state: &mut State| {
-            state.start_x_server(id);
-            Ok(PostAction::Disable)
-        },
-    );
-    match inserted {
-        Ok(token) => {
-            xwayland.listen_token = Some(token);
-            true
-        }
-        Err(err) => {
-            tracing::error!("the X display's socket is not watched: {err}");
-            false
-        }
-    }
+    let fd = listener.try_clone().map(OwnedFd::from);
+    watch_fd(handle, &mut xwayland.listen_token, fd, move |state| {
+        state.start_x_server(id);
+        PostAction::Disable
+    })
 }
 
 /// Puts a server's loop (a fresh one for every server) in the
-/// compositor's loop. False, logged, if it could not.
+/// compositor's loop.
 fn watch(handle: &LoopHandle<'static, State>, id: PersonaId, xwayland: &mut Xwayland) -> bool {
-    if let Some(token) = xwayland.outer_token.take() {
+    let fd = std::os::fd::AsFd::as_fd(&xwayland.event_loop).try_clone_to_owned();
+    watch_fd(handle, &mut xwayland.outer_token, fd, move |state| {
+        state.dispatch_xwayland(id);
+        PostAction::Continue
+    })
+}
+
+/// Replaces the source in `slot` by one calling `ready` while `fd` is
+/// readable. False, logged, if it could not.
+fn watch_fd(
+    handle: &LoopHandle<'static, State>,
+    slot: &mut Option<RegistrationToken>,
+    fd: std::io::Result<OwnedFd>,
+    mut ready: impl FnMut(&mut State) -> PostAction + 'static,
+) -> bool {
+    if let Some(token) = slot.take() {
         handle.remove(token);
     }
-    let fd = match std::os::fd::AsFd::as_fd(&xwayland.event_loop).try_clone_to_owned() {
-        Ok(fd) => fd,
-        Err(err) => {
-            tracing::error!("Xwayland's loop not watched: {err}");
-            return false;
-        }
-    };
-    let inserted = handle.insert_source(
-        Generic::new(fd, Interest::READ, Mode::Level),
-        move |_, _, state: &mut State| {
-            state.dispatch_xwayland(id);
-            Ok(PostAction::Continue)
-        },
-    );
+    let inserted = fd.map_err(|e| e.to_string()).and_then(|fd| {
+        handle
+            .insert_source(
+                Generic::new(fd, Interest::READ, Mode::Level),
+                move |_, _, state: &mut State| Ok(ready(state)),
+            )
+            .map_err(|e| e.to_string())
+    });
     match inserted {
         Ok(token) => {
-            xwayland.outer_token = Some(token);
+            *slot = Some(token);
             true
         }
         Err(err) => {
-            tracing::error!("Xwayland's loop not watched: {err}");
+            tracing::error!("an X11 source is not watched: {err}");
             false
         }
     }

@@ -325,6 +325,12 @@ impl Xwayland {
     pub fn display_name(&self) -> String {
         format!(":{}", self.display.number)
     }
+
+    /// What its sessions get: `DISPLAY`, and the directory a namespaced
+    /// one sees as `/tmp/.X11-unix`.
+    pub fn session_x11(&self) -> (String, PathBuf) {
+        (self.display_name(), self.display.private_dir.clone())
+    }
 }
 
 impl Drop for Xwayland {
