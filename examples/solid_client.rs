@@ -4,8 +4,13 @@
 //! a screen dump alone which persona's client is shown and whether it got
 //! the input.
 //!
-//! Usage: `solid_client RRGGBB CLICKED_RRGGBB`. Every event of interest is
-//! printed to stdout, one line each, so a session log shows what it saw.
+//! Usage: `solid_client [--dmabuf] RRGGBB CLICKED_RRGGBB`. Every event of
+//! interest is printed to stdout, one line each, so a session log shows what
+//! it saw. With `--dmabuf` the buffers are GPU buffers (linux-dmabuf, see
+//! `solid_client/dmabuf.rs`), and no fallback to shm is taken.
+
+#[path = "solid_client/dmabuf.rs"]
+mod dmabuf;
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -24,6 +29,7 @@ use wayland_client::protocol::{
     wl_touch::{self, WlTouch},
 };
 use wayland_client::{delegate_noop, Connection, Dispatch, QueueHandle, WEnum};
+use wayland_protocols::wp::linux_dmabuf::zv1::client::zwp_linux_dmabuf_v1::ZwpLinuxDmabufV1;
 use wayland_protocols::xdg::shell::client::{
     xdg_surface::{self, XdgSurface},
     xdg_toplevel::{self, XdgToplevel},
@@ -41,6 +47,9 @@ struct App {
     pointer: Option<WlPointer>,
     touch: Option<WlTouch>,
     surface: Option<WlSurface>,
+    /// linux-dmabuf, when asked for with `--dmabuf`.
+    dmabuf: Option<ZwpLinuxDmabufV1>,
+    gpu: dmabuf::Gpu,
     /// The size from the latest toplevel configure, applied at the next
     /// xdg_surface configure (0 means "ours to choose").
     pending_size: (i32, i32),
@@ -61,9 +70,18 @@ impl App {
         }
     }
 
-    /// Attaches a fresh full-size buffer in the current color and commits.
+    /// Attaches a fresh full-size buffer in the current color and commits
+    /// (a dmabuf once the compositor has `created` it).
     fn draw(&mut self, qh: &QueueHandle<App>) {
-        let (Some(shm), Some(surface)) = (&self.shm, &self.surface) else {
+        if let Some(dmabuf) = &self.dmabuf {
+            let color = self.current_color();
+            if let Err(e) = self.gpu.draw(dmabuf, self.size, color, qh) {
+                eprintln!("solid_client: a dumb buffer on the GPU: {e}");
+                std::process::exit(1);
+            }
+            return;
+        }
+        let Some(shm) = &self.shm else {
             return;
         };
         let (w, h) = self.size;
@@ -86,10 +104,20 @@ impl App {
         let pool = shm.create_pool(file.as_fd(), len as i32, qh, ());
         let buffer = pool.create_buffer(0, w, h, stride, wl_shm::Format::Xrgb8888, qh, ());
         pool.destroy();
-        surface.attach(Some(&buffer), 0, 0);
+        self.show(&buffer);
+    }
+
+    /// Commits `buffer`, which holds the current color at the current size.
+    fn show(&self, buffer: &WlBuffer) {
+        let Some(surface) = &self.surface else {
+            return;
+        };
+        let (w, h) = self.size;
+        surface.attach(Some(buffer), 0, 0);
         surface.damage_buffer(0, 0, w, h);
         surface.commit();
-        println!("draw {w}x{h} #{:06x}", self.current_color());
+        let kind = if self.dmabuf.is_some() { "dmabuf" } else { "shm" };
+        println!("draw {w}x{h} #{:06x} ({kind})", self.current_color());
     }
 
     /// The first press or touch turns the window into the clicked color.
@@ -122,12 +150,16 @@ fn parse_color(s: &str) -> Option<u32> {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let use_dmabuf = args.first().is_some_and(|a| a == "--dmabuf");
+    if use_dmabuf {
+        args.remove(0);
+    }
     let (Some(color), Some(clicked_color)) = (
+        args.first().and_then(|s| parse_color(s)),
         args.get(1).and_then(|s| parse_color(s)),
-        args.get(2).and_then(|s| parse_color(s)),
     ) else {
-        eprintln!("usage: solid_client RRGGBB CLICKED_RRGGBB");
+        eprintln!("usage: solid_client [--dmabuf] RRGGBB CLICKED_RRGGBB");
         return ExitCode::from(2);
     };
     let conn = match Connection::connect_to_env() {
@@ -148,6 +180,8 @@ fn main() -> ExitCode {
         pointer: None,
         touch: None,
         surface: None,
+        dmabuf: None,
+        gpu: Default::default(),
         pending_size: (0, 0),
         size: DEFAULT_SIZE,
         color,
@@ -160,14 +194,23 @@ fn main() -> ExitCode {
         eprintln!("solid_client: {e}");
         return ExitCode::FAILURE;
     }
-    let (Some(compositor), Some(wm_base)) = (&app.compositor, &app.wm_base) else {
+    if app.compositor.is_none() || app.wm_base.is_none() {
         eprintln!("solid_client: the compositor lacks wl_compositor or xdg_wm_base");
         return ExitCode::FAILURE;
-    };
+    }
     if app.shm.is_none() {
         eprintln!("solid_client: the compositor lacks wl_shm");
         return ExitCode::FAILURE;
     }
+    if !use_dmabuf {
+        app.dmabuf = None;
+    } else if let Err(e) = open_gpu(&mut app, &mut queue) {
+        eprintln!("solid_client: --dmabuf: {e}");
+        return ExitCode::FAILURE;
+    }
+    let (Some(compositor), Some(wm_base)) = (&app.compositor, &app.wm_base) else {
+        unreachable!("checked above");
+    };
     let surface = compositor.create_surface(&qh, ());
     let xdg_surface = wm_base.get_xdg_surface(&surface, &qh, ());
     let toplevel = xdg_surface.get_toplevel(&qh, ());
@@ -184,6 +227,19 @@ fn main() -> ExitCode {
     }
     println!("closed");
     ExitCode::SUCCESS
+}
+
+/// linux-dmabuf's default feedback, and the card of its main device.
+fn open_gpu(app: &mut App, queue: &mut wayland_client::EventQueue<App>) -> Result<(), String> {
+    let dmabuf = app
+        .dmabuf
+        .clone()
+        .ok_or("the compositor offers no linux-dmabuf v4 or later")?;
+    dmabuf::Gpu::start(&dmabuf, &queue.handle());
+    while !app.gpu.ready() {
+        queue.blocking_dispatch(app).map_err(|e| e.to_string())?;
+    }
+    app.gpu.open()
 }
 
 impl Dispatch<WlRegistry, ()> for App {
@@ -208,6 +264,9 @@ impl Dispatch<WlRegistry, ()> for App {
                 app.compositor = Some(registry.bind(name, version.min(4), qh, ()));
             }
             "wl_shm" => app.shm = Some(registry.bind(name, 1, qh, ())),
+            "zwp_linux_dmabuf_v1" if version >= 4 => {
+                app.dmabuf = Some(registry.bind(name, 4, qh, ()));
+            }
             "xdg_wm_base" => app.wm_base = Some(registry.bind(name, 1, qh, ())),
             "wl_seat" if app.seat.is_none() => {
                 app.seat = Some(registry.bind(name, version.min(5), qh, ()));

@@ -62,7 +62,7 @@ fn frame_with_pointer(fx: &mut Fixture) -> personas::render::Screenshot {
     let id = fx.state.personas.active_id();
     let persona = &fx.state.personas.get(id).unwrap().state;
     let spec = persona.output_spec.clone();
-    let renderer = fx.state.backend.renderer();
+    let renderer = fx.state.backend.headless().unwrap().renderer();
     let scene =
         personas::render::persona_scene(renderer, persona, None, None, Some(&arrow)).unwrap();
     let mut image = personas::render::offscreen(renderer, spec.size).unwrap();

@@ -162,7 +162,7 @@ fn the_pointer_arrow_looks_the_same() {
     )
     .unwrap();
     let gl_shot = gl.render(spec.size, spec.transform, &gl_scene).unwrap();
-    let renderer = fx.state.backend.renderer();
+    let renderer = fx.state.backend.headless().unwrap().renderer();
     let scene = persona_scene(renderer, persona, None, None, Some(&arrow)).unwrap();
     let mut image = personas::render::offscreen(renderer, spec.size).unwrap();
     let mut tracker = smithay::backend::renderer::damage::OutputDamageTracker::new(

@@ -371,7 +371,7 @@ fn a_real_display_draws_the_arrow_at_the_active_persona_pointer() {
     let persona = &fx.state.personas.get(id).unwrap().state;
     let spec = persona.output_spec.clone();
     let inset = persona.inset as u32;
-    let renderer = fx.state.backend.renderer();
+    let renderer = fx.state.backend.headless().unwrap().renderer();
     let scene =
         personas::render::persona_scene(renderer, persona, None, None, Some(&arrow)).unwrap();
     let mut image = personas::render::offscreen(renderer, spec.size).unwrap();

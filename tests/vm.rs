@@ -186,6 +186,7 @@ fn scenario(vm: &mut Vm, renderer: Renderer) -> Result<(), String> {
     }
 
     vm.keep_dump(&dump("work"))?;
+    gpu_buffers_used(vm)?;
     if renderer == Renderer::Pixman {
         second_gpu_shows(vm, WORK_FRAME, "work")?;
     }
@@ -312,6 +313,34 @@ fn scenario(vm: &mut Vm, renderer: Renderer) -> Result<(), String> {
                 latency.count
             ));
         }
+    }
+    Ok(())
+}
+
+/// work's color on screen came from a dmabuf: the compositor offered
+/// linux-dmabuf from the GPU, the client found XRGB8888 (LINEAR or implicit) in the
+/// feedback's format table, and its buffer was imported (`created`, not
+/// `failed`) and drawn. Whether explicit sync was offered is reported.
+fn gpu_buffers_used(vm: &mut Vm) -> Result<(), String> {
+    let log = vm.read_share("compositor.log");
+    let offered = log
+        .lines()
+        .find(|l| l.contains("linux-dmabuf offered"))
+        .ok_or_else(|| format!("the compositor offered no linux-dmabuf:\n{log}"))?;
+    report(&format!("compositor: {}", offered.trim()));
+    if let Some(syncobj) = log.lines().find(|l| l.contains("drm-syncobj")) {
+        report(&format!("compositor: {}", syncobj.trim()));
+    }
+    let work = vm.session_log("work");
+    for want in ["dmabuf feedback: main device", "dmabuf buffer created", "(dmabuf)"] {
+        if !work.contains(want) {
+            return Err(format!(
+                "work's client did not draw through linux-dmabuf (no {want:?} in its log):\n{work}"
+            ));
+        }
+    }
+    if let Some(line) = work.lines().find(|l| l.contains("dmabuf feedback")) {
+        report(&format!("work's client: {}", line.trim()));
     }
     Ok(())
 }
@@ -446,9 +475,9 @@ fn sh_quote(word: &str) -> String {
 }
 
 fn config(client: &Path, renderer: Renderer) -> String {
-    let session = |color: Rgb, clicked: Rgb| {
+    let session = |flags: &str, color: Rgb, clicked: Rgb| {
         format!(
-            "[{}, \"{}\", \"{}\"]",
+            "[{}, {flags}\"{}\", \"{}\"]",
             serde_json::to_string(&client.to_string_lossy()).unwrap(),
             hex(color),
             hex(clicked)
@@ -488,8 +517,9 @@ isolation = "none"
 restart = "never"
 session = {personal}
 "##,
-        work = session(WORK_COLOR, WORK_CLICKED),
-        personal = session(PERSONAL_COLOR, PERSONAL_CLICKED),
+        // work's client draws into GPU buffers (linux-dmabuf), personal's into shm.
+        work = session("\"--dmabuf\", ", WORK_COLOR, WORK_CLICKED),
+        personal = session("", PERSONAL_COLOR, PERSONAL_CLICKED),
         width = SCREEN_SIZE.0,
         height = SCREEN_SIZE.1,
         renderer = match renderer {

@@ -10,14 +10,17 @@ pub mod winit;
 
 use std::time::Duration;
 
+use smithay::backend::allocator::dmabuf::Dmabuf;
 use smithay::backend::renderer::element::solid::SolidColorBuffer;
 use smithay::backend::renderer::element::RenderElementStates;
 use smithay::backend::renderer::pixman::PixmanRenderer;
+use smithay::backend::renderer::ImportDma;
 use smithay::input::keyboard::LedState;
 use smithay::utils::Transform;
 
+use crate::handlers::dmabuf::GpuOffer;
 use crate::persona::{OutputSpec, PersonaState};
-use crate::render::{overview, RenderError, Screenshot};
+use crate::render::{overview, AnyReadback, RenderError, Screenshot};
 
 /// What `--backend` asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -235,12 +238,13 @@ impl Backend {
         }
     }
 
-    /// The renderer, for work beside the output (captures).
-    pub fn renderer(&mut self) -> &mut PixmanRenderer {
+    /// The renderer for captures and screenshots: the one that draws the
+    /// (primary) output, so every client buffer on screen can be read.
+    pub fn readback(&mut self) -> AnyReadback<'_> {
         match self {
-            Backend::Headless(b) => b.renderer(),
-            Backend::Tty(b) => b.renderer(),
-            Backend::Winit(b) => b.pixman(),
+            Backend::Headless(b) => AnyReadback::Pixman(b.renderer()),
+            Backend::Tty(b) => b.readback(),
+            Backend::Winit(b) => b.readback(),
         }
     }
 
@@ -249,18 +253,13 @@ impl Backend {
     pub fn screenshot(&mut self, active: &PersonaState) -> Result<Screenshot, RenderError> {
         match self {
             Backend::Headless(b) => b.screenshot(),
-            Backend::Tty(b) => b.snapshot(active),
-            Backend::Winit(b) => b.snapshot(active),
+            _ => self.readback().snapshot_persona(active),
         }
     }
 
     /// A background persona's kept content, rendered on its own.
     pub fn snapshot(&mut self, persona: &PersonaState) -> Result<Screenshot, RenderError> {
-        match self {
-            Backend::Headless(b) => b.snapshot(persona),
-            Backend::Tty(b) => b.snapshot(persona),
-            Backend::Winit(b) => b.snapshot(persona),
-        }
+        self.readback().snapshot_persona(persona)
     }
 
     /// Lights the keyboards' lock LEDs as `leds` says (when they differ from
@@ -271,6 +270,35 @@ impl Backend {
             Backend::Tty(b) => b.show_leds(leds),
             Backend::Winit(_) => {}
         }
+    }
+
+    /// What clients may hand over as GPU buffers: the formats the renderer
+    /// imports and the device they come from. headless has no device and
+    /// offers none (clients use shm; the test fixture sets its own offer).
+    pub fn gpu_offer(&mut self) -> Option<GpuOffer> {
+        let offer = match self {
+            Backend::Headless(_) => return None,
+            Backend::Tty(b) => b.gpu_offer(),
+            Backend::Winit(b) => b.gpu_offer(),
+        };
+        match offer {
+            Ok(offer) => Some(offer),
+            Err(why) => {
+                tracing::info!("no linux-dmabuf, clients use shm: {why}");
+                None
+            }
+        }
+    }
+
+    /// Imports a client's dmabuf into the renderer that draws it, which
+    /// keeps it for drawing: whether it can be drawn at all.
+    pub fn import_dmabuf(&mut self, dmabuf: &Dmabuf) -> Result<(), RenderError> {
+        match self {
+            Backend::Headless(b) => b.renderer().import_dmabuf(dmabuf, None).map(drop),
+            Backend::Tty(b) => return b.import_dmabuf(dmabuf),
+            Backend::Winit(b) => return b.import_dmabuf(dmabuf),
+        }
+        .map_err(crate::render::renderer_error)
     }
 
     /// Whether the pointer is drawn (a real display; headless shows none).

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use std::time::Instant;
 
+use smithay::backend::allocator::dmabuf::Dmabuf;
 use smithay::backend::allocator::dumb::DumbAllocator;
 use smithay::backend::allocator::gbm::{GbmAllocator, GbmBufferFlags, GbmDevice};
 use smithay::backend::allocator::Fourcc;
@@ -22,6 +23,7 @@ use smithay::backend::drm::exporter::gbm::GbmFramebufferExporter;
 use smithay::backend::drm::{
     DrmDevice, DrmDeviceFd, DrmDeviceNotifier, DrmEvent, DrmEventMetadata, DrmEventTime,
 };
+use smithay::backend::drm::{DrmNode, NodeType};
 use smithay::backend::egl::{EGLContext, EGLDevice, EGLDisplay};
 use smithay::backend::input::InputEvent;
 use smithay::backend::libinput::{LibinputInputBackend, LibinputSessionInterface};
@@ -43,14 +45,16 @@ use smithay::reexports::input::{
 };
 use smithay::reexports::rustix::fs::OFlags;
 use smithay::utils::{DeviceFd, Transform};
+use smithay::wayland::drm_syncobj::supports_syncobj_eventfd;
 
 use super::Flip;
 use crate::config::{
     AccelProfile, Config, InputConfig, RendererChoice, Transition as TransitionKind,
 };
+use crate::handlers::dmabuf::GpuOffer;
 use crate::persona::{OutputSpec, PersonaState};
 use crate::render::effects::{self, Effects, Transition};
-use crate::render::{RenderError, Scene, Screenshot};
+use crate::render::{renderer_error, RenderError, Scene, Screenshot};
 use crate::state::State;
 
 /// Why the tty backend could not start. Each names what is missing.
@@ -218,7 +222,7 @@ pub struct TtyBackend {
     pub spec: OutputSpec,
     session: LibSeatSession,
     libinput: Libinput,
-    /// pixman: the frames when there is no GLES, and captures always.
+    /// pixman: the frames (and captures) when there is no GLES.
     renderer: PixmanRenderer,
     /// The GPUs, the primary first.
     gpus: Vec<Gpu>,
@@ -581,6 +585,44 @@ impl TtyBackend {
         )
         .map(GpuCompositor::Dumb)
         .map_err(|err| TtyError::Drm(format!("{name}: {err}")))
+    }
+
+    /// GPU buffers from the primary GPU: its render node as the main
+    /// device, the formats of what draws there (GLES, or pixman's linear
+    /// ones), explicit sync where the device has `syncobj_eventfd`.
+    pub fn gpu_offer(&mut self) -> Result<GpuOffer, String> {
+        let gpu = self.gpus.first().ok_or("no GPU")?;
+        let node = DrmNode::from_file(&gpu.fd).map_err(|e| format!("{}: {e}", gpu.card))?;
+        let main = node
+            .node_with_type(NodeType::Render)
+            .and_then(Result::ok)
+            .unwrap_or(node);
+        let formats = match &gpu.gles {
+            Some(gles) => gles.renderer.dmabuf_formats(),
+            None => self.renderer.dmabuf_formats(),
+        };
+        let syncobj = supports_syncobj_eventfd(&gpu.fd).then(|| gpu.fd.clone());
+        if syncobj.is_none() {
+            tracing::info!(
+                gpu = %gpu.card,
+                "no drm-syncobj: the device has no syncobj_eventfd (it needs Linux 6.6 and a driver with syncobj)"
+            );
+        }
+        tracing::info!(
+            main_device = %main,
+            formats = formats.iter().count(),
+            explicit_sync = syncobj.is_some(),
+            "linux-dmabuf offered"
+        );
+        GpuOffer::new(main.dev_id(), formats, syncobj).map_err(|e| format!("format table: {e}"))
+    }
+
+    /// Imports a client's dmabuf into the primary GPU's renderer.
+    pub fn import_dmabuf(&mut self, dmabuf: &Dmabuf) -> Result<(), RenderError> {
+        match self.gpus.first_mut().and_then(|g| g.gles.as_deref_mut()) {
+            Some(gles) => gles.renderer.import_dmabuf(dmabuf, None).map(drop).map_err(renderer_error),
+            None => self.renderer.import_dmabuf(dmabuf, None).map(drop).map_err(renderer_error),
+        }
     }
 
     /// Whether screen `index` is drawn with GLES (its GPU's).
@@ -1017,16 +1059,13 @@ impl TtyBackend {
         &self.arrow
     }
 
-    pub fn renderer(&mut self) -> &mut PixmanRenderer {
-        &mut self.renderer
-    }
-
-    /// A background persona's kept content, or the active one's, rendered on its own.
-    pub fn snapshot(
-        &mut self,
-        persona: &crate::persona::PersonaState,
-    ) -> Result<Screenshot, RenderError> {
-        crate::render::snapshot_persona(&mut self.renderer, persona)
+    /// Captures draw with the primary GPU's GLES when it has it (its
+    /// clients' GPU buffers are imported there), else with pixman.
+    pub fn readback(&mut self) -> crate::render::AnyReadback<'_> {
+        match self.gpus.first_mut().and_then(|g| g.gles.as_deref_mut()) {
+            Some(gles) => crate::render::AnyReadback::Gles(&mut gles.renderer),
+            None => crate::render::AnyReadback::Pixman(&mut self.renderer),
+        }
     }
 
     /// Lights the keyboards' lock LEDs.

@@ -1,21 +1,24 @@
 //! The winit backend: personas in a window of an existing Wayland or X11
 //! desktop, for development. Drawn with GLES on the window's EGL surface;
 //! input comes from the window (the host draws the pointer). Captures and
-//! screenshots are drawn with pixman beside it, as on the other backends.
+//! screenshots are drawn offscreen with the same renderer, which imports
+//! every client buffer.
 
 use std::time::Instant;
 
+use smithay::backend::allocator::dmabuf::Dmabuf;
+use smithay::backend::egl::EGLDevice;
 use smithay::backend::renderer::damage::OutputDamageTracker;
 use smithay::backend::renderer::element::solid::SolidColorBuffer;
 use smithay::backend::renderer::element::{RenderElement, RenderElementStates};
 use smithay::backend::renderer::gles::GlesRenderer;
-use smithay::backend::renderer::pixman::PixmanRenderer;
-use smithay::backend::renderer::Color32F;
+use smithay::backend::renderer::{Color32F, ImportDma};
 use smithay::backend::winit::{self, WinitEvent, WinitGraphicsBackend};
 use smithay::reexports::calloop::LoopHandle;
 use smithay::utils::{Physical, Size, Transform};
 
 use crate::config::Transition as TransitionKind;
+use crate::handlers::dmabuf::GpuOffer;
 use crate::persona::{OutputSpec, PersonaState};
 use crate::render::effects::{self, Effects, Transition};
 use crate::render::{self, RenderError, Scene, Screenshot};
@@ -38,8 +41,6 @@ pub struct WinitBackend {
     window: Box<WinitGraphicsBackend<GlesRenderer>>,
     tracker: OutputDamageTracker,
     dim_veil: SolidColorBuffer,
-    /// For captures and snapshots, which read pixels back.
-    pixman: PixmanRenderer,
     full_damage: bool,
     effects: Effects,
     transition: Option<Transition>,
@@ -75,12 +76,34 @@ impl WinitBackend {
             window: Box::new(window),
             tracker: tracker(size),
             dim_veil: SolidColorBuffer::new(size.to_logical(1), render::DIM_VEIL),
-            pixman: crate::render::pixman_renderer()
-                .map_err(|e| WinitError::Init(e.to_string()))?,
             full_damage: true,
             effects,
             transition: None,
         })
+    }
+
+    /// GPU buffers from the render node behind the window's EGL display
+    /// (none on a software rasterizer: clients use shm).
+    pub fn gpu_offer(&mut self) -> Result<GpuOffer, String> {
+        let renderer = self.window.renderer();
+        let device = EGLDevice::device_for_display(renderer.egl_context().display())
+            .map_err(|e| format!("the window's EGL device: {e}"))?;
+        let node = device
+            .try_get_render_node()
+            .map_err(|e| format!("the window's render node: {e}"))?
+            .ok_or("the window's EGL device has no render node")?;
+        let formats = renderer.dmabuf_formats();
+        tracing::info!(main_device = %node, formats = formats.iter().count(), "linux-dmabuf offered");
+        GpuOffer::new(node.dev_id(), formats, None).map_err(|e| format!("format table: {e}"))
+    }
+
+    /// Imports a client's dmabuf into the window's renderer.
+    pub fn import_dmabuf(&mut self, dmabuf: &Dmabuf) -> Result<(), RenderError> {
+        self.window
+            .renderer()
+            .import_dmabuf(dmabuf, None)
+            .map(drop)
+            .map_err(render::renderer_error)
     }
 
     /// Draws a scene built by `build` with the window's GLES renderer.
@@ -242,12 +265,9 @@ impl WinitBackend {
         &self.dim_veil
     }
 
-    pub fn pixman(&mut self) -> &mut PixmanRenderer {
-        &mut self.pixman
-    }
-
-    pub fn snapshot(&mut self, persona: &PersonaState) -> Result<Screenshot, RenderError> {
-        render::snapshot_persona(&mut self.pixman, persona)
+    /// Captures draw with the window's GLES, which imports every client buffer.
+    pub fn readback(&mut self) -> render::AnyReadback<'_> {
+        render::AnyReadback::Gles(self.window.renderer())
     }
 }
 

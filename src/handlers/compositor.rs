@@ -43,6 +43,10 @@ impl CompositorHandler for PersonaState {
             surface,
             |state, _dh, surface| super::timing::track_barriers(state, surface),
         );
+        smithay::wayland::compositor::add_pre_commit_hook::<Self, _>(
+            surface,
+            |state, _dh, surface| super::dmabuf::wait_for_fences(state, surface),
+        );
     }
 
     fn commit(&mut self, surface: &WlSurface) {

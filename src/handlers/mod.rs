@@ -4,6 +4,7 @@
 pub mod capture;
 pub mod compositor;
 pub mod control;
+pub mod dmabuf;
 mod foreign_toplevel;
 pub mod idle;
 mod input_extras;

@@ -12,7 +12,7 @@ use smithay::utils::{Monotonic, Time};
 use smithay::wayland::commit_timing::{
     CommitTimerBarrierStateUserData, CommitTimerStateUserData, CommitTimingManagerState,
 };
-use smithay::wayland::compositor::{with_states, CompositorHandler};
+use smithay::wayland::compositor::with_states;
 use smithay::wayland::fifo::{FifoBarrierCachedState, FifoManagerState};
 use smithay::{delegate_commit_timing, delegate_fifo};
 
@@ -105,11 +105,8 @@ impl Persona {
             }
             waiting
         });
-        let dh = self.display.handle();
         for client in released {
-            self.state
-                .client_compositor_state(&client)
-                .blocker_cleared(&mut self.state, &dh);
+            self.blocker_cleared(&client);
         }
         next
     }

@@ -281,6 +281,8 @@ pub struct PersonaState {
     pub privileged_globals: Vec<smithay::reexports::wayland_server::backend::GlobalId>,
     /// Captures waiting for the renderer (see `handlers::capture`).
     pub captures: Vec<crate::handlers::capture::PendingCapture>,
+    /// linux-dmabuf and drm-syncobj (see `handlers::dmabuf`).
+    pub gpu: crate::handlers::dmabuf::GpuBuffers,
     /// Bumped by every commit in this persona: captures that wait for damage
     /// wait for this to move.
     pub content_generation: u64,
@@ -548,6 +550,7 @@ impl Persona {
             virtual_keyboard_state: privileged.virtual_keyboard,
             privileged_globals: privileged.globals,
             captures: Vec::new(),
+            gpu: Default::default(),
             content_generation: 1,
             tools_in_proximity: Vec::new(),
             seat,
@@ -657,6 +660,16 @@ impl Persona {
         if let Err(err) = self.display.dispatch_clients(&mut self.state) {
             tracing::warn!(persona = %self.state.name, "dispatching clients failed: {err}");
         }
+    }
+
+    /// Applies the client's commits that waited on something now done (a
+    /// fifo barrier, a commit time, a buffer's fence).
+    pub fn blocker_cleared(&mut self, client: &smithay::reexports::wayland_server::Client) {
+        use smithay::wayland::compositor::CompositorHandler;
+        let dh = self.display.handle();
+        self.state
+            .client_compositor_state(client)
+            .blocker_cleared(&mut self.state, &dh);
     }
 
     pub fn flush(&mut self) {

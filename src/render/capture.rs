@@ -4,19 +4,17 @@
 //! another persona — so a client gets only what its own persona shows, also
 //! while the persona is in the background.
 
-use smithay::backend::allocator::Fourcc;
 use smithay::backend::renderer::damage::OutputDamageTracker;
 use smithay::backend::renderer::element::surface::WaylandSurfaceRenderElement;
 use smithay::backend::renderer::element::AsRenderElements;
-use smithay::backend::renderer::pixman::PixmanRenderer;
-use smithay::backend::renderer::{Bind, Color32F};
+use smithay::backend::renderer::Color32F;
 use smithay::desktop::Window;
 use smithay::reexports::wayland_server::protocol::wl_buffer::WlBuffer;
 use smithay::reexports::wayland_server::protocol::wl_shm;
 use smithay::utils::{Physical, Rectangle, Scale, Size, Transform};
 use smithay::wayland::shm::with_buffer_contents_mut;
 
-use super::{background_color, offscreen, persona_elements_in, read_image, RenderError};
+use super::{background_color, persona_elements_in, Readback, RenderError};
 use crate::persona::PersonaState;
 
 /// A captured image in the byte order of `wl_shm` ARGB8888/XRGB8888 (B, G, R,
@@ -100,8 +98,8 @@ pub fn copy_into(
 
 /// A virtual output of the persona (by name) as its clients see it: its
 /// windows on its own background, without indicator, notice or cursor.
-pub fn capture_output(
-    renderer: &mut PixmanRenderer,
+pub fn capture_output<R: Readback>(
+    renderer: &mut R,
     persona: &PersonaState,
     name: &str,
 ) -> Result<Captured, RenderError> {
@@ -133,8 +131,8 @@ pub fn capture_output(
 }
 
 /// One window with its subsurfaces, at its geometry's size, on transparency.
-pub fn capture_window(
-    renderer: &mut PixmanRenderer,
+pub fn capture_window<R: Readback>(
+    renderer: &mut R,
     window: &Window,
 ) -> Result<Captured, RenderError> {
     let geometry = window.geometry();
@@ -143,7 +141,7 @@ pub fn capture_window(
         return Err(RenderError::NoMode);
     }
     let location = (-geometry.loc.x, -geometry.loc.y).into();
-    let elements: Vec<WaylandSurfaceRenderElement<PixmanRenderer>> =
+    let elements: Vec<WaylandSurfaceRenderElement<R>> =
         window.render_elements(renderer, location, Scale::from(1.0), 1.0);
     draw(
         renderer,
@@ -154,24 +152,28 @@ pub fn capture_window(
     )
 }
 
-fn draw<E>(
-    renderer: &mut PixmanRenderer,
+fn draw<R, E>(
+    renderer: &mut R,
     size: Size<i32, Physical>,
     transform: Transform,
     elements: &[E],
     clear: Color32F,
 ) -> Result<Captured, RenderError>
 where
-    E: smithay::backend::renderer::element::RenderElement<PixmanRenderer>,
+    R: Readback,
+    E: smithay::backend::renderer::element::RenderElement<R>,
 {
-    let mut image = offscreen(renderer, size)?;
+    let mut target = renderer.new_target(size)?;
     let mut tracker = OutputDamageTracker::new(size, 1.0, transform);
-    let mut framebuffer = renderer.bind(&mut image)?;
+    let mut framebuffer = renderer.bind_target(&mut target)?;
     tracker
         .render_output(renderer, &mut framebuffer, 0, elements, clear)
         .map_err(|err| RenderError::Damage(format!("{err:?}")))?;
     drop(framebuffer);
-    let bgra = read_image(renderer, &mut image, Fourcc::Argb8888)?;
+    let mut bgra = renderer.read_rgba(&mut target)?;
+    for pixel in bgra.chunks_exact_mut(4) {
+        pixel.swap(0, 2);
+    }
     Ok(Captured {
         width: size.w,
         height: size.h,

@@ -26,6 +26,7 @@ use smithay::backend::renderer::element::utils::{
 use smithay::backend::renderer::element::AsRenderElements;
 use smithay::backend::renderer::element::RenderElementStates;
 use smithay::backend::renderer::element::{Kind, RenderElement};
+use smithay::backend::renderer::gles::{GlesRenderbuffer, GlesRenderer};
 use smithay::backend::renderer::pixman::{PixmanError, PixmanRenderer};
 use smithay::backend::renderer::{
     Bind, Color32F, ExportMem, ImportAll, ImportMem, Offscreen, Renderer, Texture,
@@ -462,26 +463,150 @@ pub fn offscreen(
     Ok(renderer.create_buffer(Fourcc::Argb8888, (size.w, size.h).into())?)
 }
 
+/// A renderer that draws offscreen and reads the pixels back, for captures
+/// and screenshots. It must be the one that draws the output: only it
+/// imports every client buffer (pixman reads no tiled GPU buffer).
+pub trait Readback: SceneRenderer {
+    type Target;
+    fn new_target(&mut self, size: Size<i32, Physical>) -> Result<Self::Target, RenderError>;
+    fn bind_target<'t>(
+        &mut self,
+        target: &'t mut Self::Target,
+    ) -> Result<Self::Framebuffer<'t>, RenderError>;
+    /// The target's pixels as RGBA, top row first, rows packed.
+    fn read_rgba(&mut self, target: &mut Self::Target) -> Result<Vec<u8>, RenderError>;
+}
+
+impl Readback for PixmanRenderer {
+    type Target = Image<'static, 'static>;
+
+    fn new_target(&mut self, size: Size<i32, Physical>) -> Result<Self::Target, RenderError> {
+        offscreen(self, size)
+    }
+
+    fn bind_target<'t>(
+        &mut self,
+        target: &'t mut Self::Target,
+    ) -> Result<Self::Framebuffer<'t>, RenderError> {
+        Ok(self.bind(target)?)
+    }
+
+    fn read_rgba(&mut self, target: &mut Self::Target) -> Result<Vec<u8>, RenderError> {
+        read_image(self, target, Fourcc::Abgr8888)
+    }
+}
+
+impl Readback for GlesRenderer {
+    type Target = (GlesRenderbuffer, Size<i32, Physical>);
+
+    fn new_target(&mut self, size: Size<i32, Physical>) -> Result<Self::Target, RenderError> {
+        let buffer = self
+            .create_buffer(Fourcc::Abgr8888, (size.w, size.h).into())
+            .map_err(renderer_error)?;
+        Ok((buffer, size))
+    }
+
+    fn bind_target<'t>(
+        &mut self,
+        target: &'t mut Self::Target,
+    ) -> Result<Self::Framebuffer<'t>, RenderError> {
+        self.bind(&mut target.0).map_err(renderer_error)
+    }
+
+    fn read_rgba(&mut self, target: &mut Self::Target) -> Result<Vec<u8>, RenderError> {
+        let size = target.1;
+        let framebuffer = self.bind(&mut target.0).map_err(renderer_error)?;
+        let mapping = self
+            .copy_framebuffer(
+                &framebuffer,
+                Rectangle::from_size((size.w, size.h).into()),
+                Fourcc::Abgr8888,
+            )
+            .map_err(renderer_error)?;
+        drop(framebuffer);
+        let flipped = mapping.flipped();
+        let bytes = self.map_texture(&mapping).map_err(renderer_error)?;
+        // GL reads rows bottom-up unless the mapping says it flipped them.
+        let row = size.w as usize * 4;
+        Ok(if flipped {
+            bytes.to_vec()
+        } else {
+            bytes.chunks_exact(row).rev().flatten().copied().collect()
+        })
+    }
+}
+
+/// The renderer captures and screenshots use: the backend's own.
+pub enum AnyReadback<'a> {
+    Pixman(&'a mut PixmanRenderer),
+    Gles(&'a mut GlesRenderer),
+}
+
+/// The same call with either renderer.
+macro_rules! on_readback {
+    ($readback:expr, $r:ident => $call:expr) => {
+        match $readback {
+            AnyReadback::Pixman($r) => $call,
+            AnyReadback::Gles($r) => $call,
+        }
+    };
+}
+
+impl AnyReadback<'_> {
+    pub fn snapshot_view(
+        &mut self,
+        persona: &PersonaState,
+        view: &View,
+    ) -> Result<Screenshot, RenderError> {
+        on_readback!(self, r => snapshot_view(&mut **r, persona, view))
+    }
+
+    pub fn snapshot_persona(&mut self, persona: &PersonaState) -> Result<Screenshot, RenderError> {
+        on_readback!(self, r => snapshot_persona(&mut **r, persona))
+    }
+
+    pub fn capture_output(
+        &mut self,
+        persona: &PersonaState,
+        name: &str,
+    ) -> Result<capture::Captured, RenderError> {
+        on_readback!(self, r => capture::capture_output(&mut **r, persona, name))
+    }
+
+    pub fn capture_window(
+        &mut self,
+        window: &smithay::desktop::Window,
+    ) -> Result<capture::Captured, RenderError> {
+        on_readback!(self, r => capture::capture_window(&mut **r, window))
+    }
+}
+
 /// What `view` shows of a persona, rendered on its own (`screenshot --output`
 /// where frames cannot be read back).
-pub fn snapshot_view(
-    renderer: &mut PixmanRenderer,
+pub fn snapshot_view<R: Readback>(
+    renderer: &mut R,
     persona: &PersonaState,
     view: &View,
 ) -> Result<Screenshot, RenderError> {
     let spec = &view.spec;
-    let mut image = offscreen(renderer, spec.size)?;
+    let mut target = renderer.new_target(spec.size)?;
     let mut tracker = OutputDamageTracker::new(spec.size, 1.0, spec.transform);
     let scene = persona_scene_in(renderer, persona, view, None, None, None)?;
-    draw(renderer, &mut image, &mut tracker, &scene, 0)?;
-    read_pixels(renderer, &mut image)
+    let mut framebuffer = renderer.bind_target(&mut target)?;
+    render_scene(renderer, &mut framebuffer, &mut tracker, &scene, 0)?;
+    drop(framebuffer);
+    Ok(Screenshot {
+        width: spec.size.w as u32,
+        height: spec.size.h as u32,
+        rgba: renderer.read_rgba(&mut target)?,
+    })
 }
 
 /// Renders a persona's kept content on its own, as the primary output shows
 /// it: used for `screenshot --persona` of a background persona, which must
 /// not disturb the output's damage state.
-pub fn snapshot_persona(
-    renderer: &mut PixmanRenderer,
+pub fn snapshot_persona<R: Readback>(
+    renderer: &mut R,
     persona: &PersonaState,
 ) -> Result<Screenshot, RenderError> {
     snapshot_view(renderer, persona, &persona.primary_view())

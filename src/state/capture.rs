@@ -22,7 +22,7 @@ impl State {
         let pending = std::mem::take(&mut persona.state.captures);
         let generation = persona.state.content_generation;
         let time = std::time::Duration::from(persona.state.clock.now());
-        let renderer = self.backend.renderer();
+        let mut renderer = self.backend.readback();
         // Each output is rendered at most once for all its captures.
         let mut outputs: Vec<(String, Option<Captured>)> = Vec::new();
         let mut waiting: Vec<PendingCapture> = Vec::new();
@@ -38,7 +38,7 @@ impl State {
                 CaptureSource::Output(name) => {
                     let known = outputs.iter().position(|(n, _)| n == name);
                     let at = known.unwrap_or_else(|| {
-                        let image = capture::capture_output(renderer, &persona.state, name)
+                        let image = renderer.capture_output(&persona.state, name)
                             .map_err(|err| tracing::warn!(persona = %persona.state.name, "capture failed: {err}"))
                             .ok();
                         outputs.push((name.clone(), image));
@@ -51,7 +51,7 @@ impl State {
                     .and_then(|handle| persona.state.window_for_handle(&handle))
                     .ok_or(CaptureFailure::Stopped)
                     .and_then(|window| {
-                        capture::capture_window(renderer, &window).map_err(|err| {
+                        renderer.capture_window(&window).map_err(|err| {
                             tracing::warn!(persona = %persona.state.name, "window capture failed: {err}");
                             CaptureFailure::Unknown
                         })

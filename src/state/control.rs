@@ -337,7 +337,7 @@ impl State {
             Some(headless) if active => headless.screenshot_of(view.index),
             _ => {
                 let state = &self.personas.get(id).expect("found").state;
-                crate::render::snapshot_view(self.backend.renderer(), state, &view)
+                self.backend.readback().snapshot_view(state, &view)
             }
         };
         self.screenshot_reply(shot)

@@ -4,6 +4,7 @@
 
 mod capture;
 mod control;
+mod dmabuf;
 mod frame;
 mod frame_clock;
 pub mod idle;
@@ -127,6 +128,9 @@ pub struct State {
     /// Personas get an X server unless their config says `xwayland = false`
     /// (the real compositor; the test fixture only where a config asks).
     xwayland_by_default: bool,
+    /// What the backend takes from clients as GPU buffers (every display
+    /// offers it).
+    gpu_offer: Option<crate::handlers::dmabuf::GpuOffer>,
 }
 
 impl State {
@@ -200,7 +204,10 @@ impl State {
             running: true,
             clock: Clock::new(),
             xwayland_by_default: launch_sessions,
+            gpu_offer: None,
         };
+        let offer = state.backend.gpu_offer();
+        state.gpu_offer = offer;
         for persona in &config.personas {
             state.add_persona(persona)?;
         }
@@ -254,6 +261,8 @@ impl State {
         id: PersonaId,
     ) -> Result<Persona, StateError> {
         let mut persona = Persona::new(id, config, global, self.backend.output_spec())?;
+        let display = persona.display.handle();
+        persona.state.gpu.set_offer(&display, self.gpu_offer.as_ref());
         persona.state.set_outputs(
             &self.placed_outputs(global),
             global.output_layout == crate::config::OutputLayout::Mirror,
@@ -519,6 +528,7 @@ impl State {
         let dirty = std::mem::take(&mut self.dirty);
         for id in dirty {
             self.serve_captures(id);
+            self.serve_gpu_buffers(id);
             let Some(persona) = self.personas.get_mut(id) else {
                 continue;
             };

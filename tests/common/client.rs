@@ -9,6 +9,7 @@
 //! its next dispatch. Events are only processed in [`TestClient::dispatch`].
 #![allow(dead_code)]
 
+mod dmabuf;
 mod extras;
 mod idle;
 mod privileged;
@@ -20,6 +21,9 @@ pub use shell::{ForeignToplevel, LayerSpec};
 
 #[allow(unused_imports)]
 pub use system::ListedPersona;
+
+#[allow(unused_imports)]
+pub use dmabuf::Plane;
 
 #[allow(unused_imports)]
 pub use privileged::{CaptureId, CaptureResult};
@@ -467,6 +471,7 @@ pub struct ClientState {
     globals: Vec<(u32, String, u32)>,
     idle_inhibitors: Vec<wayland_protocols::wp::idle_inhibit::zv1::client::zwp_idle_inhibitor_v1::ZwpIdleInhibitorV1>,
     bound_all: bool,
+    dmabuf: dmabuf::DmabufSeen,
     compositor: Option<WlCompositor>,
     subcompositor: Option<WlSubcompositor>,
     shm: Option<WlShm>,

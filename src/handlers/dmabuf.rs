@@ -1,0 +1,185 @@
+//! GPU buffers for a persona's clients: linux-dmabuf (v5, with feedback) and
+//! linux-drm-syncobj. Each persona has its own globals on its own display;
+//! what they offer (the main device, the formats) is the backend's, set by
+//! the outer `State` (`state/dmabuf.rs`). A persona's handlers have no
+//! renderer, so imports are queued here and checked there before the
+//! persona's clients are flushed; the same goes for the waits on a
+//! buffer's fences, which need the outer event loop.
+
+use smithay::backend::allocator::dmabuf::{Dmabuf, DmabufSource};
+use smithay::backend::allocator::format::FormatSet;
+use smithay::backend::drm::DrmDeviceFd;
+use smithay::reexports::calloop::Interest;
+use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
+use smithay::reexports::wayland_server::{Client, DisplayHandle, Resource};
+use smithay::wayland::compositor::{add_blocker, with_states, BufferAssignment, SurfaceAttributes};
+use smithay::wayland::dmabuf::{
+    get_dmabuf, DmabufFeedback, DmabufFeedbackBuilder, DmabufGlobal, DmabufHandler, DmabufState, ImportNotifier,
+};
+use smithay::wayland::drm_syncobj::{
+    DrmSyncPointSource, DrmSyncobjCachedState, DrmSyncobjHandler, DrmSyncobjState,
+};
+use smithay::{delegate_dmabuf, delegate_drm_syncobj};
+
+use crate::persona::PersonaState;
+
+/// What the backend can take from clients: offered alike to every persona.
+#[derive(Clone)]
+pub struct GpuOffer {
+    /// The main device, the formats and modifiers the renderer imports.
+    pub feedback: DmabufFeedback,
+    /// The device whose timelines explicit sync uses, where it has
+    /// `syncobj_eventfd` (kernel 6.6 and a driver with syncobj).
+    pub syncobj: Option<DrmDeviceFd>,
+}
+
+impl GpuOffer {
+    /// The renderer's `formats`, from `main_device` (a `dev_t`; clients
+    /// open it to allocate), with explicit sync on `syncobj` if given.
+    pub fn new(
+        main_device: u64,
+        formats: FormatSet,
+        syncobj: Option<DrmDeviceFd>,
+    ) -> std::io::Result<GpuOffer> {
+        let feedback = DmabufFeedbackBuilder::new(main_device as libc::dev_t, formats).build()?;
+        Ok(GpuOffer { feedback, syncobj })
+    }
+}
+
+/// A wait on a committed buffer's fence before the commit applies.
+pub enum FenceWait {
+    /// The client's explicit acquire point (drm-syncobj).
+    Syncobj(DrmSyncPointSource),
+    /// The dmabuf's implicit fences (a GPU still drawing into it).
+    Implicit(DmabufSource),
+}
+
+/// A persona's GPU-buffer globals and what waits for the outer `State`.
+pub struct GpuBuffers {
+    dmabuf_state: DmabufState,
+    dmabuf_global: Option<DmabufGlobal>,
+    syncobj_state: Option<DrmSyncobjState>,
+    /// Buffers whose import the renderer still has to check.
+    pub imports: Vec<(Dmabuf, ImportNotifier)>,
+    /// Commits held until a fence signals, with the client they block.
+    pub waits: Vec<(Client, FenceWait)>,
+}
+
+impl Default for GpuBuffers {
+    fn default() -> GpuBuffers {
+        GpuBuffers {
+            dmabuf_state: DmabufState::new(),
+            dmabuf_global: None,
+            syncobj_state: None,
+            imports: Vec::new(),
+            waits: Vec::new(),
+        }
+    }
+}
+
+impl GpuBuffers {
+    /// Offers `offer` on `display` (replacing an earlier offer), or nothing.
+    /// Buffers made from an earlier offer stay valid.
+    pub fn set_offer(&mut self, display: &DisplayHandle, offer: Option<&GpuOffer>) {
+        if let Some(global) = self.dmabuf_global.take() {
+            self.dmabuf_state
+                .destroy_global::<PersonaState>(display, global);
+        }
+        if let Some(syncobj) = self.syncobj_state.take() {
+            display.remove_global::<PersonaState>(syncobj.into_global());
+        }
+        let Some(offer) = offer else {
+            return;
+        };
+        self.dmabuf_global = Some(
+            self.dmabuf_state
+                .create_global_with_default_feedback::<PersonaState>(display, &offer.feedback),
+        );
+        self.syncobj_state = offer
+            .syncobj
+            .clone()
+            .map(|device| DrmSyncobjState::new::<PersonaState>(display, device));
+    }
+
+    /// Whether linux-dmabuf is offered.
+    pub fn offered(&self) -> bool {
+        self.dmabuf_global.is_some()
+    }
+
+    /// Whether linux-drm-syncobj is offered.
+    pub fn explicit_sync(&self) -> bool {
+        self.syncobj_state.is_some()
+    }
+}
+
+/// Pre-commit: a commit whose new buffer is not ready to be read (its
+/// acquire point not signalled, or a GPU still writing it) waits, so the
+/// compositor never samples a half-drawn buffer nor stalls on one.
+pub fn wait_for_fences(state: &mut PersonaState, surface: &WlSurface) {
+    let Some(client) = surface.client() else {
+        return;
+    };
+    let (acquire, dmabuf) = with_states(surface, |states| {
+        let acquire = states
+            .cached_state
+            .get::<DrmSyncobjCachedState>()
+            .pending()
+            .acquire_point
+            .clone();
+        let dmabuf = match states
+            .cached_state
+            .get::<SurfaceAttributes>()
+            .pending()
+            .buffer
+            .as_ref()
+        {
+            Some(BufferAssignment::NewBuffer(buffer)) => get_dmabuf(buffer).ok().cloned(),
+            _ => None,
+        };
+        (acquire, dmabuf)
+    });
+    let wait = if let Some(point) = acquire {
+        // Explicit sync: the implicit fences are the client's to ignore.
+        match point.generate_blocker() {
+            Ok((blocker, source)) => {
+                add_blocker(surface, blocker);
+                FenceWait::Syncobj(source)
+            }
+            Err(err) => {
+                tracing::warn!(persona = %state.name, "acquire point not waitable: {err}");
+                return;
+            }
+        }
+    } else if let Some(dmabuf) = dmabuf {
+        match dmabuf.generate_blocker(Interest::READ) {
+            Ok((blocker, source)) => {
+                add_blocker(surface, blocker);
+                FenceWait::Implicit(source)
+            }
+            // Nothing to wait for.
+            Err(_) => return,
+        }
+    } else {
+        return;
+    };
+    state.gpu.waits.push((client, wait));
+}
+
+impl DmabufHandler for PersonaState {
+    fn dmabuf_state(&mut self) -> &mut DmabufState {
+        &mut self.gpu.dmabuf_state
+    }
+
+    fn dmabuf_imported(&mut self, _global: &DmabufGlobal, dmabuf: Dmabuf, notifier: ImportNotifier) {
+        self.gpu.imports.push((dmabuf, notifier));
+    }
+}
+
+impl DrmSyncobjHandler for PersonaState {
+    fn drm_syncobj_state(&mut self) -> Option<&mut DrmSyncobjState> {
+        self.gpu.syncobj_state.as_mut()
+    }
+}
+
+delegate_dmabuf!(PersonaState);
+delegate_drm_syncobj!(PersonaState);

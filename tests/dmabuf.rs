@@ -1,0 +1,204 @@
+//! linux-dmabuf per persona (`handlers::dmabuf`, `state::dmabuf`): every
+//! display offers what the backend offers, with v4 feedback naming its
+//! device and formats; a buffer the renderer cannot import is `failed` (or,
+//! from `create_immed`, the end of that client only); malformed buffers are
+//! protocol errors. The headless backend has no GPU and offers nothing, so
+//! these tests give it the offer a backend would: pixman's formats (it
+//! imports linear dmabufs) from a stand-in device. A real import, drawn on
+//! screen, is in the VM test (`tests/vm.rs`: virtio-gpu buffers, pixman
+//! and GLES).
+
+mod common;
+
+use std::fs::File;
+use std::io::Write;
+use std::os::fd::{AsFd, FromRawFd};
+use std::os::unix::fs::MetadataExt;
+
+use common::client::Plane;
+use common::fixture::{assert_region, Fixture};
+use personas::handlers::dmabuf::GpuOffer;
+use smithay::backend::renderer::ImportDma;
+
+const XRGB8888: u32 = u32::from_le_bytes(*b"XR24");
+const NV12: u32 = u32::from_le_bytes(*b"NV12");
+const LINEAR: u64 = 0;
+const GREEN: [u8; 4] = [0, 255, 0, 255];
+const RED: [u8; 4] = [255, 0, 0, 255];
+/// zwp_linux_buffer_params_v1 errors.
+const INVALID_FORMAT: u32 = 4;
+const OUT_OF_BOUNDS: u32 = 6;
+const INVALID_WL_BUFFER: u32 = 7;
+
+/// Two personas offering GPU buffers as pixman imports them; the stand-in
+/// main device is `/dev/null`'s number.
+fn offered() -> (Fixture, u64) {
+    let mut fx = Fixture::new();
+    let device = std::fs::metadata("/dev/null").unwrap().rdev();
+    let formats = fx.state.backend.headless().unwrap().renderer().dmabuf_formats();
+    fx.state
+        .set_gpu_offer(Some(GpuOffer::new(device, formats, None).unwrap()));
+    fx.dispatch();
+    (fx, device)
+}
+
+/// `len` bytes of memory in an fd: laid out like a dmabuf, but no dmabuf
+/// (the renderer's import asks the kernel to sync it, which only a real
+/// dmabuf allows), so importing it fails as a broken GPU buffer would.
+fn not_a_dmabuf(len: usize) -> File {
+    // SAFETY: memfd_create with a valid C string; the fd is owned at once.
+    let fd = unsafe { libc::memfd_create(c"not-a-dmabuf".as_ptr(), libc::MFD_CLOEXEC) };
+    assert!(fd >= 0, "memfd_create");
+    let mut file = unsafe { File::from_raw_fd(fd) };
+    file.write_all(&vec![0x80; len]).unwrap();
+    file
+}
+
+fn plane(file: &File, format: u32, size: (i32, i32)) -> Plane<'_> {
+    Plane {
+        fd: file.as_fd(),
+        stride: size.0 as u32 * 4,
+        format,
+        modifier: LINEAR,
+        size,
+    }
+}
+
+#[test]
+fn headless_offers_no_gpu_buffers_and_an_offer_reaches_every_display() {
+    let mut fx = Fixture::new();
+    let before = fx.add_client("work");
+    assert_eq!(
+        fx.client(before).count_globals("zwp_linux_dmabuf_v1"),
+        0,
+        "headless has no GPU: shm only"
+    );
+
+    let device = std::fs::metadata("/dev/null").unwrap().rdev();
+    let formats = fx.state.backend.headless().unwrap().renderer().dmabuf_formats();
+    let expected: Vec<(u32, u64)> = formats
+        .iter()
+        .map(|f| (f.code as u32, u64::from(f.modifier)))
+        .collect();
+    assert!(expected.contains(&(XRGB8888, LINEAR)));
+    fx.state
+        .set_gpu_offer(Some(GpuOffer::new(device, formats, None).unwrap()));
+    fx.roundtrip(before);
+    assert_eq!(
+        fx.client(before).count_globals("zwp_linux_dmabuf_v1"),
+        1,
+        "a client already connected sees the new global"
+    );
+
+    let work = fx.add_bound_client("work");
+    let personal = fx.add_bound_client("personal");
+    let system = fx.add_system_client();
+    for (c, name) in [(work, "work"), (personal, "personal"), (system, "system")] {
+        let version = fx
+            .client(c)
+            .globals()
+            .iter()
+            .find(|g| g.1 == "zwp_linux_dmabuf_v1")
+            .map(|g| g.2);
+        assert_eq!(version, Some(5), "{name}: linux-dmabuf v5 (feedback)");
+        fx.client(c).request_dmabuf_feedback();
+        fx.roundtrip(c);
+        let seen = fx.client(c).dmabuf().clone();
+        assert_eq!(seen.done, 1, "{name}: one complete feedback");
+        assert_eq!(seen.main_device, Some(device), "{name}: the backend's device");
+        let mut table = seen.table.clone();
+        table.sort();
+        let mut want = expected.clone();
+        want.sort();
+        assert_eq!(table, want, "{name}: the format table is what the renderer imports");
+        assert_eq!(seen.tranches.len(), 1, "{name}: one tranche");
+        let (target, mut formats) = seen.tranches[0].clone();
+        assert_eq!(target, device, "{name}: the tranche targets the main device");
+        formats.sort();
+        assert_eq!(formats, want, "{name}: the tranche offers every format");
+    }
+
+    fx.state.set_gpu_offer(None);
+    fx.roundtrip(work);
+    fx.roundtrip(personal);
+    assert_eq!(fx.client(work).count_globals("zwp_linux_dmabuf_v1"), 0);
+    assert_eq!(fx.client(personal).count_globals("zwp_linux_dmabuf_v1"), 0);
+}
+
+#[test]
+fn a_buffer_the_renderer_cannot_import_fails_and_the_client_goes_on() {
+    let (mut fx, _) = offered();
+    let (other, _) = fx.open_window("personal", RED);
+    let c = fx.add_bound_client("work");
+    let w = fx.client(c).create_window();
+    fx.roundtrip(c);
+
+    let size = (64, 64);
+    let file = not_a_dmabuf(64 * 64 * 4);
+    assert!(fx.client(c).create_dmabuf(plane(&file, XRGB8888, size), false).is_none());
+    fx.roundtrip(c);
+    let seen = fx.client(c).dmabuf().clone();
+    assert_eq!(seen.failed, 1, "the import was refused");
+    assert!(seen.created.is_empty(), "no wl_buffer for it");
+    assert_eq!(fx.client(c).protocol_error(), None, "`failed` is no error");
+
+    // Falling back to shm, as a client would.
+    fx.client(c).ack_and_draw(w, GREEN, (1, 1));
+    fx.roundtrip(c);
+    assert_region(&fx.render(), (0, 0, 320, 200), GREEN, "dmabuf_failed_then_shm");
+    fx.switch("personal");
+    fx.roundtrip(other);
+    assert_eq!(fx.client(other).protocol_error(), None);
+    assert_region(&fx.render(), (0, 0, 320, 200), RED, "dmabuf_failed_other_persona");
+}
+
+#[test]
+fn create_immed_of_an_unimportable_buffer_ends_only_that_client() {
+    let (mut fx, _) = offered();
+    let (keeps, _) = fx.open_window("work", GREEN);
+    let c = fx.add_bound_client("work");
+    fx.client(c).expect_protocol_error();
+    let file = not_a_dmabuf(32 * 32 * 4);
+    let buffer = fx.client(c).create_dmabuf(plane(&file, XRGB8888, (32, 32)), true);
+    assert!(buffer.is_some());
+    fx.roundtrip(c);
+    let error = fx.client(c).protocol_error().expect("a protocol error");
+    assert_eq!(
+        (error.0, error.1.as_str()),
+        (INVALID_WL_BUFFER, "zwp_linux_buffer_params_v1"),
+        "{error:?}"
+    );
+    fx.roundtrip(keeps);
+    assert_eq!(fx.client(keeps).protocol_error(), None);
+    assert_region(&fx.render(), (0, 0, 320, 200), GREEN, "dmabuf_immed_other_client");
+}
+
+#[test]
+fn malformed_buffers_are_protocol_errors_for_their_client_only() {
+    let (mut fx, _) = offered();
+    let (keeps, _) = fx.open_window("work", GREEN);
+
+    // A format the renderer does not import.
+    let bad_format = fx.add_bound_client("work");
+    fx.client(bad_format).expect_protocol_error();
+    let file = not_a_dmabuf(16 * 16 * 4);
+    fx.client(bad_format)
+        .create_dmabuf(plane(&file, NV12, (16, 16)), false);
+    fx.roundtrip(bad_format);
+    let error = fx.client(bad_format).protocol_error().expect("a protocol error");
+    assert_eq!(error.0, INVALID_FORMAT, "{error:?}");
+
+    // Rows that run past the end of the memory.
+    let short = fx.add_bound_client("work");
+    fx.client(short).expect_protocol_error();
+    let file = not_a_dmabuf(16 * 4 * 8);
+    fx.client(short)
+        .create_dmabuf(plane(&file, XRGB8888, (16, 16)), false);
+    fx.roundtrip(short);
+    let error = fx.client(short).protocol_error().expect("a protocol error");
+    assert_eq!(error.0, OUT_OF_BOUNDS, "{error:?}");
+
+    fx.roundtrip(keeps);
+    assert_eq!(fx.client(keeps).protocol_error(), None);
+    assert_region(&fx.render(), (0, 0, 320, 200), GREEN, "dmabuf_malformed_other_client");
+}
