@@ -16,7 +16,7 @@ use std::os::fd::{AsFd, FromRawFd};
 use std::os::unix::fs::MetadataExt;
 
 use common::client::Plane;
-use common::fixture::{assert_region, Fixture};
+use common::fixture::{assert_region, Fixture, TWO_PERSONAS};
 use personas::handlers::dmabuf::GpuOffer;
 use smithay::backend::renderer::ImportDma;
 
@@ -117,6 +117,17 @@ fn headless_offers_no_gpu_buffers_and_an_offer_reaches_every_display() {
         formats.sort();
         assert_eq!(formats, want, "{name}: the tranche offers every format");
     }
+
+    // A persona added by a reload gets the same offer.
+    let three = format!("{TWO_PERSONAS}[[persona]]\nname = \"kid\"\ncolor = \"#33cc66\"\n");
+    fx.state
+        .apply_config(personas::config::Config::parse(&three, "test.toml").unwrap())
+        .unwrap();
+    fx.dispatch();
+    let kid = fx.add_bound_client("kid");
+    fx.client(kid).request_dmabuf_feedback();
+    fx.roundtrip(kid);
+    assert_eq!(fx.client(kid).dmabuf().main_device, Some(device), "kid: the offer");
 
     fx.state.set_gpu_offer(None);
     fx.roundtrip(work);

@@ -356,3 +356,63 @@ fn every_output_has_its_transition() {
         compare(want, &shot, name);
     }
 }
+
+/// Captures and screenshots on the GLES backends read back with GLES (it
+/// imports GPU clients' buffers, which pixman cannot read): the same images
+/// as pixman's, the right way up (a subsurface marks the top-left corner)
+/// and, for wlr-screencopy, in wl_shm's byte order.
+#[test]
+fn captures_and_snapshots_read_back_the_same_with_gles() {
+    use personas::render::AnyReadback;
+    let mut gl = gles();
+    let mut fx = Fixture::new();
+    let (c, w) = fx.open_window("work", [200, 30, 30, 255]);
+    fx.client(c).create_subsurface(w, (0, 0), (40, 20), [30, 200, 30, 255]);
+    fx.roundtrip(c);
+    fx.open_window("personal", [30, 30, 200, 255]);
+    fx.roundtrip_all();
+    for name in ["work", "personal"] {
+        let id = fx.state.personas.by_name(name).unwrap();
+        let persona = &fx.state.personas.get(id).unwrap().state;
+        let pixman = fx.state.backend.readback().snapshot_persona(persona).unwrap();
+        let gl_shot = AnyReadback::Gles(&mut gl.renderer)
+            .snapshot_persona(persona)
+            .unwrap();
+        compare(&pixman, &gl_shot, &format!("readback-snapshot-{name}"));
+    }
+    let id = fx.state.personas.by_name("work").unwrap();
+    let persona = &fx.state.personas.get(id).unwrap().state;
+    assert_eq!(
+        fx.state.backend.readback().snapshot_persona(persona).unwrap().pixel(5, 5),
+        [30, 200, 30, 255],
+        "the subsurface is at the top left"
+    );
+    let window = persona.focused_window().unwrap().clone();
+    let name = persona.outputs().next().unwrap().name();
+    let by_pixman = (
+        fx.state.backend.readback().capture_output(persona, &name).unwrap(),
+        fx.state.backend.readback().capture_window(&window).unwrap(),
+    );
+    let mut gles = AnyReadback::Gles(&mut gl.renderer);
+    let by_gles = (
+        gles.capture_output(persona, &name).unwrap(),
+        gles.capture_window(&window).unwrap(),
+    );
+    for (pixman, gl_image, what) in [
+        (&by_pixman.0, &by_gles.0, "output"),
+        (&by_pixman.1, &by_gles.1, "window"),
+    ] {
+        let as_rgba = |c: &personas::render::capture::Captured| Screenshot {
+            width: c.width as u32,
+            height: c.height as u32,
+            rgba: c
+                .bgra
+                .chunks_exact(4)
+                .flat_map(|p| [p[2], p[1], p[0], p[3]])
+                .collect(),
+        };
+        compare(&as_rgba(pixman), &as_rgba(gl_image), &format!("readback-capture-{what}"));
+        // B, G, R, A: the subsurface's green at the top left.
+        assert_eq!(&gl_image.bgra[..4], &[30, 200, 30, 255], "{what}: wl_shm order");
+    }
+}

@@ -195,6 +195,7 @@ fn scenario(vm: &mut Vm, renderer: Renderer) -> Result<(), String> {
     vm.wait_for_color(PERSONAL_COLOR, "personal's client after Super+Ctrl+Right")?;
     vm.expect_active("personal")?;
     vm.keep_dump(&dump("personal"))?;
+    background_screenshot_shows_gpu_buffer(vm)?;
     if renderer == Renderer::Pixman {
         second_gpu_shows(vm, PERSONAL_FRAME, "personal")?;
     }
@@ -341,6 +342,32 @@ fn gpu_buffers_used(vm: &mut Vm) -> Result<(), String> {
     }
     if let Some(line) = work.lines().find(|l| l.contains("dmabuf feedback")) {
         report(&format!("work's client: {}", line.trim()));
+    }
+    Ok(())
+}
+
+/// `screenshot --persona work` while personal is on screen: work is drawn
+/// anew by the renderer that draws the screen (GLES reads back what it
+/// imported; pixman maps the linear buffer), dmabuf and all.
+fn background_screenshot_shows_gpu_buffer(vm: &mut Vm) -> Result<(), String> {
+    let path = vm.share.join("work-screenshot.png");
+    let script = format!(
+        "{} msg screenshot {} --persona work",
+        sh_quote(&vm.binary.to_string_lossy()),
+        sh_quote(&path.to_string_lossy())
+    );
+    let (rc, out) = vm.run(&script)?;
+    if rc != 0 {
+        return Err(format!("`personas msg screenshot --persona work` failed ({rc}): {out}"));
+    }
+    let shot = load_png(&path)?;
+    for (x, y) in shot.probes() {
+        let got = shot.pixel(x, y);
+        if !close(got, WORK_COLOR) {
+            return Err(format!(
+                "`screenshot --persona work` shows {got:?} at ({x},{y}), not work's dmabuf client {WORK_COLOR:?}"
+            ));
+        }
     }
     Ok(())
 }
@@ -714,6 +741,32 @@ impl Screen {
     }
 }
 
+/// A PNG (QEMU's screen dump, `personas msg screenshot`), as RGB.
+fn load_png(path: &Path) -> Result<Screen, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut reader = png::Decoder::new(file)
+        .read_info()
+        .map_err(|e| format!("decoding {}: {e}", path.display()))?;
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader
+        .next_frame(&mut buf)
+        .map_err(|e| format!("decoding {}: {e}", path.display()))?;
+    let channels = match (info.color_type, info.bit_depth) {
+        (png::ColorType::Rgb, png::BitDepth::Eight) => 3,
+        (png::ColorType::Rgba, png::BitDepth::Eight) => 4,
+        other => return Err(format!("unexpected PNG format {other:?}")),
+    };
+    let (width, height) = (info.width as usize, info.height as usize);
+    let mut rgb = Vec::with_capacity(width * height * 3);
+    for y in 0..height {
+        let row = &buf[y * info.line_size..][..width * channels];
+        for px in row.chunks_exact(channels) {
+            rgb.extend_from_slice(&px[..3]);
+        }
+    }
+    Ok(Screen { width, height, rgb })
+}
+
 fn close(a: Rgb, b: Rgb) -> bool {
     a.iter().zip(b).all(|(x, y)| x.abs_diff(y) <= TOLERANCE)
 }
@@ -936,28 +989,7 @@ impl Vm {
             "screendump",
             json!({ "filename": path.to_string_lossy(), "format": "png", "device": device }),
         )?;
-        let file = std::fs::File::open(&path).map_err(|e| format!("screendump: {e}"))?;
-        let mut reader = png::Decoder::new(file)
-            .read_info()
-            .map_err(|e| format!("decoding the screendump: {e}"))?;
-        let mut buf = vec![0; reader.output_buffer_size()];
-        let info = reader
-            .next_frame(&mut buf)
-            .map_err(|e| format!("decoding the screendump: {e}"))?;
-        let channels = match (info.color_type, info.bit_depth) {
-            (png::ColorType::Rgb, png::BitDepth::Eight) => 3,
-            (png::ColorType::Rgba, png::BitDepth::Eight) => 4,
-            other => return Err(format!("unexpected screendump format {other:?}")),
-        };
-        let (width, height) = (info.width as usize, info.height as usize);
-        let mut rgb = Vec::with_capacity(width * height * 3);
-        for y in 0..height {
-            let row = &buf[y * info.line_size..][..width * channels];
-            for px in row.chunks_exact(channels) {
-                rgb.extend_from_slice(&px[..3]);
-            }
-        }
-        Ok(Screen { width, height, rgb })
+        load_png(&path).map_err(|e| format!("screendump: {e}"))
     }
 
     /// Polls screen dumps until every probe point shows `want`; returns how

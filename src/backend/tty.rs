@@ -54,7 +54,7 @@ use crate::config::{
 use crate::handlers::dmabuf::GpuOffer;
 use crate::persona::{OutputSpec, PersonaState};
 use crate::render::effects::{self, Effects, Transition};
-use crate::render::{renderer_error, RenderError, Scene, Screenshot};
+use crate::render::{renderer_error, RenderError, Scene};
 use crate::state::State;
 
 /// Why the tty backend could not start. Each names what is missing.

@@ -21,7 +21,7 @@ use crate::config::Transition as TransitionKind;
 use crate::handlers::dmabuf::GpuOffer;
 use crate::persona::{OutputSpec, PersonaState};
 use crate::render::effects::{self, Effects, Transition};
-use crate::render::{self, RenderError, Scene, Screenshot};
+use crate::render::{self, RenderError, Scene};
 use crate::state::State;
 
 /// The window's name as an output.
