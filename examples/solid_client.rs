@@ -116,7 +116,11 @@ impl App {
         surface.attach(Some(buffer), 0, 0);
         surface.damage_buffer(0, 0, w, h);
         surface.commit();
-        let kind = if self.dmabuf.is_some() { "dmabuf" } else { "shm" };
+        let kind = if self.dmabuf.is_some() {
+            "dmabuf"
+        } else {
+            "shm"
+        };
         println!("draw {w}x{h} #{:06x} ({kind})", self.current_color());
     }
 

@@ -35,7 +35,13 @@ const INVALID_WL_BUFFER: u32 = 7;
 fn offered() -> (Fixture, u64) {
     let mut fx = Fixture::new();
     let device = std::fs::metadata("/dev/null").unwrap().rdev();
-    let formats = fx.state.backend.headless().unwrap().renderer().dmabuf_formats();
+    let formats = fx
+        .state
+        .backend
+        .headless()
+        .unwrap()
+        .renderer()
+        .dmabuf_formats();
     fx.state
         .set_gpu_offer(Some(GpuOffer::new(device, formats, None).unwrap()));
     fx.dispatch();
@@ -75,7 +81,13 @@ fn headless_offers_no_gpu_buffers_and_an_offer_reaches_every_display() {
     );
 
     let device = std::fs::metadata("/dev/null").unwrap().rdev();
-    let formats = fx.state.backend.headless().unwrap().renderer().dmabuf_formats();
+    let formats = fx
+        .state
+        .backend
+        .headless()
+        .unwrap()
+        .renderer()
+        .dmabuf_formats();
     let expected: Vec<(u32, u64)> = formats
         .iter()
         .map(|f| (f.code as u32, u64::from(f.modifier)))
@@ -105,15 +117,25 @@ fn headless_offers_no_gpu_buffers_and_an_offer_reaches_every_display() {
         fx.roundtrip(c);
         let seen = fx.client(c).dmabuf().clone();
         assert_eq!(seen.done, 1, "{name}: one complete feedback");
-        assert_eq!(seen.main_device, Some(device), "{name}: the backend's device");
+        assert_eq!(
+            seen.main_device,
+            Some(device),
+            "{name}: the backend's device"
+        );
         let mut table = seen.table.clone();
         table.sort();
         let mut want = expected.clone();
         want.sort();
-        assert_eq!(table, want, "{name}: the format table is what the renderer imports");
+        assert_eq!(
+            table, want,
+            "{name}: the format table is what the renderer imports"
+        );
         assert_eq!(seen.tranches.len(), 1, "{name}: one tranche");
         let (target, mut formats) = seen.tranches[0].clone();
-        assert_eq!(target, device, "{name}: the tranche targets the main device");
+        assert_eq!(
+            target, device,
+            "{name}: the tranche targets the main device"
+        );
         formats.sort();
         assert_eq!(formats, want, "{name}: the tranche offers every format");
     }
@@ -127,7 +149,11 @@ fn headless_offers_no_gpu_buffers_and_an_offer_reaches_every_display() {
     let kid = fx.add_bound_client("kid");
     fx.client(kid).request_dmabuf_feedback();
     fx.roundtrip(kid);
-    assert_eq!(fx.client(kid).dmabuf().main_device, Some(device), "kid: the offer");
+    assert_eq!(
+        fx.client(kid).dmabuf().main_device,
+        Some(device),
+        "kid: the offer"
+    );
 
     fx.state.set_gpu_offer(None);
     fx.roundtrip(work);
@@ -146,7 +172,10 @@ fn a_buffer_the_renderer_cannot_import_fails_and_the_client_goes_on() {
 
     let size = (64, 64);
     let file = not_a_dmabuf(64 * 64 * 4);
-    assert!(fx.client(c).create_dmabuf(plane(&file, XRGB8888, size), false).is_none());
+    assert!(fx
+        .client(c)
+        .create_dmabuf(plane(&file, XRGB8888, size), false)
+        .is_none());
     fx.roundtrip(c);
     let seen = fx.client(c).dmabuf().clone();
     assert_eq!(seen.failed, 1, "the import was refused");
@@ -156,11 +185,21 @@ fn a_buffer_the_renderer_cannot_import_fails_and_the_client_goes_on() {
     // Falling back to shm, as a client would.
     fx.client(c).ack_and_draw(w, GREEN, (1, 1));
     fx.roundtrip(c);
-    assert_region(&fx.render(), (0, 0, 320, 200), GREEN, "dmabuf_failed_then_shm");
+    assert_region(
+        &fx.render(),
+        (0, 0, 320, 200),
+        GREEN,
+        "dmabuf_failed_then_shm",
+    );
     fx.switch("personal");
     fx.roundtrip(other);
     assert_eq!(fx.client(other).protocol_error(), None);
-    assert_region(&fx.render(), (0, 0, 320, 200), RED, "dmabuf_failed_other_persona");
+    assert_region(
+        &fx.render(),
+        (0, 0, 320, 200),
+        RED,
+        "dmabuf_failed_other_persona",
+    );
 }
 
 #[test]
@@ -170,7 +209,9 @@ fn create_immed_of_an_unimportable_buffer_ends_only_that_client() {
     let c = fx.add_bound_client("work");
     fx.client(c).expect_protocol_error();
     let file = not_a_dmabuf(32 * 32 * 4);
-    let buffer = fx.client(c).create_dmabuf(plane(&file, XRGB8888, (32, 32)), true);
+    let buffer = fx
+        .client(c)
+        .create_dmabuf(plane(&file, XRGB8888, (32, 32)), true);
     assert!(buffer.is_some());
     fx.roundtrip(c);
     let error = fx.client(c).protocol_error().expect("a protocol error");
@@ -181,7 +222,12 @@ fn create_immed_of_an_unimportable_buffer_ends_only_that_client() {
     );
     fx.roundtrip(keeps);
     assert_eq!(fx.client(keeps).protocol_error(), None);
-    assert_region(&fx.render(), (0, 0, 320, 200), GREEN, "dmabuf_immed_other_client");
+    assert_region(
+        &fx.render(),
+        (0, 0, 320, 200),
+        GREEN,
+        "dmabuf_immed_other_client",
+    );
 }
 
 #[test]
@@ -196,7 +242,10 @@ fn malformed_buffers_are_protocol_errors_for_their_client_only() {
     fx.client(bad_format)
         .create_dmabuf(plane(&file, NV12, (16, 16)), false);
     fx.roundtrip(bad_format);
-    let error = fx.client(bad_format).protocol_error().expect("a protocol error");
+    let error = fx
+        .client(bad_format)
+        .protocol_error()
+        .expect("a protocol error");
     assert_eq!(error.0, INVALID_FORMAT, "{error:?}");
 
     // Rows that run past the end of the memory.
@@ -211,5 +260,10 @@ fn malformed_buffers_are_protocol_errors_for_their_client_only() {
 
     fx.roundtrip(keeps);
     assert_eq!(fx.client(keeps).protocol_error(), None);
-    assert_region(&fx.render(), (0, 0, 320, 200), GREEN, "dmabuf_malformed_other_client");
+    assert_region(
+        &fx.render(),
+        (0, 0, 320, 200),
+        GREEN,
+        "dmabuf_malformed_other_client",
+    );
 }

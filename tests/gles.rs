@@ -367,14 +367,20 @@ fn captures_and_snapshots_read_back_the_same_with_gles() {
     let mut gl = gles();
     let mut fx = Fixture::new();
     let (c, w) = fx.open_window("work", [200, 30, 30, 255]);
-    fx.client(c).create_subsurface(w, (0, 0), (40, 20), [30, 200, 30, 255]);
+    fx.client(c)
+        .create_subsurface(w, (0, 0), (40, 20), [30, 200, 30, 255]);
     fx.roundtrip(c);
     fx.open_window("personal", [30, 30, 200, 255]);
     fx.roundtrip_all();
     for name in ["work", "personal"] {
         let id = fx.state.personas.by_name(name).unwrap();
         let persona = &fx.state.personas.get(id).unwrap().state;
-        let pixman = fx.state.backend.readback().snapshot_persona(persona).unwrap();
+        let pixman = fx
+            .state
+            .backend
+            .readback()
+            .snapshot_persona(persona)
+            .unwrap();
         let gl_shot = AnyReadback::Gles(&mut gl.renderer)
             .snapshot_persona(persona)
             .unwrap();
@@ -383,14 +389,23 @@ fn captures_and_snapshots_read_back_the_same_with_gles() {
     let id = fx.state.personas.by_name("work").unwrap();
     let persona = &fx.state.personas.get(id).unwrap().state;
     assert_eq!(
-        fx.state.backend.readback().snapshot_persona(persona).unwrap().pixel(5, 5),
+        fx.state
+            .backend
+            .readback()
+            .snapshot_persona(persona)
+            .unwrap()
+            .pixel(5, 5),
         [30, 200, 30, 255],
         "the subsurface is at the top left"
     );
     let window = persona.focused_window().unwrap().clone();
     let name = persona.outputs().next().unwrap().name();
     let by_pixman = (
-        fx.state.backend.readback().capture_output(persona, &name).unwrap(),
+        fx.state
+            .backend
+            .readback()
+            .capture_output(persona, &name)
+            .unwrap(),
         fx.state.backend.readback().capture_window(&window).unwrap(),
     );
     let mut gles = AnyReadback::Gles(&mut gl.renderer);
@@ -411,8 +426,16 @@ fn captures_and_snapshots_read_back_the_same_with_gles() {
                 .flat_map(|p| [p[2], p[1], p[0], p[3]])
                 .collect(),
         };
-        compare(&as_rgba(pixman), &as_rgba(gl_image), &format!("readback-capture-{what}"));
+        compare(
+            &as_rgba(pixman),
+            &as_rgba(gl_image),
+            &format!("readback-capture-{what}"),
+        );
         // B, G, R, A: the subsurface's green at the top left.
-        assert_eq!(&gl_image.bgra[..4], &[30, 200, 30, 255], "{what}: wl_shm order");
+        assert_eq!(
+            &gl_image.bgra[..4],
+            &[30, 200, 30, 255],
+            "{what}: wl_shm order"
+        );
     }
 }

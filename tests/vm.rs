@@ -333,7 +333,11 @@ fn gpu_buffers_used(vm: &mut Vm) -> Result<(), String> {
         report(&format!("compositor: {}", syncobj.trim()));
     }
     let work = vm.session_log("work");
-    for want in ["dmabuf feedback: main device", "dmabuf buffer created", "(dmabuf)"] {
+    for want in [
+        "dmabuf feedback: main device",
+        "dmabuf buffer created",
+        "(dmabuf)",
+    ] {
         if !work.contains(want) {
             return Err(format!(
                 "work's client did not draw through linux-dmabuf (no {want:?} in its log):\n{work}"
@@ -358,7 +362,9 @@ fn background_screenshot_shows_gpu_buffer(vm: &mut Vm) -> Result<(), String> {
     );
     let (rc, out) = vm.run(&script)?;
     if rc != 0 {
-        return Err(format!("`personas msg screenshot --persona work` failed ({rc}): {out}"));
+        return Err(format!(
+            "`personas msg screenshot --persona work` failed ({rc}): {out}"
+        ));
     }
     let shot = load_png(&path)?;
     for (x, y) in shot.probes() {

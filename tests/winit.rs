@@ -204,14 +204,20 @@ fn a_window_in_a_desktop_shows_the_active_persona_and_takes_keys() {
     for (persona, color) in [("personal", PERSONAL), ("work", WORK)] {
         let file = dir.path().join(format!("{persona}.png"));
         let out = msg(&["screenshot", "--persona", persona, file.to_str().unwrap()]);
-        assert!(out.status.success(), "screenshot --persona {persona}: {out:?}");
+        assert!(
+            out.status.success(),
+            "screenshot --persona {persona}: {out:?}"
+        );
         let decoder = png::Decoder::new(std::fs::File::open(&file).unwrap());
         let mut reader = decoder.read_info().unwrap();
         let mut buf = vec![0; reader.output_buffer_size()];
         let info = reader.next_frame(&mut buf).unwrap();
         assert_eq!(info.color_type, png::ColorType::Rgba);
         // Top left and bottom right: the right way up, all the persona's.
-        for (px, py) in [(10usize, 10usize), (info.width as usize - 10, info.height as usize - 10)] {
+        for (px, py) in [
+            (10usize, 10usize),
+            (info.width as usize - 10, info.height as usize - 10),
+        ] {
             let i = py * info.line_size + px * 4;
             assert_eq!(
                 [buf[i], buf[i + 1], buf[i + 2]],

@@ -64,7 +64,9 @@ impl Gpu {
 
     /// Checks the feedback and opens the main device's card.
     pub fn open(&mut self) -> Result<(), String> {
-        let device = self.main_device.ok_or("the feedback named no main device")?;
+        let device = self
+            .main_device
+            .ok_or("the feedback named no main device")?;
         let name = format!("{}:{}", major(device), minor(device));
         let xrgb = DrmFourcc::Xrgb8888 as u32;
         self.modifier = if self.offered.contains(&(xrgb, LINEAR)) {
@@ -118,7 +120,14 @@ impl Gpu {
         let fd = fd?;
         let params = dmabuf.create_params(qh, ());
         let modifier = self.modifier;
-        params.add(fd.as_fd(), 0, 0, pitch, (modifier >> 32) as u32, modifier as u32);
+        params.add(
+            fd.as_fd(),
+            0,
+            0,
+            pitch,
+            (modifier >> 32) as u32,
+            modifier as u32,
+        );
         params.create(
             w,
             h,
@@ -138,7 +147,10 @@ fn card_of(node: &str) -> io::Result<PathBuf> {
             return Ok(PathBuf::from("/dev/dri").join(name));
         }
     }
-    Err(io::Error::new(io::ErrorKind::NotFound, format!("no card in {dir}")))
+    Err(io::Error::new(
+        io::ErrorKind::NotFound,
+        format!("no card in {dir}"),
+    ))
 }
 
 impl Dispatch<ZwpLinuxDmabufFeedbackV1, ()> for App {

@@ -620,8 +620,16 @@ impl TtyBackend {
     /// Imports a client's dmabuf into the primary GPU's renderer.
     pub fn import_dmabuf(&mut self, dmabuf: &Dmabuf) -> Result<(), RenderError> {
         match self.gpus.first_mut().and_then(|g| g.gles.as_deref_mut()) {
-            Some(gles) => gles.renderer.import_dmabuf(dmabuf, None).map(drop).map_err(renderer_error),
-            None => self.renderer.import_dmabuf(dmabuf, None).map(drop).map_err(renderer_error),
+            Some(gles) => gles
+                .renderer
+                .import_dmabuf(dmabuf, None)
+                .map(drop)
+                .map_err(renderer_error),
+            None => self
+                .renderer
+                .import_dmabuf(dmabuf, None)
+                .map(drop)
+                .map_err(renderer_error),
         }
     }
 

@@ -29,8 +29,7 @@ use smithay::backend::renderer::element::{Kind, RenderElement};
 use smithay::backend::renderer::gles::{GlesRenderbuffer, GlesRenderer};
 use smithay::backend::renderer::pixman::{PixmanError, PixmanRenderer};
 use smithay::backend::renderer::{
-    Bind, Color32F, ExportMem, ImportAll, ImportMem, Offscreen, Renderer, Texture,
-    TextureMapping,
+    Bind, Color32F, ExportMem, ImportAll, ImportMem, Offscreen, Renderer, Texture, TextureMapping,
 };
 use smithay::reexports::pixman::Image;
 use smithay::utils::{Physical, Point, Rectangle, Scale, Size};

@@ -17,7 +17,10 @@ impl State {
         for id in self.personas.all_ids() {
             if let Some(persona) = self.personas.get_mut(id) {
                 let display = persona.display.handle();
-                persona.state.gpu.set_offer(&display, self.gpu_offer.as_ref());
+                persona
+                    .state
+                    .gpu
+                    .set_offer(&display, self.gpu_offer.as_ref());
             }
         }
     }
@@ -86,4 +89,3 @@ impl State {
         }
     }
 }
-

@@ -262,7 +262,10 @@ impl State {
     ) -> Result<Persona, StateError> {
         let mut persona = Persona::new(id, config, global, self.backend.output_spec())?;
         let display = persona.display.handle();
-        persona.state.gpu.set_offer(&display, self.gpu_offer.as_ref());
+        persona
+            .state
+            .gpu
+            .set_offer(&display, self.gpu_offer.as_ref());
         persona.state.set_outputs(
             &self.placed_outputs(global),
             global.output_layout == crate::config::OutputLayout::Mirror,

@@ -118,12 +118,18 @@ impl Dispatch<ZwpLinuxDmabufFeedbackV1, ()> for ClientState {
                     .collect();
             }
             zwp_linux_dmabuf_feedback_v1::Event::TrancheTargetDevice { device } => {
-                seen.pending.0 = device.try_into().map(u64::from_ne_bytes).unwrap_or(u64::MAX);
+                seen.pending.0 = device
+                    .try_into()
+                    .map(u64::from_ne_bytes)
+                    .unwrap_or(u64::MAX);
             }
             zwp_linux_dmabuf_feedback_v1::Event::TrancheFormats { indices } => {
                 for index in indices.chunks_exact(2) {
                     let index = u16::from_ne_bytes([index[0], index[1]]) as usize;
-                    let entry = *seen.table.get(index).expect("a tranche index inside the table");
+                    let entry = *seen
+                        .table
+                        .get(index)
+                        .expect("a tranche index inside the table");
                     seen.pending.1.push(entry);
                 }
             }
