@@ -220,6 +220,9 @@ fn main() -> ExitCode {
     let toplevel = xdg_surface.get_toplevel(&qh, ());
     toplevel.set_title("solid_client".into());
     toplevel.set_app_id("solid_client".into());
+    if let Some(dmabuf) = &app.dmabuf {
+        dmabuf::Gpu::watch_surface(dmabuf, &surface, &qh);
+    }
     surface.commit();
     app.surface = Some(surface);
     println!("started #{color:06x} clicked #{clicked_color:06x}");

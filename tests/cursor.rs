@@ -137,3 +137,40 @@ fn without_a_theme_the_built_in_arrow_is_drawn() {
     .join()
     .unwrap();
 }
+
+/// `[input] hide_cursor_after_ms`: the pointer hides after that long
+/// without pointer input; pointer input shows it at once. A touch hides
+/// it (`hide_cursor_on_touch`, on by default), unless the config says no.
+#[test]
+fn the_pointer_hides_when_unused_or_touched_and_shows_on_pointer_input() {
+    let config = common::fixture::TWO_PERSONAS
+        .replace("[keys]", "[input]\nhide_cursor_after_ms = 40\n[keys]");
+    let mut fx = Fixture::with_config(&config);
+    let motion = InputEvent::PointerMotionAbsolute { x: 10.0, y: 10.0 };
+    fx.input(motion.clone());
+    assert!(!fx.state.cursor.hidden, "just used");
+    let used = std::time::Instant::now();
+    fx.dispatch_until(std::time::Duration::from_secs(5), |fx| {
+        fx.state.cursor.hidden
+    });
+    assert!(
+        used.elapsed() >= std::time::Duration::from_millis(40),
+        "hidden only after the delay"
+    );
+    fx.input(InputEvent::PointerMotionAbsolute { x: 20.0, y: 10.0 });
+    assert!(!fx.state.cursor.hidden, "pointer input shows it");
+
+    fx.touch_tap(50.0, 50.0);
+    assert!(fx.state.cursor.hidden, "a touch hides it");
+    fx.input(InputEvent::PointerButton {
+        button: 0x110,
+        pressed: true,
+    });
+    assert!(!fx.state.cursor.hidden, "a click shows it");
+
+    let keep = common::fixture::TWO_PERSONAS
+        .replace("[keys]", "[input]\nhide_cursor_on_touch = false\n[keys]");
+    let mut fx = Fixture::with_config(&keep);
+    fx.touch_tap(50.0, 50.0);
+    assert!(!fx.state.cursor.hidden, "hide_cursor_on_touch = false");
+}

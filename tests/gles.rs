@@ -77,6 +77,7 @@ fn both(fx: &mut Fixture, gl: &mut GlesOffscreen, dim: bool, name: &str) {
     let overlay = personas::render::Overlay {
         notice: fx.state.notice.as_ref(),
         system: None,
+        cursor_hidden: false,
     };
     let scene = effects::persona_scene(
         &mut gl.renderer,

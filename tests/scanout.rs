@@ -5,6 +5,7 @@
 mod common;
 
 use common::fixture::{assert_region, Fixture, TWO_PERSONAS};
+use personas::ipc::protocol::{Reply, Request};
 
 const RED: [u8; 4] = [255, 0, 0, 255];
 const BLUE: [u8; 4] = [0, 0, 255, 255];
@@ -18,6 +19,14 @@ fn scanned_out(fx: &mut Fixture) -> bool {
         .scanned_out(0)
 }
 
+/// `stats`' count of frames that were a client's buffer.
+fn frames_scanned_out(fx: &mut Fixture) -> u64 {
+    match fx.request(Request::Stats) {
+        Reply::Stats { stats } => stats.frames_scanned_out,
+        other => panic!("stats replied {other:?}"),
+    }
+}
+
 #[test]
 fn a_covering_opaque_window_is_the_frame_and_screenshots_show_it() {
     let mut fx = Fixture::new();
@@ -28,10 +37,13 @@ fn a_covering_opaque_window_is_the_frame_and_screenshots_show_it() {
         scanned_out(&mut fx),
         "one opaque covering window: no compositing"
     );
+    let counted = frames_scanned_out(&mut fx);
+    assert!(counted >= 1, "stats counts the frame");
     // A new buffer is the next frame.
     fx.client(c).ack_and_draw(w, BLUE, (1, 1));
     assert_region(&fx.render(), FULL, BLUE, "scanout_next_buffer");
     assert!(scanned_out(&mut fx));
+    assert!(frames_scanned_out(&mut fx) > counted);
     fx.client(c).ack_and_draw(w, RED, (1, 1));
     fx.render();
     // A switch shows the other persona's buffer; back again, this one's.
@@ -56,6 +68,11 @@ fn anything_over_or_under_the_window_is_composited() {
         "the frame is drawn around the window"
     );
     assert_ne!(shot.pixel(0, 0), RED, "the frame shows at the edge");
+    assert_eq!(
+        frames_scanned_out(&mut fx),
+        0,
+        "composited frames are not counted"
+    );
 
     // A badge over it.
     let badge = TWO_PERSONAS.replace("indicator = \"none\"", "indicator = \"badge\"");

@@ -233,3 +233,61 @@ impl Dispatch<ZwpLinuxBufferParamsV1, ()> for App {
 }
 
 wayland_client::delegate_noop!(App: ignore ZwpLinuxDmabufV1);
+
+/// The surface's own feedback (user data of its feedback object): logged
+/// when it has a scan-out tranche, which the compositor sends while the
+/// surface is, or could be, scanned out directly.
+#[derive(Default)]
+pub struct SurfaceFeedback {
+    scanout: bool,
+    formats: usize,
+}
+
+impl Gpu {
+    /// Asks for `surface`'s feedback.
+    pub fn watch_surface(
+        dmabuf: &ZwpLinuxDmabufV1,
+        surface: &wayland_client::protocol::wl_surface::WlSurface,
+        qh: &QueueHandle<App>,
+    ) {
+        dmabuf.get_surface_feedback(
+            surface,
+            qh,
+            std::sync::Mutex::new(SurfaceFeedback::default()),
+        );
+    }
+}
+
+impl Dispatch<ZwpLinuxDmabufFeedbackV1, std::sync::Mutex<SurfaceFeedback>> for App {
+    fn event(
+        _: &mut Self,
+        _: &ZwpLinuxDmabufFeedbackV1,
+        event: zwp_linux_dmabuf_feedback_v1::Event,
+        seen: &std::sync::Mutex<SurfaceFeedback>,
+        _: &Connection,
+        _: &QueueHandle<Self>,
+    ) {
+        let mut seen = seen.lock().unwrap();
+        match event {
+            zwp_linux_dmabuf_feedback_v1::Event::TrancheFlags { flags } => {
+                seen.scanout = flags
+                    .into_result()
+                    .is_ok_and(|f| f.contains(zwp_linux_dmabuf_feedback_v1::TrancheFlags::Scanout));
+            }
+            zwp_linux_dmabuf_feedback_v1::Event::TrancheFormats { indices } => {
+                seen.formats += indices.len() / 2;
+            }
+            zwp_linux_dmabuf_feedback_v1::Event::TrancheDone => {
+                if seen.scanout {
+                    println!(
+                        "surface feedback: a scan-out tranche of {} formats",
+                        seen.formats
+                    );
+                }
+                seen.scanout = false;
+                seen.formats = 0;
+            }
+            _ => {}
+        }
+    }
+}

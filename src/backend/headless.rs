@@ -29,6 +29,8 @@ pub struct HeadlessBackend {
     blanked: bool,
     /// What keyboard LEDs would show (no keyboard here; for tests).
     pub leds: smithay::input::keyboard::LedState,
+    /// Frames in which a client's buffer was an output's frame.
+    pub scanned_out: u64,
 }
 
 /// One output: its image, damage and veil.
@@ -96,6 +98,7 @@ impl HeadlessBackend {
             screens: vec![primary],
             blanked: false,
             leds: Default::default(),
+            scanned_out: 0,
         })
     }
 
@@ -180,6 +183,7 @@ impl HeadlessBackend {
                 .flatten();
             let states = match sole {
                 Some((id, buffer)) => {
+                    self.scanned_out += 1;
                     screen.scanout = Some(buffer);
                     screen.whole = true;
                     render::scanout::scanned_out(id, screen.spec.size)

@@ -17,7 +17,7 @@ use smithay::backend::renderer::ImportDma;
 use smithay::input::keyboard::LedState;
 use smithay::utils::Transform;
 
-use crate::handlers::dmabuf::GpuOffer;
+use crate::handlers::dmabuf::{GpuOffer, SurfaceFeedback};
 use crate::persona::{OutputSpec, PersonaState};
 use crate::render::{overview, AnyReadback, RenderError, Screenshot};
 
@@ -298,6 +298,24 @@ impl Backend {
             Backend::Winit(b) => return b.import_dmabuf(dmabuf),
         }
         .map_err(crate::render::renderer_error)
+    }
+
+    /// Per-surface dmabuf feedback for the output of view `index`, where
+    /// its screen could scan clients' buffers out.
+    pub fn surface_feedback(&self, index: usize) -> Option<&SurfaceFeedback> {
+        match self {
+            Backend::Tty(b) => b.feedback(index),
+            Backend::Headless(_) | Backend::Winit(_) => None,
+        }
+    }
+
+    /// Frames in which a client's buffer was an output's whole frame.
+    pub fn frames_scanned_out(&self) -> u64 {
+        match self {
+            Backend::Headless(b) => b.scanned_out,
+            Backend::Tty(b) => b.frames_scanned_out(),
+            Backend::Winit(_) => 0,
+        }
     }
 
     /// Whether the pointer is drawn (a real display; headless shows none).

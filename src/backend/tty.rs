@@ -16,6 +16,7 @@ use std::time::Instant;
 
 use smithay::backend::allocator::dmabuf::Dmabuf;
 use smithay::backend::allocator::dumb::DumbAllocator;
+use smithay::backend::allocator::format::FormatSet;
 use smithay::backend::allocator::gbm::{GbmAllocator, GbmBufferFlags, GbmDevice};
 use smithay::backend::allocator::Fourcc;
 use smithay::backend::drm::compositor::{DrmCompositor, FrameFlags, PrimaryPlaneElement};
@@ -51,7 +52,7 @@ use super::Flip;
 use crate::config::{
     AccelProfile, Config, InputConfig, RendererChoice, Transition as TransitionKind,
 };
-use crate::handlers::dmabuf::GpuOffer;
+use crate::handlers::dmabuf::{GpuOffer, SurfaceFeedback};
 use crate::persona::{OutputSpec, PersonaState};
 use crate::render::effects::{self, Effects, Transition};
 use crate::render::{renderer_error, RenderError, Scene};
@@ -146,6 +147,10 @@ struct Gpu {
     card: String,
     /// GLES on this GPU, when it has it (and the config does not say pixman).
     gles: Option<Box<Gles>>,
+    /// Its render node (else its primary node): the main device clients
+    /// are told, and the mark on dmabufs it imported, which are the ones
+    /// it may scan out directly.
+    node: Option<DrmNode>,
     /// Unplugged (an external GPU): nothing is drawn on it any more.
     gone: bool,
 }
@@ -184,6 +189,11 @@ impl Gpu {
         if gles.is_none() {
             tracing::info!(gpu = %path.display(), "drawing with pixman");
         }
+        let node = DrmNode::from_file(&fd).ok().map(|node| {
+            node.node_with_type(NodeType::Render)
+                .and_then(Result::ok)
+                .unwrap_or(node)
+        });
         let card = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -194,6 +204,7 @@ impl Gpu {
                 drm,
                 card,
                 gles,
+                node,
                 gone: false,
             },
             events,
@@ -216,6 +227,9 @@ struct Screen {
     blanked: bool,
     /// The veil drawn over everything while dimmed.
     dim_veil: SolidColorBuffer,
+    /// Feedback for surfaces shown here, where clients' buffers may be
+    /// scanned out (GLES screens of the primary GPU).
+    feedback: Option<SurfaceFeedback>,
 }
 
 pub struct TtyBackend {
@@ -243,6 +257,8 @@ pub struct TtyBackend {
     devices: Vec<smithay::reexports::input::Device>,
     /// What the keyboards' LEDs show.
     leds: LedState,
+    /// See [`TtyBackend::frames_scanned_out`].
+    scanned_out: u64,
 }
 
 impl TtyBackend {
@@ -298,6 +314,7 @@ impl TtyBackend {
             paused: false,
             devices: Vec::new(),
             leds: LedState::default(),
+            scanned_out: 0,
         };
         backend.connect_screens(config)?;
         if backend.screens.is_empty() {
@@ -473,6 +490,7 @@ impl TtyBackend {
             .map_or(Transform::Normal, Into::into);
         let size = choice.mode_size();
         let compositor = self.compositor(gpu, choice, size, transform)?;
+        let feedback = self.surface_feedback(gpu, &compositor);
         let refresh = mode.vrefresh() as i32 * 1000;
         tracing::info!(
             output = %name,
@@ -499,7 +517,33 @@ impl TtyBackend {
             flip_pending: false,
             blanked: false,
             dim_veil,
+            feedback,
         })
+    }
+
+    /// Per-surface feedback for a screen of `gpu`: only the primary GPU's
+    /// screens drawn with GLES can scan out the buffers clients make.
+    fn surface_feedback(&self, gpu: usize, compositor: &GpuCompositor) -> Option<SurfaceFeedback> {
+        let GpuCompositor::Gbm(compositor) = compositor else {
+            return None;
+        };
+        let owner = self.gpus.get(gpu).filter(|_| gpu == 0)?;
+        let (gles, node) = (owner.gles.as_ref()?, owner.node?);
+        let planes = compositor.surface().planes();
+        let formats: FormatSet = planes
+            .primary
+            .iter()
+            .chain(&planes.overlay)
+            .flat_map(|plane| plane.formats.iter().copied())
+            .collect();
+        SurfaceFeedback::new(node.dev_id(), gles.renderer.dmabuf_formats(), formats)
+            .map_err(|err| tracing::warn!("no scan-out feedback: {err}"))
+            .ok()
+    }
+
+    /// The feedback for surfaces on screen `index`, if it can scan them out.
+    pub fn feedback(&self, index: usize) -> Option<&SurfaceFeedback> {
+        self.screens.get(index)?.feedback.as_ref()
     }
 
     /// The screen named `name`'s output.
@@ -545,7 +589,8 @@ impl TtyBackend {
                     gles.gbm.clone(),
                     GbmBufferFlags::RENDERING | GbmBufferFlags::SCANOUT,
                 ),
-                GbmFramebufferExporter::new(gles.gbm.clone(), None),
+                // Client buffers this GPU imported may be scanned out.
+                GbmFramebufferExporter::new(gles.gbm.clone(), gpu.node),
                 formats,
                 gles.renderer.egl_context().dmabuf_render_formats().clone(),
                 gpu.drm.cursor_size(),
@@ -592,11 +637,9 @@ impl TtyBackend {
     /// ones), explicit sync where the device has `syncobj_eventfd`.
     pub fn gpu_offer(&mut self) -> Result<GpuOffer, String> {
         let gpu = self.gpus.first().ok_or("no GPU")?;
-        let node = DrmNode::from_file(&gpu.fd).map_err(|e| format!("{}: {e}", gpu.card))?;
-        let main = node
-            .node_with_type(NodeType::Render)
-            .and_then(Result::ok)
-            .unwrap_or(node);
+        let main = gpu
+            .node
+            .ok_or_else(|| format!("{}: not a DRM node", gpu.card))?;
         let formats = match &gpu.gles {
             Some(gles) => gles.renderer.dmabuf_formats(),
             None => self.renderer.dmabuf_formats(),
@@ -617,20 +660,32 @@ impl TtyBackend {
         GpuOffer::new(main.dev_id(), formats, syncobj).map_err(|e| format!("format table: {e}"))
     }
 
-    /// Imports a client's dmabuf into the primary GPU's renderer.
+    /// Imports a client's dmabuf into the primary GPU's renderer, and marks
+    /// it as that GPU's (its screens may then scan it out directly).
     pub fn import_dmabuf(&mut self, dmabuf: &Dmabuf) -> Result<(), RenderError> {
-        match self.gpus.first_mut().and_then(|g| g.gles.as_deref_mut()) {
+        let Some(gpu) = self.gpus.first_mut() else {
+            return Err(RenderError::Renderer("no GPU".into()));
+        };
+        match gpu.gles.as_deref_mut() {
             Some(gles) => gles
                 .renderer
                 .import_dmabuf(dmabuf, None)
                 .map(drop)
-                .map_err(renderer_error),
+                .map_err(renderer_error)?,
             None => self
                 .renderer
                 .import_dmabuf(dmabuf, None)
                 .map(drop)
-                .map_err(renderer_error),
+                .map_err(renderer_error)?,
         }
+        dmabuf.set_node(gpu.node);
+        Ok(())
+    }
+
+    /// Frames in which a client's buffer was scanned out as it is, on the
+    /// primary plane: nothing was composited for that screen.
+    pub fn frames_scanned_out(&self) -> u64 {
+        self.scanned_out
     }
 
     /// Whether screen `index` is drawn with GLES (its GPU's).
@@ -661,7 +716,7 @@ impl TtyBackend {
         if self.flip_pending() {
             return Ok((Vec::new(), Flip::Pending));
         }
-        let arrow = self.arrow.clone();
+        let arrow = (!overlay.cursor_hidden).then(|| self.arrow.clone());
         let mut drawn = Vec::with_capacity(views.len());
         let mut flips = Vec::with_capacity(views.len());
         // Each GPU's transition, where it is at, the same for all its screens.
@@ -681,8 +736,15 @@ impl TtyBackend {
             let (running, progress) = transitions[self.screens[view.index].gpu];
             // One screen failing (a texture its GPU cannot take) costs that
             // screen this frame, not the others theirs.
-            let drawn_view =
-                self.render_view(persona, view, overlay, dim, &arrow, running, progress);
+            let drawn_view = self.render_view(
+                persona,
+                view,
+                overlay,
+                dim,
+                arrow.as_ref(),
+                running,
+                progress,
+            );
             let (states, flip) = match drawn_view {
                 Ok(drawn) => drawn,
                 Err(err) => {
@@ -713,7 +775,7 @@ impl TtyBackend {
         view: &crate::persona::outputs::View,
         overlay: &crate::render::Overlay,
         dim: bool,
-        arrow: &MemoryRenderBuffer,
+        arrow: Option<&MemoryRenderBuffer>,
         running: bool,
         progress: Option<f32>,
     ) -> Result<(RenderElementStates, Flip), RenderError> {
@@ -729,7 +791,7 @@ impl TtyBackend {
                     view,
                     Some(&overlay),
                     veil.as_ref(),
-                    Some(arrow),
+                    arrow,
                     gles.transition.as_ref().zip(progress),
                 )?;
                 if running {
@@ -746,7 +808,7 @@ impl TtyBackend {
                     view,
                     Some(&overlay),
                     veil.as_ref(),
-                    Some(arrow),
+                    arrow,
                 )?;
                 self.draw(index, &scene)
             }
@@ -870,13 +932,18 @@ impl TtyBackend {
         let Some(screen) = self.screens.get_mut(index) else {
             return Ok((RenderElementStates::default(), Flip::Nothing));
         };
-        Self::draw_on(screen, paused, |compositor| match compositor {
-            GpuCompositor::Dumb(c) => c
-                .render_frame(renderer, &scene.elements, scene.clear, FrameFlags::DEFAULT)
-                .map(|r| (r.states, r.is_empty))
-                .map_err(|e| format!("{e:?}")),
-            GpuCompositor::Gbm(_) => Err("a pixman frame for a GBM screen".into()),
-        })
+        Self::draw_on(
+            screen,
+            paused,
+            &mut self.scanned_out,
+            |compositor| match compositor {
+                GpuCompositor::Dumb(c) => c
+                    .render_frame(renderer, &scene.elements, scene.clear, FrameFlags::DEFAULT)
+                    .map(|r| (r.states, r.is_empty, false))
+                    .map_err(|e| format!("{e:?}")),
+                GpuCompositor::Gbm(_) => Err("a pixman frame for a GBM screen".into()),
+            },
+        )
     }
 
     /// Draws `scene` with GLES on screen `index` and queues it for scan-out.
@@ -893,34 +960,46 @@ impl TtyBackend {
             return Err(RenderError::Renderer("GLES is gone".into()));
         };
         let renderer = &mut gles.renderer;
-        Self::draw_on(screen, paused, |compositor| match compositor {
-            GpuCompositor::Gbm(c) => c
-                .render_frame(renderer, &scene.elements, scene.clear, FrameFlags::DEFAULT)
-                .map(|r| {
-                    // A fence the kernel can wait on goes with the flip;
-                    // without one (Mesa's llvmpipe has none) the frame
-                    // must be finished before it is flipped, or a part
-                    // drawn later never reaches the screen.
-                    if let PrimaryPlaneElement::Swapchain(element) = &r.primary_element {
-                        if !element.sync.is_exportable() {
-                            let _ = element.sync.wait();
-                        }
-                    }
-                    (r.states, r.is_empty)
-                })
-                .map_err(|e| format!("{e:?}")),
-            GpuCompositor::Dumb(_) => Err("a GLES frame for a dumb-buffer screen".into()),
-        })
+        Self::draw_on(
+            screen,
+            paused,
+            &mut self.scanned_out,
+            |compositor| match compositor {
+                GpuCompositor::Gbm(c) => c
+                    .render_frame(renderer, &scene.elements, scene.clear, FrameFlags::DEFAULT)
+                    .map(|r| {
+                        // A fence the kernel can wait on goes with the flip;
+                        // without one (Mesa's llvmpipe has none) the frame
+                        // must be finished before it is flipped, or a part
+                        // drawn later never reaches the screen.
+                        let direct = match &r.primary_element {
+                            PrimaryPlaneElement::Swapchain(element) => {
+                                if !element.sync.is_exportable() {
+                                    let _ = element.sync.wait();
+                                }
+                                false
+                            }
+                            PrimaryPlaneElement::Element(_) => true,
+                        };
+                        (r.states, r.is_empty, direct)
+                    })
+                    .map_err(|e| format!("{e:?}")),
+                GpuCompositor::Dumb(_) => Err("a GLES frame for a dumb-buffer screen".into()),
+            },
+        )
     }
 
-    /// Renders with `render` on `screen` and queues the frame for scan-out.
+    /// Renders with `render` on `screen` and queues the frame for scan-out;
+    /// `render` says whether the frame is empty and whether a client's
+    /// buffer is the frame (counted in `scanned_out` once queued).
     fn draw_on<F>(
         screen: &mut Screen,
         paused: bool,
+        scanned_out: &mut u64,
         render: F,
     ) -> Result<(RenderElementStates, Flip), RenderError>
     where
-        F: FnOnce(&mut GpuCompositor) -> Result<(RenderElementStates, bool), String>,
+        F: FnOnce(&mut GpuCompositor) -> Result<(RenderElementStates, bool, bool), String>,
     {
         if screen.flip_pending {
             return Ok((RenderElementStates::default(), Flip::Pending));
@@ -933,7 +1012,7 @@ impl TtyBackend {
             // Back on: the first frame is drawn whole.
             on_compositor!(&mut screen.compositor, c => c.reset_buffers());
         }
-        let (states, is_empty) = match render(&mut screen.compositor) {
+        let (states, is_empty, direct) = match render(&mut screen.compositor) {
             Ok(rendered) => rendered,
             Err(err) => {
                 // This frame is lost; the next is drawn whole on fresh buffers.
@@ -948,8 +1027,9 @@ impl TtyBackend {
         match on_compositor!(&mut screen.compositor, c => c.queue_frame(()).map_err(|e| e.to_string()))
         {
             Ok(()) => {
-                tracing::trace!(output = %name, "frame queued for a page flip");
+                tracing::trace!(output = %name, direct, "frame queued for a page flip");
                 screen.flip_pending = true;
+                *scanned_out += u64::from(direct);
                 Ok((states, Flip::Queued))
             }
             Err(err) => {

@@ -214,6 +214,11 @@ pub struct InputConfig {
     pub repeat_delay: i32,
     /// How long a key is held before its `Long+` binding runs (ms).
     pub long_press_ms: u32,
+    /// The pointer is hidden after this long without pointer input (ms;
+    /// 0: never) and, with `hide_cursor_on_touch`, when the screen is
+    /// touched; the next pointer input shows it again.
+    pub hide_cursor_after_ms: u32,
+    pub hide_cursor_on_touch: bool,
     /// libinput settings of touchpads (`[input.touchpad]`) and of mice and
     /// other pointers (`[input.mouse]`); unset ones keep libinput's default.
     pub touchpad: DeviceSettings,

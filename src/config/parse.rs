@@ -64,6 +64,8 @@ const INPUT_KEYS: &[&str] = &[
     "repeat_rate",
     "repeat_delay",
     "long_press_ms",
+    "hide_cursor_after_ms",
+    "hide_cursor_on_touch",
     "touchpad",
     "mouse",
     "touchscreen",
@@ -607,6 +609,8 @@ impl Cx<'_> {
                 repeat_rate: 25,
                 repeat_delay: 600,
                 long_press_ms: 600,
+                hide_cursor_after_ms: 0,
+                hide_cursor_on_touch: true,
                 touchpad: DeviceSettings::default(),
                 mouse: DeviceSettings::default(),
                 touchscreen_output: None,
@@ -723,6 +727,7 @@ impl Cx<'_> {
                     ("repeat_rate", 1000),
                     ("repeat_delay", 10_000),
                     ("long_press_ms", 10_000),
+                    ("hide_cursor_after_ms", 3_600_000),
                 ] {
                     let Some(entry) = find(table, key) else {
                         continue;
@@ -731,13 +736,19 @@ impl Cx<'_> {
                         Value::Integer(n) if (0..=max).contains(&n) => match key {
                             "repeat_rate" => config.input.repeat_rate = n as i32,
                             "repeat_delay" => config.input.repeat_delay = n as i32,
-                            _ => config.input.long_press_ms = n as u32,
+                            "long_press_ms" => config.input.long_press_ms = n as u32,
+                            _ => config.input.hide_cursor_after_ms = n as u32,
                         },
                         Value::Integer(n) => self.error(
                             entry.node.span.as_ref().map_or(0, |s| s.start),
                             format!("{key} {n} is out of range: it must be between 0 and {max}"),
                         ),
                         _ => self.type_error(entry, "an integer"),
+                    }
+                }
+                if let Some(entry) = find(table, "hide_cursor_on_touch") {
+                    if let Some(value) = self.boolean(entry) {
+                        config.input.hide_cursor_on_touch = value;
                     }
                 }
                 if let Some(entry) = find(table, "touchpad") {

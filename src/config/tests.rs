@@ -177,6 +177,8 @@ fn full_config_round_trip() {
             repeat_rate: 25,
             repeat_delay: 600,
             long_press_ms: 600,
+            hide_cursor_after_ms: 0,
+            hide_cursor_on_touch: true,
             touchpad: DeviceSettings::default(),
             mouse: DeviceSettings::default(),
             touchscreen_output: None,

@@ -20,6 +20,7 @@ use smithay::wayland::dmabuf::{
 use smithay::wayland::drm_syncobj::{
     DrmSyncPointSource, DrmSyncobjCachedState, DrmSyncobjHandler, DrmSyncobjState,
 };
+use smithay::reexports::wayland_protocols::wp::linux_dmabuf::zv1::server::zwp_linux_dmabuf_feedback_v1::TrancheFlags;
 use smithay::{delegate_dmabuf, delegate_drm_syncobj};
 
 use crate::persona::PersonaState;
@@ -44,6 +45,39 @@ impl GpuOffer {
     ) -> std::io::Result<GpuOffer> {
         let feedback = DmabufFeedbackBuilder::new(main_device as libc::dev_t, formats).build()?;
         Ok(GpuOffer { feedback, syncobj })
+    }
+}
+
+/// Per-surface feedback for one screen: what clients should allocate
+/// while their surface is composited (`render`) and while it is, or could
+/// be, scanned out (`scanout`: a first tranche with the formats the
+/// screen's planes take).
+#[derive(Clone)]
+pub struct SurfaceFeedback {
+    pub render: DmabufFeedback,
+    pub scanout: DmabufFeedback,
+}
+
+impl SurfaceFeedback {
+    /// `render` formats from `main_device`, with those of them the planes
+    /// take preferred for scan-out on `device`.
+    pub fn new(
+        main_device: u64,
+        render: FormatSet,
+        planes: FormatSet,
+    ) -> std::io::Result<SurfaceFeedback> {
+        let builder = DmabufFeedbackBuilder::new(main_device as libc::dev_t, render.clone());
+        let scanout: Vec<_> = planes.intersection(&render).copied().collect();
+        Ok(SurfaceFeedback {
+            render: builder.clone().build()?,
+            scanout: builder
+                .add_preference_tranche(
+                    main_device as libc::dev_t,
+                    Some(TrancheFlags::Scanout),
+                    scanout,
+                )
+                .build()?,
+        })
     }
 }
 

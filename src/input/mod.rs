@@ -160,6 +160,7 @@ impl State {
             return;
         }
         self.note_activity();
+        self.cursor_input(&event);
         self.deliver_input(event, at);
     }
 

@@ -806,8 +806,8 @@ fn ms(v: Option<f64>) -> String {
 
 fn format_stats(stats: &Stats) -> String {
     let mut text = format!(
-        "switches         {}\nframes rendered  {}\nuptime           {:.1} s\n\n",
-        stats.switches, stats.frames_rendered, stats.uptime_s
+        "switches         {}\nframes rendered  {}\nscanned out      {}\nuptime           {:.1} s\n\n",
+        stats.switches, stats.frames_rendered, stats.frames_scanned_out, stats.uptime_s
     );
     let rows = stats.latencies();
     let _ = write!(
@@ -1161,7 +1161,7 @@ mod tests {
             },
         };
         let text = format_reply(&stats);
-        assert!(text.starts_with("switches         4\nframes rendered  99\n"));
+        assert!(text.starts_with("switches         4\nframes rendered  99\nscanned out      0\n"));
         assert!(text.contains("switch_request_to_render_ms        3     12.50     12.50     20.00"));
         assert!(text.contains("switch_to_present_ms               0         -         -         -"));
         assert_eq!(

@@ -325,6 +325,11 @@ pub struct SessionInfo {
 pub struct Stats {
     pub switches: u64,
     pub frames_rendered: u64,
+    /// Frames in which a client's buffer was the whole frame of an output
+    /// (direct scan-out on the tty, on the primary plane; headless: a
+    /// sole opaque surface), so nothing was composited there.
+    #[serde(default)]
+    pub frames_scanned_out: u64,
     pub uptime_s: f64,
     /// Control request or key binding → first frame of the new persona rendered.
     pub switch_request_to_render_ms: Latency,
@@ -815,7 +820,7 @@ mod tests {
         assert_eq!(
             json(&Reply::Stats { stats }),
             concat!(
-                r#"{"reply":"stats","stats":{"switches":3,"frames_rendered":100,"uptime_s":12.5,"#,
+                r#"{"reply":"stats","stats":{"switches":3,"frames_rendered":100,"frames_scanned_out":0,"uptime_s":12.5,"#,
                 r#""switch_request_to_render_ms":{"count":1,"last":4.0,"median":4.0,"worst":4.0},"#,
                 r#""switch_input_to_render_ms":{"count":0,"last":null,"median":null,"worst":null},"#,
                 r#""switch_to_present_ms":{"count":0,"last":null,"median":null,"worst":null},"#,

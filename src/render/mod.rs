@@ -241,6 +241,9 @@ pub struct Overlay<'a> {
     /// The system display, whose top and overlay layer surfaces show over
     /// every persona (not while locked: then it is the persona on screen).
     pub system: Option<&'a PersonaState>,
+    /// The pointer is hidden (`state::cursor`): neither the arrow nor a
+    /// client's cursor surface is drawn.
+    pub cursor_hidden: bool,
 }
 
 impl<'a> Overlay<'a> {
@@ -249,6 +252,7 @@ impl<'a> Overlay<'a> {
         Overlay {
             notice: self.notice.filter(|_| index == 0),
             system: self.system,
+            cursor_hidden: self.cursor_hidden,
         }
     }
 }

@@ -95,9 +95,11 @@ impl State {
                 Ok(reply) => reply,
                 Err(message) => Reply::Error { message },
             },
-            Request::Stats => Reply::Stats {
-                stats: self.stats.reply(),
-            },
+            Request::Stats => {
+                let mut stats = self.stats.reply();
+                stats.frames_scanned_out = self.backend.frames_scanned_out();
+                Reply::Stats { stats }
+            }
             Request::Input { event } => self.inject(event),
             Request::SessionStart { name } => self.session_start(&name),
             Request::SessionStop { name } => match self.personas.by_name(&name) {

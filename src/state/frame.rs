@@ -216,6 +216,7 @@ impl State {
         let overlay = crate::render::Overlay {
             notice: self.notice.as_ref(),
             system: panels,
+            cursor_hidden: self.cursor.hidden,
         };
         let rendered = self.backend.render(persona, &views, &overlay, dim);
         drop(render);
@@ -251,6 +252,13 @@ impl State {
         for window in walked_windows(persona, walked) {
             for (view, states) in views.iter().zip(&states) {
                 window.with_surfaces(mark_primary(&view.output, states));
+                if let Some(feedback) = self.backend.surface_feedback(view.index) {
+                    window.send_dmabuf_feedback(
+                        &view.output,
+                        surface_primary_scanout_output,
+                        select_feedback(feedback, states),
+                    );
+                }
             }
             for output in persona.outputs() {
                 window.send_frame(
@@ -265,6 +273,13 @@ impl State {
         for (view, states) in views.iter().zip(&states) {
             for layer in smithay::desktop::layer_map_for_output(&view.output).layers() {
                 layer.with_surfaces(mark_primary(&view.output, states));
+                if let Some(feedback) = self.backend.surface_feedback(view.index) {
+                    layer.send_dmabuf_feedback(
+                        &view.output,
+                        surface_primary_scanout_output,
+                        select_feedback(feedback, states),
+                    );
+                }
                 layer.send_frame(
                     &view.output,
                     now,
@@ -409,6 +424,28 @@ impl InFlight {
             let presented = Instant::now().checked_sub(ago).unwrap_or(rendered);
             stats.record_switch(origin, rendered, presented.max(rendered));
         }
+    }
+}
+
+/// The feedback a surface drawn with `states` gets: the scan-out tranche
+/// while it is scanned out or could be with another format, else the
+/// renderer's.
+fn select_feedback<'a>(
+    feedback: &'a crate::handlers::dmabuf::SurfaceFeedback,
+    states: &'a smithay::backend::renderer::element::RenderElementStates,
+) -> impl Fn(
+    &smithay::reexports::wayland_server::protocol::wl_surface::WlSurface,
+    &smithay::wayland::compositor::SurfaceData,
+) -> &'a smithay::wayland::dmabuf::DmabufFeedback
+       + Copy
+       + 'a {
+    move |surface, _| {
+        smithay::backend::renderer::element::utils::select_dmabuf_feedback(
+            surface,
+            states,
+            &feedback.render,
+            &feedback.scanout,
+        )
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod capture;
 mod control;
+pub mod cursor;
 mod dmabuf;
 mod frame;
 mod frame_clock;
@@ -131,6 +132,8 @@ pub struct State {
     /// What the backend takes from clients as GPU buffers (every display
     /// offers it).
     gpu_offer: Option<crate::handlers::dmabuf::GpuOffer>,
+    /// Whether the pointer is drawn (`cursor.rs`).
+    pub cursor: cursor::CursorVisibility,
 }
 
 impl State {
@@ -205,6 +208,7 @@ impl State {
             clock: Clock::new(),
             xwayland_by_default: launch_sessions,
             gpu_offer: None,
+            cursor: Default::default(),
         };
         let offer = state.backend.gpu_offer();
         state.gpu_offer = offer;
@@ -218,6 +222,7 @@ impl State {
             p.state.update_activation();
         }
         state.start_background_throttle();
+        state.arm_cursor_timer();
         state.queue_redraw();
         // The idle actions' clock starts now.
         state.check_idle();

@@ -121,6 +121,8 @@ impl State {
         let helpers_changed = self.config.helpers != new.helpers;
         let old_helpers = self.config.helpers.len();
         self.config = new;
+        // A hide delay set now counts from now.
+        self.arm_cursor_timer();
         // Changed helpers start over (the lock screen is read when it starts).
         if helpers_changed {
             for n in 0..old_helpers {
