@@ -131,7 +131,8 @@ fn headless_offers_no_gpu_buffers_and_an_offer_reaches_every_display() {
             "{name}: the format table is what the renderer imports"
         );
         assert_eq!(seen.tranches.len(), 1, "{name}: one tranche");
-        let (target, mut formats) = seen.tranches[0].clone();
+        let (target, flags, mut formats) = seen.tranches[0].clone();
+        assert_eq!(flags, 0, "{name}: no scan-out flag");
         assert_eq!(
             target, device,
             "{name}: the tranche targets the main device"
@@ -266,4 +267,70 @@ fn malformed_buffers_are_protocol_errors_for_their_client_only() {
         GREEN,
         "dmabuf_malformed_other_client",
     );
+}
+
+/// Per-surface feedback (as a tty screen gives it, here set on the
+/// headless backend, whose "scan-out" is a sole opaque window being the
+/// frame): a scan-out tranche of the formats the planes take comes first
+/// while the surface is the frame, and goes again when it is composited
+/// (here: covered by another window).
+#[test]
+fn surface_feedback_prefers_plane_formats_while_the_surface_is_the_frame() {
+    use personas::handlers::dmabuf::SurfaceFeedback;
+    use smithay::backend::allocator::{Format, Fourcc, Modifier};
+    let (mut fx, device) = offered();
+    let render = fx
+        .state
+        .backend
+        .headless()
+        .unwrap()
+        .renderer()
+        .dmabuf_formats();
+    let plane: smithay::backend::allocator::format::FormatSet = [Format {
+        code: Fourcc::Xrgb8888,
+        modifier: Modifier::Linear,
+    }]
+    .into_iter()
+    .collect();
+    fx.state.backend.headless().unwrap().surface_feedback =
+        Some(SurfaceFeedback::new(device, render, plane).unwrap());
+
+    let (c, w) = fx.open_window("work", GREEN);
+    fx.client(c).request_surface_feedback(w);
+    fx.roundtrip(c);
+    fx.render();
+    fx.roundtrip(c);
+    let seen = *fx.client(c).dmabuf().surface.clone().unwrap();
+    assert!(
+        fx.state.backend.headless().unwrap().scanned_out > 0,
+        "the window is the frame"
+    );
+    assert_eq!(
+        seen.tranches.len(),
+        2,
+        "a scan-out tranche, then the renderer's: {seen:?}"
+    );
+    let (target, flags, formats) = &seen.tranches[0];
+    assert_eq!(
+        (*target, *flags),
+        (device, 1),
+        "scan-out tranche on the main device"
+    );
+    assert_eq!(formats, &vec![(XRGB8888, LINEAR)], "what the planes take");
+
+    // A subsurface over a corner: the window is composited, and its
+    // feedback is the renderer's alone again.
+    fx.client(c).create_subsurface(w, (0, 0), (40, 20), RED);
+    fx.roundtrip(c);
+    let before = fx.state.backend.headless().unwrap().scanned_out;
+    fx.render();
+    fx.roundtrip(c);
+    assert_eq!(
+        fx.state.backend.headless().unwrap().scanned_out,
+        before,
+        "composited"
+    );
+    let seen = *fx.client(c).dmabuf().surface.clone().unwrap();
+    assert_eq!(seen.tranches.len(), 1, "{seen:?}");
+    assert_eq!(seen.tranches[0].1, 0, "no scan-out flag");
 }

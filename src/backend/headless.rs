@@ -31,6 +31,9 @@ pub struct HeadlessBackend {
     pub leds: smithay::input::keyboard::LedState,
     /// Frames in which a client's buffer was an output's frame.
     pub scanned_out: u64,
+    /// Per-surface dmabuf feedback, as a tty screen has (none unless a
+    /// test sets it: headless has no GPU).
+    pub surface_feedback: Option<crate::handlers::dmabuf::SurfaceFeedback>,
 }
 
 /// One output: its image, damage and veil.
@@ -99,6 +102,7 @@ impl HeadlessBackend {
             blanked: false,
             leds: Default::default(),
             scanned_out: 0,
+            surface_feedback: None,
         })
     }
 

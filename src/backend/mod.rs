@@ -305,7 +305,8 @@ impl Backend {
     pub fn surface_feedback(&self, index: usize) -> Option<&SurfaceFeedback> {
         match self {
             Backend::Tty(b) => b.feedback(index),
-            Backend::Headless(_) | Backend::Winit(_) => None,
+            Backend::Headless(b) => b.surface_feedback.as_ref(),
+            Backend::Winit(_) => None,
         }
     }
 

@@ -19,13 +19,27 @@ pub struct DmabufSeen {
     pub main_device: Option<u64>,
     /// (format, modifier) per format-table entry.
     pub table: Vec<(u32, u64)>,
-    /// Tranches as (target device, (format, modifier) pairs).
-    pub tranches: Vec<(u64, Vec<(u32, u64)>)>,
+    /// Tranches of the latest feedback as (target device, flags,
+    /// (format, modifier) pairs).
+    pub tranches: Vec<Tranche>,
     pub done: usize,
     pub created: Vec<WlBuffer>,
     pub failed: usize,
-    /// The tranche being described.
-    pending: (u64, Vec<(u32, u64)>),
+    /// The tranche being described, and those of a feedback not yet done.
+    pending: Tranche,
+    incoming: Vec<Tranche>,
+    /// The same, for the surface feedback asked for with
+    /// [`TestClient::request_surface_feedback`] (its buffers fields unused).
+    pub surface: Option<Box<DmabufSeen>>,
+}
+
+pub type Tranche = (u64, u32, Vec<(u32, u64)>);
+
+/// Which feedback object an event is for.
+#[derive(Debug, Clone, Copy)]
+pub enum FeedbackOf {
+    Default,
+    Surface,
 }
 
 /// The layout of one single-plane buffer.
@@ -42,7 +56,17 @@ impl TestClient {
     /// [`TestClient::dmabuf`].
     pub fn request_dmabuf_feedback(&mut self) {
         let dmabuf = self.bind_required::<ZwpLinuxDmabufV1>(4);
-        dmabuf.get_default_feedback(&self.qh, ());
+        dmabuf.get_default_feedback(&self.qh, FeedbackOf::Default);
+        self.flush();
+    }
+
+    /// Asks for window `id`'s surface feedback; it arrives in
+    /// [`DmabufSeen::surface`].
+    pub fn request_surface_feedback(&mut self, id: WindowId) {
+        let dmabuf = self.bind_required::<ZwpLinuxDmabufV1>(4);
+        let surface = self.state.windows[id].surface.clone();
+        self.state.dmabuf.surface = Some(Box::default());
+        dmabuf.get_surface_feedback(&surface, &self.qh, FeedbackOf::Surface);
         self.flush();
     }
 
@@ -87,16 +111,23 @@ impl TestClient {
     }
 }
 
-impl Dispatch<ZwpLinuxDmabufFeedbackV1, ()> for ClientState {
+impl Dispatch<ZwpLinuxDmabufFeedbackV1, FeedbackOf> for ClientState {
     fn event(
         state: &mut Self,
         _: &ZwpLinuxDmabufFeedbackV1,
         event: zwp_linux_dmabuf_feedback_v1::Event,
-        _: &(),
+        of: &FeedbackOf,
         _: &Connection,
         _: &QueueHandle<Self>,
     ) {
-        let seen = &mut state.dmabuf;
+        let seen = match of {
+            FeedbackOf::Default => &mut state.dmabuf,
+            FeedbackOf::Surface => state
+                .dmabuf
+                .surface
+                .as_deref_mut()
+                .expect("asked for surface feedback"),
+        };
         match event {
             zwp_linux_dmabuf_feedback_v1::Event::MainDevice { device } => {
                 seen.main_device = device.try_into().ok().map(u64::from_ne_bytes);
@@ -123,6 +154,9 @@ impl Dispatch<ZwpLinuxDmabufFeedbackV1, ()> for ClientState {
                     .map(u64::from_ne_bytes)
                     .unwrap_or(u64::MAX);
             }
+            zwp_linux_dmabuf_feedback_v1::Event::TrancheFlags { flags } => {
+                seen.pending.1 = flags.into_result().map_or(u32::MAX, |f| f.bits());
+            }
             zwp_linux_dmabuf_feedback_v1::Event::TrancheFormats { indices } => {
                 for index in indices.chunks_exact(2) {
                     let index = u16::from_ne_bytes([index[0], index[1]]) as usize;
@@ -130,14 +164,17 @@ impl Dispatch<ZwpLinuxDmabufFeedbackV1, ()> for ClientState {
                         .table
                         .get(index)
                         .expect("a tranche index inside the table");
-                    seen.pending.1.push(entry);
+                    seen.pending.2.push(entry);
                 }
             }
             zwp_linux_dmabuf_feedback_v1::Event::TrancheDone => {
                 let tranche = std::mem::take(&mut seen.pending);
-                seen.tranches.push(tranche);
+                seen.incoming.push(tranche);
             }
-            zwp_linux_dmabuf_feedback_v1::Event::Done => seen.done += 1,
+            zwp_linux_dmabuf_feedback_v1::Event::Done => {
+                seen.tranches = std::mem::take(&mut seen.incoming);
+                seen.done += 1;
+            }
             _ => {}
         }
     }
