@@ -64,6 +64,10 @@ const OVERVIEW_BACKGROUND: Rgb = [20, 20, 20];
 /// only forgives a dithering or rounding step somewhere.
 const TOLERANCE: u8 = 6;
 
+/// The page flip event the compositor drops (`PERSONAS_TEST_LOSE_PAGE_FLIP`),
+/// among the first frames.
+const LOST_FLIP: u32 = 3;
+
 /// A TCG boot reaches init in a few seconds; a boot that hangs is retried.
 const BOOT_TIMEOUT: Duration = Duration::from_secs(60);
 const BOOT_ATTEMPTS: u32 = 2;
@@ -187,6 +191,12 @@ fn scenario(vm: &mut Vm, renderer: Renderer) -> Result<(), String> {
 
     vm.keep_dump(&dump("work"))?;
     gpu_buffers_used(vm)?;
+    let log = vm.read_share("compositor.log");
+    if !log.contains("lost on purpose") || !log.contains("taking it as shown") {
+        return Err(format!(
+            "page flip {LOST_FLIP} was to be lost and the watchdog to take it as shown:\n{log}"
+        ));
+    }
     if renderer == Renderer::Gles {
         // Reported, not required (it is 0 here): the frame indicator
         // keeps the window from covering the screen, virtio-gpu has no
@@ -652,7 +662,10 @@ impl Workdir {
         write(
             "start.sh",
             &format!(
-                "exec env RUST_LOG={} RUST_BACKTRACE=1 NO_COLOR=1 {} --backend tty --config {}\n",
+                // One page flip is lost on purpose, as a broken driver
+                // would: the watchdog must get the screen going again.
+                "exec env RUST_LOG={} RUST_BACKTRACE=1 NO_COLOR=1 PERSONAS_TEST_LOSE_PAGE_FLIP={LOST_FLIP} \
+                 {} --backend tty --config {}\n",
                 sh_quote(&rust_log),
                 sh_quote(&setup.binary.to_string_lossy()),
                 sh_quote(&config_path.to_string_lossy()),

@@ -39,7 +39,8 @@ use smithay::backend::session::{Event as SessionEvent, Session};
 use smithay::backend::udev::{UdevBackend, UdevEvent};
 use smithay::input::keyboard::LedState;
 use smithay::output::OutputModeSource;
-use smithay::reexports::calloop::LoopHandle;
+use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
+use smithay::reexports::calloop::{LoopHandle, RegistrationToken};
 use smithay::reexports::drm::control::{connector, crtc, Device as ControlDevice, ModeTypeFlags};
 use smithay::reexports::input::{
     self as input, DeviceCapability, DeviceConfigError, Led, Libinput,
@@ -259,7 +260,18 @@ pub struct TtyBackend {
     leds: LedState,
     /// See [`TtyBackend::frames_scanned_out`].
     scanned_out: u64,
+    /// The timer that gives up on a page flip that does not come.
+    flip_watchdog: Option<RegistrationToken>,
+    /// Page flip events seen, and (`PERSONAS_TEST_LOSE_PAGE_FLIP=N`, for
+    /// the VM test) the one to lose as a broken driver would.
+    flips_seen: u64,
+    lose_flip: Option<u64>,
 }
+
+/// How long a queued frame may wait for its page flip before the flip is
+/// taken as lost (a driver or GPU that stopped answering): far longer than
+/// any refresh, short enough that a stuck screen comes back by itself.
+const FLIP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl TtyBackend {
     /// Opens the seat, the primary GPU and input, and registers their event
@@ -315,6 +327,11 @@ impl TtyBackend {
             devices: Vec::new(),
             leds: LedState::default(),
             scanned_out: 0,
+            flip_watchdog: None,
+            flips_seen: 0,
+            lose_flip: std::env::var("PERSONAS_TEST_LOSE_PAGE_FLIP")
+                .ok()
+                .and_then(|n| n.parse().ok()),
         };
         backend.connect_screens(config)?;
         if backend.screens.is_empty() {
@@ -1568,6 +1585,20 @@ impl State {
     fn on_page_flip(&mut self, gpu: usize, crtc: crtc::Handle, meta: Option<&DrmEventMetadata>) {
         tracing::trace!(gpu, ?crtc, "page flip");
         let Some(tty) = self.tty() else { return };
+        tty.flips_seen += 1;
+        if Some(tty.flips_seen) == tty.lose_flip {
+            tracing::warn!(
+                "page flip {} lost on purpose (PERSONAS_TEST_LOSE_PAGE_FLIP)",
+                tty.flips_seen
+            );
+            return;
+        }
+        self.flip_landed(gpu, crtc, meta);
+    }
+
+    /// A queued frame's page flip came (or is taken as come).
+    fn flip_landed(&mut self, gpu: usize, crtc: crtc::Handle, meta: Option<&DrmEventMetadata>) {
+        let Some(tty) = self.tty() else { return };
         if !tty.frame_submitted(gpu, crtc) {
             tracing::debug!(
                 ?crtc,
@@ -1588,6 +1619,53 @@ impl State {
             self.reconnect_outputs();
         }
         self.frame_presented(at, seq);
+    }
+
+    /// A frame was queued: if its page flips have not all come within
+    /// [`FLIP_TIMEOUT`], they are taken as lost — logged, and the frame as
+    /// shown — so the screen does not stay frozen (nothing is drawn while
+    /// a flip is pending).
+    pub(crate) fn watch_flip(&mut self) {
+        let Some(tty) = self.tty() else { return };
+        if let Some(token) = tty.flip_watchdog.take() {
+            self.loop_handle.remove(token);
+        }
+        let timer = Timer::from_duration(FLIP_TIMEOUT);
+        let token = self
+            .loop_handle
+            .insert_source(timer, |_, _, state: &mut State| {
+                let Some(tty) = state.tty() else {
+                    return TimeoutAction::Drop;
+                };
+                tty.flip_watchdog = None;
+                if tty.paused {
+                    // Away on another VT: resuming settles a flip that never came.
+                    return TimeoutAction::Drop;
+                }
+                let late: Vec<(usize, crtc::Handle, String)> = tty
+                    .screens
+                    .iter()
+                    .filter(|s| s.flip_pending)
+                    .map(|s| (s.gpu, s.crtc, s.spec.name.clone()))
+                    .collect();
+                for (gpu, crtc, name) in late {
+                    tracing::warn!(
+                        output = %name,
+                        "no page flip {} ms after the frame was queued: taking it as shown",
+                        FLIP_TIMEOUT.as_millis()
+                    );
+                    state.flip_landed(gpu, crtc, None);
+                }
+                TimeoutAction::Drop
+            });
+        match token {
+            Ok(token) => {
+                if let Some(tty) = self.tty() {
+                    tty.flip_watchdog = Some(token);
+                }
+            }
+            Err(err) => tracing::warn!("no page-flip watchdog: {err}"),
+        }
     }
 
     /// Connectors changed: a panel plugged or unplugged, or a new mode.

@@ -3,16 +3,14 @@
 //! pixel tests draw the same scenes with it and with pixman and compare, so
 //! the GL paths (winit, and later tty on a GPU) draw what pixman draws.
 
-use smithay::backend::allocator::Fourcc;
 use smithay::backend::egl::native::EGLSurfacelessDisplay;
 use smithay::backend::egl::{EGLContext, EGLDevice, EGLDisplay};
 use smithay::backend::renderer::damage::OutputDamageTracker;
 use smithay::backend::renderer::element::RenderElement;
-use smithay::backend::renderer::gles::{GlesRenderbuffer, GlesRenderer};
-use smithay::backend::renderer::{Bind, ExportMem, Offscreen, TextureMapping};
-use smithay::utils::{Physical, Rectangle, Size, Transform};
+use smithay::backend::renderer::gles::GlesRenderer;
+use smithay::utils::{Physical, Size, Transform};
 
-use super::{renderer_error, RenderError, Scene, Screenshot};
+use super::{renderer_error, Readback, RenderError, Scene, Screenshot};
 
 pub struct GlesOffscreen {
     pub renderer: GlesRenderer,
@@ -57,27 +55,12 @@ impl GlesOffscreen {
         scene: &Scene<E>,
     ) -> Result<Screenshot, RenderError> {
         let renderer = &mut self.renderer;
-        let mut buffer: GlesRenderbuffer = renderer
-            .create_buffer(Fourcc::Abgr8888, (size.w, size.h).into())
-            .map_err(renderer_error)?;
-        let mut framebuffer = renderer.bind(&mut buffer).map_err(renderer_error)?;
+        let mut target = renderer.new_target(size)?;
+        let mut framebuffer = renderer.bind_target(&mut target)?;
         let mut tracker = OutputDamageTracker::new(size, 1.0, transform);
         super::render_scene(renderer, &mut framebuffer, &mut tracker, scene, 0)?;
-        let mapping = renderer
-            .copy_framebuffer(
-                &framebuffer,
-                Rectangle::from_size((size.w, size.h).into()),
-                Fourcc::Abgr8888,
-            )
-            .map_err(renderer_error)?;
-        let flipped = mapping.flipped();
-        let bytes = renderer.map_texture(&mapping).map_err(renderer_error)?;
-        let row = size.w as usize * 4;
-        let rgba = if !flipped {
-            bytes.chunks_exact(row).rev().flatten().copied().collect()
-        } else {
-            bytes.to_vec()
-        };
+        drop(framebuffer);
+        let rgba = renderer.read_rgba(&mut target)?;
         Ok(Screenshot {
             width: size.w as u32,
             height: size.h as u32,

@@ -3,7 +3,7 @@
 //! the backend's renderer, and fence waits join the event loop.
 
 use smithay::backend::allocator::Buffer;
-use smithay::reexports::calloop::RegistrationToken;
+use smithay::reexports::calloop::{EventSource, RegistrationToken};
 use smithay::reexports::wayland_server::Client;
 
 use super::State;
@@ -65,27 +65,29 @@ impl State {
         client: Client,
         wait: FenceWait,
     ) -> Result<RegistrationToken, String> {
-        let signalled = move |state: &mut State| {
-            if let Some(persona) = state.personas.get_mut(id) {
-                persona.blocker_cleared(&client);
-                state.mark_dirty(id);
-            }
-        };
         match wait {
-            FenceWait::Syncobj(source) => self
-                .loop_handle
-                .insert_source(source, move |_, _, state| {
-                    signalled(state);
-                    Ok(())
-                })
-                .map_err(|e| e.to_string()),
-            FenceWait::Implicit(source) => self
-                .loop_handle
-                .insert_source(source, move |_, _, state| {
-                    signalled(state);
-                    Ok(())
-                })
-                .map_err(|e| e.to_string()),
+            FenceWait::Syncobj(source) => self.on_signal(source, id, client),
+            FenceWait::Implicit(source) => self.on_signal(source, id, client),
         }
+    }
+
+    fn on_signal<S>(
+        &mut self,
+        source: S,
+        id: PersonaId,
+        client: Client,
+    ) -> Result<RegistrationToken, String>
+    where
+        S: EventSource<Event = (), Ret = std::io::Result<()>> + 'static,
+    {
+        self.loop_handle
+            .insert_source(source, move |_, _, state| {
+                if let Some(persona) = state.personas.get_mut(id) {
+                    persona.blocker_cleared(&client);
+                    state.mark_dirty(id);
+                }
+                Ok(())
+            })
+            .map_err(|e| e.to_string())
     }
 }

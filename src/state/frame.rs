@@ -159,6 +159,7 @@ impl State {
                         switch: None,
                         lock: false,
                     });
+                    self.watch_flip();
                 }
                 flip
             }
@@ -332,6 +333,7 @@ impl State {
                     switch: switch.map(|origin| (origin, rendered)),
                     lock: self.personas.system_id() == Some(self.personas.active_id()),
                 });
+                self.watch_flip();
             }
             Flip::Nothing => {
                 feedback.discarded();
