@@ -389,3 +389,28 @@ fn a_real_display_draws_the_arrow_at_the_active_persona_pointer() {
     // Headless screenshots never show it.
     assert_region(&fx.render(), FULL, RED, "headless_has_no_cursor");
 }
+
+/// A reload that only changes the global `indicator` frames every persona
+/// at once: windows are told the smaller size and the frame is drawn.
+#[test]
+fn an_indicator_set_by_a_reload_frames_the_windows_at_once() {
+    let mut fx = Fixture::new();
+    let (c, w) = fx.open_window("work", GREEN);
+    assert_region(&fx.render(), FULL, GREEN, "reload_indicator_before");
+    let framed =
+        common::fixture::TWO_PERSONAS.replace("indicator = \"none\"", "indicator = \"frame\"");
+    fx.state
+        .apply_config(personas::config::Config::parse(&framed, "test.toml").unwrap())
+        .unwrap();
+    fx.roundtrip(c);
+    let configure = fx.client(c).window(w).last_configure().unwrap().clone();
+    assert!(
+        configure.width < SIZE.0 && configure.height < SIZE.1,
+        "the window is told the framed size: {configure:?}"
+    );
+    fx.client(c).ack_and_draw(w, GREEN, (1, 1));
+    fx.roundtrip(c);
+    let shot = fx.render();
+    assert_ne!(shot.pixel(0, 0), GREEN, "the frame is drawn at the edge");
+    assert_eq!(shot.pixel(160, 100), GREEN, "the window inside it");
+}

@@ -78,7 +78,9 @@ impl State {
                 p.apply_config(persona, &new);
                 self.sessions.update_config(persona);
                 self.apply_xwayland(id);
-            } else if repeat_changed {
+            } else if repeat_changed || new.indicator != self.config.indicator {
+                // Settings every persona shares: applied, though its own
+                // table did not change.
                 p.apply_config(persona, &new);
             }
         }
