@@ -213,7 +213,8 @@ fn a_window_in_a_desktop_shows_the_active_persona_and_takes_keys() {
         let mut buf = vec![0; reader.output_buffer_size()];
         let info = reader.next_frame(&mut buf).unwrap();
         assert_eq!(info.color_type, png::ColorType::Rgba);
-        // Top left and bottom right: the right way up, all the persona's.
+        // Top left and bottom right both the persona's color (the readback's
+        // orientation and byte order are tests/gles.rs's).
         for (px, py) in [
             (10usize, 10usize),
             (info.width as usize - 10, info.height as usize - 10),

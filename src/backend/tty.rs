@@ -224,6 +224,8 @@ struct Screen {
     spec: OutputSpec,
     /// A frame is queued here and its page flip has not come yet.
     flip_pending: bool,
+    /// When that frame was queued (monotonic clock).
+    queued_at: Option<std::time::Duration>,
     /// Off (DPMS) or black from `blank`, and nothing drawn since.
     blanked: bool,
     /// The veil drawn over everything while dimmed.
@@ -266,6 +268,13 @@ pub struct TtyBackend {
     /// the VM test) the one to lose as a broken driver would.
     flips_seen: u64,
     lose_flip: Option<u64>,
+}
+
+/// Now on the monotonic clock, which page flip events are timed with.
+fn monotonic_now() -> std::time::Duration {
+    smithay::utils::Clock::<smithay::utils::Monotonic>::new()
+        .now()
+        .into()
 }
 
 /// How long a queued frame may wait for its page flip before the flip is
@@ -532,6 +541,7 @@ impl TtyBackend {
             compositor,
             spec,
             flip_pending: false,
+            queued_at: None,
             blanked: false,
             dim_veil,
             feedback,
@@ -657,10 +667,21 @@ impl TtyBackend {
         let main = gpu
             .node
             .ok_or_else(|| format!("{}: not a DRM node", gpu.card))?;
-        let formats = match &gpu.gles {
+        let drawn_with = |gpu: &Gpu| match &gpu.gles {
             Some(gles) => gles.renderer.dmabuf_formats(),
             None => self.renderer.dmabuf_formats(),
         };
+        // A window may show on any GPU's outputs, each drawn by that GPU:
+        // only what every one of them imports is offered (with one GPU,
+        // all of its formats).
+        let mut formats = drawn_with(gpu);
+        for other in self.gpus.iter().skip(1).filter(|g| !g.gone) {
+            let theirs = drawn_with(other);
+            formats = formats.intersection(&theirs).copied().collect();
+        }
+        if formats.iter().next().is_none() {
+            return Err("no buffer format that every GPU imports".into());
+        }
         let syncobj = supports_syncobj_eventfd(&gpu.fd).then(|| gpu.fd.clone());
         if syncobj.is_none() {
             tracing::info!(
@@ -1046,6 +1067,7 @@ impl TtyBackend {
             Ok(()) => {
                 tracing::trace!(output = %name, direct, "frame queued for a page flip");
                 screen.flip_pending = true;
+                screen.queued_at = Some(monotonic_now());
                 *scanned_out += u64::from(direct);
                 Ok((states, Flip::Queued))
             }
@@ -1060,7 +1082,15 @@ impl TtyBackend {
 
     /// A page flip of `crtc` came. Returns whether it was the last one the
     /// frame waited for (not one of a screen dropped since).
-    fn frame_submitted(&mut self, gpu: usize, crtc: crtc::Handle) -> bool {
+    /// `flipped_at`: when the flip happened, if the event says; a flip
+    /// from before the pending frame was queued is a late one of a frame
+    /// the watchdog already took as shown, and is not this frame's.
+    fn frame_submitted(
+        &mut self,
+        gpu: usize,
+        crtc: crtc::Handle,
+        flipped_at: Option<std::time::Duration>,
+    ) -> bool {
         let Some(screen) = self
             .screens
             .iter_mut()
@@ -1068,9 +1098,17 @@ impl TtyBackend {
         else {
             return false;
         };
-        if !std::mem::take(&mut screen.flip_pending) {
+        if !screen.flip_pending {
             return false;
         }
+        if let (Some(at), Some(queued)) = (flipped_at, screen.queued_at) {
+            if at < queued {
+                tracing::debug!(output = %screen.spec.name, "a late page flip of a frame taken as shown");
+                return false;
+            }
+        }
+        screen.flip_pending = false;
+        screen.queued_at = None;
         if let Err(err) = on_compositor!(&mut screen.compositor, c => c.frame_submitted().map(|_| ()).map_err(|e| e.to_string()))
         {
             tracing::warn!(output = %screen.spec.name, "frame submission: {err}");
@@ -1223,6 +1261,7 @@ impl TtyBackend {
             if std::mem::take(&mut screen.flip_pending) {
                 let _ = on_compositor!(&mut screen.compositor, c => c.frame_submitted().map(|_| ()).map_err(|e| e.to_string()));
             }
+            screen.queued_at = None;
             screen.blanked = false;
         }
         if self.libinput.resume().is_err() {
@@ -1599,7 +1638,11 @@ impl State {
     /// A queued frame's page flip came (or is taken as come).
     fn flip_landed(&mut self, gpu: usize, crtc: crtc::Handle, meta: Option<&DrmEventMetadata>) {
         let Some(tty) = self.tty() else { return };
-        if !tty.frame_submitted(gpu, crtc) {
+        let flipped_at = match meta.map(|m| m.time) {
+            Some(DrmEventTime::Monotonic(t)) if !t.is_zero() => Some(t),
+            _ => None,
+        };
+        if !tty.frame_submitted(gpu, crtc, flipped_at) {
             tracing::debug!(
                 ?crtc,
                 "a page flip that no frame waits for (a screen since replaced)"
@@ -1621,33 +1664,46 @@ impl State {
         self.frame_presented(at, seq);
     }
 
-    /// A frame was queued: if its page flips have not all come within
-    /// [`FLIP_TIMEOUT`], they are taken as lost — logged, and the frame as
-    /// shown — so the screen does not stay frozen (nothing is drawn while
-    /// a flip is pending).
+    /// A frame was queued: a page flip that has not come [`FLIP_TIMEOUT`]
+    /// after its frame was queued is taken as lost (a driver or GPU that
+    /// stopped answering) — logged, and the frame as shown — so the screen
+    /// does not stay frozen (nothing is drawn while a flip is pending).
     pub(crate) fn watch_flip(&mut self) {
+        self.arm_flip_watchdog(FLIP_TIMEOUT);
+    }
+
+    fn arm_flip_watchdog(&mut self, after: std::time::Duration) {
         let Some(tty) = self.tty() else { return };
         if let Some(token) = tty.flip_watchdog.take() {
             self.loop_handle.remove(token);
         }
-        let timer = Timer::from_duration(FLIP_TIMEOUT);
+        let timer = Timer::from_duration(after);
         let token = self
             .loop_handle
             .insert_source(timer, |_, _, state: &mut State| {
                 let Some(tty) = state.tty() else {
                     return TimeoutAction::Drop;
                 };
+                // A frame drawn below arms a watchdog of its own.
                 tty.flip_watchdog = None;
                 if tty.paused {
                     // Away on another VT: resuming settles a flip that never came.
                     return TimeoutAction::Drop;
                 }
-                let late: Vec<(usize, crtc::Handle, String)> = tty
-                    .screens
-                    .iter()
-                    .filter(|s| s.flip_pending)
-                    .map(|s| (s.gpu, s.crtc, s.spec.name.clone()))
-                    .collect();
+                let now = monotonic_now();
+                let mut late = Vec::new();
+                let mut next: Option<std::time::Duration> = None;
+                for screen in tty.screens.iter().filter(|s| s.flip_pending) {
+                    let age = screen
+                        .queued_at
+                        .map_or(FLIP_TIMEOUT, |q| now.saturating_sub(q));
+                    if age >= FLIP_TIMEOUT {
+                        late.push((screen.gpu, screen.crtc, screen.spec.name.clone()));
+                    } else {
+                        let left = FLIP_TIMEOUT - age;
+                        next = Some(next.map_or(left, |n| n.min(left)));
+                    }
+                }
                 for (gpu, crtc, name) in late {
                     tracing::warn!(
                         output = %name,
@@ -1655,6 +1711,11 @@ impl State {
                         FLIP_TIMEOUT.as_millis()
                     );
                     state.flip_landed(gpu, crtc, None);
+                }
+                if let Some(left) = next {
+                    if state.tty().is_some_and(|t| t.flip_watchdog.is_none()) {
+                        state.arm_flip_watchdog(left);
+                    }
                 }
                 TimeoutAction::Drop
             });

@@ -3,14 +3,15 @@
 //! what they offer (the main device, the formats) is the backend's, set by
 //! the outer `State` (`state/dmabuf.rs`). A persona's handlers have no
 //! renderer, so imports are queued here and checked there before the
-//! persona's clients are flushed; the same goes for the waits on a
-//! buffer's fences, which need the outer event loop.
+//! persona's clients are flushed. Waits on a buffer's fences are sources
+//! in the outer event loop, registered here through its handle.
 
-use smithay::backend::allocator::dmabuf::{Dmabuf, DmabufSource};
+use smithay::backend::allocator::dmabuf::{Dmabuf, DmabufBlocker};
 use smithay::backend::allocator::format::FormatSet;
 use smithay::backend::drm::DrmDeviceFd;
-use smithay::reexports::calloop::Interest;
+use smithay::reexports::calloop::{EventSource, Interest, LoopHandle, RegistrationToken};
 use smithay::reexports::wayland_server::protocol::wl_surface::WlSurface;
+use smithay::reexports::wayland_server::backend::ClientId;
 use smithay::reexports::wayland_server::{Client, DisplayHandle, Resource};
 use smithay::wayland::compositor::{add_blocker, with_states, BufferAssignment, SurfaceAttributes};
 use smithay::wayland::dmabuf::{
@@ -18,12 +19,13 @@ use smithay::wayland::dmabuf::{
     ImportNotifier,
 };
 use smithay::wayland::drm_syncobj::{
-    DrmSyncPointSource, DrmSyncobjCachedState, DrmSyncobjHandler, DrmSyncobjState,
+    DrmSyncPointBlocker, DrmSyncobjCachedState, DrmSyncobjHandler, DrmSyncobjState,
 };
 use smithay::reexports::wayland_protocols::wp::linux_dmabuf::zv1::server::zwp_linux_dmabuf_feedback_v1::TrancheFlags;
 use smithay::{delegate_dmabuf, delegate_drm_syncobj};
 
-use crate::persona::PersonaState;
+use crate::persona::{PersonaId, PersonaState};
+use crate::state::State;
 
 /// What the backend can take from clients: offered alike to every persona.
 #[derive(Clone)]
@@ -81,23 +83,30 @@ impl SurfaceFeedback {
     }
 }
 
-/// A wait on a committed buffer's fence before the commit applies.
-pub enum FenceWait {
-    /// The client's explicit acquire point (drm-syncobj).
-    Syncobj(DrmSyncPointSource),
-    /// The dmabuf's implicit fences (a GPU still drawing into it).
-    Implicit(DmabufSource),
+/// At most this many commits of one client wait on fences at a time;
+/// beyond it a commit applies at once (a client that never signals its
+/// acquire points would otherwise hold ever more of the compositor's fds).
+const MAX_WAITS_PER_CLIENT: usize = 64;
+
+/// A commit held until a fence signals: its event source in the outer loop.
+struct FenceWait {
+    key: u64,
+    client: ClientId,
+    token: RegistrationToken,
 }
 
-/// A persona's GPU-buffer globals and what waits for the outer `State`.
+/// A persona's GPU-buffer globals, what waits for the outer `State`, and
+/// the fence waits it registered in the outer loop.
 pub struct GpuBuffers {
     dmabuf_state: DmabufState,
     dmabuf_global: Option<DmabufGlobal>,
     syncobj_state: Option<DrmSyncobjState>,
     /// Buffers whose import the renderer still has to check.
     pub imports: Vec<(Dmabuf, ImportNotifier)>,
-    /// Commits held until a fence signals, with the client they block.
-    pub waits: Vec<(Client, FenceWait)>,
+    /// The outer loop, where fence waits are registered (set with the offer).
+    loop_handle: Option<LoopHandle<'static, State>>,
+    waits: Vec<FenceWait>,
+    next_key: u64,
 }
 
 impl Default for GpuBuffers {
@@ -107,15 +116,35 @@ impl Default for GpuBuffers {
             dmabuf_global: None,
             syncobj_state: None,
             imports: Vec::new(),
+            loop_handle: None,
             waits: Vec::new(),
+            next_key: 0,
+        }
+    }
+}
+
+impl Drop for GpuBuffers {
+    /// The persona is gone: its waits go with it.
+    fn drop(&mut self) {
+        if let Some(handle) = &self.loop_handle {
+            for wait in self.waits.drain(..) {
+                handle.remove(wait.token);
+            }
         }
     }
 }
 
 impl GpuBuffers {
-    /// Offers `offer` on `display` (replacing an earlier offer), or nothing.
-    /// Buffers made from an earlier offer stay valid.
-    pub fn set_offer(&mut self, display: &DisplayHandle, offer: Option<&GpuOffer>) {
+    /// Offers `offer` on `display` (replacing an earlier offer), or nothing;
+    /// fence waits go into `loop_handle`. Buffers made from an earlier
+    /// offer stay valid.
+    pub fn set_offer(
+        &mut self,
+        display: &DisplayHandle,
+        offer: Option<&GpuOffer>,
+        loop_handle: &LoopHandle<'static, State>,
+    ) {
+        self.loop_handle = Some(loop_handle.clone());
         if let Some(global) = self.dmabuf_global.take() {
             self.dmabuf_state
                 .destroy_global::<PersonaState>(display, global);
@@ -173,31 +202,110 @@ pub fn wait_for_fences(state: &mut PersonaState, surface: &WlSurface) {
         };
         (acquire, dmabuf)
     });
-    let wait = if let Some(point) = acquire {
-        // Explicit sync: the implicit fences are the client's to ignore.
-        match point.generate_blocker() {
-            Ok((blocker, source)) => {
-                add_blocker(surface, blocker);
-                FenceWait::Syncobj(source)
-            }
-            Err(err) => {
-                tracing::warn!(persona = %state.name, "acquire point not waitable: {err}");
-                return;
-            }
-        }
-    } else if let Some(dmabuf) = dmabuf {
-        match dmabuf.generate_blocker(Interest::READ) {
-            Ok((blocker, source)) => {
-                add_blocker(surface, blocker);
-                FenceWait::Implicit(source)
-            }
-            // Nothing to wait for.
-            Err(_) => return,
-        }
-    } else {
+    let Some(handle) = state.gpu.loop_handle.clone() else {
         return;
     };
-    state.gpu.waits.push((client, wait));
+    // Waits of clients gone meanwhile end here.
+    let display = state.display_handle.backend_handle();
+    state.gpu.waits.retain(|wait| {
+        let alive = display.get_client_data(wait.client.clone()).is_ok();
+        if !alive {
+            handle.remove(wait.token);
+        }
+        alive
+    });
+    let held = state
+        .gpu
+        .waits
+        .iter()
+        .filter(|w| w.client == client.id())
+        .count();
+    if held >= MAX_WAITS_PER_CLIENT {
+        tracing::warn!(persona = %state.name, "a client has {held} commits waiting on fences; this one applies at once");
+        return;
+    }
+    let key = state.gpu.next_key;
+    state.gpu.next_key += 1;
+    let registered =
+        if let Some(point) = acquire {
+            // Explicit sync: the implicit fences are the client's to ignore.
+            match point.generate_blocker() {
+                Ok((blocker, source)) => watch(&handle, source, state.id, key, client.clone())
+                    .map(|t| (t, blocker.into())),
+                Err(err) => {
+                    tracing::warn!(persona = %state.name, "acquire point not waitable: {err}");
+                    return;
+                }
+            }
+        } else if let Some(dmabuf) = dmabuf {
+            match dmabuf.generate_blocker(Interest::READ) {
+                Ok((blocker, source)) => watch(&handle, source, state.id, key, client.clone())
+                    .map(|t| (t, blocker.into())),
+                // Nothing to wait for.
+                Err(_) => return,
+            }
+        } else {
+            return;
+        };
+    match registered {
+        Ok((token, blocker)) => {
+            // Only a registered wait blocks: its source is what clears it.
+            match blocker {
+                Blocker::Syncobj(b) => add_blocker(surface, b),
+                Blocker::Implicit(b) => add_blocker(surface, b),
+            }
+            state.gpu.waits.push(FenceWait {
+                key,
+                client: client.id(),
+                token,
+            });
+        }
+        Err(err) => {
+            tracing::warn!(persona = %state.name, "cannot wait for a buffer's fence ({err}); the commit applies at once");
+        }
+    }
+}
+
+/// Either blocker, added once its source is registered.
+enum Blocker {
+    Syncobj(DrmSyncPointBlocker),
+    Implicit(DmabufBlocker),
+}
+
+impl From<DrmSyncPointBlocker> for Blocker {
+    fn from(b: DrmSyncPointBlocker) -> Blocker {
+        Blocker::Syncobj(b)
+    }
+}
+
+impl From<DmabufBlocker> for Blocker {
+    fn from(b: DmabufBlocker) -> Blocker {
+        Blocker::Implicit(b)
+    }
+}
+
+/// Registers a fence's source: when it signals, the client's commits it
+/// held apply.
+fn watch<S>(
+    handle: &LoopHandle<'static, State>,
+    source: S,
+    persona: PersonaId,
+    key: u64,
+    client: Client,
+) -> Result<RegistrationToken, String>
+where
+    S: EventSource<Event = (), Ret = std::io::Result<()>> + 'static,
+{
+    handle
+        .insert_source(source, move |_, _, outer: &mut State| {
+            if let Some(p) = outer.personas.get_mut(persona) {
+                p.state.gpu.waits.retain(|w| w.key != key);
+                p.blocker_cleared(&client);
+                outer.mark_dirty(persona);
+            }
+            Ok(())
+        })
+        .map_err(|e| e.to_string())
 }
 
 impl DmabufHandler for PersonaState {

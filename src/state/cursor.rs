@@ -61,6 +61,14 @@ impl State {
         }
     }
 
+    /// The hide delay may have changed (a reload): the timer starts over.
+    pub(crate) fn restart_cursor_timer(&mut self) {
+        if let Some(token) = self.cursor.timer.take() {
+            self.loop_handle.remove(token);
+        }
+        self.arm_cursor_timer();
+    }
+
     /// Starts the hide timer, if one is configured and none runs; it
     /// fires when the pointer has been unused for the whole delay.
     pub(crate) fn arm_cursor_timer(&mut self) {

@@ -192,6 +192,8 @@ impl State {
             if let Err(err) = self.backend.blank() {
                 tracing::error!("blanking the output failed: {err}");
             }
+            // A black frame may have been queued (where DPMS is refused).
+            self.watch_flip();
             self.switch_not_shown();
             // Nothing of any persona shows either.
             self.lock_shown();
@@ -247,13 +249,19 @@ impl State {
         }
         let persona = &self.personas.active().state;
         let output = &persona.output;
+        // Surface feedback follows frames that were drawn: a failed or
+        // withheld one says nothing about how surfaces are shown.
+        let drawn = matches!(flip, Flip::Shown | Flip::Queued);
         let walked = (switching && views.len() == 1).then(|| persona.drawn_windows.get());
         // Each output's drawn surfaces: a surface's primary output is where
         // most of it shows, and that output's frame paces it.
         for window in walked_windows(persona, walked) {
             for (view, states) in views.iter().zip(&states) {
                 window.with_surfaces(mark_primary(&view.output, states));
-                if let Some(feedback) = self.backend.surface_feedback(view.index) {
+                if let Some(feedback) = drawn
+                    .then(|| self.backend.surface_feedback(view.index))
+                    .flatten()
+                {
                     window.send_dmabuf_feedback(
                         &view.output,
                         surface_primary_scanout_output,
@@ -274,7 +282,10 @@ impl State {
         for (view, states) in views.iter().zip(&states) {
             for layer in smithay::desktop::layer_map_for_output(&view.output).layers() {
                 layer.with_surfaces(mark_primary(&view.output, states));
-                if let Some(feedback) = self.backend.surface_feedback(view.index) {
+                if let Some(feedback) = drawn
+                    .then(|| self.backend.surface_feedback(view.index))
+                    .flatten()
+                {
                     layer.send_dmabuf_feedback(
                         &view.output,
                         surface_primary_scanout_output,

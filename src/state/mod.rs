@@ -270,7 +270,7 @@ impl State {
         persona
             .state
             .gpu
-            .set_offer(&display, self.gpu_offer.as_ref());
+            .set_offer(&display, self.gpu_offer.as_ref(), &self.loop_handle);
         persona.state.set_outputs(
             &self.placed_outputs(global),
             global.output_layout == crate::config::OutputLayout::Mirror,

@@ -124,7 +124,7 @@ impl State {
         let old_helpers = self.config.helpers.len();
         self.config = new;
         // A hide delay set now counts from now.
-        self.arm_cursor_timer();
+        self.restart_cursor_timer();
         // Changed helpers start over (the lock screen is read when it starts).
         if helpers_changed {
             for n in 0..old_helpers {
