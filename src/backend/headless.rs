@@ -318,9 +318,4 @@ impl HeadlessBackend {
     pub fn screenshot(&mut self) -> Result<Screenshot, RenderError> {
         self.screenshot_of(0)
     }
-
-    /// A background persona's kept content, rendered on its own.
-    pub fn snapshot(&mut self, persona: &PersonaState) -> Result<Screenshot, RenderError> {
-        render::snapshot_persona(&mut self.renderer, persona)
-    }
 }

@@ -293,11 +293,14 @@ impl Backend {
     /// keeps it for drawing: whether it can be drawn at all.
     pub fn import_dmabuf(&mut self, dmabuf: &Dmabuf) -> Result<(), RenderError> {
         match self {
-            Backend::Headless(b) => b.renderer().import_dmabuf(dmabuf, None).map(drop),
-            Backend::Tty(b) => return b.import_dmabuf(dmabuf),
-            Backend::Winit(b) => return b.import_dmabuf(dmabuf),
+            Backend::Headless(b) => b
+                .renderer()
+                .import_dmabuf(dmabuf, None)
+                .map(drop)
+                .map_err(crate::render::renderer_error),
+            Backend::Tty(b) => b.import_dmabuf(dmabuf),
+            Backend::Winit(b) => b.import_dmabuf(dmabuf),
         }
-        .map_err(crate::render::renderer_error)
     }
 
     /// Per-surface dmabuf feedback for the output of view `index`, where

@@ -1658,14 +1658,19 @@ impl State {
     /// after its frame was queued is taken as lost (a driver or GPU that
     /// stopped answering) — logged, and the frame as shown — so the screen
     /// does not stay frozen (nothing is drawn while a flip is pending).
+    /// One timer watches every screen: armed when none is, it looks at
+    /// each pending screen's own age when it fires and re-arms for the
+    /// youngest, so queueing a frame costs no timer of its own.
     pub(crate) fn watch_flip(&mut self) {
-        self.arm_flip_watchdog(FLIP_TIMEOUT);
+        if self.tty().is_some_and(|tty| tty.flip_watchdog.is_none()) {
+            self.arm_flip_watchdog(FLIP_TIMEOUT);
+        }
     }
 
+    /// Arms the watchdog (none is armed: see `watch_flip`).
     fn arm_flip_watchdog(&mut self, after: std::time::Duration) {
-        let Some(tty) = self.tty() else { return };
-        if let Some(token) = tty.flip_watchdog.take() {
-            self.loop_handle.remove(token);
+        if self.tty().is_none() {
+            return;
         }
         let timer = Timer::from_duration(after);
         let token = self

@@ -62,7 +62,7 @@ pub struct SurfaceFeedback {
 
 impl SurfaceFeedback {
     /// `render` formats from `main_device`, with those of them the planes
-    /// take preferred for scan-out on `device`.
+    /// take preferred for scan-out there.
     pub fn new(
         main_device: u64,
         render: FormatSet,
@@ -164,16 +164,6 @@ impl GpuBuffers {
             .clone()
             .map(|device| DrmSyncobjState::new::<PersonaState>(display, device));
     }
-
-    /// Whether linux-dmabuf is offered.
-    pub fn offered(&self) -> bool {
-        self.dmabuf_global.is_some()
-    }
-
-    /// Whether linux-drm-syncobj is offered.
-    pub fn explicit_sync(&self) -> bool {
-        self.syncobj_state.is_some()
-    }
 }
 
 /// Pre-commit: a commit whose new buffer is not ready to be read (its
@@ -202,6 +192,10 @@ pub fn wait_for_fences(state: &mut PersonaState, surface: &WlSurface) {
         };
         (acquire, dmabuf)
     });
+    // Most commits (shm, or nothing new) have nothing to wait for.
+    if acquire.is_none() && dmabuf.is_none() {
+        return;
+    }
     let Some(handle) = state.gpu.loop_handle.clone() else {
         return;
     };
