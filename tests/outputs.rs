@@ -365,3 +365,100 @@ fn the_overview_is_on_the_primary_and_the_others_wait() {
     fx.render();
     assert_eq!(other(&mut fx), rgb(GREEN));
 }
+
+/// Each output turns on its own: the config's `transform` for HEADLESS-2, a
+/// rotation daemon's `output HEADLESS-2 transform …`, and a reload back to
+/// the file. The primary and its window stay as they are.
+#[test]
+fn a_second_output_turns_on_its_own() {
+    use personas::ipc::protocol::{Reply, Request};
+    use wayland_client::protocol::wl_output;
+    let config = two_outputs("[outputs.\"HEADLESS-2\"]\ntransform = \"90\"\n");
+    let mut fx = Fixture::with_config(&config);
+    let (c, first) = fx.open_window("work", RED);
+    move_by(&mut fx, 240.0, 0.0);
+    let second = fx.add_window(c, GREEN);
+    let outputs = |fx: &mut Fixture| {
+        let mut outputs = fx.client(c).outputs();
+        outputs.sort_by_key(|o| o.name.clone());
+        outputs
+            .iter()
+            .map(|o| (o.transform, o.logical_size))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        outputs(&mut fx),
+        [
+            (Some(wl_output::Transform::Normal), Some((320, 200))),
+            (Some(wl_output::Transform::_90), Some((160, 200))),
+        ]
+    );
+    assert_eq!(configured(&mut fx, c, second), Some((160, 200)));
+    assert_eq!(configured(&mut fx, c, first), Some((320, 200)));
+
+    // Upright 160x200 on a 200x160 panel: a 40x60 window centered there
+    // shows turned, its upright top left at the panel's bottom left.
+    fx.client(c).draw_fixed(second, BLUE, (40, 60));
+    fx.roundtrip(c);
+    fx.render();
+    let (x, y, w, h) = (60, 70, 40, 60);
+    let on_panel = (y, 160 - x - w, h, w);
+    let shot = fx
+        .state
+        .backend
+        .headless()
+        .unwrap()
+        .screenshot_of(1)
+        .unwrap();
+    common::fixture::assert_region(
+        &shot,
+        (on_panel.0 as u32, on_panel.1 as u32, h as u32, w as u32),
+        BLUE,
+        "second_output_turned_90",
+    );
+
+    // Turned back at run time: that output alone changes.
+    fx.client(c).take_events();
+    let reply = fx.request(Request::OutputTransform {
+        output: "HEADLESS-2".into(),
+        transform: "normal".into(),
+    });
+    assert_eq!(reply, Reply::Ok);
+    fx.roundtrip_all();
+    assert_eq!(
+        outputs(&mut fx),
+        [
+            (Some(wl_output::Transform::Normal), Some((320, 200))),
+            (Some(wl_output::Transform::Normal), Some((200, 160))),
+        ]
+    );
+    assert_eq!(configured(&mut fx, c, second), Some((200, 160)));
+    assert_eq!(
+        fx.state.backend.output_spec().transform,
+        smithay::utils::Transform::Normal,
+        "the primary is untouched"
+    );
+    match fx.request(Request::OutputTransform {
+        output: "HEADLESS-3".into(),
+        transform: "90".into(),
+    }) {
+        Reply::Error { message } => assert!(
+            message.contains("no output named `HEADLESS-3` (outputs: HEADLESS-1, HEADLESS-2)"),
+            "{message}"
+        ),
+        other => panic!("expected an error, got {other:?}"),
+    }
+
+    // A reload applies the file again.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, &config).unwrap();
+    fx.state.config_source = personas::config::ConfigSource::File(path);
+    assert!(matches!(
+        fx.request(Request::Reload),
+        Reply::Reloaded { .. }
+    ));
+    fx.roundtrip_all();
+    assert_eq!(configured(&mut fx, c, second), Some((160, 200)));
+    assert_eq!(configured(&mut fx, c, first), Some((320, 200)));
+}

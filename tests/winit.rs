@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 const WORK: [u8; 3] = [0x20, 0xc0, 0x40];
 const PERSONAL: [u8; 3] = [0x80, 0x40, 0xe0];
+/// personal's color, from the config below: its badge.
+const PERSONAL_BADGE: [u8; 3] = [0xcc, 0x66, 0x33];
 
 struct Kill(Child);
 
@@ -80,7 +82,7 @@ fn a_window_in_a_desktop_shows_the_active_persona_and_takes_keys() {
     let display = format!(":{n}");
     let _xvfb = Kill(
         Command::new("Xvfb")
-            .args([&display, "-screen", "0", "800x600x24", "-nolisten", "tcp"])
+            .args([&display, "-screen", "0", "1600x1000x24", "-nolisten", "tcp"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -111,9 +113,9 @@ fn a_window_in_a_desktop_shows_the_active_persona_and_takes_keys() {
     std::fs::write(
         &config,
         format!(
-            "indicator = \"none\"\nswitch_notice = false\ntransition = \"slide\"\n[keys]\n\"Super+Ctrl+Right\" = \"next\"\n\
-             [[persona]]\nname = \"work\"\nisolation = \"none\"\nsession = {}\n\
-             [[persona]]\nname = \"personal\"\nisolation = \"none\"\nsession = {}\n",
+            "indicator = \"badge\"\nswitch_notice = false\ntransition = \"slide\"\n[keys]\n\"Super+Ctrl+Right\" = \"next\"\n\
+             [[persona]]\nname = \"work\"\ncolor = \"#3366cc\"\nisolation = \"none\"\nsession = {}\n\
+             [[persona]]\nname = \"personal\"\ncolor = \"#cc6633\"\nisolation = \"none\"\nsession = {}\n",
             session(WORK),
             session(PERSONAL)
         ),
@@ -227,6 +229,31 @@ fn a_window_in_a_desktop_shows_the_active_persona_and_takes_keys() {
             );
         }
     }
+
+    // Turned at run time (a rotation daemon): the window keeps its size and
+    // the picture turns in it. The badge, at the upright top right, shows at
+    // the window's top left, where a 90° turn puts it; GL's flipped rows are
+    // still undone.
+    let outputs = msg(&["outputs", "--json"]);
+    let value: serde_json::Value = serde_json::from_slice(&outputs.stdout).unwrap();
+    let width = value["outputs"][0]["width"].as_u64().unwrap() as usize;
+    let badge_at = |x: usize, y: usize| x_pixel(&display, x, y) == PERSONAL_BADGE;
+    wait_for("the badge at the top right", || badge_at(width - 8, 8));
+    assert!(!badge_at(8, 8), "no badge at the top left before turning");
+    let out = msg(&["output", "WINIT-1", "transform", "90"]);
+    assert!(out.status.success(), "output WINIT-1 transform 90: {out:?}");
+    wait_for("the badge at the top left after turning 90", || {
+        badge_at(8, 8)
+    });
+    assert_eq!(x_pixel(&display, width - 8, 8), PERSONAL);
+    let outputs = msg(&["outputs", "--json"]);
+    let value: serde_json::Value = serde_json::from_slice(&outputs.stdout).unwrap();
+    assert_eq!(value["outputs"][0]["transform"], "90");
+    assert_eq!(
+        value["outputs"][0]["width"].as_u64().unwrap() as usize,
+        width
+    );
+
     assert!(
         log_text().contains("no linux-dmabuf"),
         "llvmpipe has no render node, so no linux-dmabuf offer and a note saying so:\n{}",

@@ -300,13 +300,17 @@ impl HeadlessBackend {
     }
 
     /// Turns the primary output (a rotation daemon, `personas msg output … transform`).
-    pub fn set_transform(&mut self, transform: Transform) {
-        let screen = &mut self.screens[0];
+    /// Turns output `name`; false if there is none.
+    pub fn set_transform(&mut self, name: &str, transform: Transform) -> bool {
+        let Some(screen) = self.screens.iter_mut().find(|s| s.spec.name == name) else {
+            return false;
+        };
         screen.spec.transform = transform;
         screen
             .dim_veil
             .resize(screen.spec.display_size().to_logical(1));
         self.reset_damage();
+        true
     }
 
     /// The renderer, for work beside the output (captures).

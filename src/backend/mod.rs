@@ -223,17 +223,13 @@ impl Backend {
         }
     }
 
-    /// Turns the output (a rotation daemon, `personas msg output … transform`).
-    pub fn set_transform(&mut self, transform: Transform) {
+    /// Turns output `name` (a rotation daemon, `personas msg output …
+    /// transform`); false if there is no such output.
+    pub fn set_transform(&mut self, name: &str, transform: Transform) -> bool {
         match self {
-            Backend::Headless(b) => b.set_transform(transform),
-            Backend::Tty(b) => b.set_transform(transform),
-            Backend::Winit(_) => {
-                tracing::warn!(
-                    ?transform,
-                    "the winit window does not turn; resize it instead"
-                )
-            }
+            Backend::Headless(b) => b.set_transform(name, transform),
+            Backend::Tty(b) => b.set_transform(name, transform),
+            Backend::Winit(b) => b.set_transform(name, transform),
         }
     }
 

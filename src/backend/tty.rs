@@ -1166,11 +1166,15 @@ impl TtyBackend {
     }
 
     /// Turns the primary output.
-    pub fn set_transform(&mut self, transform: Transform) {
-        self.spec.transform = transform;
-        let Some(screen) = self.screens.first_mut() else {
-            return;
+    /// Turns the screen of connector `name`; false if none is driven.
+    pub fn set_transform(&mut self, name: &str, transform: Transform) -> bool {
+        let Some(index) = self.screens.iter().position(|s| s.spec.name == name) else {
+            return false;
         };
+        if index == 0 {
+            self.spec.transform = transform;
+        }
+        let screen = &mut self.screens[index];
         screen.spec.transform = transform;
         screen.blanked = false;
         screen
@@ -1185,6 +1189,7 @@ impl TtyBackend {
             c.set_output_mode_source(mode);
             c.reset_buffers();
         });
+        true
     }
 
     /// The primary output's veil.

@@ -46,14 +46,33 @@ pub struct WinitBackend {
     transition: Option<Transition>,
 }
 
-/// GL's rows run bottom-up: the window's frames are drawn flipped, which
-/// clients never see (their output stays upright).
-fn tracker(size: Size<i32, Physical>) -> OutputDamageTracker {
-    OutputDamageTracker::new(size, 1.0, Transform::Flipped180)
+/// GL's rows run bottom-up: the window's frames are drawn upside down after
+/// the output's own transform, which clients never see (their output is
+/// only turned).
+fn tracker(size: Size<i32, Physical>, transform: Transform) -> OutputDamageTracker {
+    OutputDamageTracker::new(size, 1.0, upside_down(transform))
+}
+
+/// The window's rows reversed (GL's run bottom-up), then turned by
+/// `transform`. (`Transform`'s `+` only adds angles, which is not this.)
+fn upside_down(transform: Transform) -> Transform {
+    match transform {
+        Transform::Normal => Transform::Flipped180,
+        Transform::_90 => Transform::Flipped90,
+        Transform::_180 => Transform::Flipped,
+        Transform::_270 => Transform::Flipped270,
+        Transform::Flipped => Transform::_180,
+        Transform::Flipped90 => Transform::_90,
+        Transform::Flipped180 => Transform::Normal,
+        Transform::Flipped270 => Transform::_270,
+    }
 }
 
 impl WinitBackend {
-    pub fn new(event_loop: &LoopHandle<'static, State>) -> Result<WinitBackend, WinitError> {
+    pub fn new(
+        config: &crate::config::Config,
+        event_loop: &LoopHandle<'static, State>,
+    ) -> Result<WinitBackend, WinitError> {
         let (mut window, events) =
             winit::init::<GlesRenderer>().map_err(|e| WinitError::Init(e.to_string()))?;
         let effects =
@@ -65,21 +84,28 @@ impl WinitBackend {
                 state.on_winit_event(event)
             })
             .map_err(|e| WinitError::Source(e.to_string()))?;
-        Ok(WinitBackend {
+        let transform = config
+            .outputs
+            .get(OUTPUT_NAME)
+            .and_then(|o| o.transform)
+            .map_or(Transform::Normal, Into::into);
+        let mut backend = WinitBackend {
             spec: OutputSpec {
                 name: OUTPUT_NAME.to_owned(),
                 size,
                 refresh_mhz: 60_000,
                 scale: 1.0,
-                transform: Transform::Normal,
+                transform,
             },
             window: Box::new(window),
-            tracker: tracker(size),
+            tracker: tracker(size, transform),
             dim_veil: SolidColorBuffer::new(size.to_logical(1), render::DIM_VEIL),
             full_damage: true,
             effects,
             transition: None,
-        })
+        };
+        backend.reshaped();
+        Ok(backend)
     }
 
     /// GPU buffers from the render node behind the window's EGL display
@@ -256,8 +282,23 @@ impl WinitBackend {
     /// The window was resized: the output is its new size.
     fn resized(&mut self, size: Size<i32, Physical>) {
         self.spec.size = size;
-        self.tracker = tracker(size);
-        self.dim_veil.resize(size.to_logical(1));
+        self.reshaped();
+    }
+
+    /// Turns the output inside the window (a rotation daemon, or trying a
+    /// tablet's portrait mode on a desktop): the window keeps its size.
+    pub fn set_transform(&mut self, name: &str, transform: Transform) -> bool {
+        if name != self.spec.name {
+            return false;
+        }
+        self.spec.transform = transform;
+        self.reshaped();
+        true
+    }
+
+    fn reshaped(&mut self) {
+        self.tracker = tracker(self.spec.size, self.spec.transform);
+        self.dim_veil.resize(self.spec.display_size().to_logical(1));
         self.full_damage = true;
     }
 
@@ -299,6 +340,41 @@ impl State {
             // focus: what was held is released here, so nothing sticks.
             WinitEvent::Focus(false) => self.release_all_input(),
             WinitEvent::Focus(true) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smithay::utils::{Logical, Point};
+
+    /// The damage tracker draws with a transform's inverse (a transform says
+    /// how the output is turned). Drawing with `upside_down(t)` must put each
+    /// point where `t` alone puts the point mirrored top to bottom: the
+    /// window's rows are reversed before the output's turn is applied.
+    #[test]
+    fn upside_down_is_the_transform_of_reversed_rows() {
+        let size: Size<f64, Logical> = (40.0, 30.0).into();
+        for transform in [
+            Transform::Normal,
+            Transform::_90,
+            Transform::_180,
+            Transform::_270,
+            Transform::Flipped,
+            Transform::Flipped90,
+            Transform::Flipped180,
+            Transform::Flipped270,
+        ] {
+            for point in [(0.0, 0.0), (5.0, 1.0), (39.0, 2.0), (12.0, 29.0)] {
+                let point: Point<f64, Logical> = point.into();
+                let reversed: Point<f64, Logical> = (point.x, size.h - point.y).into();
+                let expected = transform.invert().transform_point_in(reversed, &size);
+                let got = upside_down(transform)
+                    .invert()
+                    .transform_point_in(point, &size);
+                assert_eq!(got, expected, "{transform:?} at {point:?}");
+            }
         }
     }
 }

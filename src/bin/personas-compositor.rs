@@ -72,7 +72,7 @@ fn run(backend: BackendKind, config_path: Option<PathBuf>, test_input: bool) -> 
             )?,
         )),
         BackendKind::Winit => Some(Backend::Winit(
-            WinitBackend::new(&event_loop.handle()).context(
+            WinitBackend::new(&config, &event_loop.handle()).context(
                 "the winit backend could not start (--backend headless runs without a display)",
             )?,
         )),

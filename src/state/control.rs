@@ -139,9 +139,7 @@ impl State {
         }
     }
 
-    /// `output NAME transform T`: the output turns and every persona's
-    /// virtual output with it.
-    /// The error for an output name that is not ours.
+    /// The error for an output name that is not the primary's.
     fn no_output(&self, output: &str) -> Option<Reply> {
         let spec = self.backend.output_spec();
         (output != spec.name).then(|| Reply::Error {
@@ -149,10 +147,9 @@ impl State {
         })
     }
 
+    /// `output NAME transform T`: the output turns and every persona's
+    /// virtual output on it with it.
     fn output_transform(&mut self, output: &str, transform: &str) -> Reply {
-        if let Some(error) = self.no_output(output) {
-            return error;
-        }
         let Some(transform) = crate::config::Transform::from_name(transform) else {
             return Reply::Error {
                 message: format!(
@@ -163,8 +160,18 @@ impl State {
                 ),
             };
         };
-        self.set_output_transform(transform.into());
-        Reply::Ok
+        if self.set_output_transform(output, transform.into()) {
+            return Reply::Ok;
+        }
+        let names: Vec<String> = self
+            .backend
+            .output_specs()
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        Reply::Error {
+            message: format!("no output named `{output}` (outputs: {})", names.join(", ")),
+        }
     }
 
     fn no_persona(&self, name: &str) -> Reply {

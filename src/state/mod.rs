@@ -161,6 +161,11 @@ impl State {
                 for &size in &config.headless.extra_outputs {
                     headless.add_output(size)?;
                 }
+                for (name, output) in &config.outputs {
+                    if let Some(transform) = output.transform {
+                        headless.set_transform(name, transform.into());
+                    }
+                }
                 Backend::Headless(headless)
             }
         };
@@ -440,10 +445,18 @@ impl State {
     /// Turns the physical output: every persona's virtual output follows
     /// (its clients get the new wl_output state, its windows a configure for
     /// the turned size) and each persona's cursor stays on screen.
-    pub fn set_output_transform(&mut self, transform: smithay::utils::Transform) {
-        self.backend.set_transform(transform);
+    /// False if there is no output `name`.
+    pub fn set_output_transform(
+        &mut self,
+        name: &str,
+        transform: smithay::utils::Transform,
+    ) -> bool {
+        if !self.backend.set_transform(name, transform) {
+            return false;
+        }
         self.output_spec_changed();
-        tracing::info!(output = %self.backend.output_spec().name, ?transform, "output transform changed");
+        tracing::info!(output = %name, ?transform, "output transform changed");
+        true
     }
 
     /// Where the physical outputs sit, as `config` arranges them.

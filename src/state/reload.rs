@@ -136,19 +136,21 @@ impl State {
         }
         // Personas may have come or gone: an open overview starts over.
         self.overview = None;
-        // The output's transform as the file says (as sway's reload does).
-        let transform = self
-            .config
-            .outputs
-            .get(crate::backend::headless::OUTPUT_NAME)
-            .and_then(|o| o.transform)
-            .map_or(smithay::utils::Transform::Normal, Into::into);
-        if transform != self.backend.output_spec().transform {
-            self.set_output_transform(transform);
-        } else {
-            // The layout (positions, mirroring) as the file says.
-            self.output_spec_changed();
+        // Every output's transform as the file says (as sway's reload
+        // does), then the layout (positions, mirroring).
+        for spec in self.backend.output_specs() {
+            let transform = self
+                .config
+                .outputs
+                .get(&spec.name)
+                .and_then(|o| o.transform)
+                .map_or(smithay::utils::Transform::Normal, Into::into);
+            if transform != spec.transform {
+                self.backend.set_transform(&spec.name, transform);
+                tracing::info!(output = %spec.name, ?transform, "output transform changed");
+            }
         }
+        self.output_spec_changed();
         // Changed device settings apply to the devices there are.
         let input = self.config.input.clone();
         if let Some(tty) = self.tty() {
