@@ -13,6 +13,8 @@ use smithay::backend::renderer::utils::Buffer;
 use smithay::reexports::pixman::Image;
 use smithay::utils::Transform;
 
+use super::pacing::FlipState;
+use super::Flip;
 use crate::persona::{OutputSpec, PersonaState};
 use crate::render::{self, RenderError, Screenshot};
 
@@ -34,6 +36,10 @@ pub struct HeadlessBackend {
     /// Per-surface dmabuf feedback, as a tty screen has (none unless a
     /// test sets it: headless has no GPU).
     pub surface_feedback: Option<crate::handlers::dmabuf::SurfaceFeedback>,
+    /// Page flips as a tty has them, for tests: each frame is queued and
+    /// waits for [`State::simulated_page_flip`] (off: frames are shown as
+    /// drawn).
+    pub simulate_flips: bool,
 }
 
 /// One output: its image, damage and veil.
@@ -51,6 +57,8 @@ struct Screen {
     /// equivalent of direct scan-out). Held, so unreleased, until the next
     /// frame; the image gets its pixels only when someone reads it.
     scanout: Option<Buffer>,
+    /// Its simulated page flips.
+    flip: FlipState,
 }
 
 impl Screen {
@@ -65,6 +73,7 @@ impl Screen {
             whole: true,
             dim_veil,
             scanout: None,
+            flip: FlipState::default(),
         })
     }
 
@@ -103,6 +112,7 @@ impl HeadlessBackend {
             leds: Default::default(),
             scanned_out: 0,
             surface_feedback: None,
+            simulate_flips: false,
         })
     }
 
@@ -166,13 +176,17 @@ impl HeadlessBackend {
         views: &[crate::persona::outputs::View],
         overlay: &crate::render::Overlay,
         dim: bool,
-    ) -> Result<Vec<RenderElementStates>, RenderError> {
+    ) -> Result<Vec<(RenderElementStates, Flip)>, RenderError> {
         self.blanked = false;
         let mut drawn = Vec::with_capacity(self.screens.len());
         for view in views {
             let Some(screen) = self.screens.get_mut(view.index) else {
                 continue;
             };
+            if self.simulate_flips && !screen.flip.may_draw() {
+                drawn.push((RenderElementStates::default(), Flip::Pending));
+                continue;
+            }
             let overlay = overlay.on_view(view.index);
             let scene = render::persona_scene_in(
                 &mut self.renderer,
@@ -185,12 +199,12 @@ impl HeadlessBackend {
             let sole = (screen.spec.transform == Transform::Normal)
                 .then(|| render::scanout::sole_buffer(&mut self.renderer, &scene, screen.spec.size))
                 .flatten();
-            let states = match sole {
+            let (states, damaged) = match sole {
                 Some((id, buffer)) => {
                     self.scanned_out += 1;
                     screen.scanout = Some(buffer);
                     screen.whole = true;
-                    render::scanout::scanned_out(id, screen.spec.size)
+                    (render::scanout::scanned_out(id, screen.spec.size), true)
                 }
                 None => {
                     screen.scanout = None;
@@ -199,18 +213,51 @@ impl HeadlessBackend {
                     } else {
                         1
                     };
-                    render::draw(
+                    let mut framebuffer = smithay::backend::renderer::Bind::bind(
                         &mut self.renderer,
                         &mut screen.image,
+                    )
+                    .map_err(render::renderer_error)?;
+                    let result = render::render_scene(
+                        &mut self.renderer,
+                        &mut framebuffer,
                         &mut screen.tracker,
                         &scene,
                         age,
-                    )?
+                    )?;
+                    (result.states, result.damage.is_some())
                 }
             };
-            drawn.push(persona.render_ids.borrow().unscope(states));
+            // As on a tty: a frame that changed nothing queues no flip.
+            let flip = match (self.simulate_flips, damaged) {
+                (false, _) => Flip::Shown,
+                (true, false) => Flip::Nothing,
+                (true, true) => {
+                    screen.flip.queued(Duration::ZERO);
+                    Flip::Queued
+                }
+            };
+            drawn.push((persona.render_ids.borrow().unscope(states), flip));
         }
         Ok(drawn)
+    }
+
+    /// Output `index`'s simulated page flip: its name and whether it owes
+    /// a frame, or None if no frame waited for a flip there.
+    pub fn page_flip(&mut self, index: usize) -> Option<(String, bool)> {
+        let screen = self.screens.get_mut(index)?;
+        let owed = screen.flip.flipped()?;
+        Some((screen.spec.name.clone(), owed))
+    }
+
+    /// Whether every output waits for its (simulated) page flip.
+    pub fn all_flips_pending(&self) -> bool {
+        self.screens.iter().all(|s| s.flip.pending())
+    }
+
+    /// Whether an output missed a frame while it waited for its flip.
+    pub fn owes_frames(&self) -> bool {
+        self.screens.iter().any(|s| s.flip.owed())
     }
 
     /// Draws any scene (the overview) onto the primary output; `whole`

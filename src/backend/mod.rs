@@ -5,6 +5,7 @@
 
 pub mod backlight;
 pub mod headless;
+pub mod pacing;
 pub mod tty;
 pub mod winit;
 
@@ -70,6 +71,25 @@ pub enum Flip {
     Pending,
 }
 
+impl Flip {
+    /// What a frame drawn on several outputs, each paced by its own flips,
+    /// came to: queued if any output queued (a flip will come), failed if
+    /// any failed (drawn again in a refresh), and pending only if every
+    /// output still waits for a flip (none could be drawn).
+    pub fn combine(flips: &[Flip]) -> Flip {
+        for wanted in [Flip::Queued, Flip::Failed, Flip::Shown, Flip::Nothing] {
+            if flips.contains(&wanted) {
+                return wanted;
+            }
+        }
+        if flips.is_empty() {
+            Flip::Nothing
+        } else {
+            Flip::Pending
+        }
+    }
+}
+
 // One per process, never moved: the variants' sizes do not matter.
 #[allow(clippy::large_enum_variant)]
 pub enum Backend {
@@ -119,18 +139,20 @@ impl Backend {
     }
 
     /// Draws `persona` (the active one) onto the outputs as `views` (its
-    /// `views()`) say; what each drew, in their order.
+    /// `views()`) say; what each drew and what became of it, in their
+    /// order. An output still waiting for its page flip is left out
+    /// (`Flip::Pending`): each output is paced by its own flips.
     pub fn render(
         &mut self,
         persona: &PersonaState,
         views: &[crate::persona::outputs::View],
         overlay: &crate::render::Overlay,
         dim: bool,
-    ) -> Result<(Vec<RenderElementStates>, Flip), RenderError> {
+    ) -> Result<Vec<(RenderElementStates, Flip)>, RenderError> {
         match self {
-            Backend::Headless(b) => Ok((b.render(persona, views, overlay, dim)?, Flip::Shown)),
+            Backend::Headless(b) => b.render(persona, views, overlay, dim),
             Backend::Tty(b) => b.render_persona(persona, views, overlay, dim),
-            Backend::Winit(b) => Ok((vec![b.render(persona, overlay, dim)?], Flip::Shown)),
+            Backend::Winit(b) => Ok(vec![(b.render(persona, overlay, dim)?, Flip::Shown)]),
         }
     }
 
@@ -205,12 +227,14 @@ impl Backend {
         }
     }
 
-    /// The output powered off: black, and drawn whole when it comes back.
-    pub fn blank(&mut self) -> Result<(), RenderError> {
+    /// The outputs powered off: black, and drawn whole when they come
+    /// back. Returns false if an output still waits for a page flip (its
+    /// flip blanks it).
+    pub fn blank(&mut self) -> Result<bool, RenderError> {
         match self {
-            Backend::Headless(b) => b.blank(),
+            Backend::Headless(b) => b.blank().map(|()| true),
             Backend::Tty(b) => b.blank(),
-            Backend::Winit(b) => b.blank(),
+            Backend::Winit(b) => b.blank().map(|()| true),
         }
     }
 
@@ -323,11 +347,22 @@ impl Backend {
         matches!(self, Backend::Tty(_))
     }
 
-    /// Whether a frame waits for its page flip (none may be queued meanwhile).
+    /// Whether every output waits for its page flip (nothing can be drawn
+    /// until one comes).
     pub fn flip_pending(&self) -> bool {
         match self {
-            Backend::Headless(_) | Backend::Winit(_) => false,
-            Backend::Tty(b) => b.flip_pending(),
+            Backend::Headless(b) => b.all_flips_pending(),
+            Backend::Winit(_) => false,
+            Backend::Tty(b) => b.all_flips_pending(),
+        }
+    }
+
+    /// Whether an output waits for a page flip to draw what it missed.
+    pub fn owes_frames(&self) -> bool {
+        match self {
+            Backend::Headless(b) => b.owes_frames(),
+            Backend::Winit(_) => false,
+            Backend::Tty(b) => b.owes_frames(),
         }
     }
 

@@ -10,6 +10,7 @@
 //! input are given up and taken back, and no persona, window or client notices
 //! more than frames that wait.
 
+use super::pacing::FlipState;
 use std::path::{Path, PathBuf};
 
 use std::time::Instant;
@@ -222,10 +223,8 @@ struct Screen {
     crtc: crtc::Handle,
     compositor: GpuCompositor,
     spec: OutputSpec,
-    /// A frame is queued here and its page flip has not come yet.
-    flip_pending: bool,
-    /// When that frame was queued (monotonic clock).
-    queued_at: Option<std::time::Duration>,
+    /// Its frame waiting for a page flip, and one it missed meanwhile.
+    flip: FlipState,
     /// Off (DPMS) or black from `blank`, and nothing drawn since.
     blanked: bool,
     /// The veil drawn over everything while dimmed.
@@ -541,8 +540,7 @@ impl TtyBackend {
             crtc: choice.crtc,
             compositor,
             spec,
-            flip_pending: false,
-            queued_at: None,
+            flip: FlipState::default(),
             blanked: false,
             dim_veil,
             feedback,
@@ -743,21 +741,19 @@ impl TtyBackend {
         self.gpus[gpu].gles.as_deref_mut()
     }
 
-    /// Draws `persona` (the active one) on every screen, the primary with
-    /// the transition if one runs; what each drew, by view.
+    /// Draws `persona` (the active one) on every screen that is not waiting
+    /// for a page flip, with each GPU's transition if one runs; what each
+    /// drew, by view. Each screen is paced by its own flips, so a slow one
+    /// (or one whose flip is late) holds no other back.
     pub fn render_persona(
         &mut self,
         persona: &PersonaState,
         views: &[crate::persona::outputs::View],
         overlay: &crate::render::Overlay,
         dim: bool,
-    ) -> Result<(Vec<RenderElementStates>, Flip), RenderError> {
-        if self.flip_pending() {
-            return Ok((Vec::new(), Flip::Pending));
-        }
+    ) -> Result<Vec<(RenderElementStates, Flip)>, RenderError> {
         let arrow = (!overlay.cursor_hidden).then(|| self.arrow.clone());
         let mut drawn = Vec::with_capacity(views.len());
-        let mut flips = Vec::with_capacity(views.len());
         // Each GPU's transition, where it is at, the same for all its screens.
         let now = Instant::now();
         let transitions: Vec<(bool, Option<f32>)> = self
@@ -771,6 +767,13 @@ impl TtyBackend {
         for view in views {
             if view.index >= self.screens.len() {
                 break;
+            }
+            if self.reconnect {
+                // Connectors changed: no new frame until every flip is in
+                // and the screens are set up again.
+                self.screens[view.index].flip.owe();
+                drawn.push((RenderElementStates::default(), Flip::Pending));
+                continue;
             }
             let (running, progress) = transitions[self.screens[view.index].gpu];
             // One screen failing (a texture its GPU cannot take) costs that
@@ -791,8 +794,7 @@ impl TtyBackend {
                     (RenderElementStates::default(), Flip::Failed)
                 }
             };
-            drawn.push(persona.render_ids.borrow().unscope(states));
-            flips.push(flip);
+            drawn.push((persona.render_ids.borrow().unscope(states), flip));
         }
         // A transition over has had its last frame everywhere.
         for (gpu, (running, progress)) in self.gpus.iter_mut().zip(transitions) {
@@ -800,9 +802,9 @@ impl TtyBackend {
                 gles.transition = None;
             }
         }
-        let flip = combine(&flips);
-        self.retry = flip != Flip::Failed && flips.contains(&Flip::Failed);
-        Ok((drawn, flip))
+        let flips: Vec<Flip> = drawn.iter().map(|(_, flip)| *flip).collect();
+        self.retry = Flip::combine(&flips) != Flip::Failed && flips.contains(&Flip::Failed);
+        Ok(drawn)
     }
 
     /// Draws what `view` shows of `persona` on its screen; `running` and
@@ -906,7 +908,7 @@ impl TtyBackend {
             }
         };
         flips.push(flip);
-        Ok(combine(&flips))
+        Ok(Flip::combine(&flips))
     }
 
     /// A switch away from `from` begins: with GLES, it is drawn once more
@@ -1040,7 +1042,7 @@ impl TtyBackend {
     where
         F: FnOnce(&mut GpuCompositor) -> Result<(RenderElementStates, bool, bool), String>,
     {
-        if screen.flip_pending {
+        if !screen.flip.may_draw() {
             return Ok((RenderElementStates::default(), Flip::Pending));
         }
         if paused {
@@ -1067,8 +1069,7 @@ impl TtyBackend {
         {
             Ok(()) => {
                 tracing::trace!(output = %name, direct, "frame queued for a page flip");
-                screen.flip_pending = true;
-                screen.queued_at = Some(monotonic_now());
+                screen.flip.queued(monotonic_now());
                 *scanned_out += u64::from(direct);
                 Ok((states, Flip::Queued))
             }
@@ -1081,8 +1082,8 @@ impl TtyBackend {
         }
     }
 
-    /// A page flip of `crtc` came. Returns whether it was the last one the
-    /// frame waited for (not one of a screen dropped since).
+    /// A page flip of `crtc` came. Returns that screen's name and whether
+    /// it owes a frame (None: no screen waited for it, one dropped since).
     ///
     /// A flip that comes after the watchdog took its frame as shown is
     /// counted for the next frame, if one was queued meanwhile: that frame's
@@ -1090,29 +1091,32 @@ impl TtyBackend {
     /// flip was pending is drawn again a refresh later. (The event's
     /// timestamp cannot tell them apart: virtio-gpu, which has no vblank
     /// interrupts, stamps flips earlier than the frame was queued.)
-    fn frame_submitted(&mut self, gpu: usize, crtc: crtc::Handle) -> bool {
-        let Some(screen) = self
+    fn frame_submitted(&mut self, gpu: usize, crtc: crtc::Handle) -> Option<(String, bool)> {
+        let screen = self
             .screens
             .iter_mut()
-            .find(|s| s.gpu == gpu && s.crtc == crtc)
-        else {
-            return false;
-        };
-        if !screen.flip_pending {
-            return false;
-        }
-        screen.flip_pending = false;
-        screen.queued_at = None;
+            .find(|s| s.gpu == gpu && s.crtc == crtc)?;
+        let owed = screen.flip.flipped()?;
         if let Err(err) = on_compositor!(&mut screen.compositor, c => c.frame_submitted().map(|_| ()).map_err(|e| e.to_string()))
         {
             tracing::warn!(output = %screen.spec.name, "frame submission: {err}");
         }
-        !self.flip_pending()
+        Some((screen.spec.name.clone(), owed))
     }
 
     /// Whether a frame waits for a page flip on any screen.
     pub fn flip_pending(&self) -> bool {
-        self.screens.iter().any(|s| s.flip_pending)
+        self.screens.iter().any(|s| s.flip.pending())
+    }
+
+    /// Whether every screen waits for a page flip (none can draw now).
+    pub fn all_flips_pending(&self) -> bool {
+        !self.screens.is_empty() && self.screens.iter().all(|s| s.flip.pending())
+    }
+
+    /// Whether a screen missed a frame while it waited for its flip.
+    pub fn owes_frames(&self) -> bool {
+        self.screens.iter().any(|s| s.flip.owed())
     }
 
     pub fn is_paused(&self) -> bool {
@@ -1131,12 +1135,18 @@ impl TtyBackend {
     /// The outputs powered off: DPMS off (the CRTCs and their planes
     /// disabled), then nothing until the next frame, whose flip turns each
     /// back on. A driver that refuses gets a black frame instead.
-    pub fn blank(&mut self) -> Result<(), RenderError> {
-        if self.flip_pending() || self.paused {
-            return Ok(());
+    /// Returns false if a screen still waits for its flip (blanked after it).
+    pub fn blank(&mut self) -> Result<bool, RenderError> {
+        if self.paused {
+            return Ok(true);
         }
+        let mut all = true;
         for index in 0..self.screens.len() {
             let screen = &mut self.screens[index];
+            if screen.flip.pending() {
+                all = false;
+                continue;
+            }
             if screen.blanked {
                 continue;
             }
@@ -1144,6 +1154,7 @@ impl TtyBackend {
                 Ok(()) => {
                     tracing::info!(output = %screen.spec.name, "output off (DPMS)");
                     screen.blanked = true;
+                    screen.flip.quit();
                     continue;
                 }
                 Err(err) => {
@@ -1162,7 +1173,7 @@ impl TtyBackend {
             };
             self.screens[index].blanked = flip == Flip::Queued;
         }
-        Ok(())
+        Ok(all)
     }
 
     /// Turns the primary output.
@@ -1257,10 +1268,10 @@ impl TtyBackend {
     fn resume(&mut self, config: &Config) -> bool {
         tracing::info!("session active again");
         for screen in &mut self.screens {
-            if std::mem::take(&mut screen.flip_pending) {
+            // Everything is drawn again, whole.
+            if screen.flip.settle() {
                 let _ = on_compositor!(&mut screen.compositor, c => c.frame_submitted().map(|_| ()).map_err(|e| e.to_string()));
             }
-            screen.queued_at = None;
             screen.blanked = false;
         }
         if self.libinput.resume().is_err() {
@@ -1289,17 +1300,6 @@ impl TtyBackend {
         }
         changed
     }
-}
-
-/// What a frame drawn on several screens came to: queued if any screen
-/// queued one (its flip tells when it is shown), else failed if any failed.
-fn combine(flips: &[Flip]) -> Flip {
-    for wanted in [Flip::Queued, Flip::Failed, Flip::Pending, Flip::Shown] {
-        if flips.contains(&wanted) {
-            return wanted;
-        }
-    }
-    Flip::Nothing
 }
 
 /// The lit LEDs of `leds`.
@@ -1609,7 +1609,7 @@ impl State {
             SessionEvent::ActivateSession => {
                 let changed = tty.resume(&config);
                 // A frame whose flip never came is not presented.
-                self.in_flight = None;
+                self.forget_flights(|_| true);
                 if changed {
                     self.output_spec_changed();
                 }
@@ -1637,14 +1637,14 @@ impl State {
     /// A queued frame's page flip came (or is taken as come).
     fn flip_landed(&mut self, gpu: usize, crtc: crtc::Handle, meta: Option<&DrmEventMetadata>) {
         let Some(tty) = self.tty() else { return };
-        if !tty.frame_submitted(gpu, crtc) {
+        let Some((output, owed)) = tty.frame_submitted(gpu, crtc) else {
             tracing::debug!(
                 ?crtc,
                 "a page flip that no frame waits for (a screen since replaced)"
             );
             return;
-        }
-        let reconnect = std::mem::take(&mut tty.reconnect);
+        };
+        let reconnect = !tty.flip_pending() && std::mem::take(&mut tty.reconnect);
         let now = self.now();
         let at = match meta.map(|m| m.time) {
             Some(DrmEventTime::Monotonic(t)) if !t.is_zero() && t <= now => t,
@@ -1656,7 +1656,7 @@ impl State {
         if reconnect {
             self.reconnect_outputs();
         }
-        self.frame_presented(at, seq);
+        self.frame_presented(Some(&output), owed || reconnect, at, seq);
     }
 
     /// A frame was queued: a page flip that has not come [`FLIP_TIMEOUT`]
@@ -1693,9 +1693,10 @@ impl State {
                 let now = monotonic_now();
                 let mut late = Vec::new();
                 let mut next: Option<std::time::Duration> = None;
-                for screen in tty.screens.iter().filter(|s| s.flip_pending) {
+                for screen in tty.screens.iter().filter(|s| s.flip.pending()) {
                     let age = screen
-                        .queued_at
+                        .flip
+                        .queued_at()
                         .map_or(FLIP_TIMEOUT, |q| now.saturating_sub(q));
                     if age >= FLIP_TIMEOUT {
                         late.push((screen.gpu, screen.crtc, screen.spec.name.clone()));
@@ -1774,9 +1775,17 @@ impl State {
         }
         let settled = waited && !tty.flip_pending();
         self.output_spec_changed();
+        // Frames queued on its screens are never shown.
+        let outputs: Vec<String> = self
+            .backend
+            .output_specs()
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        self.forget_flights(|name| !outputs.iter().any(|o| o == name));
         if settled {
             let now = self.now();
-            self.frame_presented(now, 0);
+            self.frame_presented(None, true, now, 0);
         }
     }
 }

@@ -17,8 +17,10 @@ use super::frame_clock::Tick;
 use super::idle::Power;
 use super::State;
 use crate::backend::Flip;
+use crate::persona::outputs::View;
 use crate::persona::switch::SwitchOrigin;
 use crate::persona::PersonaState;
+use smithay::backend::renderer::element::RenderElementStates;
 
 /// How often a covered surface of the active persona still gets a frame callback.
 pub const HIDDEN_FRAME_INTERVAL: Duration = Duration::from_millis(995);
@@ -119,21 +121,58 @@ impl State {
         }
     }
 
-    /// The queued frame is on screen since `at` (monotonic): its surfaces
-    /// get their presentation feedback, a switch its figure; then the next
-    /// frame, if one is wanted.
-    pub fn frame_presented(&mut self, at: Duration, seq: u64) {
+    /// The frame queued on `output` is on screen since `at` (monotonic):
+    /// its surfaces get their presentation feedback, a switch its figure;
+    /// then the next frame, if one is wanted, or if that output missed one
+    /// (`owed`) while it waited.
+    pub fn frame_presented(&mut self, output: Option<&str>, owed: bool, at: Duration, seq: u64) {
         let refresh = self.backend.frame_duration();
-        if let Some(in_flight) = self.in_flight.take() {
+        let flight = output.and_then(|name| self.in_flight.iter().position(|(o, _)| o == name));
+        if let Some(index) = flight {
+            let (_, in_flight) = self.in_flight.remove(index);
             let now = self.now();
-            let lock = in_flight.lock;
             in_flight.presented(&mut self.stats, at, refresh, seq, now);
-            if lock {
-                self.lock_shown();
-            }
         }
-        if self.frame_clock.flipped() {
+        self.lock_shown_everywhere();
+        if self.frame_clock.flipped() || owed {
             self.render_frame();
+        }
+    }
+
+    /// Headless output `index`'s page flip, when a test simulates them
+    /// (`HeadlessBackend::simulate_flips`): as a tty's flip event.
+    pub fn simulated_page_flip(&mut self, index: usize) {
+        let Some((output, owed)) = self
+            .backend
+            .headless()
+            .and_then(|headless| headless.page_flip(index))
+        else {
+            return;
+        };
+        let now = self.now();
+        self.frame_presented(Some(&output), owed, now, 0);
+    }
+
+    /// Frames queued on outputs `gone` says are gone (or on every output,
+    /// after a VT switch) will never be shown.
+    pub(crate) fn forget_flights(&mut self, gone: impl Fn(&str) -> bool) {
+        self.in_flight.retain_mut(|(output, in_flight)| {
+            if !gone(output) {
+                return true;
+            }
+            if let Some(feedback) = in_flight.feedback.as_mut() {
+                feedback.discarded();
+            }
+            false
+        });
+    }
+
+    /// A lock is confirmed once every output shows it: no frame of what
+    /// was shown before is still waiting for its flip, and no output still
+    /// has to draw it.
+    fn lock_shown_everywhere(&mut self) {
+        if self.in_flight.is_empty() && !self.backend.owes_frames() {
+            self.lock_shown();
         }
     }
 
@@ -154,11 +193,6 @@ impl State {
                     self.stats.frames_rendered += 1;
                 }
                 if flip == Flip::Queued {
-                    self.in_flight = Some(InFlight {
-                        feedback: None,
-                        switch: None,
-                        lock: false,
-                    });
                     self.watch_flip();
                 }
                 flip
@@ -177,7 +211,8 @@ impl State {
     fn draw_active(&mut self) -> Flip {
         let _span = tracing::trace_span!("frame").entered();
         if self.backend.flip_pending() {
-            // The flip draws this frame (and a switch waiting for it).
+            // Every output waits for its flip: the first to come draws this
+            // frame (and a switch waiting for it).
             return Flip::Pending;
         }
         // A switch's frame does only what shows the new persona; the upkeep
@@ -189,11 +224,19 @@ impl State {
             // with a panel turned off; black once, nothing more until it
             // comes back on.
             self.personas.active_mut().state.needs_redraw = false;
-            if let Err(err) = self.backend.blank() {
-                tracing::error!("blanking the output failed: {err}");
-            }
+            let all = match self.backend.blank() {
+                Ok(all) => all,
+                Err(err) => {
+                    tracing::error!("blanking the output failed: {err}");
+                    true
+                }
+            };
             // A black frame may have been queued (where DPMS is refused).
             self.watch_flip();
+            if !all {
+                // An output still waits for its flip, which blanks it.
+                return Flip::Pending;
+            }
             self.switch_not_shown();
             // Nothing of any persona shows either.
             self.lock_shown();
@@ -223,13 +266,15 @@ impl State {
         };
         let rendered = self.backend.render(persona, &views, &overlay, dim);
         drop(render);
-        let (states, flip) = match rendered {
-            Ok(rendered) => rendered,
+        let drawn = match rendered {
+            Ok(drawn) => drawn,
             Err(err) => {
                 tracing::error!("render failed: {err}");
                 return Flip::Failed;
             }
         };
+        let flips: Vec<Flip> = drawn.iter().map(|(_, flip)| *flip).collect();
+        let flip = Flip::combine(&flips);
         let rendered = Instant::now();
         if matches!(flip, Flip::Shown | Flip::Queued) {
             self.stats.frames_rendered += 1;
@@ -249,16 +294,26 @@ impl State {
         }
         let persona = &self.personas.active().state;
         let output = &persona.output;
-        // Surface feedback follows frames that were drawn: a failed or
-        // withheld one says nothing about how surfaces are shown.
-        let drawn = matches!(flip, Flip::Shown | Flip::Queued);
+        // Outputs still waiting for their flip drew nothing: what their last
+        // frame said of each surface stands, and their surfaces get frame
+        // callbacks when they draw again (each output paces its own).
+        let shown: Vec<(&View, &RenderElementStates, Flip)> = views
+            .iter()
+            .zip(&drawn)
+            .filter(|(_, (_, flip))| *flip != Flip::Pending)
+            .map(|(view, (states, flip))| (view, states, *flip))
+            .collect();
+        // A mirror shows the primary's output: the primary paces it.
+        let paces = |view: &View| !persona.mirror || view.index == 0;
         let walked = (switching && views.len() == 1).then(|| persona.drawn_windows.get());
         // Each output's drawn surfaces: a surface's primary output is where
-        // most of it shows, and that output's frame paces it.
+        // most of it shows, and that output's frame paces it. Surface
+        // feedback follows frames that were drawn: a failed one says
+        // nothing about how surfaces are shown.
         for window in walked_windows(persona, walked) {
-            for (view, states) in views.iter().zip(&states) {
+            for &(view, states, flip) in &shown {
                 window.with_surfaces(mark_primary(&view.output, states));
-                if let Some(feedback) = drawn
+                if let Some(feedback) = matches!(flip, Flip::Shown | Flip::Queued)
                     .then(|| self.backend.surface_feedback(view.index))
                     .flatten()
                 {
@@ -269,9 +324,9 @@ impl State {
                     );
                 }
             }
-            for output in persona.outputs() {
+            for &(view, _, _) in shown.iter().filter(|(view, _, _)| paces(view)) {
                 window.send_frame(
-                    output,
+                    &view.output,
                     now,
                     Some(HIDDEN_FRAME_INTERVAL),
                     surface_primary_scanout_output,
@@ -279,10 +334,10 @@ impl State {
             }
         }
         // Its panels and wallpapers, each on its own output.
-        for (view, states) in views.iter().zip(&states) {
+        for &(view, states, flip) in &shown {
             for layer in smithay::desktop::layer_map_for_output(&view.output).layers() {
                 layer.with_surfaces(mark_primary(&view.output, states));
-                if let Some(feedback) = drawn
+                if let Some(feedback) = matches!(flip, Flip::Shown | Flip::Queued)
                     .then(|| self.backend.surface_feedback(view.index))
                     .flatten()
                 {
@@ -319,44 +374,64 @@ impl State {
                 |_, _| Some(output.clone()),
             );
         }
-        let mut feedback = take_feedback(persona, walked);
+        // Presentation feedback per output, for the surfaces it paces: now
+        // where nothing scans out, when its flip comes where a frame queued.
+        let refresh = self.backend.frame_duration();
+        let seq = self.stats.frames_rendered;
+        let mut flights = Vec::new();
+        for &(view, _, flip) in &shown {
+            let mut feedback = paces(view).then(|| take_feedback(persona, walked, &view.output));
+            match flip {
+                Flip::Shown => {
+                    if let Some(feedback) = feedback {
+                        let kind = wp_presentation_feedback::Kind::empty();
+                        present(feedback, now, refresh, seq, kind);
+                    }
+                }
+                Flip::Queued => flights.push((
+                    view.spec.name.clone(),
+                    InFlight {
+                        feedback,
+                        switch: None,
+                    },
+                )),
+                Flip::Nothing | Flip::Failed | Flip::Pending => {
+                    if let Some(feedback) = feedback.as_mut() {
+                        feedback.discarded();
+                    }
+                }
+            }
+        }
+        // The switch is timed by the primary when it queued a frame, else
+        // by the first output that did.
+        let timed_by = flights.first().map(|(name, _)| name.clone());
+        for (name, flight) in flights {
+            self.forget_flights(|output| output == name);
+            self.in_flight.push((name, flight));
+        }
         let switch = self.pending_switch.take();
         match flip {
-            Flip::Shown => {
-                let refresh = self.backend.frame_duration();
-                let seq = self.stats.frames_rendered;
-                present(
-                    feedback,
-                    now,
-                    refresh,
-                    seq,
-                    wp_presentation_feedback::Kind::empty(),
-                );
-                // Headless has no scan-out: the frame is presented when it is rendered.
-                if let Some(origin) = switch {
-                    self.stats.record_switch(origin, rendered, rendered);
-                }
-                self.lock_shown();
-            }
             Flip::Queued => {
-                self.in_flight = Some(InFlight {
-                    feedback: Some(feedback),
-                    switch: switch.map(|origin| (origin, rendered)),
-                    lock: self.personas.system_id() == Some(self.personas.active_id()),
-                });
+                if let Some((_, flight)) = self
+                    .in_flight
+                    .iter_mut()
+                    .find(|(name, _)| Some(name) == timed_by.as_ref())
+                {
+                    flight.switch = switch.map(|origin| (origin, rendered));
+                }
                 self.watch_flip();
             }
-            Flip::Nothing => {
-                feedback.discarded();
-                self.lock_shown();
-                // Not on screen (the session is away, or no output): the
-                // switch is done as far as anyone can see.
+            Flip::Shown | Flip::Nothing => {
+                // Headless has no scan-out: the frame is presented when it
+                // is rendered. Nothing drawn: not on screen (the session is
+                // away, or no output), the switch is done as far as anyone
+                // can see.
                 if let Some(origin) = switch {
                     self.stats.record_switch(origin, rendered, rendered);
                 }
+                self.lock_shown_everywhere();
             }
             Flip::Failed | Flip::Pending => {
-                feedback.discarded();
                 // Drawn again shortly; the switch waits for that frame.
                 self.pending_switch = switch;
             }
@@ -410,8 +485,6 @@ impl State {
 pub struct InFlight {
     feedback: Option<OutputPresentationFeedback>,
     switch: Option<(SwitchOrigin, Instant)>,
-    /// It shows the lock screen: once on screen, the lock is confirmed.
-    lock: bool,
 }
 
 impl InFlight {
@@ -516,8 +589,11 @@ fn walked_windows(
 
 /// The drawn surfaces' feedback (of the windows walked); the others' is
 /// discarded.
-fn take_feedback(persona: &PersonaState, walked: Option<usize>) -> OutputPresentationFeedback {
-    let output = &persona.output;
+fn take_feedback(
+    persona: &PersonaState,
+    walked: Option<usize>,
+    output: &smithay::output::Output,
+) -> OutputPresentationFeedback {
     let mut feedback = OutputPresentationFeedback::new(output);
     for window in walked_windows(persona, walked) {
         window.take_presentation_feedback(&mut feedback, surface_primary_scanout_output, |_, _| {

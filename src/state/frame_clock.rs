@@ -38,6 +38,11 @@ impl FrameClock {
         self.state
     }
 
+    /// Whether the frame timer runs (it paces frames no flip paces).
+    pub fn timer_armed(&self) -> bool {
+        self.timer_armed
+    }
+
     /// Something changed on screen.
     pub fn queue(&mut self) {
         self.state = match self.state {

@@ -115,7 +115,8 @@ pub struct State {
     pub stats: stats::Stats,
     pub frame_clock: FrameClock,
     /// The frame waiting for its page flip.
-    pub(crate) in_flight: Option<frame::InFlight>,
+    /// What waits for each output's page flip, by output name.
+    pub(crate) in_flight: Vec<(String, frame::InFlight)>,
     /// A switch whose frame is not drawn yet (a page flip was pending).
     pending_switch: Option<SwitchOrigin>,
     /// The next frame is a switch's: see `render_active`.
@@ -204,7 +205,7 @@ impl State {
             panel_zones: Vec::new(),
             stats: stats::Stats::new(),
             frame_clock: FrameClock::default(),
-            in_flight: None,
+            in_flight: Vec::new(),
             pending_switch: None,
             switch_frame: false,
             dirty: Vec::new(),
