@@ -373,7 +373,8 @@ fn the_overview_is_on_the_primary_and_the_others_wait() {
 fn a_second_output_turns_on_its_own() {
     use personas::ipc::protocol::{Reply, Request};
     use wayland_client::protocol::wl_output;
-    let config = two_outputs("[outputs.\"HEADLESS-2\"]\ntransform = \"90\"\n");
+    let config = two_outputs("[outputs.\"HEADLESS-2\"]\ntransform = \"90\"\n")
+        .replace("indicator = \"none\"", "indicator = \"badge\"");
     let mut fx = Fixture::with_config(&config);
     let (c, first) = fx.open_window("work", RED);
     move_by(&mut fx, 240.0, 0.0);
@@ -416,6 +417,12 @@ fn a_second_output_turns_on_its_own() {
         BLUE,
         "second_output_turned_90",
     );
+    // The badge, at the upright top right, is at the panel's top left
+    // turned 90° (270° would put it at the bottom right).
+    let work = [0x33, 0x66, 0xcc];
+    assert_eq!(rgb(shot.pixel(4, 4)), work, "the badge at the top left");
+    assert_ne!(rgb(shot.pixel(195, 155)), work);
+    assert_ne!(rgb(shot.pixel(195, 4)), work);
 
     // Turned back at run time: that output alone changes.
     fx.client(c).take_events();
@@ -461,4 +468,62 @@ fn a_second_output_turns_on_its_own() {
     fx.roundtrip_all();
     assert_eq!(configured(&mut fx, c, second), Some((160, 200)));
     assert_eq!(configured(&mut fx, c, first), Some((320, 200)));
+}
+
+/// A docked laptop: closing the lid takes the built-in panel (HEADLESS-1
+/// here) out of the layout while another output shows, so its windows move
+/// there and the display stays on; opening it brings the panel back as the
+/// primary.
+#[test]
+fn a_closed_lid_leaves_the_panel_out_while_a_monitor_shows() {
+    use personas::input::HardwareSwitch;
+    use personas::state::idle::Power;
+    let mut fx = Fixture::with_config(&two_outputs(""));
+    let (c, w) = fx.open_window("work", RED);
+    assert_eq!(configured(&mut fx, c, w), Some((320, 200)));
+    let names = |fx: &mut Fixture| {
+        let mut names: Vec<String> = fx
+            .client(c)
+            .outputs()
+            .into_iter()
+            .filter_map(|o| o.name)
+            .collect();
+        names.sort();
+        names
+    };
+
+    fx.input(InputEvent::Switch {
+        switch: HardwareSwitch::Lid,
+        on: true,
+    });
+    fx.roundtrip_all();
+    assert_eq!(names(&mut fx), ["HEADLESS-2"]);
+    assert_eq!(
+        configured(&mut fx, c, w),
+        Some((200, 160)),
+        "the window moves to the monitor"
+    );
+    assert_eq!(fx.state.power, Power::On, "the monitor stays on");
+    fx.client(c).ack_and_draw(w, GREEN, (1, 1));
+    fx.roundtrip(c);
+    let shot = fx.render();
+    assert_eq!((shot.width, shot.height), (200, 160));
+    assert_eq!(rgb(shot.pixel(100, 80)), rgb(GREEN));
+    // A key (an external keyboard) is activity as ever.
+    fx.key(30, true);
+    fx.key(30, false);
+    assert_eq!(fx.state.power, Power::On);
+
+    fx.input(InputEvent::Switch {
+        switch: HardwareSwitch::Lid,
+        on: false,
+    });
+    fx.roundtrip_all();
+    assert_eq!(names(&mut fx), ["HEADLESS-1", "HEADLESS-2"]);
+    assert_eq!(
+        fx.state.personas.active().state.output.name(),
+        "HEADLESS-1",
+        "the panel is the primary again"
+    );
+    assert_eq!(fx.state.power, Power::On);
 }

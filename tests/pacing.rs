@@ -126,3 +126,46 @@ fn an_output_waiting_for_its_flip_holds_no_other_back() {
         "nothing new to draw there"
     );
 }
+
+/// A lock is confirmed only once the output shows it: not when the flip of
+/// a frame drawn before the lock comes (the frame asked for meanwhile could
+/// not be drawn, the output waiting for that flip).
+#[test]
+fn a_lock_is_confirmed_only_once_its_frame_is_shown() {
+    let mut fx = Fixture::new();
+    let (c, w) = fx.open_window("work", RED);
+    fx.render();
+    fx.state.backend.headless().unwrap().simulate_flips = true;
+    fx.client(c).draw_with_frame(w, BLUE, (1, 1));
+    fx.roundtrip_all();
+    fx.state.render_frame();
+    fx.roundtrip_all();
+    fx.dispatch_until(std::time::Duration::from_secs(5), |fx| {
+        !fx.state.frame_clock.timer_armed()
+    });
+    assert!(
+        fx.state.backend.flip_pending(),
+        "work's frame waits for its flip"
+    );
+
+    let s = fx.add_system_client();
+    fx.client(s).lock_session();
+    fx.roundtrip_all();
+    assert!(!fx.client(s).system().locked);
+    // The flip of work's frame: work is what the output shows.
+    fx.state.simulated_page_flip(0);
+    fx.roundtrip_all();
+    assert!(
+        !fx.client(s).system().locked,
+        "not locked while work's frame is on screen"
+    );
+    // That flip drew the lock's frame; its own flip shows it.
+    assert!(fx.state.backend.flip_pending());
+    fx.state.simulated_page_flip(0);
+    fx.roundtrip_all();
+    assert!(
+        fx.client(s).system().locked,
+        "locked once the lock is shown"
+    );
+    assert_ne!(middle(&mut fx, 0), rgb(BLUE), "work is not on screen");
+}

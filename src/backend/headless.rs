@@ -40,6 +40,9 @@ pub struct HeadlessBackend {
     /// waits for [`State::simulated_page_flip`] (off: frames are shown as
     /// drawn).
     pub simulate_flips: bool,
+    /// The primary (which stands for a built-in panel here), taken out of
+    /// the layout while the lid is closed and another output shows.
+    under_lid: Option<Screen>,
 }
 
 /// One output: its image, damage and veil.
@@ -113,6 +116,7 @@ impl HeadlessBackend {
             scanned_out: 0,
             surface_feedback: None,
             simulate_flips: false,
+            under_lid: None,
         })
     }
 
@@ -260,6 +264,13 @@ impl HeadlessBackend {
         self.screens.iter().any(|s| s.flip.owed())
     }
 
+    /// A frame was asked for that no output could draw.
+    pub fn owe_all(&mut self) {
+        for screen in &mut self.screens {
+            screen.flip.owe();
+        }
+    }
+
     /// Draws any scene (the overview) onto the primary output; `whole`
     /// redraws everything now and in the next frame.
     pub fn draw<E: smithay::backend::renderer::element::RenderElement<PixmanRenderer>>(
@@ -347,6 +358,35 @@ impl HeadlessBackend {
     }
 
     /// Turns the primary output (a rotation daemon, `personas msg output … transform`).
+    /// The lid closed or opened: closed, the built-in panel (HEADLESS-1)
+    /// leaves the layout if another output is there (a laptop docked
+    /// with its lid shut); opened, it is back as the primary. Returns
+    /// whether the outputs changed.
+    pub fn set_lid(&mut self, closed: bool) -> bool {
+        if closed {
+            if self.under_lid.is_some()
+                || self.screens.len() < 2
+                || self.screens[0].spec.name != OUTPUT_NAME
+            {
+                return false;
+            }
+            self.under_lid = Some(self.screens.remove(0));
+        } else {
+            let Some(mut panel) = self.under_lid.take() else {
+                return false;
+            };
+            panel.flip = FlipState::default();
+            self.screens.insert(0, panel);
+        }
+        self.reset_damage();
+        true
+    }
+
+    /// Whether the built-in panel is among the outputs.
+    pub fn shows_panel(&self) -> bool {
+        self.under_lid.is_none()
+    }
+
     /// Turns output `name`; false if there is none.
     pub fn set_transform(&mut self, name: &str, transform: Transform) -> bool {
         let Some(screen) = self.screens.iter_mut().find(|s| s.spec.name == name) else {

@@ -357,6 +357,37 @@ impl Backend {
         }
     }
 
+    /// The lid closed or opened: a built-in panel leaves the layout while
+    /// it is closed and another output shows. Returns whether the outputs
+    /// changed.
+    pub fn set_lid(&mut self, closed: bool, config: &crate::config::Config) -> bool {
+        match self {
+            Backend::Headless(b) => b.set_lid(closed),
+            Backend::Winit(_) => false,
+            Backend::Tty(b) => b.set_lid(closed, config),
+        }
+    }
+
+    /// Whether a closed lid leaves nothing to see (no other output shows):
+    /// then the display is turned off.
+    pub fn lid_blanks(&self) -> bool {
+        match self {
+            Backend::Headless(b) => b.shows_panel(),
+            Backend::Winit(_) => true,
+            Backend::Tty(b) => b.lid_blanks(),
+        }
+    }
+
+    /// A frame was asked for while every output waited for its flip: each
+    /// owes it (nothing new shows anywhere until each has drawn).
+    pub fn owe_all(&mut self) {
+        match self {
+            Backend::Headless(b) => b.owe_all(),
+            Backend::Winit(_) => {}
+            Backend::Tty(b) => b.owe_all(),
+        }
+    }
+
     /// Whether an output waits for a page flip to draw what it missed.
     pub fn owes_frames(&self) -> bool {
         match self {

@@ -232,6 +232,8 @@ struct Screen {
     /// Feedback for surfaces shown here, where clients' buffers may be
     /// scanned out (GLES screens of the primary GPU).
     feedback: Option<SurfaceFeedback>,
+    /// A built-in panel.
+    internal: bool,
 }
 
 pub struct TtyBackend {
@@ -267,6 +269,9 @@ pub struct TtyBackend {
     /// the VM test) the one to lose as a broken driver would.
     flips_seen: u64,
     lose_flip: Option<u64>,
+    /// The lid is closed: built-in panels are not driven while another
+    /// output is connected.
+    lid_closed: bool,
 }
 
 /// Now on the monotonic clock, which page flip events are timed with.
@@ -338,6 +343,7 @@ impl TtyBackend {
             scanned_out: 0,
             flip_watchdog: None,
             flips_seen: 0,
+            lid_closed: false,
             lose_flip: std::env::var("PERSONAS_TEST_LOSE_PAGE_FLIP")
                 .ok()
                 .and_then(|n| n.parse().ok()),
@@ -431,6 +437,7 @@ impl TtyBackend {
             found.extend(choices.into_iter().map(|c| (g, c)));
             earlier.extend(all_connector_names(&gpu.drm));
         }
+        without_closed_panels(&mut found, self.lid_closed, |(_, c)| c.internal);
         for name in config.outputs.keys() {
             if !found.iter().any(|(_, c)| &c.name == name)
                 && name != crate::backend::headless::OUTPUT_NAME
@@ -478,6 +485,33 @@ impl TtyBackend {
             self.spec = primary.spec.clone();
         }
         Ok(changed)
+    }
+
+    /// The lid closed or opened. Returns whether the screens changed (a
+    /// change waiting for a pending flip is made after it).
+    pub fn set_lid(&mut self, closed: bool, config: &Config) -> bool {
+        self.lid_closed = closed;
+        if self.paused {
+            // Resuming looks at the connectors again.
+            return false;
+        }
+        if self.flip_pending() {
+            self.reconnect = true;
+            return false;
+        }
+        match self.connect_screens(config) {
+            Ok(changed) => changed,
+            Err(err) => {
+                tracing::error!("outputs after the lid: {err}");
+                false
+            }
+        }
+    }
+
+    /// Whether a closed lid leaves nothing to see: a built-in panel is
+    /// driven (no other output is), or nothing is.
+    pub fn lid_blanks(&self) -> bool {
+        self.screens.is_empty() || self.screens.iter().any(|s| s.internal)
     }
 
     /// A GPU was unplugged: its screens go (a flip they waited for never
@@ -544,6 +578,7 @@ impl TtyBackend {
             blanked: false,
             dim_veil,
             feedback,
+            internal: choice.internal,
         })
     }
 
@@ -768,7 +803,7 @@ impl TtyBackend {
             if view.index >= self.screens.len() {
                 break;
             }
-            if self.reconnect {
+            if self.reconnect && self.flip_pending() {
                 // Connectors changed: no new frame until every flip is in
                 // and the screens are set up again.
                 self.screens[view.index].flip.owe();
@@ -794,6 +829,10 @@ impl TtyBackend {
                     (RenderElementStates::default(), Flip::Failed)
                 }
             };
+            if flip == Flip::Failed {
+                // Still showing what it showed: it owes this frame.
+                self.screens[view.index].flip.owe();
+            }
             drawn.push((persona.render_ids.borrow().unscope(states), flip));
         }
         // A transition over has had its last frame everywhere.
@@ -865,6 +904,8 @@ impl TtyBackend {
         dim: bool,
     ) -> Result<Flip, RenderError> {
         if self.flip_pending() {
+            // Drawn on every screen at once, after the last flip.
+            self.owe_all();
             return Ok(Flip::Pending);
         }
         let veil = dim.then(|| self.dim_veil().clone());
@@ -1119,6 +1160,13 @@ impl TtyBackend {
         self.screens.iter().any(|s| s.flip.owed())
     }
 
+    /// A frame was asked for that no screen could draw.
+    pub fn owe_all(&mut self) {
+        for screen in &mut self.screens {
+            screen.flip.owe();
+        }
+    }
+
     pub fn is_paused(&self) -> bool {
         self.paused
     }
@@ -1267,6 +1315,8 @@ impl TtyBackend {
     /// came is settled first, so the first frame back is not stuck behind it.
     fn resume(&mut self, config: &Config) -> bool {
         tracing::info!("session active again");
+        // The connectors are looked at below.
+        self.reconnect = false;
         for screen in &mut self.screens {
             // Everything is drawn again, whole.
             if screen.flip.settle() {
@@ -1386,6 +1436,8 @@ struct Choice {
     crtc: crtc::Handle,
     mode: smithay::reexports::drm::control::Mode,
     name: String,
+    /// A built-in panel (eDP, LVDS, DSI): the one under the lid.
+    internal: bool,
 }
 
 impl Choice {
@@ -1406,6 +1458,25 @@ fn all_connector_names(drm: &DrmDevice) -> Vec<String> {
         .filter_map(|&handle| drm.get_connector(handle, false).ok())
         .map(|info| connector_name(&info))
         .collect()
+}
+
+/// Whether `info` is a built-in panel.
+fn is_internal(info: &connector::Info) -> bool {
+    matches!(
+        info.interface(),
+        connector::Interface::EmbeddedDisplayPort
+            | connector::Interface::LVDS
+            | connector::Interface::DSI
+    )
+}
+
+/// With the lid closed, the built-in panels leave the layout if another
+/// output is connected (a docked laptop); if none is, they stay (and the
+/// compositor turns them off).
+fn without_closed_panels<T>(found: &mut Vec<T>, lid_closed: bool, internal: impl Fn(&T) -> bool) {
+    if lid_closed && found.iter().any(|c| !internal(c)) {
+        found.retain(|c| !internal(c));
+    }
 }
 
 /// The output name as the kernel and other compositors give it: `eDP-1`, `Virtual-1`.
@@ -1434,14 +1505,7 @@ fn pick_connectors(
         .filter_map(|&handle| drm.get_connector(handle, true).ok())
         .filter(|info| info.state() == connector::State::Connected && !info.modes().is_empty())
         .collect();
-    connected.sort_by_key(|info| {
-        !matches!(
-            info.interface(),
-            connector::Interface::EmbeddedDisplayPort
-                | connector::Interface::LVDS
-                | connector::Interface::DSI
-        )
-    });
+    connected.sort_by_key(|info| !is_internal(info));
     // A CRTC held by a connector that is gone is free again.
     let current: Vec<(connector::Handle, crtc::Handle)> = current
         .iter()
@@ -1481,6 +1545,7 @@ fn pick_connectors(
             crtc,
             mode: pick_mode(info.modes(), wanted, &name),
             name,
+            internal: is_internal(info),
         });
     }
     Ok(chosen)
@@ -1714,9 +1779,12 @@ impl State {
                     state.flip_landed(gpu, crtc, None);
                 }
                 if let Some(left) = next {
-                    if state.tty().is_some_and(|t| t.flip_watchdog.is_none()) {
-                        state.arm_flip_watchdog(left);
+                    // A frame drawn above armed the full timeout: the
+                    // screens still waiting are due sooner.
+                    if let Some(token) = state.tty().and_then(|t| t.flip_watchdog.take()) {
+                        state.loop_handle.remove(token);
                     }
+                    state.arm_flip_watchdog(left);
                 }
                 TimeoutAction::Drop
             });
@@ -1755,6 +1823,7 @@ impl State {
         match tty.connect_screens(&config) {
             Ok(true) => {
                 self.output_spec_changed();
+                self.outputs_replugged();
                 true
             }
             Ok(false) => false,
@@ -1774,6 +1843,11 @@ impl State {
             return;
         }
         let settled = waited && !tty.flip_pending();
+        // Connector changes that waited for the flips it took with it.
+        let reconnect = !tty.flip_pending() && std::mem::take(&mut tty.reconnect);
+        if reconnect {
+            self.reconnect_outputs();
+        }
         self.output_spec_changed();
         // Frames queued on its screens are never shown.
         let outputs: Vec<String> = self
@@ -1787,5 +1861,27 @@ impl State {
             let now = self.now();
             self.frame_presented(None, true, now, 0);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_closed_panels;
+
+    /// (name, built-in)
+    fn left(found: &[(&str, bool)], lid_closed: bool) -> Vec<String> {
+        let mut found = found.to_vec();
+        without_closed_panels(&mut found, lid_closed, |(_, internal)| *internal);
+        found.into_iter().map(|(name, _)| name.to_string()).collect()
+    }
+
+    #[test]
+    fn a_closed_lid_leaves_the_panel_out_only_where_a_monitor_is() {
+        let docked = [("eDP-1", true), ("HDMI-A-1", false)];
+        assert_eq!(left(&docked, false), ["eDP-1", "HDMI-A-1"]);
+        assert_eq!(left(&docked, true), ["HDMI-A-1"]);
+        // Alone, the panel stays (the compositor turns the display off).
+        assert_eq!(left(&[("eDP-1", true)], true), ["eDP-1"]);
+        assert_eq!(left(&[("DP-1", false)], true), ["DP-1"]);
     }
 }

@@ -126,12 +126,11 @@ impl State {
     /// then the next frame, if one is wanted, or if that output missed one
     /// (`owed`) while it waited.
     pub fn frame_presented(&mut self, output: Option<&str>, owed: bool, at: Duration, seq: u64) {
-        let refresh = self.backend.frame_duration();
         let flight = output.and_then(|name| self.in_flight.iter().position(|(o, _)| o == name));
         if let Some(index) = flight {
             let (_, in_flight) = self.in_flight.remove(index);
             let now = self.now();
-            in_flight.presented(&mut self.stats, at, refresh, seq, now);
+            in_flight.presented(&mut self.stats, at, seq, now);
         }
         self.lock_shown_everywhere();
         if self.frame_clock.flipped() || owed {
@@ -212,7 +211,9 @@ impl State {
         let _span = tracing::trace_span!("frame").entered();
         if self.backend.flip_pending() {
             // Every output waits for its flip: the first to come draws this
-            // frame (and a switch waiting for it).
+            // frame (and a switch waiting for it), and each owes it until
+            // drawn (a lock is not confirmed before).
+            self.backend.owe_all();
             return Flip::Pending;
         }
         // A switch's frame does only what shows the new persona; the upkeep
@@ -347,12 +348,14 @@ impl State {
                         select_feedback(feedback, states),
                     );
                 }
-                layer.send_frame(
-                    &view.output,
-                    now,
-                    Some(HIDDEN_FRAME_INTERVAL),
-                    surface_primary_scanout_output,
-                );
+                if paces(view) {
+                    layer.send_frame(
+                        &view.output,
+                        now,
+                        Some(HIDDEN_FRAME_INTERVAL),
+                        surface_primary_scanout_output,
+                    );
+                }
             }
         }
         // The lock screen's surfaces, and a cursor surface drawn on screen
@@ -376,10 +379,10 @@ impl State {
         }
         // Presentation feedback per output, for the surfaces it paces: now
         // where nothing scans out, when its flip comes where a frame queued.
-        let refresh = self.backend.frame_duration();
         let seq = self.stats.frames_rendered;
         let mut flights = Vec::new();
         for &(view, _, flip) in &shown {
+            let refresh = refresh_of(&view.spec);
             let mut feedback = paces(view).then(|| take_feedback(persona, walked, &view.output));
             match flip {
                 Flip::Shown => {
@@ -393,6 +396,7 @@ impl State {
                     InFlight {
                         feedback,
                         switch: None,
+                        refresh,
                     },
                 )),
                 Flip::Nothing | Flip::Failed | Flip::Pending => {
@@ -410,6 +414,8 @@ impl State {
             self.in_flight.push((name, flight));
         }
         let switch = self.pending_switch.take();
+        // An output still waiting for its flip shows the switch later.
+        let waiting = flips.contains(&Flip::Pending);
         match flip {
             Flip::Queued => {
                 if let Some((_, flight)) = self
@@ -420,6 +426,10 @@ impl State {
                     flight.switch = switch.map(|origin| (origin, rendered));
                 }
                 self.watch_flip();
+            }
+            Flip::Shown | Flip::Nothing if waiting => {
+                // The output still to show it draws after its flip.
+                self.pending_switch = switch;
             }
             Flip::Shown | Flip::Nothing => {
                 // Headless has no scan-out: the frame is presented when it
@@ -485,17 +495,13 @@ impl State {
 pub struct InFlight {
     feedback: Option<OutputPresentationFeedback>,
     switch: Option<(SwitchOrigin, Instant)>,
+    /// Its output's refresh interval.
+    refresh: Duration,
 }
 
 impl InFlight {
-    fn presented(
-        self,
-        stats: &mut super::stats::Stats,
-        at: Duration,
-        refresh: Duration,
-        seq: u64,
-        now: Duration,
-    ) {
+    fn presented(self, stats: &mut super::stats::Stats, at: Duration, seq: u64, now: Duration) {
+        let refresh = self.refresh;
         if let Some(feedback) = self.feedback {
             // A page flip: in step with vblank, timed and completed by the hardware.
             let kind = wp_presentation_feedback::Kind::Vsync
@@ -606,6 +612,16 @@ fn take_feedback(
         });
     }
     feedback
+}
+
+/// An output's refresh interval (60 Hz where it says none).
+fn refresh_of(spec: &crate::persona::OutputSpec) -> Duration {
+    let mhz = if spec.refresh_mhz > 0 {
+        spec.refresh_mhz
+    } else {
+        60_000
+    };
+    Duration::from_secs_f64(1000.0 / mhz as f64)
 }
 
 fn present(

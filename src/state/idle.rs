@@ -27,8 +27,9 @@ impl State {
     pub fn note_activity(&mut self) {
         self.idle_since = Instant::now();
         let resumed = self.personas.active_mut().state.resume_idle();
-        // A closed lid keeps the panel off whatever an external keyboard does.
-        let woke = self.power != Power::On && !self.lid_closed;
+        // A closed lid keeps the panel off whatever an external keyboard
+        // does (unless another output shows: a docked laptop).
+        let woke = self.power != Power::On && !self.lid_keeps_off();
         if woke {
             self.set_power(Power::On);
         }
@@ -37,8 +38,10 @@ impl State {
         }
     }
 
-    /// A lid or tablet-mode switch. A closed lid turns the panel off until it
-    /// opens (which counts as the user coming back); tablet mode is told to
+    /// A lid or tablet-mode switch. A closed lid takes the built-in panel
+    /// out of the layout where another output shows (a docked laptop: its
+    /// windows move there), else turns the display off until it opens
+    /// (which counts as the user coming back); tablet mode is told to
     /// `subscribe`rs, for on-screen keyboards.
     pub fn on_hardware_switch(&mut self, switch: crate::input::HardwareSwitch, on: bool) {
         use crate::input::HardwareSwitch;
@@ -50,7 +53,12 @@ impl State {
                 }
                 self.lid_closed = on;
                 tracing::info!(closed = on, "lid");
-                if on {
+                let config = self.config.clone();
+                if self.backend.set_lid(on, &config) {
+                    self.output_spec_changed();
+                    self.redraw_now();
+                }
+                if self.lid_keeps_off() {
                     self.set_power(Power::Off);
                 } else {
                     self.note_activity();
@@ -61,6 +69,22 @@ impl State {
                 tracing::info!(on, "tablet mode");
                 self.ipc_events.broadcast(&Event::TabletMode { on });
             }
+        }
+    }
+
+    /// Whether a closed lid leaves nothing to see, so the display stays off.
+    pub fn lid_keeps_off(&self) -> bool {
+        self.lid_closed && self.backend.lid_blanks()
+    }
+
+    /// Outputs came or went (a monitor plugged in or out): with the lid
+    /// closed, the display goes off when only the built-in panel is left,
+    /// and on when a monitor comes; plugging one in is the user at work.
+    pub fn outputs_replugged(&mut self) {
+        if self.lid_keeps_off() {
+            self.set_power(Power::Off);
+        } else {
+            self.note_activity();
         }
     }
 
