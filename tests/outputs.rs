@@ -527,3 +527,88 @@ fn a_closed_lid_leaves_the_panel_out_while_a_monitor_shows() {
     );
     assert_eq!(fx.state.power, Power::On);
 }
+
+/// `output NAME off|on` for any output: with another showing, that one
+/// goes dark and stays so (input does not wake it) until `on`, keeping its
+/// place; the last one showing turns the display off as idleness does.
+#[test]
+fn each_output_turns_off_and_on_by_name() {
+    use personas::ipc::protocol::{Reply, Request};
+    use personas::state::idle::Power;
+    let mut fx = Fixture::with_config(&two_outputs(""));
+    let (c, _first) = fx.open_window("work", RED);
+    move_by(&mut fx, 240.0, 0.0);
+    let second = fx.add_window(c, GREEN);
+    fx.render();
+    let shows = |fx: &mut Fixture, index: usize| {
+        let shot = fx
+            .state
+            .backend
+            .headless()
+            .unwrap()
+            .screenshot_of(index)
+            .unwrap();
+        rgb(shot.pixel(shot.width / 2, shot.height / 2))
+    };
+    let power = |fx: &mut Fixture, output: &str, on: bool| {
+        fx.request(Request::OutputPower {
+            output: output.into(),
+            on,
+        })
+    };
+    let off_listed = |fx: &mut Fixture| match fx.request(Request::Outputs) {
+        Reply::Outputs { outputs } => outputs
+            .into_iter()
+            .filter(|o| o.off)
+            .map(|o| o.name)
+            .collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        (shows(&mut fx, 0), shows(&mut fx, 1)),
+        (rgb(RED), rgb(GREEN))
+    );
+
+    assert_eq!(power(&mut fx, "HEADLESS-2", false), Reply::Ok);
+    fx.render();
+    assert_eq!(shows(&mut fx, 1), [0, 0, 0], "HEADLESS-2 is dark");
+    assert_eq!(shows(&mut fx, 0), rgb(RED), "HEADLESS-1 shows on");
+    assert_eq!(fx.state.power, Power::On);
+    assert_eq!(off_listed(&mut fx), ["HEADLESS-2"]);
+    assert_eq!(
+        configured(&mut fx, c, second),
+        Some((200, 160)),
+        "its window keeps its place"
+    );
+    // Its window changes and a key is typed: it stays dark.
+    fx.client(c).ack_and_draw(second, BLUE, (1, 1));
+    fx.key(30, true);
+    fx.key(30, false);
+    fx.render();
+    assert_eq!(shows(&mut fx, 1), [0, 0, 0]);
+
+    // The last output showing: the display goes off, as when idle.
+    assert_eq!(power(&mut fx, "HEADLESS-1", false), Reply::Ok);
+    assert_eq!(fx.state.power, Power::Off);
+    assert_eq!(power(&mut fx, "HEADLESS-1", true), Reply::Ok);
+    assert_eq!(fx.state.power, Power::On);
+    fx.render();
+    assert_eq!(shows(&mut fx, 0), rgb(RED));
+    assert_eq!(shows(&mut fx, 1), [0, 0, 0], "HEADLESS-2 still off");
+
+    assert_eq!(power(&mut fx, "HEADLESS-2", true), Reply::Ok);
+    fx.render();
+    assert_eq!(
+        shows(&mut fx, 1),
+        rgb(BLUE),
+        "on again, with what it missed"
+    );
+    assert!(off_listed(&mut fx).is_empty());
+    match power(&mut fx, "HEADLESS-9", false) {
+        Reply::Error { message } => assert!(
+            message.contains("no output named `HEADLESS-9` (outputs: HEADLESS-1, HEADLESS-2)"),
+            "{message}"
+        ),
+        other => panic!("expected an error, got {other:?}"),
+    }
+}

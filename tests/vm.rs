@@ -287,7 +287,8 @@ fn scenario(vm: &mut Vm, renderer: Renderer) -> Result<(), String> {
         ));
     }
 
-    // Power: `off` turns the CRTC off (DPMS), `on` shows everything again.
+    // Power: `off` turns the CRTC off (DPMS), `on` shows everything again;
+    // with a second output (the pixman run), only Virtual-1 goes dark.
     vm.msg("output Virtual-1 off")?;
     vm.wait_until_gone(WORK_COLOR, "nothing after `output Virtual-1 off`")?;
     if !vm
@@ -295,6 +296,10 @@ fn scenario(vm: &mut Vm, renderer: Renderer) -> Result<(), String> {
         .contains("output off (DPMS)")
     {
         return Err("`output off` did not turn the output off by DPMS".into());
+    }
+    if renderer == Renderer::Pixman {
+        // Another output shows: it alone goes dark; the second GPU's stays.
+        second_gpu_shows(vm, WORK_FRAME, "work")?;
     }
     vm.msg("output Virtual-1 on")?;
     vm.wait_for_color(WORK_COLOR, "work again after `output Virtual-1 on`")?;

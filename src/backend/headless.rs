@@ -62,6 +62,9 @@ struct Screen {
     scanout: Option<Buffer>,
     /// Its simulated page flips.
     flip: FlipState,
+    /// Turned off by hand (`output NAME off`) while others show: black,
+    /// not drawn.
+    off: bool,
 }
 
 impl Screen {
@@ -77,7 +80,23 @@ impl Screen {
             dim_veil,
             scanout: None,
             flip: FlipState::default(),
+            off: false,
         })
+    }
+
+    /// Black, as a panel turned off shows.
+    fn black(&mut self, renderer: &mut PixmanRenderer) -> Result<(), RenderError> {
+        use smithay::backend::renderer::{Bind, Color32F, Frame, Renderer};
+        self.scanout = None;
+        let size = self.spec.size;
+        let mut framebuffer = renderer.bind(&mut self.image)?;
+        let mut frame = renderer.render(&mut framebuffer, size, Transform::Normal)?;
+        frame.clear(
+            Color32F::BLACK,
+            &[smithay::utils::Rectangle::from_size(size)],
+        )?;
+        let _ = frame.finish()?;
+        Ok(())
     }
 
     fn reset_damage(&mut self) {
@@ -187,6 +206,10 @@ impl HeadlessBackend {
             let Some(screen) = self.screens.get_mut(view.index) else {
                 continue;
             };
+            if screen.off {
+                drawn.push((RenderElementStates::default(), Flip::Nothing));
+                continue;
+            }
             if self.simulate_flips && !screen.flip.may_draw() {
                 drawn.push((RenderElementStates::default(), Flip::Pending));
                 continue;
@@ -308,7 +331,7 @@ impl HeadlessBackend {
             elements: Vec::new(),
             clear: color,
         };
-        for screen in self.screens.iter_mut().skip(1) {
+        for screen in self.screens.iter_mut().skip(1).filter(|s| !s.off) {
             screen.scanout = None;
             render::draw(
                 &mut self.renderer,
@@ -328,26 +351,34 @@ impl HeadlessBackend {
 
     /// The outputs powered off: black, and drawn whole when they come back.
     pub fn blank(&mut self) -> Result<(), RenderError> {
-        use smithay::backend::renderer::{Bind, Color32F, Frame, Renderer};
         if self.blanked {
             return Ok(());
         }
         for screen in &mut self.screens {
-            screen.scanout = None;
-            let size = screen.spec.size;
-            let mut framebuffer = self.renderer.bind(&mut screen.image)?;
-            let mut frame = self
-                .renderer
-                .render(&mut framebuffer, size, Transform::Normal)?;
-            frame.clear(
-                Color32F::BLACK,
-                &[smithay::utils::Rectangle::from_size(size)],
-            )?;
-            let _ = frame.finish()?;
+            screen.black(&mut self.renderer)?;
         }
         self.reset_damage();
         self.blanked = true;
         Ok(())
+    }
+
+    /// Turns output `name` off (black, not drawn) or on again; false if
+    /// there is none.
+    pub fn set_output_off(&mut self, name: &str, off: bool) -> Result<bool, RenderError> {
+        let Some(screen) = self.screens.iter_mut().find(|s| s.spec.name == name) else {
+            return Ok(false);
+        };
+        screen.off = off;
+        if off {
+            screen.black(&mut self.renderer)?;
+        }
+        screen.reset_damage();
+        Ok(true)
+    }
+
+    /// Whether output `name` is turned off by hand.
+    pub fn output_off(&self, name: &str) -> bool {
+        self.screens.iter().any(|s| s.spec.name == name && s.off)
     }
 
     /// Forget everything the damage trackers know: the next frame is drawn whole.

@@ -368,6 +368,32 @@ impl Backend {
         }
     }
 
+    /// Turns output `name` off by hand (black, not drawn, kept in the
+    /// layout) or on again; false if there is no such output.
+    pub fn set_output_off(&mut self, name: &str, off: bool) -> bool {
+        let found = match self {
+            Backend::Headless(b) => b.set_output_off(name, off).unwrap_or_else(|err| {
+                tracing::warn!(output = %name, "turning off: {err}");
+                true
+            }),
+            Backend::Winit(_) => false,
+            Backend::Tty(b) => b.set_output_off(name, off),
+        };
+        if found {
+            self.reset_damage();
+        }
+        found
+    }
+
+    /// Whether output `name` is turned off by hand.
+    pub fn output_off(&self, name: &str) -> bool {
+        match self {
+            Backend::Headless(b) => b.output_off(name),
+            Backend::Winit(_) => false,
+            Backend::Tty(b) => b.output_off(name),
+        }
+    }
+
     /// Whether a closed lid leaves nothing to see (no other output shows):
     /// then the display is turned off.
     pub fn lid_blanks(&self) -> bool {

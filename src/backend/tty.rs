@@ -234,6 +234,8 @@ struct Screen {
     feedback: Option<SurfaceFeedback>,
     /// A built-in panel.
     internal: bool,
+    /// Turned off by hand (`output NAME off`) while others show.
+    off: bool,
 }
 
 pub struct TtyBackend {
@@ -272,6 +274,8 @@ pub struct TtyBackend {
     /// The lid is closed: built-in panels are not driven while another
     /// output is connected.
     lid_closed: bool,
+    /// Outputs turned off by hand, by name (kept if they are replugged).
+    off_outputs: Vec<String>,
 }
 
 /// Now on the monotonic clock, which page flip events are timed with.
@@ -344,6 +348,7 @@ impl TtyBackend {
             flip_watchdog: None,
             flips_seen: 0,
             lid_closed: false,
+            off_outputs: Vec::new(),
             lose_flip: std::env::var("PERSONAS_TEST_LOSE_PAGE_FLIP")
                 .ok()
                 .and_then(|n| n.parse().ok()),
@@ -508,6 +513,25 @@ impl TtyBackend {
         }
     }
 
+    /// Turns output `name` off (DPMS; not drawn) or on again (drawn whole
+    /// by the next frame); false if no such output is driven.
+    pub fn set_output_off(&mut self, name: &str, off: bool) -> bool {
+        self.off_outputs.retain(|n| n != name);
+        if off {
+            self.off_outputs.push(name.to_string());
+        }
+        let Some(screen) = self.screens.iter_mut().find(|s| s.spec.name == name) else {
+            return false;
+        };
+        screen.off = off;
+        true
+    }
+
+    /// Whether output `name` is turned off by hand.
+    pub fn output_off(&self, name: &str) -> bool {
+        self.screens.iter().any(|s| s.spec.name == name && s.off)
+    }
+
     /// Whether a closed lid leaves nothing to see: a built-in panel is
     /// driven (no other output is), or nothing is.
     pub fn lid_blanks(&self) -> bool {
@@ -579,6 +603,7 @@ impl TtyBackend {
             dim_veil,
             feedback,
             internal: choice.internal,
+            off: self.off_outputs.contains(&choice.name),
         })
     }
 
@@ -1087,6 +1112,18 @@ impl TtyBackend {
             return Ok((RenderElementStates::default(), Flip::Pending));
         }
         if paused {
+            return Ok((RenderElementStates::default(), Flip::Nothing));
+        }
+        if screen.off {
+            if !screen.blanked {
+                match on_compositor!(&mut screen.compositor, c => c.clear()) {
+                    Ok(()) => tracing::info!(output = %screen.spec.name, "output off (DPMS)"),
+                    Err(err) => {
+                        tracing::warn!(output = %screen.spec.name, "DPMS off failed: {err}")
+                    }
+                }
+                screen.blanked = true;
+            }
             return Ok((RenderElementStates::default(), Flip::Nothing));
         }
         let name = &screen.spec.name;
@@ -1872,7 +1909,10 @@ mod tests {
     fn left(found: &[(&str, bool)], lid_closed: bool) -> Vec<String> {
         let mut found = found.to_vec();
         without_closed_panels(&mut found, lid_closed, |(_, internal)| *internal);
-        found.into_iter().map(|(name, _)| name.to_string()).collect()
+        found
+            .into_iter()
+            .map(|(name, _)| name.to_string())
+            .collect()
     }
 
     #[test]

@@ -640,7 +640,7 @@ pub fn format_reply(reply: &Reply) -> String {
                     o.transform,
                     o.x,
                     o.y
-                )
+                ) + if o.off { "  (off)" } else { "" }
             })
             .collect::<Vec<_>>()
             .join("\n"),

@@ -220,6 +220,9 @@ pub struct OutputInfo {
     /// Its scale (config `scale`): its personas' outputs are this much smaller.
     #[serde(default = "one")]
     pub scale: f64,
+    /// Turned off by hand (`output NAME off`) while others show.
+    #[serde(default)]
+    pub off: bool,
 }
 
 fn one() -> f64 {

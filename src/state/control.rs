@@ -71,6 +71,7 @@ impl State {
                         x: p.position.x,
                         y: p.position.y,
                         scale: p.spec.scale,
+                        off: self.backend.output_off(&p.spec.name),
                     })
                     .collect(),
             },
@@ -113,7 +114,7 @@ impl State {
                 self.output_transform(&output, &transform)
             }
             Request::OutputBrightness { output, percent } => {
-                if let Some(error) = self.no_output(&output) {
+                if let Some(error) = self.no_backlight(&output) {
                     return error;
                 }
                 let root = std::path::Path::new(crate::backend::backlight::SYSFS);
@@ -124,27 +125,69 @@ impl State {
                     },
                 }
             }
-            Request::OutputPower { output, on } => {
-                if let Some(error) = self.no_output(&output) {
-                    return error;
-                }
-                if on {
-                    // As if the user were back: the idle clock starts over.
-                    self.note_activity();
-                } else {
-                    self.set_power(crate::state::idle::Power::Off);
-                }
-                Reply::Ok
-            }
+            Request::OutputPower { output, on } => self.output_power(&output, on),
         }
     }
 
-    /// The error for an output name that is not the primary's.
-    fn no_output(&self, output: &str) -> Option<Reply> {
-        let spec = self.backend.output_spec();
-        (output != spec.name).then(|| Reply::Error {
-            message: format!("no output named `{output}` (outputs: {})", spec.name),
-        })
+    /// The error for an output that has no backlight: only the primary
+    /// (the built-in panel) has one.
+    fn no_backlight(&self, output: &str) -> Option<Reply> {
+        let primary = self.backend.output_spec().name.clone();
+        if output == primary {
+            return None;
+        }
+        let names: Vec<String> = self
+            .backend
+            .output_specs()
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        let message = if names.iter().any(|n| n == output) {
+            format!("`{output}` has no backlight: only the built-in panel (`{primary}`) has")
+        } else {
+            format!("no output named `{output}` (outputs: {})", names.join(", "))
+        };
+        Some(Reply::Error { message })
+    }
+
+    /// `output NAME off|on`. With other outputs showing, that one goes
+    /// dark (DPMS) and stays so until `on`, keeping its place in the
+    /// layout; the last one showing turns the display off as the idle
+    /// action does, until input or `on` wakes it.
+    fn output_power(&mut self, output: &str, on: bool) -> Reply {
+        let names: Vec<String> = self
+            .backend
+            .output_specs()
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        if !names.iter().any(|n| n == output) {
+            return Reply::Error {
+                message: format!("no output named `{output}` (outputs: {})", names.join(", ")),
+            };
+        }
+        if on {
+            if self.backend.set_output_off(output, false) {
+                tracing::info!(output, "output on");
+            }
+            // As if the user were back: the idle clock starts over.
+            self.note_activity();
+            self.personas.active_mut().state.needs_redraw = true;
+            self.queue_redraw();
+            return Reply::Ok;
+        }
+        let others_show = names
+            .iter()
+            .any(|n| n != output && !self.backend.output_off(n));
+        if others_show {
+            self.backend.set_output_off(output, true);
+            tracing::info!(output, "output off");
+            self.personas.active_mut().state.needs_redraw = true;
+            self.queue_redraw();
+        } else {
+            self.set_power(crate::state::idle::Power::Off);
+        }
+        Reply::Ok
     }
 
     /// `output NAME transform T`: the output turns and every persona's
