@@ -526,6 +526,26 @@ fn a_closed_lid_leaves_the_panel_out_while_a_monitor_shows() {
         "the panel is the primary again"
     );
     assert_eq!(fx.state.power, Power::On);
+
+    // A monitor turned off by hand shows nothing: closing the lid turns
+    // the display off, as without a monitor, and the panel stays.
+    let reply = fx.request(personas::ipc::protocol::Request::OutputPower {
+        output: "HEADLESS-2".into(),
+        on: false,
+    });
+    assert_eq!(reply, personas::ipc::protocol::Reply::Ok);
+    fx.input(InputEvent::Switch {
+        switch: HardwareSwitch::Lid,
+        on: true,
+    });
+    fx.roundtrip_all();
+    assert_eq!(names(&mut fx), ["HEADLESS-1", "HEADLESS-2"]);
+    assert_eq!(fx.state.power, Power::Off);
+    fx.input(InputEvent::Switch {
+        switch: HardwareSwitch::Lid,
+        on: false,
+    });
+    assert_eq!(fx.state.power, Power::On);
 }
 
 /// `output NAME off|on` for any output: with another showing, that one
@@ -580,12 +600,16 @@ fn each_output_turns_off_and_on_by_name() {
         Some((200, 160)),
         "its window keeps its place"
     );
-    // Its window changes and a key is typed: it stays dark.
-    fx.client(c).ack_and_draw(second, BLUE, (1, 1));
+    // Its window changes and a key is typed: it stays dark, and its window
+    // gets no frame callback (as with the whole display off).
+    let frames = fx.client(c).frames_done(second);
+    fx.client(c).draw_with_frame(second, BLUE, (1, 1));
     fx.key(30, true);
     fx.key(30, false);
     fx.render();
+    fx.roundtrip_all();
     assert_eq!(shows(&mut fx, 1), [0, 0, 0]);
+    assert_eq!(fx.client(c).frames_done(second), frames);
 
     // The last output showing: the display goes off, as when idle.
     assert_eq!(power(&mut fx, "HEADLESS-1", false), Reply::Ok);
@@ -598,6 +622,8 @@ fn each_output_turns_off_and_on_by_name() {
 
     assert_eq!(power(&mut fx, "HEADLESS-2", true), Reply::Ok);
     fx.render();
+    fx.roundtrip_all();
+    assert_eq!(fx.client(c).frames_done(second), frames + 1);
     assert_eq!(
         shows(&mut fx, 1),
         rgb(BLUE),

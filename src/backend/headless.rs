@@ -206,12 +206,12 @@ impl HeadlessBackend {
             let Some(screen) = self.screens.get_mut(view.index) else {
                 continue;
             };
-            if screen.off {
-                drawn.push((RenderElementStates::default(), Flip::Nothing));
-                continue;
-            }
             if self.simulate_flips && !screen.flip.may_draw() {
                 drawn.push((RenderElementStates::default(), Flip::Pending));
+                continue;
+            }
+            if screen.off {
+                drawn.push((RenderElementStates::default(), Flip::Nothing));
                 continue;
             }
             let overlay = overlay.on_view(view.index);
@@ -395,13 +395,17 @@ impl HeadlessBackend {
     /// whether the outputs changed.
     pub fn set_lid(&mut self, closed: bool) -> bool {
         if closed {
+            let another_shows = self.screens.iter().skip(1).any(|s| !s.off);
             if self.under_lid.is_some()
-                || self.screens.len() < 2
+                || !another_shows
                 || self.screens[0].spec.name != OUTPUT_NAME
             {
                 return false;
             }
-            self.under_lid = Some(self.screens.remove(0));
+            let mut panel = self.screens.remove(0);
+            // A flip it waited for never comes.
+            panel.flip.settle();
+            self.under_lid = Some(panel);
         } else {
             let Some(mut panel) = self.under_lid.take() else {
                 return false;
@@ -413,9 +417,12 @@ impl HeadlessBackend {
         true
     }
 
-    /// Whether the built-in panel is among the outputs.
-    pub fn shows_panel(&self) -> bool {
-        self.under_lid.is_none()
+    /// Whether a closed lid leaves nothing to see: the built-in panel is
+    /// among the outputs, or every other output is off.
+    pub fn lid_blanks(&self) -> bool {
+        self.screens
+            .iter()
+            .all(|s| s.spec.name == OUTPUT_NAME || s.off)
     }
 
     /// Turns output `name`; false if there is none.

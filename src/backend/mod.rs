@@ -385,6 +385,15 @@ impl Backend {
         found
     }
 
+    /// Whether output `name` has the backlight `brightness` sets (the
+    /// built-in panel).
+    pub fn has_backlight(&self, name: &str) -> bool {
+        match self {
+            Backend::Tty(b) => b.has_backlight(name),
+            _ => self.output_spec().name == name,
+        }
+    }
+
     /// Whether output `name` is turned off by hand.
     pub fn output_off(&self, name: &str) -> bool {
         match self {
@@ -398,7 +407,7 @@ impl Backend {
     /// then the display is turned off.
     pub fn lid_blanks(&self) -> bool {
         match self {
-            Backend::Headless(b) => b.shows_panel(),
+            Backend::Headless(b) => b.lid_blanks(),
             Backend::Winit(_) => true,
             Backend::Tty(b) => b.lid_blanks(),
         }

@@ -442,7 +442,13 @@ impl TtyBackend {
             found.extend(choices.into_iter().map(|c| (g, c)));
             earlier.extend(all_connector_names(&gpu.drm));
         }
-        without_closed_panels(&mut found, self.lid_closed, |(_, c)| c.internal);
+        let off_outputs = &self.off_outputs;
+        without_closed_panels(
+            &mut found,
+            self.lid_closed,
+            |(_, c)| c.internal,
+            |(_, c)| off_outputs.contains(&c.name),
+        );
         for name in config.outputs.keys() {
             if !found.iter().any(|(_, c)| &c.name == name)
                 && name != crate::backend::headless::OUTPUT_NAME
@@ -535,7 +541,20 @@ impl TtyBackend {
     /// Whether a closed lid leaves nothing to see: a built-in panel is
     /// driven (no other output is), or nothing is.
     pub fn lid_blanks(&self) -> bool {
-        self.screens.is_empty() || self.screens.iter().any(|s| s.internal)
+        self.screens.iter().all(|s| s.internal || s.off)
+    }
+
+    /// Whether output `name` has the backlight: a built-in panel, or the
+    /// primary where there is none (a backlight found on such a machine
+    /// belongs to it).
+    pub fn has_backlight(&self, name: &str) -> bool {
+        match self.screens.iter().find(|s| s.internal) {
+            Some(_) => self
+                .screens
+                .iter()
+                .any(|s| s.internal && s.spec.name == name),
+            None => !self.lid_closed && self.spec.name == name,
+        }
     }
 
     /// A GPU was unplugged: its screens go (a flip they waited for never
@@ -1508,10 +1527,15 @@ fn is_internal(info: &connector::Info) -> bool {
 }
 
 /// With the lid closed, the built-in panels leave the layout if another
-/// output is connected (a docked laptop); if none is, they stay (and the
-/// compositor turns them off).
-fn without_closed_panels<T>(found: &mut Vec<T>, lid_closed: bool, internal: impl Fn(&T) -> bool) {
-    if lid_closed && found.iter().any(|c| !internal(c)) {
+/// output shows (a docked laptop; not one turned off by hand); if none
+/// does, they stay (and the compositor turns the display off).
+fn without_closed_panels<T>(
+    found: &mut Vec<T>,
+    lid_closed: bool,
+    internal: impl Fn(&T) -> bool,
+    off: impl Fn(&T) -> bool,
+) {
+    if lid_closed && found.iter().any(|c| !internal(c) && !off(c)) {
         found.retain(|c| !internal(c));
     }
 }
@@ -1714,6 +1738,7 @@ impl State {
                 self.forget_flights(|_| true);
                 if changed {
                     self.output_spec_changed();
+                    self.outputs_replugged();
                 }
                 self.personas.active_mut().state.needs_redraw = true;
                 self.redraw_now();
@@ -1908,7 +1933,12 @@ mod tests {
     /// (name, built-in)
     fn left(found: &[(&str, bool)], lid_closed: bool) -> Vec<String> {
         let mut found = found.to_vec();
-        without_closed_panels(&mut found, lid_closed, |(_, internal)| *internal);
+        without_closed_panels(
+            &mut found,
+            lid_closed,
+            |(_, internal)| *internal,
+            |(name, _)| *name == "DP-2",
+        );
         found
             .into_iter()
             .map(|(name, _)| name.to_string())
@@ -1923,5 +1953,10 @@ mod tests {
         // Alone, the panel stays (the compositor turns the display off).
         assert_eq!(left(&[("eDP-1", true)], true), ["eDP-1"]);
         assert_eq!(left(&[("DP-1", false)], true), ["DP-1"]);
+        // A monitor turned off by hand shows nothing: the panel stays.
+        assert_eq!(
+            left(&[("eDP-1", true), ("DP-2", false)], true),
+            ["eDP-1", "DP-2"]
+        );
     }
 }

@@ -132,8 +132,7 @@ impl State {
     /// The error for an output that has no backlight: only the primary
     /// (the built-in panel) has one.
     fn no_backlight(&self, output: &str) -> Option<Reply> {
-        let primary = self.backend.output_spec().name.clone();
-        if output == primary {
+        if self.backend.has_backlight(output) {
             return None;
         }
         let names: Vec<String> = self
@@ -143,7 +142,7 @@ impl State {
             .map(|s| s.name)
             .collect();
         let message = if names.iter().any(|n| n == output) {
-            format!("`{output}` has no backlight: only the built-in panel (`{primary}`) has")
+            format!("`{output}` has no backlight: only a built-in panel has")
         } else {
             format!("no output named `{output}` (outputs: {})", names.join(", "))
         };

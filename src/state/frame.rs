@@ -298,10 +298,14 @@ impl State {
         // Outputs still waiting for their flip drew nothing: what their last
         // frame said of each surface stands, and their surfaces get frame
         // callbacks when they draw again (each output paces its own).
+        // An output turned off by hand shows nothing either: its surfaces
+        // get no frames, as with the whole display off.
         let shown: Vec<(&View, &RenderElementStates, Flip)> = views
             .iter()
             .zip(&drawn)
-            .filter(|(_, (_, flip))| *flip != Flip::Pending)
+            .filter(|(view, (_, flip))| {
+                *flip != Flip::Pending && !self.backend.output_off(&view.spec.name)
+            })
             .map(|(view, (states, flip))| (view, states, *flip))
             .collect();
         // A mirror shows the primary's output: the primary paces it.

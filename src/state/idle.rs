@@ -56,11 +56,21 @@ impl State {
                 let config = self.config.clone();
                 if self.backend.set_lid(on, &config) {
                     self.output_spec_changed();
+                    // A frame the panel under the lid waited for is never shown.
+                    let outputs: Vec<String> = self
+                        .backend
+                        .output_specs()
+                        .into_iter()
+                        .map(|s| s.name)
+                        .collect();
+                    self.forget_flights(|name| !outputs.iter().any(|o| o == name));
                     self.redraw_now();
                 }
                 if self.lid_keeps_off() {
                     self.set_power(Power::Off);
-                } else {
+                    self.lid_off = true;
+                } else if !on {
+                    self.lid_off = false;
                     self.note_activity();
                 }
                 self.ipc_events.broadcast(&Event::Lid { closed: on });
@@ -77,13 +87,21 @@ impl State {
         self.lid_closed && self.backend.lid_blanks()
     }
 
-    /// Outputs came or went (a monitor plugged in or out): with the lid
-    /// closed, the display goes off when only the built-in panel is left,
-    /// and on when a monitor comes; plugging one in is the user at work.
+    /// Outputs came or went (a monitor plugged in or out) with the lid
+    /// closed: the display goes off when only the built-in panel is left,
+    /// and back on when a monitor comes after the lid turned it off. Nothing
+    /// else wakes it: a monitor that drops off the bus once it sleeps would
+    /// otherwise wake it again and again.
     pub fn outputs_replugged(&mut self) {
+        if !self.lid_closed {
+            return;
+        }
         if self.lid_keeps_off() {
-            self.set_power(Power::Off);
-        } else {
+            if self.power != Power::Off {
+                self.set_power(Power::Off);
+                self.lid_off = true;
+            }
+        } else if std::mem::take(&mut self.lid_off) {
             self.note_activity();
         }
     }

@@ -96,6 +96,9 @@ pub struct State {
     pub power: idle::Power,
     /// The lid is closed: the panel stays off until it opens.
     pub lid_closed: bool,
+    /// The closed lid turned the display off (a monitor plugged in then
+    /// turns it back on).
+    pub(crate) lid_off: bool,
     /// The overview, while it is open.
     pub overview: Option<overview::Overview>,
     pub ipc_events: EventSink,
@@ -193,6 +196,7 @@ impl State {
             idle_was_inhibited: false,
             power: idle::Power::On,
             lid_closed: false,
+            lid_off: false,
             overview: None,
             ipc_events: EventSink::detached(),
             loop_handle,
