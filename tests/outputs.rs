@@ -560,16 +560,6 @@ fn each_output_turns_off_and_on_by_name() {
     move_by(&mut fx, 240.0, 0.0);
     let second = fx.add_window(c, GREEN);
     fx.render();
-    let shows = |fx: &mut Fixture, index: usize| {
-        let shot = fx
-            .state
-            .backend
-            .headless()
-            .unwrap()
-            .screenshot_of(index)
-            .unwrap();
-        rgb(shot.pixel(shot.width / 2, shot.height / 2))
-    };
     let power = |fx: &mut Fixture, output: &str, on: bool| {
         fx.request(Request::OutputPower {
             output: output.into(),
@@ -585,14 +575,14 @@ fn each_output_turns_off_and_on_by_name() {
         other => panic!("{other:?}"),
     };
     assert_eq!(
-        (shows(&mut fx, 0), shows(&mut fx, 1)),
+        (fx.output_middle(0), fx.output_middle(1)),
         (rgb(RED), rgb(GREEN))
     );
 
     assert_eq!(power(&mut fx, "HEADLESS-2", false), Reply::Ok);
     fx.render();
-    assert_eq!(shows(&mut fx, 1), [0, 0, 0], "HEADLESS-2 is dark");
-    assert_eq!(shows(&mut fx, 0), rgb(RED), "HEADLESS-1 shows on");
+    assert_eq!(fx.output_middle(1), [0, 0, 0], "HEADLESS-2 is dark");
+    assert_eq!(fx.output_middle(0), rgb(RED), "HEADLESS-1 shows on");
     assert_eq!(fx.state.power, Power::On);
     assert_eq!(off_listed(&mut fx), ["HEADLESS-2"]);
     assert_eq!(
@@ -608,7 +598,7 @@ fn each_output_turns_off_and_on_by_name() {
     fx.key(30, false);
     fx.render();
     fx.roundtrip_all();
-    assert_eq!(shows(&mut fx, 1), [0, 0, 0]);
+    assert_eq!(fx.output_middle(1), [0, 0, 0]);
     assert_eq!(fx.client(c).frames_done(second), frames);
 
     // The last output showing: the display goes off, as when idle.
@@ -617,15 +607,15 @@ fn each_output_turns_off_and_on_by_name() {
     assert_eq!(power(&mut fx, "HEADLESS-1", true), Reply::Ok);
     assert_eq!(fx.state.power, Power::On);
     fx.render();
-    assert_eq!(shows(&mut fx, 0), rgb(RED));
-    assert_eq!(shows(&mut fx, 1), [0, 0, 0], "HEADLESS-2 still off");
+    assert_eq!(fx.output_middle(0), rgb(RED));
+    assert_eq!(fx.output_middle(1), [0, 0, 0], "HEADLESS-2 still off");
 
     assert_eq!(power(&mut fx, "HEADLESS-2", true), Reply::Ok);
     fx.render();
     fx.roundtrip_all();
     assert_eq!(fx.client(c).frames_done(second), frames + 1);
     assert_eq!(
-        shows(&mut fx, 1),
+        fx.output_middle(1),
         rgb(BLUE),
         "on again, with what it missed"
     );

@@ -22,19 +22,6 @@ fn two_outputs() -> String {
     )
 }
 
-/// Output `index`'s middle pixel, as it shows now.
-fn middle(fx: &mut Fixture, index: usize) -> [u8; 3] {
-    let shot = fx
-        .state
-        .backend
-        .headless()
-        .unwrap()
-        .screenshot_of(index)
-        .unwrap();
-    let p = shot.pixel(shot.width / 2, shot.height / 2);
-    [p[0], p[1], p[2]]
-}
-
 fn rgb(c: [u8; 4]) -> [u8; 3] {
     [c[0], c[1], c[2]]
 }
@@ -62,8 +49,8 @@ fn an_output_waiting_for_its_flip_holds_no_other_back() {
     let slow = fx.add_bound_client("work");
     let b = fx.add_window(slow, GREEN);
     fx.render();
-    assert_eq!(middle(&mut fx, 0), rgb(RED));
-    assert_eq!(middle(&mut fx, 1), rgb(GREEN));
+    assert_eq!(fx.output_middle(0), rgb(RED));
+    assert_eq!(fx.output_middle(1), rgb(GREEN));
 
     fx.state.backend.headless().unwrap().simulate_flips = true;
     // Both draw with a frame callback: one frame, queued on both outputs.
@@ -97,19 +84,19 @@ fn an_output_waiting_for_its_flip_holds_no_other_back() {
         2,
         "the primary's window is not held back by HEADLESS-2's flip"
     );
-    assert_eq!(middle(&mut fx, 0), rgb(YELLOW));
+    assert_eq!(fx.output_middle(0), rgb(YELLOW));
     assert_eq!(
         fx.client(slow).frames_done(b),
         1,
         "no frame callback on an output still waiting for its flip"
     );
-    assert_eq!(middle(&mut fx, 1), rgb(BLUE), "not drawn there yet");
+    assert_eq!(fx.output_middle(1), rgb(BLUE), "not drawn there yet");
     assert_eq!(presented(&mut fx, slow), 0);
 
     // HEADLESS-2's flip: the frame it missed is drawn there at once.
     fx.state.simulated_page_flip(1);
     fx.roundtrip_all();
-    assert_eq!(middle(&mut fx, 1), rgb(RED));
+    assert_eq!(fx.output_middle(1), rgb(RED));
     assert_eq!(fx.client(slow).frames_done(b), 2);
     assert_eq!(
         presented(&mut fx, slow),
@@ -167,5 +154,5 @@ fn a_lock_is_confirmed_only_once_its_frame_is_shown() {
         fx.client(s).system().locked,
         "locked once the lock is shown"
     );
-    assert_ne!(middle(&mut fx, 0), rgb(BLUE), "work is not on screen");
+    assert_ne!(fx.output_middle(0), rgb(BLUE), "work is not on screen");
 }

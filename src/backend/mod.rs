@@ -394,6 +394,11 @@ impl Backend {
         }
     }
 
+    /// Every output's name, the primary first.
+    pub fn output_names(&self) -> Vec<String> {
+        self.output_specs().into_iter().map(|s| s.name).collect()
+    }
+
     /// Whether output `name` is turned off by hand.
     pub fn output_off(&self, name: &str) -> bool {
         match self {

@@ -1912,13 +1912,7 @@ impl State {
         }
         self.output_spec_changed();
         // Frames queued on its screens are never shown.
-        let outputs: Vec<String> = self
-            .backend
-            .output_specs()
-            .into_iter()
-            .map(|s| s.name)
-            .collect();
-        self.forget_flights(|name| !outputs.iter().any(|o| o == name));
+        self.forget_gone_flights();
         if settled {
             let now = self.now();
             self.frame_presented(None, true, now, 0);

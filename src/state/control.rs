@@ -135,12 +135,7 @@ impl State {
         if self.backend.has_backlight(output) {
             return None;
         }
-        let names: Vec<String> = self
-            .backend
-            .output_specs()
-            .into_iter()
-            .map(|s| s.name)
-            .collect();
+        let names = self.backend.output_names();
         let message = if names.iter().any(|n| n == output) {
             format!("`{output}` has no backlight: only a built-in panel has")
         } else {
@@ -154,16 +149,9 @@ impl State {
     /// layout; the last one showing turns the display off as the idle
     /// action does, until input or `on` wakes it.
     fn output_power(&mut self, output: &str, on: bool) -> Reply {
-        let names: Vec<String> = self
-            .backend
-            .output_specs()
-            .into_iter()
-            .map(|s| s.name)
-            .collect();
+        let names = self.backend.output_names();
         if !names.iter().any(|n| n == output) {
-            return Reply::Error {
-                message: format!("no output named `{output}` (outputs: {})", names.join(", ")),
-            };
+            return self.no_output(output);
         }
         if on {
             if self.backend.set_output_off(output, false) {
@@ -205,14 +193,16 @@ impl State {
         if self.set_output_transform(output, transform.into()) {
             return Reply::Ok;
         }
-        let names: Vec<String> = self
-            .backend
-            .output_specs()
-            .into_iter()
-            .map(|s| s.name)
-            .collect();
+        self.no_output(output)
+    }
+
+    /// The error for an output name that is none of ours.
+    fn no_output(&self, output: &str) -> Reply {
         Reply::Error {
-            message: format!("no output named `{output}` (outputs: {})", names.join(", ")),
+            message: format!(
+                "no output named `{output}` (outputs: {})",
+                self.backend.output_names().join(", ")
+            ),
         }
     }
 
@@ -374,15 +364,7 @@ impl State {
         let active = id == self.personas.active_id();
         let state = &self.personas.get(id).expect("found").state;
         let Some(view) = state.views().into_iter().find(|v| v.spec.name == output) else {
-            let names: Vec<String> = self
-                .backend
-                .output_specs()
-                .into_iter()
-                .map(|s| s.name)
-                .collect();
-            return Reply::Error {
-                message: format!("no output named `{output}` (outputs: {})", names.join(", ")),
-            };
+            return self.no_output(output);
         };
         let shot = match self.backend.headless() {
             Some(headless) if active => headless.screenshot_of(view.index),

@@ -152,6 +152,13 @@ impl State {
         self.frame_presented(Some(&output), owed, now, 0);
     }
 
+    /// Frames queued on outputs that are gone (unplugged, under the lid)
+    /// will never be shown.
+    pub(crate) fn forget_gone_flights(&mut self) {
+        let outputs = self.backend.output_names();
+        self.forget_flights(|name| !outputs.iter().any(|o| o == name));
+    }
+
     /// Frames queued on outputs `gone` says are gone (or on every output,
     /// after a VT switch) will never be shown.
     pub(crate) fn forget_flights(&mut self, gone: impl Fn(&str) -> bool) {

@@ -57,13 +57,7 @@ impl State {
                 if self.backend.set_lid(on, &config) {
                     self.output_spec_changed();
                     // A frame the panel under the lid waited for is never shown.
-                    let outputs: Vec<String> = self
-                        .backend
-                        .output_specs()
-                        .into_iter()
-                        .map(|s| s.name)
-                        .collect();
-                    self.forget_flights(|name| !outputs.iter().any(|o| o == name));
+                    self.forget_gone_flights();
                     self.redraw_now();
                 }
                 if self.lid_keeps_off() {

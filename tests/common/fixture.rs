@@ -321,6 +321,20 @@ impl Fixture {
             .unwrap()
     }
 
+    /// The middle pixel (RGB) output `index` shows now, as the headless
+    /// backend last drew it.
+    pub fn output_middle(&mut self, index: usize) -> [u8; 3] {
+        let shot = self
+            .state
+            .backend
+            .headless()
+            .expect("headless")
+            .screenshot_of(index)
+            .unwrap();
+        let p = shot.pixel(shot.width / 2, shot.height / 2);
+        [p[0], p[1], p[2]]
+    }
+
     /// A background persona's kept content, as `screenshot --persona` gives it.
     pub fn snapshot(&mut self, persona: &str) -> Screenshot {
         let id = self.state.personas.by_name(persona).unwrap();
