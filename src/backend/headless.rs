@@ -388,7 +388,6 @@ impl HeadlessBackend {
         }
     }
 
-    /// Turns the primary output (a rotation daemon, `personas msg output … transform`).
     /// The lid closed or opened: closed, the built-in panel (HEADLESS-1)
     /// leaves the layout if another output is there (a laptop docked
     /// with its lid shut); opened, it is back as the primary. Returns
@@ -407,10 +406,9 @@ impl HeadlessBackend {
             panel.flip.settle();
             self.under_lid = Some(panel);
         } else {
-            let Some(mut panel) = self.under_lid.take() else {
+            let Some(panel) = self.under_lid.take() else {
                 return false;
             };
-            panel.flip = FlipState::default();
             self.screens.insert(0, panel);
         }
         self.reset_damage();
@@ -425,7 +423,8 @@ impl HeadlessBackend {
             .all(|s| s.spec.name == OUTPUT_NAME || s.off)
     }
 
-    /// Turns output `name`; false if there is none.
+    /// Turns output `name` (a rotation daemon, `personas msg output …
+    /// transform`); false if there is none.
     pub fn set_transform(&mut self, name: &str, transform: Transform) -> bool {
         let Some(screen) = self.screens.iter_mut().find(|s| s.spec.name == name) else {
             return false;

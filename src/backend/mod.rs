@@ -76,17 +76,15 @@ impl Flip {
     /// came to: queued if any output queued (a flip will come), failed if
     /// any failed (drawn again in a refresh), and pending only if every
     /// output still waits for a flip (none could be drawn).
-    pub fn combine(flips: &[Flip]) -> Flip {
-        for wanted in [Flip::Queued, Flip::Failed, Flip::Shown, Flip::Nothing] {
-            if flips.contains(&wanted) {
-                return wanted;
-            }
-        }
-        if flips.is_empty() {
-            Flip::Nothing
-        } else {
-            Flip::Pending
-        }
+    pub fn combine(flips: impl IntoIterator<Item = Flip>) -> Flip {
+        let rank = |flip: &Flip| match flip {
+            Flip::Pending => 0,
+            Flip::Nothing => 1,
+            Flip::Shown => 2,
+            Flip::Failed => 3,
+            Flip::Queued => 4,
+        };
+        flips.into_iter().max_by_key(rank).unwrap_or(Flip::Nothing)
     }
 }
 

@@ -104,12 +104,12 @@ mod tests {
     #[test]
     fn a_frame_is_pending_only_when_no_output_could_draw() {
         use Flip::*;
-        assert_eq!(Flip::combine(&[Pending, Queued]), Queued);
-        assert_eq!(Flip::combine(&[Pending, Nothing]), Nothing);
-        assert_eq!(Flip::combine(&[Failed, Queued]), Queued);
-        assert_eq!(Flip::combine(&[Failed, Nothing, Pending]), Failed);
-        assert_eq!(Flip::combine(&[Pending, Pending]), Pending);
-        assert_eq!(Flip::combine(&[Shown, Shown]), Shown);
-        assert_eq!(Flip::combine(&[]), Nothing);
+        assert_eq!(Flip::combine([Pending, Queued]), Queued);
+        assert_eq!(Flip::combine([Pending, Nothing]), Nothing);
+        assert_eq!(Flip::combine([Failed, Queued]), Queued);
+        assert_eq!(Flip::combine([Failed, Nothing, Pending]), Failed);
+        assert_eq!(Flip::combine([Pending, Pending]), Pending);
+        assert_eq!(Flip::combine([Shown, Shown]), Shown);
+        assert_eq!(Flip::combine([]), Nothing);
     }
 }

@@ -238,6 +238,15 @@ struct Screen {
     off: bool,
 }
 
+impl Screen {
+    /// DPMS off: the CRTC and its planes disabled until the next frame.
+    fn dpms_off(&mut self) -> Result<(), String> {
+        on_compositor!(&mut self.compositor, c => c.clear()).map_err(|e| e.to_string())?;
+        tracing::info!(output = %self.spec.name, "output off (DPMS)");
+        Ok(())
+    }
+}
+
 pub struct TtyBackend {
     pub spec: OutputSpec,
     session: LibSeatSession,
@@ -538,8 +547,8 @@ impl TtyBackend {
         self.screens.iter().any(|s| s.spec.name == name && s.off)
     }
 
-    /// Whether a closed lid leaves nothing to see: a built-in panel is
-    /// driven (no other output is), or nothing is.
+    /// Whether a closed lid leaves nothing to see: every screen driven is a
+    /// built-in panel or turned off (or none is).
     pub fn lid_blanks(&self) -> bool {
         self.screens.iter().all(|s| s.internal || s.off)
     }
@@ -548,12 +557,12 @@ impl TtyBackend {
     /// primary where there is none (a backlight found on such a machine
     /// belongs to it).
     pub fn has_backlight(&self, name: &str) -> bool {
-        match self.screens.iter().find(|s| s.internal) {
-            Some(_) => self
-                .screens
+        if self.screens.iter().any(|s| s.internal) {
+            self.screens
                 .iter()
-                .any(|s| s.internal && s.spec.name == name),
-            None => !self.lid_closed && self.spec.name == name,
+                .any(|s| s.internal && s.spec.name == name)
+        } else {
+            !self.lid_closed && self.spec.name == name
         }
     }
 
@@ -586,11 +595,7 @@ impl TtyBackend {
     ) -> Result<Screen, TtyError> {
         let name = choice.name.clone();
         let mode = choice.mode;
-        let transform = config
-            .outputs
-            .get(&name)
-            .and_then(|o| o.transform)
-            .map_or(Transform::Normal, Into::into);
+        let transform = config.output_transform(&name);
         let size = choice.mode_size();
         let compositor = self.compositor(gpu, choice, size, transform)?;
         let feedback = self.surface_feedback(gpu, &compositor);
@@ -885,8 +890,10 @@ impl TtyBackend {
                 gles.transition = None;
             }
         }
-        let flips: Vec<Flip> = drawn.iter().map(|(_, flip)| *flip).collect();
-        self.retry = Flip::combine(&flips) != Flip::Failed && flips.contains(&Flip::Failed);
+        // A screen failed while another queued its frame: that flip paces
+        // the retry.
+        let flips = || drawn.iter().map(|(_, flip)| *flip);
+        self.retry = flips().any(|f| f == Flip::Failed) && flips().any(|f| f == Flip::Queued);
         Ok(drawn)
     }
 
@@ -993,7 +1000,7 @@ impl TtyBackend {
             }
         };
         flips.push(flip);
-        Ok(Flip::combine(&flips))
+        Ok(Flip::combine(flips))
     }
 
     /// A switch away from `from` begins: with GLES, it is drawn once more
@@ -1135,11 +1142,8 @@ impl TtyBackend {
         }
         if screen.off {
             if !screen.blanked {
-                match on_compositor!(&mut screen.compositor, c => c.clear()) {
-                    Ok(()) => tracing::info!(output = %screen.spec.name, "output off (DPMS)"),
-                    Err(err) => {
-                        tracing::warn!(output = %screen.spec.name, "DPMS off failed: {err}")
-                    }
+                if let Err(err) = screen.dpms_off() {
+                    tracing::warn!(output = %screen.spec.name, "DPMS off failed: {err}");
                 }
                 screen.blanked = true;
             }
@@ -1254,9 +1258,8 @@ impl TtyBackend {
             if screen.blanked {
                 continue;
             }
-            match on_compositor!(&mut screen.compositor, c => c.clear()) {
+            match screen.dpms_off() {
                 Ok(()) => {
-                    tracing::info!(output = %screen.spec.name, "output off (DPMS)");
                     screen.blanked = true;
                     screen.flip.quit();
                     continue;
@@ -1280,7 +1283,6 @@ impl TtyBackend {
         Ok(all)
     }
 
-    /// Turns the primary output.
     /// Turns the screen of connector `name`; false if none is driven.
     pub fn set_transform(&mut self, name: &str, transform: Transform) -> bool {
         let Some(index) = self.screens.iter().position(|s| s.spec.name == name) else {

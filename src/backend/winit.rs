@@ -84,28 +84,23 @@ impl WinitBackend {
                 state.on_winit_event(event)
             })
             .map_err(|e| WinitError::Source(e.to_string()))?;
-        let transform = config
-            .outputs
-            .get(OUTPUT_NAME)
-            .and_then(|o| o.transform)
-            .map_or(Transform::Normal, Into::into);
-        let mut backend = WinitBackend {
-            spec: OutputSpec {
-                name: OUTPUT_NAME.to_owned(),
-                size,
-                refresh_mhz: 60_000,
-                scale: 1.0,
-                transform,
-            },
+        let transform = config.output_transform(OUTPUT_NAME);
+        let spec = OutputSpec {
+            name: OUTPUT_NAME.to_owned(),
+            size,
+            refresh_mhz: 60_000,
+            scale: 1.0,
+            transform,
+        };
+        Ok(WinitBackend {
             window: Box::new(window),
             tracker: tracker(size, transform),
-            dim_veil: SolidColorBuffer::new(size.to_logical(1), render::DIM_VEIL),
+            dim_veil: SolidColorBuffer::new(spec.display_size().to_logical(1), render::DIM_VEIL),
+            spec,
             full_damage: true,
             effects,
             transition: None,
-        };
-        backend.reshaped();
-        Ok(backend)
+        })
     }
 
     /// GPU buffers from the render node behind the window's EGL display

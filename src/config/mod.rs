@@ -576,6 +576,14 @@ impl Config {
     pub fn persona(&self, name: &str) -> Option<&PersonaConfig> {
         self.personas.iter().find(|p| p.name == name)
     }
+
+    /// The transform `[outputs."NAME"]` gives output `name` (upright if none).
+    pub fn output_transform(&self, name: &str) -> smithay::utils::Transform {
+        self.outputs
+            .get(name)
+            .and_then(|o| o.transform)
+            .map_or(smithay::utils::Transform::Normal, Into::into)
+    }
 }
 
 /// Where the config came from.

@@ -281,8 +281,7 @@ impl State {
                 return Flip::Failed;
             }
         };
-        let flips: Vec<Flip> = drawn.iter().map(|(_, flip)| *flip).collect();
-        let flip = Flip::combine(&flips);
+        let flip = Flip::combine(drawn.iter().map(|(_, flip)| *flip));
         let rendered = Instant::now();
         if matches!(flip, Flip::Shown | Flip::Queued) {
             self.stats.frames_rendered += 1;
@@ -393,7 +392,7 @@ impl State {
         let seq = self.stats.frames_rendered;
         let mut flights = Vec::new();
         for &(view, _, flip) in &shown {
-            let refresh = refresh_of(&view.spec);
+            let refresh = view.spec.frame_duration();
             let mut feedback = paces(view).then(|| take_feedback(persona, walked, &view.output));
             match flip {
                 Flip::Shown => {
@@ -426,7 +425,7 @@ impl State {
         }
         let switch = self.pending_switch.take();
         // An output still waiting for its flip shows the switch later.
-        let waiting = flips.contains(&Flip::Pending);
+        let waiting = drawn.iter().any(|(_, flip)| *flip == Flip::Pending);
         match flip {
             Flip::Queued => {
                 if let Some((_, flight)) = self
@@ -623,16 +622,6 @@ fn take_feedback(
         });
     }
     feedback
-}
-
-/// An output's refresh interval (60 Hz where it says none).
-fn refresh_of(spec: &crate::persona::OutputSpec) -> Duration {
-    let mhz = if spec.refresh_mhz > 0 {
-        spec.refresh_mhz
-    } else {
-        60_000
-    };
-    Duration::from_secs_f64(1000.0 / mhz as f64)
 }
 
 fn present(

@@ -156,19 +156,13 @@ impl State {
         let backend = match backend {
             Some(backend) => backend,
             None => {
-                let transform = config
-                    .outputs
-                    .get(crate::backend::headless::OUTPUT_NAME)
-                    .and_then(|o| o.transform)
-                    .map_or(smithay::utils::Transform::Normal, Into::into);
+                let transform = config.output_transform(crate::backend::headless::OUTPUT_NAME);
                 let mut headless = HeadlessBackend::new(config.headless.size, transform)?;
                 for &size in &config.headless.extra_outputs {
                     headless.add_output(size)?;
                 }
-                for (name, output) in &config.outputs {
-                    if let Some(transform) = output.transform {
-                        headless.set_transform(name, transform.into());
-                    }
+                for spec in headless.specs().into_iter().skip(1) {
+                    headless.set_transform(&spec.name, config.output_transform(&spec.name));
                 }
                 Backend::Headless(headless)
             }

@@ -139,12 +139,7 @@ impl State {
         // Every output's transform as the file says (as sway's reload
         // does), then the layout (positions, mirroring).
         for spec in self.backend.output_specs() {
-            let transform = self
-                .config
-                .outputs
-                .get(&spec.name)
-                .and_then(|o| o.transform)
-                .map_or(smithay::utils::Transform::Normal, Into::into);
+            let transform = self.config.output_transform(&spec.name);
             if transform != spec.transform {
                 self.backend.set_transform(&spec.name, transform);
                 tracing::info!(output = %spec.name, ?transform, "output transform changed");
