@@ -3,10 +3,13 @@
 //! A libseat session (seatd, logind or libseat's builtin backend as root) opens
 //! the devices. Every GPU drives its connected connectors (the primary GPU's
 //! built-in panel is the primary output), each through smithay's
-//! `DrmCompositor`: on GBM buffers drawn with that GPU's GLES where it has GL
-//! (`renderer = "auto"` skips software GL), else on dumb buffers drawn by
-//! pixman, which needs no GPU or GL.
-//! libinput reads input through udev (udevd must run; see `open_input`). A VT switch pauses the session: DRM master and
+//! `DrmCompositor`: on GBM buffers where the GPU has GL (`renderer = "auto"`
+//! skips software GL), drawn by the primary GPU's GLES when it has it (a
+//! frame for another GPU is copied over: `render::multi`), else by the GPU's
+//! own; a GPU without GL draws on dumb buffers with pixman, which needs no
+//! GPU or GL.
+//! libinput reads input through udev (udevd must run; see `open_input`).
+//! A VT switch pauses the session: DRM master and
 //! input are given up and taken back, and no persona, window or client notices
 //! more than frames that wait.
 
@@ -26,7 +29,7 @@ use smithay::backend::drm::{
     DrmDevice, DrmDeviceFd, DrmDeviceNotifier, DrmEvent, DrmEventMetadata, DrmEventTime,
 };
 use smithay::backend::drm::{DrmNode, NodeType};
-use smithay::backend::egl::{EGLContext, EGLDevice, EGLDisplay};
+use smithay::backend::egl::{EGLDevice, EGLDisplay};
 use smithay::backend::input::InputEvent;
 use smithay::backend::libinput::{LibinputInputBackend, LibinputSessionInterface};
 use smithay::backend::renderer::element::memory::MemoryRenderBuffer;
@@ -57,8 +60,10 @@ use crate::config::{
 use crate::handlers::dmabuf::{GpuOffer, SurfaceFeedback};
 use crate::persona::{OutputSpec, PersonaState};
 use crate::render::effects::{self, Effects, Transition};
+use crate::render::multi::{GpuManager, TtyApi, TtyRenderer};
 use crate::render::{renderer_error, RenderError, Scene};
 use crate::state::State;
+use smithay::backend::renderer::multigpu::ApiDevice;
 
 /// Why the tty backend could not start. Each names what is missing.
 #[derive(Debug, thiserror::Error)]
@@ -106,39 +111,95 @@ macro_rules! on_compositor {
     };
 }
 
-/// GLES on the GPU: its renderer, the shaders, and a switch transition.
+/// GLES on the GPU (its renderer is in the `GpuManager`, by `node`): its
+/// GBM device, and the shaders and switch transition it draws with when it
+/// draws screens.
 struct Gles {
-    renderer: GlesRenderer,
+    node: DrmNode,
     gbm: GbmDevice<DrmDeviceFd>,
     effects: Effects,
     transition: Option<Transition>,
 }
 
 impl Gles {
-    /// GLES through EGL on the DRM device's GBM. `Ok(None)`: it works, but
-    /// on a software rasterizer, which `auto` leaves to pixman.
-    fn open(fd: &DrmDeviceFd, choice: RendererChoice) -> Result<Option<Gles>, String> {
+    /// GLES through EGL on the DRM device's GBM, added to `manager`.
+    /// `Ok(None)`: it works, but on a software rasterizer, which `auto`
+    /// leaves to pixman.
+    fn open(
+        fd: &DrmDeviceFd,
+        node: Option<DrmNode>,
+        choice: RendererChoice,
+        manager: &mut GpuManager,
+    ) -> Result<Option<Gles>, String> {
+        let node = node.ok_or("not a DRM node")?;
         let gbm = GbmDevice::new(fd.clone()).map_err(|e| format!("GBM: {e}"))?;
-        // SAFETY: the display is kept alive by the context and renderer
-        // made from it, which hold it themselves.
+        // SAFETY: the display is kept alive by what is made from it (the
+        // manager's display of the same device shares it).
         let display = unsafe { EGLDisplay::new(gbm.clone()) }.map_err(|e| format!("EGL: {e}"))?;
         let software = EGLDevice::device_for_display(&display).is_ok_and(|d| d.is_software());
         if software && choice == RendererChoice::Auto {
             return Ok(None);
         }
-        let context = EGLContext::new(&display).map_err(|e| format!("EGL context: {e}"))?;
-        // SAFETY: the context is new and current on no other thread.
-        let mut renderer =
-            unsafe { GlesRenderer::new(context) }.map_err(|e| format!("GLES: {e}"))?;
-        let effects = Effects::compile(&mut renderer).map_err(|e| e.to_string())?;
+        manager
+            .as_mut()
+            .add_node(node, gbm.clone())
+            .map_err(|e| format!("EGL: {e}"))?;
+        let effects = match manager.single_renderer(&node) {
+            Ok(mut renderer) => Effects::compile(renderer.as_mut()).map_err(|e| e.to_string()),
+            Err(err) => Err(format!("GLES: {err}")),
+        };
+        let effects = effects.inspect_err(|_| manager.as_mut().remove_node(&node))?;
         tracing::info!(software, "drawing with GLES");
         Ok(Some(Gles {
-            renderer,
+            node,
             gbm,
             effects,
             transition: None,
         }))
     }
+}
+
+/// The GPU whose GLES draws GPU `g`'s screens: the primary's when it has
+/// GLES (the frames are copied over), else `g`'s own; None: pixman.
+fn render_gpu(gpus: &[Gpu], g: usize) -> Option<usize> {
+    let gles = |g: usize| {
+        gpus.get(g)
+            .is_some_and(|gpu| !gpu.gone && gpu.gles.is_some())
+    };
+    gles(g).then(|| if gles(0) { 0 } else { g })
+}
+
+/// The renderer for a frame of GPU `g`'s screens in `format`: its render
+/// GPU's GLES, copying the frame to `g` when that is another GPU.
+fn renderer_for<'a>(
+    manager: &'a mut GpuManager,
+    gpus: &[Gpu],
+    g: usize,
+    format: Fourcc,
+) -> Result<TtyRenderer<'a>, RenderError> {
+    let node = |g: usize| {
+        gpus.get(g)
+            .and_then(|gpu| gpu.gles.as_ref())
+            .map(|gles| gles.node)
+    };
+    let (Some(from), Some(to)) = (render_gpu(gpus, g).and_then(node), node(g)) else {
+        return Err(RenderError::Renderer("GLES is gone".into()));
+    };
+    let renderer = if from == to {
+        manager.single_renderer(&from)
+    } else {
+        manager.renderer(&from, &to, format)
+    };
+    renderer.map_err(|e| RenderError::Renderer(e.to_string()))
+}
+
+/// GPU `node`'s own GLES renderer, for what is not a frame.
+fn gles_of(manager: &mut GpuManager, node: DrmNode) -> Option<&mut GlesRenderer> {
+    manager
+        .devices_mut()
+        .ok()?
+        .find(|device| *device.node() == node)
+        .map(|device| device.renderer_mut())
 }
 
 /// A DRM device and what draws on it.
@@ -164,6 +225,7 @@ impl Gpu {
         session: &mut LibSeatSession,
         path: &Path,
         config: &Config,
+        manager: &mut GpuManager,
     ) -> Result<(Gpu, DrmDeviceNotifier), TtyError> {
         let fd = session
             .open(
@@ -178,9 +240,14 @@ impl Gpu {
         let (drm, events) =
             DrmDevice::new(fd.clone(), true).map_err(|err| TtyError::Drm(err.to_string()))?;
         tracing::info!(gpu = %path.display(), atomic = drm.is_atomic(), "DRM device opened");
+        let node = DrmNode::from_file(&fd).ok().map(|node| {
+            node.node_with_type(NodeType::Render)
+                .and_then(Result::ok)
+                .unwrap_or(node)
+        });
         let gles = match config.renderer {
             RendererChoice::Pixman => None,
-            choice => match Gles::open(&fd, choice) {
+            choice => match Gles::open(&fd, node, choice, manager) {
                 Ok(gles) => gles.map(Box::new),
                 Err(err) => {
                     tracing::warn!(gpu = %path.display(), "no GLES ({err}); drawing with pixman on dumb buffers");
@@ -191,11 +258,6 @@ impl Gpu {
         if gles.is_none() {
             tracing::info!(gpu = %path.display(), "drawing with pixman");
         }
-        let node = DrmNode::from_file(&fd).ok().map(|node| {
-            node.node_with_type(NodeType::Render)
-                .and_then(Result::ok)
-                .unwrap_or(node)
-        });
         let card = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -253,6 +315,8 @@ pub struct TtyBackend {
     libinput: Libinput,
     /// pixman: the frames (and captures) when there is no GLES.
     renderer: PixmanRenderer,
+    /// The GLES of every GPU that has it.
+    gpu_manager: GpuManager,
     /// The GPUs, the primary first.
     gpus: Vec<Gpu>,
     /// The connectors driven, the primary (built-in panel) first.
@@ -311,11 +375,13 @@ impl TtyBackend {
 
         let path = primary_gpu(&seat)?;
         let mut session = session;
-        let (primary, primary_events) = Gpu::open(&mut session, &path, config)?;
+        let mut gpu_manager = GpuManager::new(TtyApi::default())
+            .map_err(|err| TtyError::Render(RenderError::Renderer(err.to_string())))?;
+        let (primary, primary_events) = Gpu::open(&mut session, &path, config, &mut gpu_manager)?;
         let mut gpus = vec![primary];
         let mut notifiers = vec![primary_events];
         // Other GPUs drive their own connectors (a laptop's external ports on
-        // a discrete GPU), each drawing its screens itself.
+        // a discrete GPU).
         let others = smithay::backend::udev::all_gpus(&seat)
             .ok()
             .filter(|gpus| !gpus.is_empty())
@@ -324,7 +390,7 @@ impl TtyBackend {
             if other == path {
                 continue;
             }
-            match Gpu::open(&mut session, &other, config) {
+            match Gpu::open(&mut session, &other, config, &mut gpu_manager) {
                 Ok((gpu, events)) => {
                     gpus.push(gpu);
                     notifiers.push(events);
@@ -344,6 +410,7 @@ impl TtyBackend {
             session: session.clone(),
             libinput: open_input(&session, &seat)?,
             renderer,
+            gpu_manager,
             gpus,
             screens: Vec::new(),
             no_veil: SolidColorBuffer::new((1, 1), crate::render::DIM_VEIL),
@@ -578,7 +645,9 @@ impl TtyBackend {
         };
         tracing::warn!(gpu = %self.gpus[g].card, "GPU removed; its outputs are gone");
         self.gpus[g].gone = true;
-        self.gpus[g].gles = None;
+        if let Some(gles) = self.gpus[g].gles.take() {
+            self.gpu_manager.as_mut().remove_node(&gles.node);
+        }
         self.screens.retain(|s| s.gpu != g);
         if let Some(primary) = self.screens.first() {
             self.spec = primary.spec.clone();
@@ -599,6 +668,13 @@ impl TtyBackend {
         let size = choice.mode_size();
         let compositor = self.compositor(gpu, choice, size, transform)?;
         let feedback = self.surface_feedback(gpu, &compositor);
+        if let Some(r) = render_gpu(&self.gpus, gpu).filter(|r| *r != gpu) {
+            tracing::info!(
+                output = %name,
+                drawn_by = %self.gpus[r].card,
+                "drawn by another GPU's GLES, each frame copied over"
+            );
+        }
         let refresh = mode.vrefresh() as i32 * 1000;
         tracing::info!(
             output = %name,
@@ -633,12 +709,17 @@ impl TtyBackend {
 
     /// Per-surface feedback for a screen of `gpu`: only the primary GPU's
     /// screens drawn with GLES can scan out the buffers clients make.
-    fn surface_feedback(&self, gpu: usize, compositor: &GpuCompositor) -> Option<SurfaceFeedback> {
+    fn surface_feedback(
+        &mut self,
+        gpu: usize,
+        compositor: &GpuCompositor,
+    ) -> Option<SurfaceFeedback> {
         let GpuCompositor::Gbm(compositor) = compositor else {
             return None;
         };
         let owner = self.gpus.get(gpu).filter(|_| gpu == 0)?;
         let (gles, node) = (owner.gles.as_ref()?, owner.node?);
+        let renderer = gles_of(&mut self.gpu_manager, gles.node)?;
         let planes = compositor.surface().planes();
         let formats: FormatSet = planes
             .primary
@@ -646,7 +727,7 @@ impl TtyBackend {
             .chain(&planes.overlay)
             .flat_map(|plane| plane.formats.iter().copied())
             .collect();
-        SurfaceFeedback::new(node.dev_id(), gles.renderer.dmabuf_formats(), formats)
+        SurfaceFeedback::new(node.dev_id(), renderer.dmabuf_formats(), formats)
             .map_err(|err| tracing::warn!("no scan-out feedback: {err}"))
             .ok()
     }
@@ -690,7 +771,16 @@ impl TtyBackend {
         };
         let formats = [Fourcc::Xrgb8888, Fourcc::Argb8888];
         let gpu = &mut self.gpus[g];
-        if let Some(gles) = gpu.gles.as_ref() {
+        // The buffers are this GPU's whichever GPU draws into them, in the
+        // formats its own GLES renders (a frame drawn elsewhere is copied).
+        let gles = gpu.gles.as_ref().and_then(|gles| {
+            let formats = gles_of(&mut self.gpu_manager, gles.node)?
+                .egl_context()
+                .dmabuf_render_formats()
+                .clone();
+            Some((gles, formats))
+        });
+        if let Some((gles, render_formats)) = gles {
             let made = GbmCompositor::new(
                 mode.clone(),
                 surface(&mut gpu.drm)?,
@@ -702,7 +792,7 @@ impl TtyBackend {
                 // Client buffers this GPU imported may be scanned out.
                 GbmFramebufferExporter::new(gles.gbm.clone(), gpu.node),
                 formats,
-                gles.renderer.egl_context().dmabuf_render_formats().clone(),
+                render_formats,
                 gpu.drm.cursor_size(),
                 Some(gles.gbm.clone()),
             );
@@ -722,7 +812,9 @@ impl TtyBackend {
                 }
                 Err(err) => {
                     tracing::warn!(output = %name, "GBM buffers for GLES failed ({err}); drawing with pixman");
-                    gpu.gles = None;
+                    if let Some(gles) = gpu.gles.take() {
+                        self.gpu_manager.as_mut().remove_node(&gles.node);
+                    }
                 }
             }
         }
@@ -750,18 +842,25 @@ impl TtyBackend {
         let main = gpu
             .node
             .ok_or_else(|| format!("{}: not a DRM node", gpu.card))?;
-        let drawn_with = |gpu: &Gpu| match &gpu.gles {
-            Some(gles) => gles.renderer.dmabuf_formats(),
-            None => self.renderer.dmabuf_formats(),
-        };
-        // A window may show on any GPU's outputs, each drawn by that GPU:
-        // only what every one of them imports is offered (with one GPU,
-        // all of its formats).
-        let mut formats = drawn_with(gpu);
-        for other in self.gpus.iter().skip(1).filter(|g| !g.gone) {
-            let theirs = drawn_with(other);
-            formats = formats.intersection(&theirs).copied().collect();
+        // A window may show on any GPU's outputs: only what every
+        // renderer drawing them imports is offered (with one GPU, or one
+        // GLES drawing for all, all of its formats).
+        let mut formats: Option<FormatSet> = None;
+        for g in (0..self.gpus.len()).filter(|g| !self.gpus[*g].gone) {
+            let node = render_gpu(&self.gpus, g)
+                .and_then(|r| self.gpus[r].gles.as_ref())
+                .map(|gles| gles.node);
+            let theirs = match node.and_then(|node| gles_of(&mut self.gpu_manager, node)) {
+                Some(gles) => gles.dmabuf_formats(),
+                None => self.renderer.dmabuf_formats(),
+            };
+            formats = Some(match formats {
+                Some(ours) => ours.intersection(&theirs).copied().collect(),
+                None => theirs,
+            });
         }
+        let formats = formats.unwrap_or_default();
+        let gpu = &self.gpus[0];
         if formats.iter().next().is_none() {
             return Err("no buffer format that every GPU imports".into());
         }
@@ -784,12 +883,15 @@ impl TtyBackend {
     /// Imports a client's dmabuf into the primary GPU's renderer, and marks
     /// it as that GPU's (its screens may then scan it out directly).
     pub fn import_dmabuf(&mut self, dmabuf: &Dmabuf) -> Result<(), RenderError> {
-        let Some(gpu) = self.gpus.first_mut() else {
+        let Some(gpu) = self.gpus.first() else {
             return Err(RenderError::Renderer("no GPU".into()));
         };
-        match gpu.gles.as_deref_mut() {
+        let gles = gpu
+            .gles
+            .as_ref()
+            .and_then(|gles| gles_of(&mut self.gpu_manager, gles.node));
+        match gles {
             Some(gles) => gles
-                .renderer
                 .import_dmabuf(dmabuf, None)
                 .map(drop)
                 .map_err(renderer_error)?,
@@ -816,19 +918,10 @@ impl TtyBackend {
             .is_some_and(|s| matches!(s.compositor, GpuCompositor::Gbm(_)))
     }
 
-    /// The GLES of the GPU of screen `index`, if it draws with it.
-    fn gles(&mut self, index: usize) -> Option<&mut Gles> {
-        if !self.is_gles(index) {
-            return None;
-        }
-        let gpu = self.screens[index].gpu;
-        self.gpus[gpu].gles.as_deref_mut()
-    }
-
     /// Draws `persona` (the active one) on every screen that is not waiting
-    /// for a page flip, with each GPU's transition if one runs; what each
-    /// drew, by view. Each screen is paced by its own flips, so a slow one
-    /// (or one whose flip is late) holds no other back.
+    /// for a page flip, with its render GPU's transition if one runs; what
+    /// each drew, by view. Each screen is paced by its own flips, so a slow
+    /// one (or one whose flip is late) holds no other back.
     pub fn render_persona(
         &mut self,
         persona: &PersonaState,
@@ -838,7 +931,8 @@ impl TtyBackend {
     ) -> Result<Vec<(RenderElementStates, Flip)>, RenderError> {
         let arrow = (!overlay.cursor_hidden).then(|| self.arrow.clone());
         let mut drawn = Vec::with_capacity(views.len());
-        // Each GPU's transition, where it is at, the same for all its screens.
+        // Each GPU's transition, where it is at, the same for all the
+        // screens it draws.
         let now = Instant::now();
         let transitions: Vec<(bool, Option<f32>)> = self
             .gpus
@@ -859,7 +953,8 @@ impl TtyBackend {
                 drawn.push((RenderElementStates::default(), Flip::Pending));
                 continue;
             }
-            let (running, progress) = transitions[self.screens[view.index].gpu];
+            let (running, progress) = render_gpu(&self.gpus, self.screens[view.index].gpu)
+                .map_or((false, None), |r| transitions[r]);
             // One screen failing (a texture its GPU cannot take) costs that
             // screen this frame, not the others theirs.
             let drawn_view = self.render_view(
@@ -898,7 +993,7 @@ impl TtyBackend {
     }
 
     /// Draws what `view` shows of `persona` on its screen; `running` and
-    /// `progress`: its GPU's transition.
+    /// `progress`: its render GPU's transition.
     #[allow(clippy::too_many_arguments)]
     fn render_view(
         &mut self,
@@ -913,37 +1008,47 @@ impl TtyBackend {
         let index = view.index;
         let veil = dim.then(|| self.screens[index].dim_veil.clone());
         let overlay = overlay.on_view(index);
-        match self.gles(index) {
-            Some(gles) => {
-                let scene = effects::persona_scene_in(
-                    &mut gles.renderer,
-                    &mut gles.effects,
-                    persona,
-                    view,
-                    Some(&overlay),
-                    veil.as_ref(),
-                    arrow,
-                    gles.transition.as_ref().zip(progress),
-                )?;
-                if running {
-                    // Everything moves or fades (and after the last step,
-                    // everything is new): drawn whole.
-                    on_compositor!(&mut self.screens[index].compositor, c => c.reset_buffer_ages());
-                }
-                self.draw_gles(index, &scene)
-            }
-            None => {
-                let scene = crate::render::persona_scene_in(
-                    &mut self.renderer,
-                    persona,
-                    view,
-                    Some(&overlay),
-                    veil.as_ref(),
-                    arrow,
-                )?;
-                self.draw(index, &scene)
-            }
+        if !self.is_gles(index) {
+            let scene = crate::render::persona_scene_in(
+                &mut self.renderer,
+                persona,
+                view,
+                Some(&overlay),
+                veil.as_ref(),
+                arrow,
+            )?;
+            return self.draw(index, &scene);
         }
+        let screen = &mut self.screens[index];
+        let format = on_compositor!(&screen.compositor, c => c.format());
+        let mut renderer = renderer_for(&mut self.gpu_manager, &self.gpus, screen.gpu, format)?;
+        let Some(gles) =
+            render_gpu(&self.gpus, screen.gpu).and_then(|r| self.gpus[r].gles.as_deref_mut())
+        else {
+            return Err(RenderError::Renderer("GLES is gone".into()));
+        };
+        let scene = effects::persona_scene_in(
+            &mut renderer,
+            &mut gles.effects,
+            persona,
+            view,
+            Some(&overlay),
+            veil.as_ref(),
+            arrow,
+            gles.transition.as_ref().zip(progress),
+        )?;
+        if running {
+            // Everything moves or fades (and after the last step,
+            // everything is new): drawn whole.
+            on_compositor!(&mut screen.compositor, c => c.reset_buffer_ages());
+        }
+        Self::draw_with(
+            &mut renderer,
+            screen,
+            self.paused,
+            &mut self.scanned_out,
+            &scene,
+        )
     }
 
     /// Draws the overview with the frame's renderer.
@@ -960,7 +1065,7 @@ impl TtyBackend {
             return Ok(Flip::Pending);
         }
         let veil = dim.then(|| self.dim_veil().clone());
-        self.reset_damage();
+        self.end_transition();
         use crate::state::overview::overview_scene_for;
         // The overview is on the primary; the others show its background.
         let background: Scene<SolidElement> = Scene {
@@ -976,28 +1081,23 @@ impl TtyBackend {
             };
             flips.push(flip);
         }
-        let (_, flip) = match self.gles(0) {
-            Some(gles) => {
-                gles.transition = None;
-                let scene = overview_scene_for(
-                    personas,
-                    overview,
-                    cells,
-                    &mut gles.renderer,
-                    veil.as_ref(),
-                )?;
-                self.draw_gles(0, &scene)?
-            }
-            None => {
-                let scene = overview_scene_for(
-                    personas,
-                    overview,
-                    cells,
-                    &mut self.renderer,
-                    veil.as_ref(),
-                )?;
-                self.draw(0, &scene)?
-            }
+        let (_, flip) = if self.is_gles(0) {
+            let screen = &mut self.screens[0];
+            let format = on_compositor!(&screen.compositor, c => c.format());
+            let mut renderer = renderer_for(&mut self.gpu_manager, &self.gpus, screen.gpu, format)?;
+            let scene =
+                overview_scene_for(personas, overview, cells, &mut renderer, veil.as_ref())?;
+            Self::draw_with(
+                &mut renderer,
+                screen,
+                self.paused,
+                &mut self.scanned_out,
+                &scene,
+            )?
+        } else {
+            let scene =
+                overview_scene_for(personas, overview, cells, &mut self.renderer, veil.as_ref())?;
+            self.draw(0, &scene)?
         };
         flips.push(flip);
         Ok(Flip::combine(flips))
@@ -1010,26 +1110,31 @@ impl TtyBackend {
         from: &PersonaState,
         kind: TransitionKind,
     ) -> Result<(), RenderError> {
-        // Each GPU drawing with GLES leaves from the old persona as its
-        // screens showed it.
+        // Each GPU drawing with GLES leaves from the old persona as the
+        // screens it draws showed it.
         let views = from.views();
         for g in 0..self.gpus.len() {
             let mine: Vec<_> = views
                 .iter()
                 .filter(|v| {
-                    self.screens.get(v.index).is_some_and(|s| s.gpu == g) && self.is_gles(v.index)
+                    self.screens
+                        .get(v.index)
+                        .is_some_and(|s| render_gpu(&self.gpus, s.gpu) == Some(g))
+                        && self.is_gles(v.index)
                 })
                 .cloned()
                 .collect();
-            let Some(gles) = self.gpus[g].gles.as_mut() else {
+            let Some(gles) = self.gpus[g].gles.as_deref_mut() else {
                 continue;
             };
             gles.transition = None;
             if mine.is_empty() {
                 continue;
             }
-            let transition =
-                Transition::begin(&mut gles.renderer, &mut gles.effects, from, kind, &mine)?;
+            let Some(renderer) = gles_of(&mut self.gpu_manager, gles.node) else {
+                continue;
+            };
+            let transition = Transition::begin(renderer, &mut gles.effects, from, kind, &mine)?;
             gles.transition = Some(transition);
         }
         Ok(())
@@ -1079,47 +1184,61 @@ impl TtyBackend {
         )
     }
 
-    /// Draws `scene` with GLES on screen `index` and queues it for scan-out.
-    fn draw_gles<E: RenderElement<GlesRenderer>>(
+    /// Draws `scene` (one that any GLES renderer draws: solid colour) with
+    /// GLES on screen `index` and queues it for scan-out.
+    fn draw_gles<E>(
         &mut self,
         index: usize,
         scene: &Scene<E>,
-    ) -> Result<(RenderElementStates, Flip), RenderError> {
-        let paused = self.paused;
+    ) -> Result<(RenderElementStates, Flip), RenderError>
+    where
+        E: for<'a> RenderElement<TtyRenderer<'a>>,
+    {
         let Some(screen) = self.screens.get_mut(index) else {
             return Ok((RenderElementStates::default(), Flip::Nothing));
         };
-        let Some(gles) = self.gpus[screen.gpu].gles.as_mut() else {
-            return Err(RenderError::Renderer("GLES is gone".into()));
-        };
-        let renderer = &mut gles.renderer;
-        Self::draw_on(
+        let format = on_compositor!(&screen.compositor, c => c.format());
+        let mut renderer = renderer_for(&mut self.gpu_manager, &self.gpus, screen.gpu, format)?;
+        Self::draw_with(
+            &mut renderer,
             screen,
-            paused,
+            self.paused,
             &mut self.scanned_out,
-            |compositor| match compositor {
-                GpuCompositor::Gbm(c) => c
-                    .render_frame(renderer, &scene.elements, scene.clear, FrameFlags::DEFAULT)
-                    .map(|r| {
-                        // A fence the kernel can wait on goes with the flip;
-                        // without one (Mesa's llvmpipe has none) the frame
-                        // must be finished before it is flipped, or a part
-                        // drawn later never reaches the screen.
-                        let direct = match &r.primary_element {
-                            PrimaryPlaneElement::Swapchain(element) => {
-                                if !element.sync.is_exportable() {
-                                    let _ = element.sync.wait();
-                                }
-                                false
-                            }
-                            PrimaryPlaneElement::Element(_) => true,
-                        };
-                        (r.states, r.is_empty, direct)
-                    })
-                    .map_err(|e| format!("{e:?}")),
-                GpuCompositor::Dumb(_) => Err("a GLES frame for a dumb-buffer screen".into()),
-            },
+            scene,
         )
+    }
+
+    /// Draws `scene` with `renderer` (GLES) on `screen` and queues it for
+    /// scan-out.
+    fn draw_with<'a, E: RenderElement<TtyRenderer<'a>>>(
+        renderer: &mut TtyRenderer<'a>,
+        screen: &mut Screen,
+        paused: bool,
+        scanned_out: &mut u64,
+        scene: &Scene<E>,
+    ) -> Result<(RenderElementStates, Flip), RenderError> {
+        Self::draw_on(screen, paused, scanned_out, |compositor| match compositor {
+            GpuCompositor::Gbm(c) => c
+                .render_frame(renderer, &scene.elements, scene.clear, FrameFlags::DEFAULT)
+                .map(|r| {
+                    // A fence the kernel can wait on goes with the flip;
+                    // without one (Mesa's llvmpipe has none) the frame
+                    // must be finished before it is flipped, or a part
+                    // drawn later never reaches the screen.
+                    let direct = match &r.primary_element {
+                        PrimaryPlaneElement::Swapchain(element) => {
+                            if !element.sync.is_exportable() {
+                                let _ = element.sync.wait();
+                            }
+                            false
+                        }
+                        PrimaryPlaneElement::Element(_) => true,
+                    };
+                    (r.states, r.is_empty, direct)
+                })
+                .map_err(|e| format!("{e:?}")),
+            GpuCompositor::Dumb(_) => Err("a GLES frame for a dumb-buffer screen".into()),
+        })
     }
 
     /// Renders with `render` on `screen` and queues the frame for scan-out;
@@ -1321,8 +1440,13 @@ impl TtyBackend {
     /// Captures draw with the primary GPU's GLES when it has it (its
     /// clients' GPU buffers are imported there), else with pixman.
     pub fn readback(&mut self) -> crate::render::AnyReadback<'_> {
-        match self.gpus.first_mut().and_then(|g| g.gles.as_deref_mut()) {
-            Some(gles) => crate::render::AnyReadback::Gles(&mut gles.renderer),
+        let node = self
+            .gpus
+            .first()
+            .and_then(|g| g.gles.as_ref())
+            .map(|g| g.node);
+        match node.and_then(|node| gles_of(&mut self.gpu_manager, node)) {
+            Some(gles) => crate::render::AnyReadback::Gles(gles),
             None => crate::render::AnyReadback::Pixman(&mut self.renderer),
         }
     }

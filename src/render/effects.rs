@@ -11,16 +11,18 @@ use smithay::backend::renderer::element::memory::MemoryRenderBuffer;
 use smithay::backend::renderer::element::solid::SolidColorBuffer;
 use smithay::backend::renderer::element::texture::{TextureBuffer, TextureRenderElement};
 use smithay::backend::renderer::element::utils::{Relocate, RelocateRenderElement};
-use smithay::backend::renderer::element::{Element, Kind};
+use smithay::backend::renderer::element::{Element, Id, Kind, RenderElement};
 use smithay::backend::renderer::gles::element::{PixelShaderElement, TextureShaderElement};
 use smithay::backend::renderer::gles::{
-    GlesPixelProgram, GlesRenderer, GlesTexProgram, GlesTexture, Uniform, UniformName, UniformType,
+    GlesError, GlesFrame, GlesPixelProgram, GlesRenderer, GlesTexProgram, GlesTexture, Uniform,
+    UniformName, UniformType,
 };
-use smithay::backend::renderer::{Bind, Color32F, Offscreen};
-use smithay::utils::{Logical, Physical, Point, Rectangle, Size, Transform};
+use smithay::backend::renderer::utils::{CommitCounter, DamageSet, OpaqueRegions};
+use smithay::backend::renderer::{Bind, Color32F, Offscreen, RendererSuper};
+use smithay::utils::{Buffer, Logical, Physical, Point, Rectangle, Scale, Size, Transform};
 
 use super::indicator::BADGE_SIZE;
-use super::{renderer_error, OutputElement, RenderError, Scene};
+use super::{renderer_error, OutputElement, RenderError, Scene, SceneRenderer};
 use crate::config::{Indicator, Transition as TransitionKind};
 use crate::persona::outputs::View;
 use crate::persona::PersonaState;
@@ -31,14 +33,118 @@ pub const TRANSITION_TIME: Duration = Duration::from_millis(150);
 /// How dark the outgoing persona is at the end of a slide.
 const SLIDE_SHADE: f32 = 0.5;
 
+/// A renderer whose frames are GLES frames underneath: GLES itself, or the
+/// tty's renderer over several GPUs, which draws on one GPU's GLES. The
+/// shaders and the transition's snapshots belong to that GLES.
+pub trait OnGles: SceneRenderer {
+    /// The GLES that draws.
+    fn gles(&mut self) -> &mut GlesRenderer;
+    /// The GLES frame under one of this renderer's frames.
+    fn gles_frame<'a, 'f, 'b>(frame: &'a mut Self::Frame<'f, 'b>) -> &'a mut GlesFrame<'f, 'b>
+    where
+        'b: 'f,
+        Self: 'f;
+    fn gles_error(err: GlesError) -> <Self as RendererSuper>::Error;
+    /// Tells the frame that `damage` (inside `dst`) is drawn underneath it:
+    /// a frame copied to another GPU copies only what it saw drawn.
+    fn note_damage(
+        frame: &mut Self::Frame<'_, '_>,
+        dst: Rectangle<i32, Physical>,
+        damage: &[Rectangle<i32, Physical>],
+    ) -> Result<(), <Self as RendererSuper>::Error>;
+}
+
+impl OnGles for GlesRenderer {
+    fn gles(&mut self) -> &mut GlesRenderer {
+        self
+    }
+
+    fn gles_frame<'a, 'f, 'b>(frame: &'a mut GlesFrame<'f, 'b>) -> &'a mut GlesFrame<'f, 'b>
+    where
+        'b: 'f,
+    {
+        frame
+    }
+
+    fn gles_error(err: GlesError) -> GlesError {
+        err
+    }
+
+    fn note_damage(
+        _frame: &mut GlesFrame<'_, '_>,
+        _dst: Rectangle<i32, Physical>,
+        _damage: &[Rectangle<i32, Physical>],
+    ) -> Result<(), GlesError> {
+        Ok(())
+    }
+}
+
+/// A GLES-only element (a shader, a GLES texture) drawn by any [`OnGles`]
+/// renderer, on the GLES frame underneath.
+#[derive(Debug, Clone)]
+pub struct Shader<E>(pub E);
+
+impl<E: Element> Element for Shader<E> {
+    fn id(&self) -> &Id {
+        self.0.id()
+    }
+    fn current_commit(&self) -> CommitCounter {
+        self.0.current_commit()
+    }
+    fn location(&self, scale: Scale<f64>) -> Point<i32, Physical> {
+        self.0.location(scale)
+    }
+    fn src(&self) -> Rectangle<f64, Buffer> {
+        self.0.src()
+    }
+    fn transform(&self) -> Transform {
+        self.0.transform()
+    }
+    fn geometry(&self, scale: Scale<f64>) -> Rectangle<i32, Physical> {
+        self.0.geometry(scale)
+    }
+    fn damage_since(
+        &self,
+        scale: Scale<f64>,
+        commit: Option<CommitCounter>,
+    ) -> DamageSet<i32, Physical> {
+        self.0.damage_since(scale, commit)
+    }
+    fn opaque_regions(&self, scale: Scale<f64>) -> OpaqueRegions<i32, Physical> {
+        self.0.opaque_regions(scale)
+    }
+    fn alpha(&self) -> f32 {
+        self.0.alpha()
+    }
+    fn kind(&self) -> Kind {
+        self.0.kind()
+    }
+}
+
+impl<R: OnGles, E: RenderElement<GlesRenderer>> RenderElement<R> for Shader<E> {
+    fn draw(
+        &self,
+        frame: &mut R::Frame<'_, '_>,
+        src: Rectangle<f64, Buffer>,
+        dst: Rectangle<i32, Physical>,
+        damage: &[Rectangle<i32, Physical>],
+        opaque_regions: &[Rectangle<i32, Physical>],
+    ) -> Result<(), R::Error> {
+        R::note_damage(frame, dst, damage)?;
+        self.0
+            .draw(R::gles_frame(frame), src, dst, damage, opaque_regions)
+            .map_err(R::gles_error)
+    }
+}
+
 smithay::backend::renderer::element::render_elements! {
     /// What a GLES frame draws: the compositor's pieces that stay put, the
     /// persona (moved while it slides in), and the outgoing snapshot.
-    pub GlesElement<=GlesRenderer>;
-    Fixed=OutputElement<GlesRenderer>,
-    Persona=RelocateRenderElement<OutputElement<GlesRenderer>>,
-    Indicator=RelocateRenderElement<PixelShaderElement>,
-    Snapshot=TextureShaderElement,
+    pub GlesElement<R> where R: OnGles;
+    Fixed=OutputElement<R>,
+    Persona=RelocateRenderElement<OutputElement<R>>,
+    Indicator=RelocateRenderElement<Shader<PixelShaderElement>>,
+    Snapshot=Shader<TextureShaderElement>,
 }
 
 /// The compiled shaders, and each persona's indicator elements, kept so their
@@ -217,15 +323,15 @@ impl Transition {
 /// The output's scene for `persona` drawn with GLES: what
 /// [`super::persona_scene`] draws, with the indicator drawn by its shader and,
 /// while `transition` runs (at the given progress), the old persona leaving.
-pub fn persona_scene(
-    renderer: &mut GlesRenderer,
+pub fn persona_scene<R: OnGles>(
+    renderer: &mut R,
     effects: &mut Effects,
     persona: &PersonaState,
     overlay: Option<&super::Overlay>,
     dim: Option<&SolidColorBuffer>,
     cursor: Option<&MemoryRenderBuffer>,
     transition: Option<(&Transition, f32)>,
-) -> Result<Scene<GlesElement>, RenderError> {
+) -> Result<Scene<GlesElement<R>>, RenderError> {
     let view = persona.primary_view();
     persona_scene_in(
         renderer, effects, persona, &view, overlay, dim, cursor, transition,
@@ -234,8 +340,8 @@ pub fn persona_scene(
 
 /// [`persona_scene`] for what one physical output shows (`view`).
 #[allow(clippy::too_many_arguments)]
-pub fn persona_scene_in(
-    renderer: &mut GlesRenderer,
+pub fn persona_scene_in<R: OnGles>(
+    renderer: &mut R,
     effects: &mut Effects,
     persona: &PersonaState,
     view: &View,
@@ -243,7 +349,7 @@ pub fn persona_scene_in(
     dim: Option<&SolidColorBuffer>,
     cursor: Option<&MemoryRenderBuffer>,
     transition: Option<(&Transition, f32)>,
-) -> Result<Scene<GlesElement>, RenderError> {
+) -> Result<Scene<GlesElement<R>>, RenderError> {
     let layers = super::scene_layers(renderer, persona, view, overlay, dim, cursor)?;
     let (badge, area) = effects.indicator(persona, view);
     let width = view.spec.display_size().w as f64;
@@ -264,21 +370,21 @@ pub fn persona_scene_in(
         RelocateRenderElement::from_element(e, shift, Relocate::Relative)
     }
 
-    let mut elements: Vec<GlesElement> = Vec::with_capacity(layers.windows.len() + 6);
+    let mut elements: Vec<GlesElement<R>> = Vec::with_capacity(layers.windows.len() + 6);
     elements.extend(layers.over.into_iter().map(GlesElement::Fixed));
     if let Some((t, snapshot, progress)) = transition {
         elements.push(GlesElement::Snapshot(snapshot_element(
             effects, t.kind, snapshot, progress, width,
         )));
     }
-    elements.extend(badge.map(|b| GlesElement::Indicator(moved(b, shift))));
+    elements.extend(badge.map(|b| GlesElement::Indicator(moved(Shader(b), shift))));
     elements.extend(
         layers
             .windows
             .into_iter()
             .map(|e| GlesElement::Persona(moved(e, shift))),
     );
-    elements.push(GlesElement::Indicator(moved(area, shift)));
+    elements.push(GlesElement::Indicator(moved(Shader(area), shift)));
     Ok(Scene {
         elements,
         clear: Color32F::BLACK,
@@ -292,7 +398,7 @@ fn snapshot_element(
     snapshot: &TextureBuffer<GlesTexture>,
     progress: f32,
     width: f64,
-) -> TextureShaderElement {
+) -> Shader<TextureShaderElement> {
     let (location, alpha, shade) = match kind {
         TransitionKind::Slide => (-(progress as f64 * width).round(), 1.0, SLIDE_SHADE),
         TransitionKind::Crossfade | TransitionKind::None => (0.0, 1.0 - progress, 0.0),
@@ -305,12 +411,12 @@ fn snapshot_element(
         None,
         Kind::Unspecified,
     );
-    TextureShaderElement::new(
+    Shader(TextureShaderElement::new(
         texture,
         effects.transition.clone(),
         vec![
             Uniform::new("progress", progress),
             Uniform::new("shade", shade),
         ],
-    )
+    ))
 }

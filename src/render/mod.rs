@@ -8,6 +8,7 @@ pub mod cursor;
 pub mod effects;
 pub mod gles;
 pub mod indicator;
+pub mod multi;
 pub mod notice;
 pub mod overview;
 pub mod scanout;

@@ -1,0 +1,50 @@
+//! The tty's renderer: smithay's `MultiRenderer` over the GLES of every GPU
+//! that has it. One GPU (the primary's) draws every GLES screen; a screen
+//! of another GPU gets the frame copied into its own buffers, so shaders,
+//! transitions and client buffers live in one place.
+
+use smithay::backend::drm::DrmDeviceFd;
+use smithay::backend::renderer::gles::{GlesError, GlesFrame, GlesRenderer};
+use smithay::backend::renderer::multigpu::gbm::GbmGlesBackend;
+use smithay::backend::renderer::multigpu::{Error as MultiError, MultiFrame, MultiRenderer};
+
+use smithay::backend::renderer::{Color32F, Frame};
+use smithay::utils::{Physical, Rectangle};
+
+use super::effects::OnGles;
+
+/// The GPUs that draw with GLES, each by its render node.
+pub type TtyApi = GbmGlesBackend<GlesRenderer, DrmDeviceFd>;
+pub type GpuManager = smithay::backend::renderer::multigpu::GpuManager<TtyApi>;
+/// A frame's renderer: one GPU's GLES, drawing for the same or another GPU.
+pub type TtyRenderer<'a> = MultiRenderer<'a, 'a, TtyApi, TtyApi>;
+
+impl OnGles for TtyRenderer<'_> {
+    fn gles(&mut self) -> &mut GlesRenderer {
+        self.as_mut()
+    }
+
+    fn gles_frame<'a, 'f, 'b>(
+        frame: &'a mut MultiFrame<'_, '_, 'f, 'b, TtyApi, TtyApi>,
+    ) -> &'a mut GlesFrame<'f, 'b>
+    where
+        'b: 'f,
+    {
+        frame.as_mut()
+    }
+
+    fn gles_error(err: GlesError) -> MultiError<TtyApi, TtyApi> {
+        MultiError::Render(err)
+    }
+
+    /// A clear quad through the frame itself, which records its damage
+    /// (drawing on the GLES frame underneath does not): what changes no
+    /// pixel but is copied to the target GPU.
+    fn note_damage(
+        frame: &mut MultiFrame<'_, '_, '_, '_, TtyApi, TtyApi>,
+        dst: Rectangle<i32, Physical>,
+        damage: &[Rectangle<i32, Physical>],
+    ) -> Result<(), MultiError<TtyApi, TtyApi>> {
+        frame.draw_solid(dst, damage, Color32F::TRANSPARENT)
+    }
+}
