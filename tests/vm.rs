@@ -357,7 +357,40 @@ fn scenario(vm: &mut Vm, renderer: Renderer) -> Result<(), String> {
             ));
         }
     }
-    Ok(())
+    badge_on_a_plane(vm)
+}
+
+/// With `indicator = "badge"` (after a reload), the badge goes on a cursor
+/// plane where the pointer is not (Virtual-2; Virtual-1 once the pointer
+/// hides), so it forces no compositing: the kernel took the atomic commit
+/// with it there.
+fn badge_on_a_plane(vm: &mut Vm) -> Result<(), String> {
+    let before = vm.stats()?.frames_badge_on_plane;
+    if before != 0 {
+        return Err(format!(
+            "{before} frames had a badge on a plane while the indicator was the frame"
+        ));
+    }
+    let path = vm.share.join("config.toml");
+    let config = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+    let badge = config.replace("indicator = \"frame\"", "indicator = \"badge\"");
+    std::fs::write(&path, badge).map_err(|e| e.to_string())?;
+    vm.msg("reload")?;
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    loop {
+        let on_plane = vm.stats()?.frames_badge_on_plane;
+        if on_plane > 0 {
+            report(&format!("frames with the badge on a plane: {on_plane}"));
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "no frame had the badge on a plane of its own:\n{}",
+                vm.read_share("compositor.log")
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
 }
 
 /// work's color on screen came from a dmabuf: the compositor offered

@@ -332,6 +332,14 @@ impl Backend {
     }
 
     /// Frames in which a client's buffer was an output's whole frame.
+    /// See [`tty::TtyBackend::frames_badge_on_plane`]; no other backend has planes.
+    pub fn frames_badge_on_plane(&self) -> u64 {
+        match self {
+            Backend::Tty(b) => b.frames_badge_on_plane(),
+            Backend::Headless(_) | Backend::Winit(_) => 0,
+        }
+    }
+
     pub fn frames_scanned_out(&self) -> u64 {
         match self {
             Backend::Headless(b) => b.scanned_out,

@@ -34,7 +34,9 @@ use smithay::backend::input::InputEvent;
 use smithay::backend::libinput::{LibinputInputBackend, LibinputSessionInterface};
 use smithay::backend::renderer::element::memory::MemoryRenderBuffer;
 use smithay::backend::renderer::element::solid::SolidColorBuffer;
-use smithay::backend::renderer::element::{RenderElement, RenderElementStates};
+use smithay::backend::renderer::element::{
+    RenderElement, RenderElementPresentationState, RenderElementStates,
+};
 use smithay::backend::renderer::gles::GlesRenderer;
 use smithay::backend::renderer::pixman::PixmanRenderer;
 use smithay::backend::renderer::{Color32F, ImportDma};
@@ -338,6 +340,8 @@ pub struct TtyBackend {
     leds: LedState,
     /// See [`TtyBackend::frames_scanned_out`].
     scanned_out: u64,
+    /// See [`TtyBackend::frames_badge_on_plane`].
+    badge_on_plane: u64,
     /// The timer that gives up on a page flip that does not come.
     flip_watchdog: Option<RegistrationToken>,
     /// Page flip events seen, and (`PERSONAS_TEST_LOSE_PAGE_FLIP=N`, for
@@ -421,6 +425,7 @@ impl TtyBackend {
             devices: Vec::new(),
             leds: LedState::default(),
             scanned_out: 0,
+            badge_on_plane: 0,
             flip_watchdog: None,
             flips_seen: 0,
             lid_closed: false,
@@ -828,7 +833,9 @@ impl TtyBackend {
             formats,
             self.renderer.dmabuf_formats(),
             gpu.drm.cursor_size(),
-            None,
+            // The cursor plane's buffers (the pointer, the badge) come from
+            // GBM, which works without GL; without it both are composited.
+            GbmDevice::new(gpu.fd.clone()).ok(),
         )
         .map(GpuCompositor::Dumb)
         .map_err(|err| TtyError::Drm(format!("{name}: {err}")))
@@ -911,6 +918,13 @@ impl TtyBackend {
         self.scanned_out
     }
 
+    /// Frames in which the badge indicator was on a plane of its own (the
+    /// cursor plane, free while the pointer is elsewhere or hidden), so it
+    /// forced no compositing over what is under it.
+    pub fn frames_badge_on_plane(&self) -> u64 {
+        self.badge_on_plane
+    }
+
     /// Whether screen `index` is drawn with GLES (its GPU's).
     fn is_gles(&self, index: usize) -> bool {
         self.screens
@@ -967,7 +981,10 @@ impl TtyBackend {
                 progress,
             );
             let (states, flip) = match drawn_view {
-                Ok(drawn) => drawn,
+                Ok(drawn) => {
+                    self.count_badge(persona, view.index, &drawn);
+                    drawn
+                }
                 Err(err) => {
                     tracing::warn!(output = %view.spec.name, "drawing failed: {err}");
                     (RenderElementStates::default(), Flip::Failed)
@@ -990,6 +1007,26 @@ impl TtyBackend {
         let flips = || drawn.iter().map(|(_, flip)| *flip);
         self.retry = flips().any(|f| f == Flip::Failed) && flips().any(|f| f == Flip::Queued);
         Ok(drawn)
+    }
+
+    /// Counts a queued frame whose badge the display put on a plane of its
+    /// own (the cursor plane) instead of drawing it into the frame.
+    fn count_badge(
+        &mut self,
+        persona: &PersonaState,
+        index: usize,
+        (states, flip): &(RenderElementStates, Flip),
+    ) {
+        let buffers = persona.indicator_buffers.borrow();
+        let on_plane = *flip == Flip::Queued
+            && buffers.badge_id(index).is_some_and(|id| {
+                states
+                    .element_render_state(id.clone())
+                    .is_some_and(|state| {
+                        state.presentation_state == RenderElementPresentationState::ZeroCopy
+                    })
+            });
+        self.badge_on_plane += u64::from(on_plane);
     }
 
     /// Draws what `view` shows of `persona` on its screen; `running` and

@@ -806,8 +806,12 @@ fn ms(v: Option<f64>) -> String {
 
 fn format_stats(stats: &Stats) -> String {
     let mut text = format!(
-        "switches         {}\nframes rendered  {}\nscanned out      {}\nuptime           {:.1} s\n\n",
-        stats.switches, stats.frames_rendered, stats.frames_scanned_out, stats.uptime_s
+        "switches         {}\nframes rendered  {}\nscanned out      {}\nbadge on plane   {}\nuptime           {:.1} s\n\n",
+        stats.switches,
+        stats.frames_rendered,
+        stats.frames_scanned_out,
+        stats.frames_badge_on_plane,
+        stats.uptime_s
     );
     let rows = stats.latencies();
     let _ = write!(

@@ -333,6 +333,10 @@ pub struct Stats {
     /// sole opaque surface), so nothing was composited there.
     #[serde(default)]
     pub frames_scanned_out: u64,
+    /// Frames in which the badge indicator was on a plane of its own (the
+    /// tty's cursor plane), not drawn into the composited frame.
+    #[serde(default)]
+    pub frames_badge_on_plane: u64,
     pub uptime_s: f64,
     /// Control request or key binding → first frame of the new persona rendered.
     pub switch_request_to_render_ms: Latency,
@@ -823,7 +827,7 @@ mod tests {
         assert_eq!(
             json(&Reply::Stats { stats }),
             concat!(
-                r#"{"reply":"stats","stats":{"switches":3,"frames_rendered":100,"frames_scanned_out":0,"uptime_s":12.5,"#,
+                r#"{"reply":"stats","stats":{"switches":3,"frames_rendered":100,"frames_scanned_out":0,"frames_badge_on_plane":0,"uptime_s":12.5,"#,
                 r#""switch_request_to_render_ms":{"count":1,"last":4.0,"median":4.0,"worst":4.0},"#,
                 r#""switch_input_to_render_ms":{"count":0,"last":null,"median":null,"worst":null},"#,
                 r#""switch_to_present_ms":{"count":0,"last":null,"median":null,"worst":null},"#,

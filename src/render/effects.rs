@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use smithay::backend::allocator::Fourcc;
 use smithay::backend::renderer::damage::OutputDamageTracker;
-use smithay::backend::renderer::element::memory::MemoryRenderBuffer;
+use smithay::backend::renderer::element::memory::{
+    MemoryRenderBuffer, MemoryRenderBufferRenderElement,
+};
 use smithay::backend::renderer::element::solid::SolidColorBuffer;
 use smithay::backend::renderer::element::texture::{TextureBuffer, TextureRenderElement};
 use smithay::backend::renderer::element::utils::{Relocate, RelocateRenderElement};
@@ -21,7 +23,6 @@ use smithay::backend::renderer::utils::{CommitCounter, DamageSet, OpaqueRegions}
 use smithay::backend::renderer::{Bind, Color32F, Offscreen, RendererSuper};
 use smithay::utils::{Buffer, Logical, Physical, Point, Rectangle, Scale, Size, Transform};
 
-use super::indicator::BADGE_SIZE;
 use super::{renderer_error, OutputElement, RenderError, Scene, SceneRenderer};
 use crate::config::{Indicator, Transition as TransitionKind};
 use crate::persona::outputs::View;
@@ -144,6 +145,7 @@ smithay::backend::renderer::element::render_elements! {
     Fixed=OutputElement<R>,
     Persona=RelocateRenderElement<OutputElement<R>>,
     Indicator=RelocateRenderElement<Shader<PixelShaderElement>>,
+    Badge=RelocateRenderElement<MemoryRenderBufferRenderElement<R>>,
     Snapshot=Shader<TextureShaderElement>,
 }
 
@@ -165,7 +167,6 @@ struct KeptIndicator {
         Size<i32, Physical>,
     ),
     area: PixelShaderElement,
-    badge: PixelShaderElement,
 }
 
 impl Effects {
@@ -196,13 +197,9 @@ impl Effects {
         })
     }
 
-    /// The persona's badge (over its windows) and area (under them: the frame
-    /// and the dimmed color where no window is).
-    fn indicator(
-        &mut self,
-        persona: &PersonaState,
-        view: &View,
-    ) -> (Option<PixelShaderElement>, PixelShaderElement) {
+    /// The persona's area, under its windows: the frame and the dimmed color
+    /// where no window is. (The badge is a buffer: `render::indicator`.)
+    fn indicator(&mut self, persona: &PersonaState, view: &View) -> PixelShaderElement {
         let color = persona.color.to_f32();
         let size = view.spec.display_size();
         // Where the persona's area is; the frame is around it.
@@ -217,22 +214,11 @@ impl Effects {
         let area_color = super::background_color(persona.color).components();
         let full = [color[0], color[1], color[2], 1.0];
         let area_rect = Rectangle::<i32, Logical>::from_size((size.w, size.h).into());
-        let badge_rect = Rectangle::<i32, Logical>::new(
-            (size.w - BADGE_SIZE, 0).into(),
-            (BADGE_SIZE, BADGE_SIZE).into(),
-        );
         let area_uniforms = || {
             vec![
                 Uniform::new("frame_color", full),
                 Uniform::new("area_color", area_color),
                 Uniform::new("inner", inner),
-            ]
-        };
-        let badge_uniforms = || {
-            vec![
-                Uniform::new("frame_color", full),
-                Uniform::new("area_color", full),
-                Uniform::new("inner", [0.0f32, 0.0, BADGE_SIZE as f32, BADGE_SIZE as f32]),
             ]
         };
         let program = &self.indicator;
@@ -249,24 +235,13 @@ impl Effects {
                     area_uniforms(),
                     Kind::Unspecified,
                 ),
-                badge: PixelShaderElement::new(
-                    program.clone(),
-                    badge_rect,
-                    Some(vec![badge_rect]),
-                    1.0,
-                    badge_uniforms(),
-                    Kind::Unspecified,
-                ),
             });
         if kept.key != key {
             kept.key = key;
             kept.area.resize(area_rect, Some(vec![area_rect]));
             kept.area.update_uniforms(area_uniforms());
-            kept.badge.resize(badge_rect, Some(vec![badge_rect]));
-            kept.badge.update_uniforms(badge_uniforms());
         }
-        let badge = (persona.indicator == Indicator::Badge).then(|| kept.badge.clone());
-        (badge, kept.area.clone())
+        kept.area.clone()
     }
 }
 
@@ -351,7 +326,12 @@ pub fn persona_scene_in<R: OnGles>(
     transition: Option<(&Transition, f32)>,
 ) -> Result<Scene<GlesElement<R>>, RenderError> {
     let layers = super::scene_layers(renderer, persona, view, overlay, dim, cursor)?;
-    let (badge, area) = effects.indicator(persona, view);
+    let area = effects.indicator(persona, view);
+    let badge = persona
+        .indicator_buffers
+        .borrow_mut()
+        .for_view(view.index, persona.color)
+        .badge(renderer, persona.indicator, view.spec.display_size())?;
     let width = view.spec.display_size().w as f64;
     // While sliding, the new persona comes in from the right.
     // Only outputs the old persona was drawn for take part.
@@ -377,7 +357,7 @@ pub fn persona_scene_in<R: OnGles>(
             effects, t.kind, snapshot, progress, width,
         )));
     }
-    elements.extend(badge.map(|b| GlesElement::Indicator(moved(Shader(b), shift))));
+    elements.extend(badge.map(|b| GlesElement::Badge(moved(b, shift))));
     elements.extend(
         layers
             .windows

@@ -298,9 +298,14 @@ pub fn persona_scene_in<R: SceneRenderer>(
         .indicator_buffers
         .borrow_mut()
         .for_view(view.index, persona.color)
-        .elements(persona.indicator, view.spec.display_size(), view.inner());
+        .elements(
+            renderer,
+            persona.indicator,
+            view.spec.display_size(),
+            view.inner(),
+        )?;
     let mut elements = layers.over;
-    elements.extend(badge.map(OutputElement::Solid));
+    elements.extend(badge.map(OutputElement::Memory));
     elements.extend(layers.windows);
     elements.push(OutputElement::Solid(background));
     // Where nothing is drawn, the clear color shows: that is the frame.

@@ -99,6 +99,7 @@ impl State {
             Request::Stats => {
                 let mut stats = self.stats.reply();
                 stats.frames_scanned_out = self.backend.frames_scanned_out();
+                stats.frames_badge_on_plane = self.backend.frames_badge_on_plane();
                 Reply::Stats { stats }
             }
             Request::Input { event } => self.inject(event),

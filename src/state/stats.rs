@@ -45,6 +45,7 @@ impl Stats {
             switches: self.switches,
             frames_rendered: self.frames_rendered,
             frames_scanned_out: 0,
+            frames_badge_on_plane: 0,
             uptime_s: self.started.elapsed().as_secs_f64(),
             switch_request_to_render_ms: self.request_to_render.latency(),
             switch_input_to_render_ms: self.input_to_render.latency(),
