@@ -118,6 +118,8 @@ macro_rules! on_compositor {
 /// draws screens.
 struct Gles {
     node: DrmNode,
+    /// On a software rasterizer (Mesa's llvmpipe).
+    software: bool,
     gbm: GbmDevice<DrmDeviceFd>,
     effects: Effects,
     transition: Option<Transition>,
@@ -126,11 +128,12 @@ struct Gles {
 impl Gles {
     /// GLES through EGL on the DRM device's GBM, added to `manager`.
     /// `Ok(None)`: it works, but on a software rasterizer, which `auto`
-    /// leaves to pixman.
+    /// leaves to pixman unless `drawn_elsewhere` (see [`software_gles_used`]).
     fn open(
         fd: &DrmDeviceFd,
         node: Option<DrmNode>,
         choice: RendererChoice,
+        drawn_elsewhere: bool,
         manager: &mut GpuManager,
     ) -> Result<Option<Gles>, String> {
         let node = node.ok_or("not a DRM node")?;
@@ -139,7 +142,7 @@ impl Gles {
         // manager's display of the same device shares it).
         let display = unsafe { EGLDisplay::new(gbm.clone()) }.map_err(|e| format!("EGL: {e}"))?;
         let software = EGLDevice::device_for_display(&display).is_ok_and(|d| d.is_software());
-        if software && choice == RendererChoice::Auto {
+        if software && !software_gles_used(choice, drawn_elsewhere) {
             return Ok(None);
         }
         manager
@@ -154,10 +157,24 @@ impl Gles {
         tracing::info!(software, "drawing with GLES");
         Ok(Some(Gles {
             node,
+            software,
             gbm,
             effects,
             transition: None,
         }))
+    }
+}
+
+/// Whether a GPU whose GLES is a software rasterizer uses it: always when
+/// the config says `gles`; with `auto` only when another GPU's hardware GLES
+/// draws its frames (`drawn_elsewhere`), so it merely shows them (a display
+/// adapter without a GPU of its own). Drawing itself, pixman is as fast, and
+/// needs no GL.
+fn software_gles_used(choice: RendererChoice, drawn_elsewhere: bool) -> bool {
+    match choice {
+        RendererChoice::Gles => true,
+        RendererChoice::Auto => drawn_elsewhere,
+        RendererChoice::Pixman => false,
     }
 }
 
@@ -223,10 +240,13 @@ struct Gpu {
 impl Gpu {
     /// Opens the device at `path` through the session, with GLES unless
     /// the config says pixman or the GPU has none.
+    /// `drawn_elsewhere`: the primary GPU has hardware GLES, which would
+    /// draw this one's screens.
     fn open(
         session: &mut LibSeatSession,
         path: &Path,
         config: &Config,
+        drawn_elsewhere: bool,
         manager: &mut GpuManager,
     ) -> Result<(Gpu, DrmDeviceNotifier), TtyError> {
         let fd = session
@@ -249,7 +269,7 @@ impl Gpu {
         });
         let gles = match config.renderer {
             RendererChoice::Pixman => None,
-            choice => match Gles::open(&fd, node, choice, manager) {
+            choice => match Gles::open(&fd, node, choice, drawn_elsewhere, manager) {
                 Ok(gles) => gles.map(Box::new),
                 Err(err) => {
                     tracing::warn!(gpu = %path.display(), "no GLES ({err}); drawing with pixman on dumb buffers");
@@ -381,7 +401,9 @@ impl TtyBackend {
         let mut session = session;
         let mut gpu_manager = GpuManager::new(TtyApi::default())
             .map_err(|err| TtyError::Render(RenderError::Renderer(err.to_string())))?;
-        let (primary, primary_events) = Gpu::open(&mut session, &path, config, &mut gpu_manager)?;
+        let (primary, primary_events) =
+            Gpu::open(&mut session, &path, config, false, &mut gpu_manager)?;
+        let hardware = primary.gles.as_ref().is_some_and(|g| !g.software);
         let mut gpus = vec![primary];
         let mut notifiers = vec![primary_events];
         // Other GPUs drive their own connectors (a laptop's external ports on
@@ -394,7 +416,7 @@ impl TtyBackend {
             if other == path {
                 continue;
             }
-            match Gpu::open(&mut session, &other, config, &mut gpu_manager) {
+            match Gpu::open(&mut session, &other, config, hardware, &mut gpu_manager) {
                 Ok((gpu, events)) => {
                     gpus.push(gpu);
                     notifiers.push(events);
@@ -2085,7 +2107,18 @@ impl State {
 
 #[cfg(test)]
 mod tests {
-    use super::without_closed_panels;
+    use super::{software_gles_used, without_closed_panels};
+    use crate::config::RendererChoice;
+
+    #[test]
+    fn software_gl_is_used_by_auto_only_to_show_what_a_real_gpu_drew() {
+        // A display adapter beside a GPU: it shows the GPU's frames.
+        assert!(software_gles_used(RendererChoice::Auto, true));
+        // On its own it would draw with llvmpipe: pixman instead.
+        assert!(!software_gles_used(RendererChoice::Auto, false));
+        assert!(software_gles_used(RendererChoice::Gles, false));
+        assert!(!software_gles_used(RendererChoice::Pixman, true));
+    }
 
     /// (name, built-in)
     fn left(found: &[(&str, bool)], lid_closed: bool) -> Vec<String> {
