@@ -331,7 +331,6 @@ impl Backend {
         }
     }
 
-    /// Frames in which a client's buffer was an output's whole frame.
     /// See [`tty::TtyBackend::frames_badge_on_plane`]; no other backend has planes.
     pub fn frames_badge_on_plane(&self) -> u64 {
         match self {
@@ -340,6 +339,7 @@ impl Backend {
         }
     }
 
+    /// Frames in which a client's buffer was an output's whole frame.
     pub fn frames_scanned_out(&self) -> u64 {
         match self {
             Backend::Headless(b) => b.scanned_out,

@@ -163,6 +163,13 @@ impl Gles {
             transition: None,
         }))
     }
+
+    /// Takes this GLES (and the frames copied to or from it) out of
+    /// `manager`: its GPU is gone or draws with pixman now.
+    fn forget(&self, manager: &mut GpuManager) {
+        manager.as_mut().remove_node(&self.node);
+        manager.forget_node(&self.node);
+    }
 }
 
 /// Whether a GPU whose GLES is a software rasterizer uses it: always when
@@ -179,13 +186,19 @@ fn software_gles_used(choice: RendererChoice, drawn_elsewhere: bool) -> bool {
 }
 
 /// The GPU whose GLES draws GPU `g`'s screens: the primary's when it has
-/// GLES (the frames are copied over), else `g`'s own; None: pixman.
+/// GLES, unless that is software and `g`'s is not (the frames are copied
+/// over), else `g`'s own; None: pixman.
 fn render_gpu(gpus: &[Gpu], g: usize) -> Option<usize> {
     let gles = |g: usize| {
         gpus.get(g)
-            .is_some_and(|gpu| !gpu.gone && gpu.gles.is_some())
+            .filter(|gpu| !gpu.gone)
+            .and_then(|gpu| gpu.gles.as_deref())
     };
-    gles(g).then(|| if gles(0) { 0 } else { g })
+    let own = gles(g)?;
+    match gles(0) {
+        Some(primary) if !primary.software || own.software => Some(0),
+        _ => Some(g),
+    }
 }
 
 /// The renderer for a frame of GPU `g`'s screens in `format`: its render
@@ -235,6 +248,9 @@ struct Gpu {
     node: Option<DrmNode>,
     /// Unplugged (an external GPU): nothing is drawn on it any more.
     gone: bool,
+    /// GBM for the cursor plane's buffers (the pointer, the badge) of
+    /// pixman screens: GBM works without GL (GLES screens use `gles.gbm`).
+    cursor_gbm: Option<GbmDevice<DrmDeviceFd>>,
 }
 
 impl Gpu {
@@ -280,6 +296,14 @@ impl Gpu {
         if gles.is_none() {
             tracing::info!(gpu = %path.display(), "drawing with pixman");
         }
+        let cursor_gbm = match &gles {
+            Some(gles) => Some(gles.gbm.clone()),
+            None => GbmDevice::new(fd.clone())
+                .inspect_err(
+                    |err| tracing::info!(gpu = %path.display(), "no cursor plane: GBM: {err}"),
+                )
+                .ok(),
+        };
         let card = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -289,6 +313,7 @@ impl Gpu {
                 fd,
                 drm,
                 card,
+                cursor_gbm,
                 gles,
                 node,
                 gone: false,
@@ -673,7 +698,7 @@ impl TtyBackend {
         tracing::warn!(gpu = %self.gpus[g].card, "GPU removed; its outputs are gone");
         self.gpus[g].gone = true;
         if let Some(gles) = self.gpus[g].gles.take() {
-            self.gpu_manager.as_mut().remove_node(&gles.node);
+            gles.forget(&mut self.gpu_manager);
         }
         self.screens.retain(|s| s.gpu != g);
         if let Some(primary) = self.screens.first() {
@@ -797,6 +822,13 @@ impl TtyBackend {
             transform,
         };
         let formats = [Fourcc::Xrgb8888, Fourcc::Argb8888];
+        // Other screens drawn with this GPU's GLES, or another GPU whose
+        // screens it draws: it is kept for them if this screen fails.
+        let relied_on = self
+            .screens
+            .iter()
+            .any(|s| s.gpu == g && matches!(s.compositor, GpuCompositor::Gbm(_)))
+            || (0..self.gpus.len()).any(|o| o != g && render_gpu(&self.gpus, o) == Some(g));
         let gpu = &mut self.gpus[g];
         // The buffers are this GPU's whichever GPU draws into them, in the
         // formats its own GLES renders (a frame drawn elsewhere is copied).
@@ -825,13 +857,8 @@ impl TtyBackend {
             );
             match made {
                 Ok(compositor) => return Ok(GpuCompositor::Gbm(compositor)),
-                Err(err)
-                    if self
-                        .screens
-                        .iter()
-                        .any(|s| s.gpu == g && matches!(s.compositor, GpuCompositor::Gbm(_))) =>
-                {
-                    // Other screens draw with GLES: this one is left dark
+                Err(err) if relied_on => {
+                    // Other screens draw with this GLES: this one is left dark
                     // rather than all of them changing renderer.
                     return Err(TtyError::Drm(format!(
                         "{name}: GBM buffers for GLES: {err}"
@@ -840,7 +867,7 @@ impl TtyBackend {
                 Err(err) => {
                     tracing::warn!(output = %name, "GBM buffers for GLES failed ({err}); drawing with pixman");
                     if let Some(gles) = gpu.gles.take() {
-                        self.gpu_manager.as_mut().remove_node(&gles.node);
+                        gles.forget(&mut self.gpu_manager);
                     }
                 }
             }
@@ -855,9 +882,7 @@ impl TtyBackend {
             formats,
             self.renderer.dmabuf_formats(),
             gpu.drm.cursor_size(),
-            // The cursor plane's buffers (the pointer, the badge) come from
-            // GBM, which works without GL; without it both are composited.
-            GbmDevice::new(gpu.fd.clone()).ok(),
+            gpu.cursor_gbm.clone(),
         )
         .map(GpuCompositor::Dumb)
         .map_err(|err| TtyError::Drm(format!("{name}: {err}")))
@@ -920,17 +945,20 @@ impl TtyBackend {
             .as_ref()
             .and_then(|gles| gles_of(&mut self.gpu_manager, gles.node));
         match gles {
-            Some(gles) => gles
-                .import_dmabuf(dmabuf, None)
-                .map(drop)
-                .map_err(renderer_error)?,
-            None => self
-                .renderer
-                .import_dmabuf(dmabuf, None)
-                .map(drop)
-                .map_err(renderer_error)?,
+            Some(gles) => {
+                gles.import_dmabuf(dmabuf, None).map_err(renderer_error)?;
+                // The primary GPU's own: its screens may scan it out, and
+                // the renderer drawing for other GPUs takes it from there.
+                dmabuf.set_node(gpu.node);
+            }
+            // pixman checked it; left unmarked, whichever GLES draws it
+            // (another GPU's, drawing its own screens) imports it itself.
+            None => drop(
+                self.renderer
+                    .import_dmabuf(dmabuf, None)
+                    .map_err(renderer_error)?,
+            ),
         }
-        dmabuf.set_node(gpu.node);
         Ok(())
     }
 
@@ -1190,10 +1218,13 @@ impl TtyBackend {
             if mine.is_empty() {
                 continue;
             }
-            let Some(renderer) = gles_of(&mut self.gpu_manager, gles.node) else {
-                continue;
-            };
-            let transition = Transition::begin(renderer, &mut gles.effects, from, kind, &mine)?;
+            // The frames' renderer, whose textures of the windows are there.
+            let mut renderer = self
+                .gpu_manager
+                .single_renderer(&gles.node)
+                .map_err(|e| RenderError::Renderer(e.to_string()))?;
+            let transition =
+                Transition::begin(&mut renderer, &mut gles.effects, from, kind, &mine)?;
             gles.transition = Some(transition);
         }
         Ok(())
@@ -1504,8 +1535,9 @@ impl TtyBackend {
             .first()
             .and_then(|g| g.gles.as_ref())
             .map(|g| g.node);
-        match node.and_then(|node| gles_of(&mut self.gpu_manager, node)) {
-            Some(gles) => crate::render::AnyReadback::Gles(gles),
+        // The renderer of its frames, whose textures of the windows are there.
+        match node.and_then(|node| self.gpu_manager.single_renderer(&node).ok()) {
+            Some(gles) => crate::render::AnyReadback::Tty(gles),
             None => crate::render::AnyReadback::Pixman(&mut self.renderer),
         }
     }

@@ -20,7 +20,7 @@ use smithay::backend::renderer::gles::{
     UniformName, UniformType,
 };
 use smithay::backend::renderer::utils::{CommitCounter, DamageSet, OpaqueRegions};
-use smithay::backend::renderer::{Bind, Color32F, Offscreen, RendererSuper};
+use smithay::backend::renderer::{Color32F, Offscreen, RendererSuper};
 use smithay::utils::{Buffer, Logical, Physical, Point, Rectangle, Scale, Size, Transform};
 
 use super::{renderer_error, OutputElement, RenderError, Scene, SceneRenderer};
@@ -256,13 +256,19 @@ pub struct Transition {
 impl Transition {
     /// Draws `from` (the persona being left) as each of `views` shows it,
     /// into textures to leave from.
-    pub fn begin(
-        renderer: &mut GlesRenderer,
+    ///
+    /// `renderer` is the one the frames are drawn with, so the windows'
+    /// textures it already has are used, not uploaded again.
+    pub fn begin<R>(
+        renderer: &mut R,
         effects: &mut Effects,
         from: &PersonaState,
         kind: TransitionKind,
         views: &[View],
-    ) -> Result<Transition, RenderError> {
+    ) -> Result<Transition, RenderError>
+    where
+        R: OnGles + Offscreen<GlesTexture>,
+    {
         let mut snapshots = Vec::with_capacity(views.len());
         for view in views {
             let size = view.spec.display_size();
@@ -277,7 +283,7 @@ impl Transition {
                 super::render_scene(renderer, &mut framebuffer, &mut tracker, &scene, 0)?;
             }
             let snapshot =
-                TextureBuffer::from_texture(renderer, texture, 1, Transform::Normal, None);
+                TextureBuffer::from_texture(renderer.gles(), texture, 1, Transform::Normal, None);
             snapshots.push((view.index, snapshot));
         }
         Ok(Transition {
@@ -327,11 +333,6 @@ pub fn persona_scene_in<R: OnGles>(
 ) -> Result<Scene<GlesElement<R>>, RenderError> {
     let layers = super::scene_layers(renderer, persona, view, overlay, dim, cursor)?;
     let area = effects.indicator(persona, view);
-    let badge = persona
-        .indicator_buffers
-        .borrow_mut()
-        .for_view(view.index, persona.color)
-        .badge(renderer, persona.indicator, view.spec.display_size())?;
     let width = view.spec.display_size().w as f64;
     // While sliding, the new persona comes in from the right.
     // Only outputs the old persona was drawn for take part.
@@ -357,6 +358,16 @@ pub fn persona_scene_in<R: OnGles>(
             effects, t.kind, snapshot, progress, width,
         )));
     }
+    let badge = persona
+        .indicator_buffers
+        .borrow_mut()
+        .for_view(view.index, persona.color)
+        .badge(
+            renderer,
+            persona.indicator,
+            view.spec.display_size(),
+            &elements,
+        )?;
     elements.extend(badge.map(|b| GlesElement::Badge(moved(b, shift))));
     elements.extend(
         layers

@@ -14,7 +14,7 @@ use smithay::backend::renderer::element::memory::{
 };
 use smithay::backend::renderer::element::solid::{SolidColorBuffer, SolidColorRenderElement};
 use smithay::backend::renderer::element::{Element, Id, Kind};
-use smithay::utils::{Physical, Point, Rectangle, Size, Transform};
+use smithay::utils::{Physical, Rectangle, Size, Transform};
 
 use super::{renderer_error, RenderError, SceneRenderer};
 use crate::config::{Color, Indicator};
@@ -103,6 +103,7 @@ impl OutputIndicator {
         indicator: Indicator,
         output: Size<i32, Physical>,
         inner: Rectangle<i32, Physical>,
+        above: &[impl Element],
     ) -> Result<
         (
             Option<MemoryRenderBufferRenderElement<R>>,
@@ -122,22 +123,37 @@ impl OutputIndicator {
             1.0,
             Kind::Unspecified,
         );
-        Ok((self.badge(renderer, indicator, output)?, background))
+        Ok((self.badge(renderer, indicator, output, above)?, background))
     }
 
     /// The badge (for `indicator = "badge"`) at the top right of an output
-    /// of `output` size.
+    /// of `output` size, under the elements `above` it. It may go on the
+    /// cursor plane (which is over everything) only where none of them
+    /// covers it: the dim veil, the notice, a panel, a leaving snapshot.
     pub fn badge<R: SceneRenderer>(
         &mut self,
         renderer: &mut R,
         indicator: Indicator,
         output: Size<i32, Physical>,
+        above: &[impl Element],
     ) -> Result<Option<MemoryRenderBufferRenderElement<R>>, RenderError> {
         if indicator != Indicator::Badge {
             self.badge_id = None;
             return Ok(None);
         }
-        let at = Point::<f64, Physical>::from(((output.w - BADGE_SIZE) as f64, 0.0));
+        let square = Rectangle::<i32, Physical>::new(
+            (output.w - BADGE_SIZE, 0).into(),
+            (BADGE_SIZE, BADGE_SIZE).into(),
+        );
+        let covered = above
+            .iter()
+            .any(|e| e.geometry(1.0.into()).overlaps(square));
+        let kind = if covered {
+            Kind::Unspecified
+        } else {
+            Kind::Cursor
+        };
+        let at = square.loc.to_f64();
         let badge = MemoryRenderBufferRenderElement::from_buffer(
             renderer,
             at,
@@ -145,7 +161,7 @@ impl OutputIndicator {
             None,
             None,
             None,
-            Kind::Cursor,
+            kind,
         )
         .map_err(renderer_error)?;
         self.badge_id = Some(badge.id().clone());
@@ -166,4 +182,45 @@ fn badge_buffer(color: Color) -> MemoryRenderBuffer {
         Transform::Normal,
         Some(vec![Rectangle::from_size((BADGE_SIZE, BADGE_SIZE).into())]),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smithay::backend::renderer::element::solid::SolidColorBuffer;
+
+    /// What may go on the cursor plane: the badge, unless something drawn
+    /// over it (the dim veil, the notice) covers it, since the plane is over
+    /// everything.
+    #[test]
+    fn the_badge_is_a_cursor_only_where_nothing_covers_it() {
+        let mut renderer = crate::render::pixman_renderer().unwrap();
+        let mut output = OutputIndicator::new(Color {
+            r: 0x33,
+            g: 0x66,
+            b: 0xcc,
+            a: 0xff,
+        });
+        let size = Size::<i32, Physical>::from((200, 100));
+        let piece = |at: (i32, i32)| {
+            let buffer = SolidColorBuffer::new((20, 20), [0.0, 0.0, 0.0, 0.5]);
+            SolidColorRenderElement::from_buffer(&buffer, at, 1.0, 1.0, Kind::Unspecified)
+        };
+        let mut kind = |output: &mut OutputIndicator, above: &[SolidColorRenderElement]| {
+            let badge = output
+                .badge(&mut renderer, Indicator::Badge, size, above)
+                .unwrap()
+                .expect("a badge");
+            assert_eq!(badge.geometry(1.0.into()).loc, (200 - BADGE_SIZE, 0).into());
+            assert_eq!(Some(badge.id()), output.badge_id());
+            badge.kind()
+        };
+        assert_eq!(kind(&mut output, &[]), Kind::Cursor);
+        assert_eq!(kind(&mut output, &[piece((10, 10))]), Kind::Cursor);
+        assert_eq!(kind(&mut output, &[piece((190, 5))]), Kind::Unspecified);
+        let none = output
+            .badge(&mut renderer, Indicator::Frame, size, &[] as &[SolidColorRenderElement])
+            .unwrap();
+        assert!(none.is_none() && output.badge_id().is_none());
+    }
 }

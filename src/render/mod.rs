@@ -303,6 +303,7 @@ pub fn persona_scene_in<R: SceneRenderer>(
             persona.indicator,
             view.spec.display_size(),
             view.inner(),
+            &layers.over,
         )?;
     let mut elements = layers.over;
     elements.extend(badge.map(OutputElement::Memory));
@@ -506,7 +507,12 @@ impl Readback for PixmanRenderer {
     }
 }
 
-impl Readback for GlesRenderer {
+/// GLES, and the tty's renderer over GLES (whose textures of the windows
+/// are those its frames use).
+impl<R> Readback for R
+where
+    R: effects::OnGles + Offscreen<GlesRenderbuffer> + ExportMem,
+{
     type Target = (GlesRenderbuffer, Size<i32, Physical>);
 
     fn new_target(&mut self, size: Size<i32, Physical>) -> Result<Self::Target, RenderError> {
@@ -550,14 +556,22 @@ impl Readback for GlesRenderer {
 pub enum AnyReadback<'a> {
     Pixman(&'a mut PixmanRenderer),
     Gles(&'a mut GlesRenderer),
+    Tty(multi::TtyRenderer<'a>),
 }
 
 /// The same call with either renderer.
 macro_rules! on_readback {
     ($readback:expr, $r:ident => $call:expr) => {
         match $readback {
-            AnyReadback::Pixman($r) => $call,
-            AnyReadback::Gles($r) => $call,
+            AnyReadback::Pixman(r) => {
+                let $r = &mut **r;
+                $call
+            }
+            AnyReadback::Gles(r) => {
+                let $r = &mut **r;
+                $call
+            }
+            AnyReadback::Tty($r) => $call,
         }
     };
 }
@@ -568,11 +582,11 @@ impl AnyReadback<'_> {
         persona: &PersonaState,
         view: &View,
     ) -> Result<Screenshot, RenderError> {
-        on_readback!(self, r => snapshot_view(&mut **r, persona, view))
+        on_readback!(self, r => snapshot_view(r, persona, view))
     }
 
     pub fn snapshot_persona(&mut self, persona: &PersonaState) -> Result<Screenshot, RenderError> {
-        on_readback!(self, r => snapshot_persona(&mut **r, persona))
+        on_readback!(self, r => snapshot_persona(r, persona))
     }
 
     pub fn capture_output(
@@ -580,14 +594,14 @@ impl AnyReadback<'_> {
         persona: &PersonaState,
         name: &str,
     ) -> Result<capture::Captured, RenderError> {
-        on_readback!(self, r => capture::capture_output(&mut **r, persona, name))
+        on_readback!(self, r => capture::capture_output(r, persona, name))
     }
 
     pub fn capture_window(
         &mut self,
         window: &smithay::desktop::Window,
     ) -> Result<capture::Captured, RenderError> {
-        on_readback!(self, r => capture::capture_window(&mut **r, window))
+        on_readback!(self, r => capture::capture_window(r, window))
     }
 }
 

@@ -8,7 +8,6 @@ use smithay::backend::renderer::gles::{GlesError, GlesFrame, GlesRenderer};
 use smithay::backend::renderer::multigpu::gbm::GbmGlesBackend;
 use smithay::backend::renderer::multigpu::{Error as MultiError, MultiFrame, MultiRenderer};
 
-use smithay::backend::renderer::{Color32F, Frame};
 use smithay::utils::{Physical, Rectangle};
 
 use super::effects::OnGles;
@@ -37,14 +36,18 @@ impl OnGles for TtyRenderer<'_> {
         MultiError::Render(err)
     }
 
-    /// A clear quad through the frame itself, which records its damage
-    /// (drawing on the GLES frame underneath does not): what changes no
-    /// pixel but is copied to the target GPU.
+    /// Drawing on the GLES frame underneath is not seen by the frame, which
+    /// copies only what it saw drawn to the target GPU.
     fn note_damage(
         frame: &mut MultiFrame<'_, '_, '_, '_, TtyApi, TtyApi>,
         dst: Rectangle<i32, Physical>,
         damage: &[Rectangle<i32, Physical>],
     ) -> Result<(), MultiError<TtyApi, TtyApi>> {
-        frame.draw_solid(dst, damage, Color32F::TRANSPARENT)
+        frame.add_damage(
+            damage
+                .iter()
+                .map(|rect| Rectangle::new(rect.loc + dst.loc, rect.size)),
+        );
+        Ok(())
     }
 }

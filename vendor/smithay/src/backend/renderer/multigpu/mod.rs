@@ -84,7 +84,9 @@ pub mod gbm;
 pub struct GpuManager<A: GraphicsApi> {
     api: A,
     devices: Vec<A::Device>,
-    dmabuf_cache: HashMap<(DrmNode, DrmNode), Option<(bool, Dmabuf)>>,
+    // personas patch: a copy buffer per size and format, so several
+    // outputs of one target GPU do not reallocate theirs every frame.
+    dmabuf_cache: HashMap<(DrmNode, DrmNode), Vec<(bool, Dmabuf)>>,
     span: tracing::Span,
 }
 
@@ -230,6 +232,13 @@ impl<A: GraphicsApi> GpuManager<A> {
             dmabuf_cache: HashMap::new(),
             span,
         })
+    }
+
+    /// personas patch: drops the copy buffers to and from `node`, a GPU
+    /// removed from the api (they would be kept until exit otherwise).
+    pub fn forget_node(&mut self, node: &DrmNode) {
+        self.dmabuf_cache
+            .retain(|(render, target), _| render != node && target != node);
     }
 
     /// Get all devices enumerated by the API.
@@ -840,7 +849,7 @@ where
 
 struct TargetData<'target, T: GraphicsApi> {
     device: &'target mut T::Device,
-    cached_buffer: &'target mut Option<(bool, Dmabuf)>,
+    cached_buffer: &'target mut Vec<(bool, Dmabuf)>,
     format: Fourcc,
 }
 
@@ -1104,16 +1113,21 @@ where
         let target_state = if let Some(target) = self.target.as_mut() {
             let buffer_size = size.to_logical(1).to_buffer(1, Transform::Normal);
 
-            if let Some((_, dmabuf)) = &target.cached_buffer {
-                if dmabuf.size() != buffer_size || BufferTrait::format(dmabuf).code != target.format {
-                    *target.cached_buffer = None;
+            // personas patch: the buffer of this size and format, if kept
+            // (one per output of the target), else a new one; at most four.
+            let kept = target.cached_buffer.iter().position(|(_, dmabuf)| {
+                dmabuf.size() == buffer_size && BufferTrait::format(dmabuf).code == target.format
+            });
+            if let Some(index) = kept {
+                let entry = target.cached_buffer.remove(index);
+                target.cached_buffer.push(entry);
+            } else {
+                if target.cached_buffer.len() >= 4 {
+                    target.cached_buffer.remove(0);
                 }
-            };
-
-            if target.cached_buffer.is_none() {
                 match create_shared_dma_framebuffer::<R, T>(buffer_size, self.render, target) {
                     Ok(dmabuf) => {
-                        *target.cached_buffer = Some((true, dmabuf));
+                        target.cached_buffer.push((true, dmabuf));
                     }
                     Err(err) => {
                         warn!(
@@ -1154,13 +1168,13 @@ where
                             // drop everything
                         }
 
-                        *target.cached_buffer = Some((false, dmabuf));
+                        target.cached_buffer.push((false, dmabuf));
                     }
                 }
             };
 
             // try to import on target node
-            let (direct, ref mut dmabuf) = target.cached_buffer.as_mut().unwrap();
+            let (direct, ref mut dmabuf) = target.cached_buffer.last_mut().unwrap();
             // TODO: We could cache that texture all the way back to the GpuManager in a HashMap<WeakDmabuf, Texture>.
             let texture = (*direct)
                 .then(|| {
@@ -1334,6 +1348,13 @@ where
     <<R::Device as ApiDevice>::Renderer as RendererSuper>::Error: 'static,
     <<T::Device as ApiDevice>::Renderer as RendererSuper>::Error: 'static,
 {
+    /// personas patch: records `damage` drawn on the render frame underneath
+    /// (through `AsMut`), which this frame does not see otherwise, so that a
+    /// frame copied to another GPU copies it too.
+    pub fn add_damage(&mut self, damage: impl IntoIterator<Item = Rectangle<i32, Physical>>) {
+        self.damage.extend(damage);
+    }
+
     fn flush_frame(&mut self) -> Result<(), Error<R, T>> {
         if self.target.is_some() {
             let _ = self.finish_internal()?;
