@@ -201,14 +201,16 @@ fn render_gpu(gpus: &[Gpu], g: usize) -> Option<usize> {
     }
 }
 
-/// The renderer for a frame of GPU `g`'s screens in `format`: its render
-/// GPU's GLES, copying the frame to `g` when that is another GPU.
+/// The renderer for a frame of `screen`: its render GPU's GLES, copying
+/// the frame (in the screen's format) to the screen's GPU when that is
+/// another.
 fn renderer_for<'a>(
     manager: &'a mut GpuManager,
     gpus: &[Gpu],
-    g: usize,
-    format: Fourcc,
+    screen: &Screen,
 ) -> Result<TtyRenderer<'a>, RenderError> {
+    let g = screen.gpu;
+    let format = on_compositor!(&screen.compositor, c => c.format());
     let node = |g: usize| {
         gpus.get(g)
             .and_then(|gpu| gpu.gles.as_ref())
@@ -1107,8 +1109,7 @@ impl TtyBackend {
             return self.draw(index, &scene);
         }
         let screen = &mut self.screens[index];
-        let format = on_compositor!(&screen.compositor, c => c.format());
-        let mut renderer = renderer_for(&mut self.gpu_manager, &self.gpus, screen.gpu, format)?;
+        let mut renderer = renderer_for(&mut self.gpu_manager, &self.gpus, screen)?;
         let Some(gles) =
             render_gpu(&self.gpus, screen.gpu).and_then(|r| self.gpus[r].gles.as_deref_mut())
         else {
@@ -1170,8 +1171,7 @@ impl TtyBackend {
         }
         let (_, flip) = if self.is_gles(0) {
             let screen = &mut self.screens[0];
-            let format = on_compositor!(&screen.compositor, c => c.format());
-            let mut renderer = renderer_for(&mut self.gpu_manager, &self.gpus, screen.gpu, format)?;
+            let mut renderer = renderer_for(&mut self.gpu_manager, &self.gpus, screen)?;
             let scene =
                 overview_scene_for(personas, overview, cells, &mut renderer, veil.as_ref())?;
             Self::draw_with(
@@ -1287,8 +1287,7 @@ impl TtyBackend {
         let Some(screen) = self.screens.get_mut(index) else {
             return Ok((RenderElementStates::default(), Flip::Nothing));
         };
-        let format = on_compositor!(&screen.compositor, c => c.format());
-        let mut renderer = renderer_for(&mut self.gpu_manager, &self.gpus, screen.gpu, format)?;
+        let mut renderer = renderer_for(&mut self.gpu_manager, &self.gpus, screen)?;
         Self::draw_with(
             &mut renderer,
             screen,

@@ -219,7 +219,12 @@ mod tests {
         assert_eq!(kind(&mut output, &[piece((10, 10))]), Kind::Cursor);
         assert_eq!(kind(&mut output, &[piece((190, 5))]), Kind::Unspecified);
         let none = output
-            .badge(&mut renderer, Indicator::Frame, size, &[] as &[SolidColorRenderElement])
+            .badge(
+                &mut renderer,
+                Indicator::Frame,
+                size,
+                &[] as &[SolidColorRenderElement],
+            )
             .unwrap();
         assert!(none.is_none() && output.badge_id().is_none());
     }
