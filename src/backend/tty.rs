@@ -120,6 +120,9 @@ struct Gles {
     node: DrmNode,
     /// On a software rasterizer (Mesa's llvmpipe).
     software: bool,
+    /// Software GL used only to show what the primary GPU's hardware GLES
+    /// draws (see [`software_gles_used`]).
+    shows_only: bool,
     gbm: GbmDevice<DrmDeviceFd>,
     effects: Effects,
     transition: Option<Transition>,
@@ -158,6 +161,7 @@ impl Gles {
         Ok(Some(Gles {
             node,
             software,
+            shows_only: software && choice == RendererChoice::Auto,
             gbm,
             effects,
             transition: None,
@@ -826,11 +830,10 @@ impl TtyBackend {
         let formats = [Fourcc::Xrgb8888, Fourcc::Argb8888];
         // Other screens drawn with this GPU's GLES, or another GPU whose
         // screens it draws: it is kept for them if this screen fails.
-        let relied_on = self
-            .screens
-            .iter()
-            .any(|s| s.gpu == g && matches!(s.compositor, GpuCompositor::Gbm(_)))
-            || (0..self.gpus.len()).any(|o| o != g && render_gpu(&self.gpus, o) == Some(g));
+        let relied_on = self.screens.iter().any(|s| {
+            matches!(s.compositor, GpuCompositor::Gbm(_))
+                && (s.gpu == g || render_gpu(&self.gpus, s.gpu) == Some(g))
+        });
         let gpu = &mut self.gpus[g];
         // The buffers are this GPU's whichever GPU draws into them, in the
         // formats its own GLES renders (a frame drawn elsewhere is copied).
@@ -870,6 +873,16 @@ impl TtyBackend {
                     tracing::warn!(output = %name, "GBM buffers for GLES failed ({err}); drawing with pixman");
                     if let Some(gles) = gpu.gles.take() {
                         gles.forget(&mut self.gpu_manager);
+                    }
+                    // Software GL kept only to show the primary's frames goes
+                    // too (none of its screens is drawn yet, or the primary
+                    // would be relied on): drawing itself, pixman does as well.
+                    for other in self.gpus.iter_mut().filter(|_| g == 0) {
+                        if other.gles.as_ref().is_some_and(|o| o.shows_only) {
+                            if let Some(gles) = other.gles.take() {
+                                gles.forget(&mut self.gpu_manager);
+                            }
+                        }
                     }
                 }
             }
