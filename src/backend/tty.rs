@@ -4,14 +4,14 @@
 //! the devices. Every GPU drives its connected connectors (the primary GPU's
 //! built-in panel is the primary output), each through smithay's
 //! `DrmCompositor`: on GBM buffers where the GPU has GL (`renderer = "auto"`
-//! skips software GL), drawn by the primary GPU's GLES when it has it (a
-//! frame for another GPU is copied over: `render::multi`), else by the GPU's
-//! own; a GPU without GL draws on dumb buffers with pixman, which needs no
-//! GPU or GL.
-//! libinput reads input through udev (udevd must run; see `open_input`).
-//! A VT switch pauses the session: DRM master and
-//! input are given up and taken back, and no persona, window or client notices
-//! more than frames that wait.
+//! skips software GL unless it only shows another GPU's frames), drawn by
+//! the primary GPU's GLES when it has it (a frame for another GPU is copied
+//! over: `render::multi`, `render_gpu`), else by the GPU's own; a GPU
+//! without GL draws on dumb buffers with pixman, which needs no GPU or GL.
+//! libinput reads input through udev (udevd must run; see `open_input`). A
+//! VT switch pauses the session: DRM master and input are given up and taken
+//! back, and no persona, window or client notices more than frames that
+//! wait.
 
 use super::pacing::FlipState;
 use std::path::{Path, PathBuf};
