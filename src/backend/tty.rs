@@ -877,9 +877,9 @@ impl TtyBackend {
                     // Software GL kept only to show the primary's frames goes
                     // too (none of its screens is drawn yet, or the primary
                     // would be relied on): drawing itself, pixman does as well.
-                    for other in self.gpus.iter_mut().filter(|_| g == 0) {
-                        if other.gles.as_ref().is_some_and(|o| o.shows_only) {
-                            if let Some(gles) = other.gles.take() {
+                    if g == 0 {
+                        for other in &mut self.gpus {
+                            if let Some(gles) = other.gles.take_if(|o| o.shows_only) {
                                 gles.forget(&mut self.gpu_manager);
                             }
                         }

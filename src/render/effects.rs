@@ -37,7 +37,7 @@ const SLIDE_SHADE: f32 = 0.5;
 /// A renderer whose frames are GLES frames underneath: GLES itself, or the
 /// tty's renderer over several GPUs, which draws on one GPU's GLES. The
 /// shaders and the transition's snapshots belong to that GLES.
-pub trait OnGles: SceneRenderer {
+pub trait OnGles: SceneRenderer + RendererSuper<Error: From<GlesError>> {
     /// The GLES that draws.
     fn gles(&mut self) -> &mut GlesRenderer;
     /// The GLES frame under one of this renderer's frames.
@@ -45,14 +45,13 @@ pub trait OnGles: SceneRenderer {
     where
         'b: 'f,
         Self: 'f;
-    fn gles_error(err: GlesError) -> <Self as RendererSuper>::Error;
     /// Tells the frame that `damage` (inside `dst`) is drawn underneath it:
     /// a frame copied to another GPU copies only what it saw drawn.
     fn note_damage(
         frame: &mut Self::Frame<'_, '_>,
         dst: Rectangle<i32, Physical>,
         damage: &[Rectangle<i32, Physical>],
-    ) -> Result<(), <Self as RendererSuper>::Error>;
+    );
 }
 
 impl OnGles for GlesRenderer {
@@ -67,16 +66,11 @@ impl OnGles for GlesRenderer {
         frame
     }
 
-    fn gles_error(err: GlesError) -> GlesError {
-        err
-    }
-
     fn note_damage(
         _frame: &mut GlesFrame<'_, '_>,
         _dst: Rectangle<i32, Physical>,
         _damage: &[Rectangle<i32, Physical>],
-    ) -> Result<(), GlesError> {
-        Ok(())
+    ) {
     }
 }
 
@@ -131,10 +125,10 @@ impl<R: OnGles, E: RenderElement<GlesRenderer>> RenderElement<R> for Shader<E> {
         damage: &[Rectangle<i32, Physical>],
         opaque_regions: &[Rectangle<i32, Physical>],
     ) -> Result<(), R::Error> {
-        R::note_damage(frame, dst, damage)?;
-        self.0
-            .draw(R::gles_frame(frame), src, dst, damage, opaque_regions)
-            .map_err(R::gles_error)
+        R::note_damage(frame, dst, damage);
+        Ok(self
+            .0
+            .draw(R::gles_frame(frame), src, dst, damage, opaque_regions)?)
     }
 }
 

@@ -4,9 +4,9 @@
 //! transitions and client buffers live in one place.
 
 use smithay::backend::drm::DrmDeviceFd;
-use smithay::backend::renderer::gles::{GlesError, GlesFrame, GlesRenderer};
+use smithay::backend::renderer::gles::{GlesFrame, GlesRenderer};
 use smithay::backend::renderer::multigpu::gbm::GbmGlesBackend;
-use smithay::backend::renderer::multigpu::{Error as MultiError, MultiFrame, MultiRenderer};
+use smithay::backend::renderer::multigpu::{MultiFrame, MultiRenderer};
 
 use smithay::utils::{Physical, Rectangle};
 
@@ -32,22 +32,17 @@ impl OnGles for TtyRenderer<'_> {
         frame.as_mut()
     }
 
-    fn gles_error(err: GlesError) -> MultiError<TtyApi, TtyApi> {
-        MultiError::Render(err)
-    }
-
     /// Drawing on the GLES frame underneath is not seen by the frame, which
     /// copies only what it saw drawn to the target GPU.
     fn note_damage(
         frame: &mut MultiFrame<'_, '_, '_, '_, TtyApi, TtyApi>,
         dst: Rectangle<i32, Physical>,
         damage: &[Rectangle<i32, Physical>],
-    ) -> Result<(), MultiError<TtyApi, TtyApi>> {
+    ) {
         frame.add_damage(
             damage
                 .iter()
                 .map(|rect| Rectangle::new(rect.loc + dst.loc, rect.size)),
         );
-        Ok(())
     }
 }
