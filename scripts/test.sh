@@ -9,6 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
 export RUST_BACKTRACE=1
+# One build, run once: incremental caches would only cost disk.
+export CARGO_INCREMENTAL=0
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
