@@ -334,3 +334,73 @@ fn surface_feedback_prefers_plane_formats_while_the_surface_is_the_frame() {
     assert_eq!(seen.tranches.len(), 1, "{seen:?}");
     assert_eq!(seen.tranches[0].1, 0, "no scan-out flag");
 }
+
+/// A GPU plugged in or removed changes what is offered
+/// (`State::change_gpu_offer`): from the same main device, clients
+/// listening to the default feedback get the new formats on the global
+/// they have; from another device (the primary GPU went), the global is
+/// made anew, so they open the new device.
+#[test]
+fn a_changed_offer_reaches_listening_clients_in_place_or_as_a_new_global() {
+    let (mut fx, device) = offered();
+    let work = fx.add_bound_client("work");
+    let personal = fx.add_bound_client("personal");
+    for c in [work, personal] {
+        fx.client(c).request_dmabuf_feedback();
+        fx.roundtrip(c);
+        assert_eq!(fx.client(c).dmabuf().done, 1);
+        assert!(fx.client(c).dmabuf().table.len() > 1);
+    }
+    let global = |fx: &mut Fixture, c| {
+        fx.client(c)
+            .globals()
+            .into_iter()
+            .find(|g| g.1 == "zwp_linux_dmabuf_v1")
+            .map(|g| g.0)
+    };
+    let before = global(&mut fx, work).expect("linux-dmabuf offered");
+
+    // Fewer formats from the same device: a second feedback, same global.
+    let fewer: smithay::backend::allocator::format::FormatSet =
+        [smithay::backend::allocator::Format {
+            code: smithay::backend::allocator::Fourcc::Xrgb8888,
+            modifier: smithay::backend::allocator::Modifier::Linear,
+        }]
+        .into_iter()
+        .collect();
+    fx.state
+        .change_gpu_offer(Some(GpuOffer::new(device, fewer.clone(), None).unwrap()));
+    for (c, name) in [(work, "work"), (personal, "personal")] {
+        fx.roundtrip(c);
+        let seen = fx.client(c).dmabuf().clone();
+        assert_eq!(seen.done, 2, "{name}: the new feedback, complete");
+        assert_eq!(seen.table, [(XRGB8888, LINEAR)], "{name}: the new formats");
+        assert_eq!(seen.main_device, Some(device), "{name}: the same device");
+    }
+    assert_eq!(global(&mut fx, work), Some(before), "the global stays");
+    // A client bound now is told the new formats too.
+    let late = fx.add_bound_client("work");
+    fx.client(late).request_dmabuf_feedback();
+    fx.roundtrip(late);
+    assert_eq!(fx.client(late).dmabuf().table, [(XRGB8888, LINEAR)]);
+
+    // Another main device: the old global goes, a new one names it.
+    let other = std::fs::metadata("/dev/zero").unwrap().rdev();
+    assert_ne!(other, device);
+    fx.state
+        .change_gpu_offer(Some(GpuOffer::new(other, fewer, None).unwrap()));
+    fx.roundtrip(work);
+    assert_eq!(fx.client(work).count_globals("zwp_linux_dmabuf_v1"), 1);
+    // The old global's objects are left as they were (the global name may
+    // be reused, so it tells nothing).
+    let seen = fx.client(work).dmabuf().clone();
+    assert_eq!(
+        (seen.done, seen.main_device),
+        (2, Some(device)),
+        "no feedback on the old global"
+    );
+    let fresh = fx.add_bound_client("personal");
+    fx.client(fresh).request_dmabuf_feedback();
+    fx.roundtrip(fresh);
+    assert_eq!(fx.client(fresh).dmabuf().main_device, Some(other));
+}

@@ -93,6 +93,9 @@ const SCREEN_SIZE: (usize, usize) = (1024, 768);
 const GPU_ID: &str = "gpu0";
 /// The second GPU's: its connector (Virtual-2) is drawn by pixman in one run and by the first GPU's GLES in the other.
 const SECOND_GPU_ID: &str = "gpu1";
+/// The PCIe root port the second GPU sits on, so it can be unplugged and
+/// plugged in again (devices on q35's root bus cannot).
+const SECOND_GPU_PORT: &str = "port1";
 /// The tablet's absolute axes run from 0 to this.
 const ABS_MAX: i64 = 0x7fff;
 
@@ -309,6 +312,8 @@ fn scenario(vm: &mut Vm, renderer: Renderer) -> Result<(), String> {
     vm.msg("output Virtual-1 on")?;
     vm.wait_for_color(WORK_COLOR, "work again after `output Virtual-1 on`")?;
 
+    second_gpu_unplugged_and_back(vm)?;
+
     let mut seen = Vec::new();
     let switches = switches(renderer);
     for i in 0..switches {
@@ -487,6 +492,54 @@ fn second_gpu_shows(vm: &mut Vm, frame: Rgb, persona: &str) -> Result<(), String
         }
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// The second GPU unplugged, as an external GPU or a USB display adapter
+/// is: its output goes while Virtual-1 goes on showing work; plugged in
+/// again, the output comes back under its old name (the compositor closed
+/// the old device, so the kernel freed its names) and shows work again.
+/// The switches timed afterwards run with the GPU plugged in anew.
+fn second_gpu_unplugged_and_back(vm: &mut Vm) -> Result<(), String> {
+    let offered = |vm: &Vm| {
+        vm.read_share("compositor.log")
+            .matches("linux-dmabuf offered")
+            .count()
+    };
+    let offers = offered(vm);
+    vm.qmp
+        .execute("device_del", json!({ "id": SECOND_GPU_ID }))?;
+    vm.wait_for_outputs(&[("Virtual-1", 0, 0)], "the second GPU was unplugged")?;
+    if !vm.read_share("compositor.log").contains("GPU removed") {
+        return Err("Virtual-2 went, but the compositor did not see its GPU go".into());
+    }
+    vm.wait_for_color(WORK_COLOR, "work on Virtual-1 after the second GPU went")?;
+    vm.qmp.execute(
+        "device_add",
+        json!({ "driver": "virtio-gpu-pci", "id": SECOND_GPU_ID, "bus": SECOND_GPU_PORT }),
+    )?;
+    let width = SCREEN_SIZE.0 as i32;
+    vm.wait_for_outputs(
+        &[("Virtual-1", 0, 0), ("Virtual-2", width, 0)],
+        "the second GPU was plugged in again",
+    )?;
+    let log = vm.read_share("compositor.log");
+    if !log.contains("GPU plugged in") {
+        return Err(format!(
+            "Virtual-2 is back, but not from a GPU plugged in:\n{log}"
+        ));
+    }
+    // The buffer formats offered were worked out again each time.
+    if offered(vm) < offers + 2 {
+        return Err(format!(
+            "linux-dmabuf was not offered anew when the GPUs changed:\n{log}"
+        ));
+    }
+    second_gpu_shows(vm, WORK_FRAME, "work")?;
+    report(&format!(
+        "second GPU unplugged and plugged in again: Virtual-2 gone and back ({:.1} s into the run)",
+        vm.started.elapsed().as_secs_f64()
+    ));
+    Ok(())
 }
 
 fn describe(latency: &Latency) -> String {
@@ -882,7 +935,14 @@ impl Vm {
             .args(["-display", "none", "-no-reboot"])
             .args(["-device", &format!("virtio-gpu-pci,id={GPU_ID}")])
             // The second GPU after the first, so it is card1 in the guest.
-            .args(["-device", &format!("virtio-gpu-pci,id={SECOND_GPU_ID}")])
+            .args([
+                "-device",
+                &format!("pcie-root-port,id={SECOND_GPU_PORT},chassis=1"),
+            ])
+            .args([
+                "-device",
+                &format!("virtio-gpu-pci,id={SECOND_GPU_ID},bus={SECOND_GPU_PORT}"),
+            ])
             .args(["-device", "virtio-keyboard-pci,id=keyboard0"])
             .args(["-device", "virtio-tablet-pci,id=tablet0"])
             .args(["-fsdev", &fsdev("hostroot", Path::new("/"), true)])
@@ -1040,6 +1100,33 @@ impl Vm {
                 return Err(format!(
                     "the compositor did not map both clients within {} s; last `msg list`: {last}",
                     READY_TIMEOUT.as_secs()
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+
+    /// Polls `msg outputs` until the outputs are `want` (name, x, y).
+    fn wait_for_outputs(&mut self, want: &[(&str, i32, i32)], what: &str) -> Result<(), String> {
+        // A hot-plug goes through the guest's ACPI and PCI rescans, emulated.
+        let deadline = Instant::now() + 2 * STEP_TIMEOUT;
+        loop {
+            let Reply::Outputs { outputs } = self.msg("outputs")? else {
+                return Err("`outputs` gave another reply".into());
+            };
+            let listed: Vec<(String, i32, i32)> =
+                outputs.iter().map(|o| (o.name.clone(), o.x, o.y)).collect();
+            if listed
+                .iter()
+                .map(|(n, x, y)| (n.as_str(), *x, *y))
+                .eq(want.iter().copied())
+            {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "{what}: the outputs are {listed:?}, expected {want:?}\ncompositor log:\n{}",
+                    self.read_share("compositor.log")
                 ));
             }
             std::thread::sleep(Duration::from_millis(500));

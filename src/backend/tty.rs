@@ -51,7 +51,7 @@ use smithay::reexports::drm::control::{connector, crtc, Device as ControlDevice,
 use smithay::reexports::input::{
     self as input, DeviceCapability, DeviceConfigError, Led, Libinput,
 };
-use smithay::reexports::rustix::fs::OFlags;
+use smithay::reexports::rustix::fs::{Dev, OFlags};
 use smithay::utils::{DeviceFd, Transform};
 use smithay::wayland::drm_syncobj::supports_syncobj_eventfd;
 
@@ -193,11 +193,7 @@ fn software_gles_used(choice: RendererChoice, drawn_elsewhere: bool) -> bool {
 /// GLES, unless that is software and `g`'s is not (the frames are copied
 /// over), else `g`'s own; None: pixman.
 fn render_gpu(gpus: &[Gpu], g: usize) -> Option<usize> {
-    let gles = |g: usize| {
-        gpus.get(g)
-            .filter(|gpu| !gpu.gone)
-            .and_then(|gpu| gpu.gles.as_deref())
-    };
+    let gles = |g: usize| gpus.get(g).and_then(|gpu| gpu.gles.as_deref());
     let own = gles(g)?;
     match gles(0) {
         Some(primary) if !primary.software || own.software => Some(0),
@@ -242,6 +238,11 @@ fn gles_of(manager: &mut GpuManager, node: DrmNode) -> Option<&mut GlesRenderer>
 
 /// A DRM device and what draws on it.
 struct Gpu {
+    /// Stable while GPUs come and go (their index in `gpus` shifts): what
+    /// its page-flip events name.
+    id: u64,
+    /// Its page-flip event source, removed with it.
+    events: Option<RegistrationToken>,
     fd: DrmDeviceFd,
     drm: DrmDevice,
     /// `card0`, …: what tells apart connectors of the same name.
@@ -252,8 +253,6 @@ struct Gpu {
     /// are told, and the mark on dmabufs it imported, which are the ones
     /// it may scan out directly.
     node: Option<DrmNode>,
-    /// Unplugged (an external GPU): nothing is drawn on it any more.
-    gone: bool,
     /// GBM for the cursor plane's buffers (the pointer, the badge) of
     /// pixman screens: GBM works without GL (GLES screens use `gles.gbm`).
     cursor_gbm: Option<GbmDevice<DrmDeviceFd>>,
@@ -265,6 +264,7 @@ impl Gpu {
     /// `drawn_elsewhere`: the primary GPU has hardware GLES, which would
     /// draw this one's screens.
     fn open(
+        id: u64,
         session: &mut LibSeatSession,
         path: &Path,
         config: &Config,
@@ -316,13 +316,14 @@ impl Gpu {
             .unwrap_or_default();
         Ok((
             Gpu {
+                id,
+                events: None,
                 fd,
                 drm,
                 card,
                 cursor_gbm,
                 gles,
                 node,
-                gone: false,
             },
             events,
         ))
@@ -365,6 +366,13 @@ impl Screen {
 pub struct TtyBackend {
     pub spec: OutputSpec,
     session: LibSeatSession,
+    /// Where GPUs plugged in later register their page-flip events.
+    event_loop: LoopHandle<'static, State>,
+    /// The next GPU's [`Gpu::id`].
+    next_gpu_id: u64,
+    /// GPUs plugged in while another VT was in front (none can be opened
+    /// then): added when the session is back.
+    added_while_paused: Vec<(Dev, PathBuf)>,
     libinput: Libinput,
     /// pixman: the frames (and captures) when there is no GLES.
     renderer: PixmanRenderer,
@@ -433,7 +441,7 @@ impl TtyBackend {
         let mut gpu_manager = GpuManager::new(TtyApi::default())
             .map_err(|err| TtyError::Render(RenderError::Renderer(err.to_string())))?;
         let (primary, primary_events) =
-            Gpu::open(&mut session, &path, config, false, &mut gpu_manager)?;
+            Gpu::open(0, &mut session, &path, config, false, &mut gpu_manager)?;
         let hardware = primary.gles.as_ref().is_some_and(|g| !g.software);
         let mut gpus = vec![primary];
         let mut notifiers = vec![primary_events];
@@ -447,7 +455,8 @@ impl TtyBackend {
             if other == path {
                 continue;
             }
-            match Gpu::open(&mut session, &other, config, hardware, &mut gpu_manager) {
+            let id = gpus.len() as u64;
+            match Gpu::open(id, &mut session, &other, config, hardware, &mut gpu_manager) {
                 Ok((gpu, events)) => {
                     gpus.push(gpu);
                     notifiers.push(events);
@@ -465,6 +474,9 @@ impl TtyBackend {
                 transform: Transform::Normal,
             },
             session: session.clone(),
+            event_loop: event_loop.clone(),
+            next_gpu_id: gpus.len() as u64,
+            added_while_paused: Vec::new(),
             libinput: open_input(&session, &seat)?,
             renderer,
             gpu_manager,
@@ -500,17 +512,9 @@ impl TtyBackend {
                 state.on_session_event(event)
             })
             .map_err(|e| failed("session", e.to_string()))?;
-        for (gpu, events) in notifiers.into_iter().enumerate() {
-            event_loop
-                .insert_source(
-                    events,
-                    move |event, meta: &mut Option<DrmEventMetadata>, state: &mut State| match event
-                    {
-                        DrmEvent::VBlank(crtc) => state.on_page_flip(gpu, crtc, meta.as_ref()),
-                        DrmEvent::Error(err) => tracing::error!("DRM device error: {err}"),
-                    },
-                )
-                .map_err(|e| failed("DRM", e.to_string()))?;
+        for (g, events) in notifiers.into_iter().enumerate() {
+            let token = backend.watch_gpu(g, events).map_err(|e| failed("DRM", e))?;
+            backend.gpus[g].events = Some(token);
         }
         event_loop
             .insert_source(
@@ -537,13 +541,85 @@ impl TtyBackend {
                     .insert_source(udev, |event, _, state: &mut State| match event {
                         UdevEvent::Changed { .. } => state.on_connectors_changed(),
                         UdevEvent::Removed { device_id } => state.on_gpu_removed(device_id),
-                        UdevEvent::Added { .. } => {}
+                        UdevEvent::Added { device_id, path } => state.on_gpu_added(device_id, path),
                     })
                     .map_err(|e| failed("udev", e.to_string()))?;
             }
             Err(err) => tracing::warn!("no udev monitor, output hotplug is not seen: {err}"),
         }
         Ok(backend)
+    }
+
+    /// Registers GPU `g`'s page-flip events, which name it by its id.
+    fn watch_gpu(&self, g: usize, events: DrmDeviceNotifier) -> Result<RegistrationToken, String> {
+        let id = self.gpus[g].id;
+        self.event_loop
+            .insert_source(
+                events,
+                move |event, meta: &mut Option<DrmEventMetadata>, state: &mut State| match event {
+                    DrmEvent::VBlank(crtc) => state.on_page_flip(id, crtc, meta.as_ref()),
+                    DrmEvent::Error(err) => tracing::error!("DRM device error: {err}"),
+                },
+            )
+            .map_err(|e| e.to_string())
+    }
+
+    /// A GPU was plugged in (an external GPU, a USB display adapter):
+    /// opened as those found at start were; its connectors are set up by
+    /// the next `connect_screens`. Returns whether it was added (not
+    /// already ours; while paused it waits for the session).
+    fn add_gpu(
+        &mut self,
+        device_id: Dev,
+        path: PathBuf,
+        config: &Config,
+    ) -> Result<bool, TtyError> {
+        // udev also tells of the render node that comes with the card.
+        let primary_node =
+            DrmNode::from_dev_id(device_id).is_ok_and(|node| node.ty() == NodeType::Primary);
+        if !primary_node || self.gpus.iter().any(|gpu| gpu.drm.device_id() == device_id) {
+            return Ok(false);
+        }
+        if self.paused {
+            tracing::info!(gpu = %path.display(), "GPU plugged in while away; added when back");
+            self.added_while_paused.retain(|(id, _)| *id != device_id);
+            self.added_while_paused.push((device_id, path));
+            return Ok(false);
+        }
+        // As at start: a hardware GLES on the primary draws its screens.
+        let hardware = self
+            .gpus
+            .first()
+            .and_then(|gpu| gpu.gles.as_ref())
+            .is_some_and(|gles| !gles.software);
+        let id = self.next_gpu_id;
+        self.next_gpu_id += 1;
+        let (gpu, events) = Gpu::open(
+            id,
+            &mut self.session,
+            &path,
+            config,
+            hardware,
+            &mut self.gpu_manager,
+        )?;
+        tracing::info!(gpu = %gpu.card, "GPU plugged in");
+        self.gpus.push(gpu);
+        let g = self.gpus.len() - 1;
+        match self.watch_gpu(g, events) {
+            Ok(token) => self.gpus[g].events = Some(token),
+            Err(err) => {
+                // Its flips would never be seen: not used at all.
+                let gpu = self.gpus.remove(g);
+                if let Some(gles) = &gpu.gles {
+                    gles.forget(&mut self.gpu_manager);
+                }
+                return Err(TtyError::Drm(format!(
+                    "{}: page-flip events: {err}",
+                    gpu.card
+                )));
+            }
+        }
+        Ok(true)
     }
 
     /// Finds the connectors to drive and sets up those that are new (or have
@@ -555,9 +631,6 @@ impl TtyBackend {
         // name on a later GPU says its card, always the same way.
         let mut earlier: Vec<String> = Vec::new();
         for (g, gpu) in self.gpus.iter().enumerate() {
-            if gpu.gone {
-                continue;
-            }
             let current: Vec<_> = self
                 .screens
                 .iter()
@@ -692,21 +765,56 @@ impl TtyBackend {
     }
 
     /// A GPU was unplugged: its screens go (a flip they waited for never
-    /// comes). Returns whether it was one of ours.
-    fn gpu_removed(&mut self, device_id: smithay::reexports::rustix::fs::Dev) -> bool {
+    /// comes), and with it everything of it, its device closed (the kernel
+    /// frees it, and a GPU plugged in again gets its names back). Returns
+    /// whether it was one of ours.
+    fn gpu_removed(&mut self, device_id: Dev) -> bool {
+        self.added_while_paused.retain(|(id, _)| *id != device_id);
         let Some(g) = self
             .gpus
             .iter()
-            .position(|gpu| !gpu.gone && gpu.drm.device_id() == device_id)
+            .position(|gpu| gpu.drm.device_id() == device_id)
         else {
             return false;
         };
-        tracing::warn!(gpu = %self.gpus[g].card, "GPU removed; its outputs are gone");
-        self.gpus[g].gone = true;
-        if let Some(gles) = self.gpus[g].gles.take() {
+        let gpu = self.gpus.remove(g);
+        tracing::warn!(gpu = %gpu.card, "GPU removed; its outputs are gone");
+        if let Some(token) = gpu.events {
+            self.event_loop.remove(token);
+        }
+        if let Some(gles) = &gpu.gles {
             gles.forget(&mut self.gpu_manager);
         }
         self.screens.retain(|s| s.gpu != g);
+        for screen in &mut self.screens {
+            if screen.gpu > g {
+                screen.gpu -= 1;
+            }
+        }
+        // The seat holds the device open until told it is closed.
+        let device = gpu.fd.device_fd();
+        drop(gpu);
+        match device.try_into() {
+            Ok(fd) => {
+                if let Err(err) = self.session.close(fd) {
+                    tracing::debug!("closing the removed GPU's device: {err}");
+                }
+            }
+            Err(_) => tracing::debug!("the removed GPU's device is still used; closed at exit"),
+        }
+        if g == 0 {
+            // The next GPU is the primary now: what draws each screen, and
+            // which can scan out clients' buffers, is decided again, and
+            // software GL kept only to show the old primary's frames is
+            // given up (drawing itself, pixman does as well).
+            for other in &mut self.gpus {
+                if let Some(gles) = other.gles.take_if(|o| o.shows_only) {
+                    gles.forget(&mut self.gpu_manager);
+                }
+            }
+            self.screens.clear();
+            self.reconnect = true;
+        }
         if let Some(primary) = self.screens.first() {
             self.spec = primary.spec.clone();
         }
@@ -915,7 +1023,7 @@ impl TtyBackend {
         // renderer drawing them imports is offered (with one GPU, or one
         // GLES drawing for all, all of its formats).
         let mut formats: Option<FormatSet> = None;
-        for g in (0..self.gpus.len()).filter(|g| !self.gpus[*g].gone) {
+        for g in 0..self.gpus.len() {
             let node = render_gpu(&self.gpus, g)
                 .and_then(|r| self.gpus[r].gles.as_ref())
                 .map(|gles| gles.node);
@@ -1618,6 +1726,11 @@ impl TtyBackend {
             }
         }
         self.paused = false;
+        for (device_id, path) in std::mem::take(&mut self.added_while_paused) {
+            if let Err(err) = self.add_gpu(device_id, path.clone(), config) {
+                tracing::warn!(gpu = %path.display(), "not used: {err}");
+            }
+        }
         let changed = match self.connect_screens(config) {
             Ok(changed) => changed,
             Err(err) => {
@@ -1962,7 +2075,12 @@ impl State {
                 self.release_all_input();
             }
             SessionEvent::ActivateSession => {
+                let gpus = tty.gpus.len();
                 let changed = tty.resume(&config);
+                if self.tty().is_some_and(|tty| tty.gpus.len() != gpus) {
+                    // GPUs plugged in while away.
+                    self.refresh_gpu_offer();
+                }
                 // A frame whose flip never came is not presented.
                 self.forget_flights(|_| true);
                 if changed {
@@ -1976,9 +2094,12 @@ impl State {
     }
 
     /// The page flip of the queued frame happened at `meta`'s time.
-    fn on_page_flip(&mut self, gpu: usize, crtc: crtc::Handle, meta: Option<&DrmEventMetadata>) {
-        tracing::trace!(gpu, ?crtc, "page flip");
+    fn on_page_flip(&mut self, id: u64, crtc: crtc::Handle, meta: Option<&DrmEventMetadata>) {
+        tracing::trace!(gpu = id, ?crtc, "page flip");
         let Some(tty) = self.tty() else { return };
+        let Some(gpu) = tty.gpus.iter().position(|gpu| gpu.id == id) else {
+            return;
+        };
         tty.flips_seen += 1;
         if Some(tty.flips_seen) == tty.lose_flip {
             tracing::warn!(
@@ -2125,9 +2246,26 @@ impl State {
         }
     }
 
+    /// A GPU was plugged in: its outputs come as connectors do, and what
+    /// clients are offered allows for its renderer.
+    fn on_gpu_added(&mut self, device_id: Dev, path: PathBuf) {
+        let config = self.config.clone();
+        let Some(tty) = self.tty() else { return };
+        match tty.add_gpu(device_id, path.clone(), &config) {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(err) => {
+                tracing::warn!(gpu = %path.display(), "GPU plugged in, not used: {err}");
+                return;
+            }
+        }
+        self.refresh_gpu_offer();
+        self.on_connectors_changed();
+    }
+
     /// A GPU went away: its outputs go; a frame waiting only for its flips
     /// is done.
-    fn on_gpu_removed(&mut self, device_id: smithay::reexports::rustix::fs::Dev) {
+    fn on_gpu_removed(&mut self, device_id: Dev) {
         let Some(tty) = self.tty() else { return };
         let waited = tty.flip_pending();
         if !tty.gpu_removed(device_id) {
@@ -2136,6 +2274,8 @@ impl State {
         let settled = waited && !tty.flip_pending();
         // Connector changes that waited for the flips it took with it.
         let reconnect = !tty.flip_pending() && std::mem::take(&mut tty.reconnect);
+        // What its renderer imported is offered no more.
+        self.refresh_gpu_offer();
         if reconnect {
             self.reconnect_outputs();
         }

@@ -30,6 +30,8 @@ use crate::state::State;
 /// What the backend can take from clients: offered alike to every persona.
 #[derive(Clone)]
 pub struct GpuOffer {
+    /// The main device (a `dev_t`).
+    pub main_device: u64,
     /// The main device, the formats and modifiers the renderer imports.
     pub feedback: DmabufFeedback,
     /// The device whose timelines explicit sync uses, where it has
@@ -46,7 +48,11 @@ impl GpuOffer {
         syncobj: Option<DrmDeviceFd>,
     ) -> std::io::Result<GpuOffer> {
         let feedback = DmabufFeedbackBuilder::new(main_device as libc::dev_t, formats).build()?;
-        Ok(GpuOffer { feedback, syncobj })
+        Ok(GpuOffer {
+            main_device,
+            feedback,
+            syncobj,
+        })
     }
 }
 
@@ -163,6 +169,14 @@ impl GpuBuffers {
             .syncobj
             .clone()
             .map(|device| DrmSyncobjState::new::<PersonaState>(display, device));
+    }
+
+    /// Sends `feedback` to every client listening for the default one (they
+    /// allocate anew in its formats); clients bound later get it too.
+    pub fn update_feedback(&mut self, feedback: &DmabufFeedback) {
+        if let Some(global) = &self.dmabuf_global {
+            self.dmabuf_state.set_default_feedback(global, feedback);
+        }
     }
 }
 
