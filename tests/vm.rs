@@ -93,9 +93,6 @@ const SCREEN_SIZE: (usize, usize) = (1024, 768);
 const GPU_ID: &str = "gpu0";
 /// The second GPU's: its connector (Virtual-2) is drawn by pixman in one run and by the first GPU's GLES in the other.
 const SECOND_GPU_ID: &str = "gpu1";
-/// The PCIe root port the second GPU sits on, so it can be unplugged and
-/// plugged in again (devices on q35's root bus cannot).
-const SECOND_GPU_PORT: &str = "port1";
 /// The tablet's absolute axes run from 0 to this.
 const ABS_MAX: i64 = 0x7fff;
 
@@ -499,6 +496,11 @@ fn second_gpu_shows(vm: &mut Vm, frame: Rgb, persona: &str) -> Result<(), String
 /// again, the output comes back under its old name (the compositor closed
 /// the old device, so the kernel freed its names) and shows work again.
 /// The switches timed afterwards run with the GPU plugged in anew.
+///
+/// QEMU refuses to hot-unplug a display device, so the guest's kernel
+/// removes the PCI device and finds it again by a rescan: the same driver
+/// unplug and probe, and the same udev events, as a GPU unplugged and
+/// plugged in.
 fn second_gpu_unplugged_and_back(vm: &mut Vm) -> Result<(), String> {
     let offered = |vm: &Vm| {
         vm.read_share("compositor.log")
@@ -506,17 +508,18 @@ fn second_gpu_unplugged_and_back(vm: &mut Vm) -> Result<(), String> {
             .count()
     };
     let offers = offered(vm);
-    vm.qmp
-        .execute("device_del", json!({ "id": SECOND_GPU_ID }))?;
+    // Unplugged at rest: a frame being copied into the GPU's buffers as the
+    // kernel takes their memory away faults (in Mesa's software GL too),
+    // which no check can close entirely; the compositor looks before each
+    // frame (`unplugged`) and udev tells it soon after.
+    vm.wait_until_idle()?;
+    vm.run_ok("echo 1 > \"$(readlink -f /sys/class/drm/card1/device)/remove\"")?;
     vm.wait_for_outputs(&[("Virtual-1", 0, 0)], "the second GPU was unplugged")?;
     if !vm.read_share("compositor.log").contains("GPU removed") {
         return Err("Virtual-2 went, but the compositor did not see its GPU go".into());
     }
     vm.wait_for_color(WORK_COLOR, "work on Virtual-1 after the second GPU went")?;
-    vm.qmp.execute(
-        "device_add",
-        json!({ "driver": "virtio-gpu-pci", "id": SECOND_GPU_ID, "bus": SECOND_GPU_PORT }),
-    )?;
+    vm.run_ok("echo 1 > /sys/bus/pci/rescan")?;
     let width = SCREEN_SIZE.0 as i32;
     vm.wait_for_outputs(
         &[("Virtual-1", 0, 0), ("Virtual-2", width, 0)],
@@ -768,7 +771,7 @@ impl Workdir {
             &format!(
                 // One page flip is lost on purpose, as a broken driver
                 // would: the watchdog must get the screen going again.
-                "exec env RUST_LOG={} RUST_BACKTRACE=1 NO_COLOR=1 PERSONAS_TEST_LOSE_PAGE_FLIP={LOST_FLIP} \
+                "ulimit -c unlimited\nexec env RUST_LOG={} RUST_BACKTRACE=1 NO_COLOR=1 PERSONAS_TEST_LOSE_PAGE_FLIP={LOST_FLIP} \
                  {} --backend tty --config {}\n",
                 sh_quote(&rust_log),
                 sh_quote(&setup.binary.to_string_lossy()),
@@ -781,8 +784,6 @@ impl Workdir {
             dir,
             share,
             initramfs,
-            // llvmpipe under TCG is slow enough with one output: the GLES
-            // run keeps one GPU.
         })
     }
 
@@ -935,14 +936,7 @@ impl Vm {
             .args(["-display", "none", "-no-reboot"])
             .args(["-device", &format!("virtio-gpu-pci,id={GPU_ID}")])
             // The second GPU after the first, so it is card1 in the guest.
-            .args([
-                "-device",
-                &format!("pcie-root-port,id={SECOND_GPU_PORT},chassis=1"),
-            ])
-            .args([
-                "-device",
-                &format!("virtio-gpu-pci,id={SECOND_GPU_ID},bus={SECOND_GPU_PORT}"),
-            ])
+            .args(["-device", &format!("virtio-gpu-pci,id={SECOND_GPU_ID}")])
             .args(["-device", "virtio-keyboard-pci,id=keyboard0"])
             .args(["-device", "virtio-tablet-pci,id=tablet0"])
             .args(["-fsdev", &fsdev("hostroot", Path::new("/"), true)])
@@ -1133,6 +1127,33 @@ impl Vm {
         }
     }
 
+    /// Waits until the compositor draws nothing for a second.
+    fn wait_until_idle(&mut self) -> Result<(), String> {
+        let deadline = Instant::now() + STEP_TIMEOUT;
+        let mut last = self.stats()?.frames_rendered;
+        loop {
+            std::thread::sleep(Duration::from_secs(1));
+            let now = self.stats()?.frames_rendered;
+            if now == last {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                return Err(format!(
+                    "the compositor never stopped drawing ({now} frames rendered)"
+                ));
+            }
+            last = now;
+        }
+    }
+
+    /// Runs `script` in the guest; its failure is the test's.
+    fn run_ok(&mut self, script: &str) -> Result<(), String> {
+        match self.run(script)? {
+            (0, _) => Ok(()),
+            (rc, out) => Err(format!("`{script}` failed in the guest ({rc}): {out}")),
+        }
+    }
+
     fn guest_path_exists(&mut self, path: &str) -> Result<bool, String> {
         Ok(self.run(&format!("test -e \"{path}\""))?.0 == 0)
     }
@@ -1291,6 +1312,18 @@ impl Vm {
             out += &format!(
                 "--- session log {persona} (tail) ---\n{}\n",
                 tail(self.session_log(persona), 30)
+            );
+        }
+        let cores = std::fs::read_dir(&self.share)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("core."));
+        for core in cores {
+            out += &format!(
+                "--- the compositor crashed: {} (keep it with PERSONAS_VM_KEEP=1, then                  gdb {} CORE) ---\n",
+                core.path().display(),
+                self.binary.display()
             );
         }
         out

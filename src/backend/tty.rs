@@ -173,6 +173,11 @@ impl Gles {
     fn forget(&self, manager: &mut GpuManager) {
         manager.as_mut().remove_node(&self.node);
         manager.forget_node(&self.node);
+        // The manager lets go of the renderer (and its device) only when it
+        // looks at its devices again: now, so a GPU unplugged is closed.
+        if let Err(err) = manager.devices() {
+            tracing::debug!("GPU list after {}: {err}", self.node);
+        }
     }
 }
 
@@ -800,7 +805,7 @@ impl TtyBackend {
                     tracing::debug!("closing the removed GPU's device: {err}");
                 }
             }
-            Err(_) => tracing::debug!("the removed GPU's device is still used; closed at exit"),
+            Err(_) => tracing::info!("the removed GPU's device is still used; closed at exit"),
         }
         if g == 0 {
             // The next GPU is the primary now: what draws each screen, and
@@ -1479,6 +1484,12 @@ impl TtyBackend {
             return Ok((RenderElementStates::default(), Flip::Nothing));
         }
         let name = &screen.spec.name;
+        if unplugged(on_compositor!(&screen.compositor, c => c.surface().device_fd())) {
+            // Its buffers' memory is gone with it: a frame written there
+            // would fault. udev's word that it went comes right after.
+            tracing::debug!(output = %name, "its GPU is unplugged; not drawn");
+            return Ok((RenderElementStates::default(), Flip::Nothing));
+        }
         if std::mem::take(&mut screen.blanked) {
             // Back on: the first frame is drawn whole.
             on_compositor!(&mut screen.compositor, c => c.reset_buffers());
@@ -1748,6 +1759,16 @@ impl TtyBackend {
         }
         changed
     }
+}
+
+/// Whether the DRM device was unplugged: the kernel answers every ioctl
+/// with ENODEV from then on (this one is among the cheapest).
+fn unplugged(device: &DrmDeviceFd) -> bool {
+    use smithay::reexports::drm::{Device as _, DriverCapability};
+    matches!(
+        device.get_driver_capability(DriverCapability::DumbBuffer),
+        Err(err) if err.raw_os_error() == Some(libc::ENODEV)
+    )
 }
 
 /// The lit LEDs of `leds`.

@@ -104,6 +104,8 @@ if [ "$VM_UDEV" = 1 ]; then
 fi
 
 if [ -e "$S/start.sh" ]; then
+    # A crash leaves a core in the share, for gdb on the host (same root).
+    echo "$S/core.%e.%p" > /proc/sys/kernel/core_pattern
     (
         sh "$S/start.sh" < /dev/null > "$S/compositor.log" 2>&1
         echo $? > "$S/compositor.exit"
