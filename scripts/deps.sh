@@ -4,7 +4,7 @@
 set -euo pipefail
 
 build=(pkg-config gcc libudev-dev libinput-dev libseat-dev libgbm-dev libpixman-1-dev
-       libxkbcommon-dev libwayland-dev xkb-data libglib2.0-bin xwayland)
+       libxkbcommon-dev libwayland-dev libdbus-1-dev xkb-data xwayland)
 test=(weston foot wayland-utils wl-clipboard grim wlcs fonts-dejavu-core hostname util-linux procps
       libegl1 libegl-mesa0 libgl1-mesa-dri
       qemu-system-x86 linux-image-amd64 busybox-static udev

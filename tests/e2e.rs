@@ -902,16 +902,70 @@ fn a_helper_on_the_system_display_is_a_panel_over_every_persona() {
     c.wait_for(|| bottom(&c) != work(&c));
 }
 
-/// A system bus of the test's own with a stand-in for logind that says
-/// "going to sleep" (PrepareForSleep(true)) every 200 ms; both killed on drop.
+/// A system bus of the test's own with a stand-in for logind: it hands out
+/// inhibitors (one end of a pipe each, whose closing it sees), says
+/// `PrepareForSleep` when told, and answers `status`; both killed on drop.
 struct FakeLogind {
     bus: Child,
     logind: Child,
+    commands: std::process::ChildStdin,
+    answers: std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
     address: String,
 }
 
+const FAKE_LOGIND: &str = r#"
+import os, select, sys
+from gi.repository import Gio, GLib
+XML = """<node><interface name="org.freedesktop.login1.Manager">
+<method name="Inhibit"><arg type="s" direction="in"/><arg type="s" direction="in"/>
+<arg type="s" direction="in"/><arg type="s" direction="in"/><arg type="h" direction="out"/></method>
+</interface></node>"""
+bus = Gio.bus_get_sync(Gio.BusType.SYSTEM, None)
+inhibitors = []
+def call(conn, sender, path, iface, method, params, invocation):
+    what, who, why, mode = params.unpack()
+    r, w = os.pipe()
+    inhibitors.append((what, mode, r))
+    fds = Gio.UnixFDList.new()
+    fds.append(w)
+    os.close(w)
+    invocation.return_value_with_unix_fd_list(GLib.Variant("(h)", (0,)), fds)
+info = Gio.DBusNodeInfo.new_for_xml(XML)
+bus.register_object("/org/freedesktop/login1", info.interfaces[0], call, None, None)
+bus.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+              "RequestName", GLib.Variant("(su)", ("org.freedesktop.login1", 0)),
+              None, 0, -1, None)
+def command(channel, condition):
+    line = sys.stdin.readline().strip()
+    if line in ("sleep", "wake"):
+        bus.emit_signal(None, "/org/freedesktop/login1", "org.freedesktop.login1.Manager",
+                        "PrepareForSleep", GLib.Variant("(b)", (line == "sleep",)))
+        bus.flush_sync(None)
+        print("said", line, flush=True)
+    elif line == "status":
+        # An inhibitor is let go when the pipe has no writer left.
+        held = released = 0
+        for what, mode, r in inhibitors:
+            poll = select.poll()
+            poll.register(r, select.POLLIN)
+            if poll.poll(0):
+                released += 1
+            elif what == "sleep" and mode == "delay":
+                held += 1
+        print(f"held {held} released {released}", flush=True)
+    else:
+        loop.quit()
+        return False
+    return True
+GLib.io_add_watch(GLib.IOChannel.unix_new(0), GLib.PRIORITY_DEFAULT, GLib.IOCondition.IN | GLib.IOCondition.HUP, command)
+print("ready", flush=True)
+loop = GLib.MainLoop()
+loop.run()
+"#;
+
 impl FakeLogind {
     fn start(dir: &Path) -> FakeLogind {
+        use std::io::BufRead;
         let socket = dir.join("system_bus_socket");
         let address = format!("unix:path={}", socket.display());
         let bus = Command::new("dbus-daemon")
@@ -924,28 +978,48 @@ impl FakeLogind {
             assert!(Instant::now() < deadline, "dbus-daemon did not start");
             std::thread::sleep(Duration::from_millis(20));
         }
-        let script = r#"
-from gi.repository import Gio, GLib
-bus = Gio.bus_get_sync(Gio.BusType.SYSTEM, None)
-bus.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-              "RequestName", GLib.Variant("(su)", ("org.freedesktop.login1", 0)),
-              None, 0, -1, None)
-while True:
-    bus.emit_signal(None, "/org/freedesktop/login1", "org.freedesktop.login1.Manager",
-                    "PrepareForSleep", GLib.Variant("(b)", (True,)))
-    bus.flush_sync(None)
-    GLib.usleep(200000)
-"#;
-        let logind = Command::new("/usr/bin/python3")
-            .args(["-c", script])
+        let mut logind = Command::new("/usr/bin/python3")
+            .args(["-c", FAKE_LOGIND])
             .env("DBUS_SYSTEM_BUS_ADDRESS", &address)
-            .stdout(Stdio::null())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
             .spawn()
             .expect("python3 with gi (run scripts/deps.sh test)");
-        FakeLogind {
+        let commands = logind.stdin.take().unwrap();
+        let answers = std::io::BufReader::new(logind.stdout.take().unwrap()).lines();
+        let mut fake = FakeLogind {
             bus,
             logind,
+            commands,
+            answers,
             address,
+        };
+        assert_eq!(fake.answer(), "ready");
+        fake
+    }
+
+    fn answer(&mut self) -> String {
+        self.answers
+            .next()
+            .expect("the fake logind ended")
+            .expect("reading the fake logind")
+    }
+
+    fn tell(&mut self, command: &str) -> String {
+        use std::io::Write;
+        writeln!(self.commands, "{command}").unwrap();
+        self.answer()
+    }
+
+    /// (delay inhibitors for sleep held, inhibitors let go)
+    fn inhibitors(&mut self) -> (u32, u32) {
+        let status = self.tell("status");
+        let words: Vec<&str> = status.split_whitespace().collect();
+        match words[..] {
+            ["held", held, "released", released] => {
+                (held.parse().unwrap(), released.parse().unwrap())
+            }
+            _ => panic!("fake logind said {status:?}"),
         }
     }
 }
@@ -959,19 +1033,75 @@ impl Drop for FakeLogind {
     }
 }
 
+/// A delay inhibitor keeps the machine awake until the lock is on screen:
+/// held while the lock screen has not locked yet, let go once it has, and
+/// taken again after waking.
 #[test]
 fn going_to_sleep_locks_first() {
     let dir = tempfile::tempdir().unwrap();
-    let config = format!("lock = [\"swaylock\", \"-c\", \"aa3311\", \"-u\"]\n{CONFIG}");
-    let logind = FakeLogind::start(dir.path());
+    let (started, go) = (dir.path().join("started"), dir.path().join("go"));
+    // The lock screen locks only once the test says so.
+    let lock = format!(
+        "touch {s}; while [ ! -e {g} ]; do sleep 0.05; done; exec swaylock -c aa3311 -u",
+        s = started.display(),
+        g = go.display()
+    );
+    let config = format!(
+        "lock = [\"sh\", \"-c\", {}]\n{CONFIG}",
+        serde_json::to_string(&lock).unwrap()
+    );
+    let mut logind = FakeLogind::start(dir.path());
+    let address = logind.address.clone();
     let c = Compositor::start_env(
         &config,
         &["--test-input"],
-        &[("DBUS_SYSTEM_BUS_ADDRESS", logind.address.as_str())],
+        &[("DBUS_SYSTEM_BUS_ADDRESS", address.as_str())],
     );
+    c.wait_for(|| logind.inhibitors() == (1, 0));
+    assert_eq!(logind.tell("sleep"), "said sleep");
+    c.wait_for(|| started.exists());
+    assert_eq!(
+        logind.inhibitors(),
+        (1, 0),
+        "sleep must wait while the lock screen has not locked"
+    );
+    std::fs::write(&go, "").unwrap();
     let locked = |c: &Compositor| pixel(&c.screenshot(None), 320, 200)[..3] == [0xaa, 0x33, 0x11];
+    c.wait_for(|| logind.inhibitors() == (0, 1));
+    // The lock's surface may not be drawn yet, but no persona shows: the
+    // screen is the lock's or black (the frame and the inside of an empty
+    // persona are neither).
+    let shot = c.screenshot(None);
+    for (x, y) in [(5, 5), (320, 200)] {
+        let shown = &pixel(&shot, x, y)[..3];
+        assert!(
+            shown == [0xaa, 0x33, 0x11] || shown == [0, 0, 0],
+            "sleep went on while ({x},{y}) showed {shown:?}, not the lock"
+        );
+    }
     c.wait_for(|| locked(&c));
     assert!(!c.msg(&["switch", "personal"]).status.success());
+    // Awake again: the next sleep waits too.
+    assert_eq!(logind.tell("wake"), "said wake");
+    c.wait_for(|| logind.inhibitors() == (1, 1));
+}
+
+/// A lock screen that never locks does not keep the machine awake.
+#[test]
+fn a_lock_that_never_locks_does_not_hold_sleep_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!("lock = [\"sleep\", \"600\"]\n{CONFIG}");
+    let mut logind = FakeLogind::start(dir.path());
+    let address = logind.address.clone();
+    let c = Compositor::start_env(
+        &config,
+        &["--test-input"],
+        &[("DBUS_SYSTEM_BUS_ADDRESS", address.as_str())],
+    );
+    c.wait_for(|| logind.inhibitors() == (1, 0));
+    assert_eq!(logind.tell("sleep"), "said sleep");
+    // Let go after `system::sleep::LOCK_BEFORE_SLEEP`.
+    c.wait_for(|| logind.inhibitors() == (0, 1));
 }
 
 #[test]

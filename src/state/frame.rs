@@ -176,7 +176,7 @@ impl State {
     /// A lock is confirmed once every output shows it: no frame of what
     /// was shown before is still waiting for its flip, and no output still
     /// has to draw it.
-    fn lock_shown_everywhere(&mut self) {
+    pub(crate) fn lock_shown_everywhere(&mut self) {
         if self.in_flight.is_empty() && !self.backend.owes_frames() {
             self.lock_shown();
         }

@@ -112,6 +112,8 @@ pub struct State {
     pub lock: Option<crate::system::Locked>,
     /// The lock screen's request, answered `locked` once its frame shows.
     pub(crate) confirm_lock: Option<smithay::wayland::session_lock::SessionLocker>,
+    /// logind's sleep, held until the lock is on screen (`system::sleep`).
+    pub(crate) sleep_delay: Option<crate::system::sleep::SleepDelay>,
     /// What the system display's panels take of each output, in display
     /// pixels: top, right, bottom, left (`system/panels.rs`).
     pub panel_zones: Vec<(String, [i32; 4])>,
@@ -200,6 +202,7 @@ impl State {
             helpers,
             lock: None,
             confirm_lock: None,
+            sleep_delay: None,
             panel_zones: Vec::new(),
             stats: stats::Stats::new(),
             frame_clock: FrameClock::default(),

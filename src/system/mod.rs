@@ -245,6 +245,9 @@ impl State {
                 self.mark_dirty(id);
             }
         }
+        if self.locked() {
+            self.release_sleep();
+        }
     }
 
     /// The lock screen unlocked: the persona shown before comes back.

@@ -1,112 +1,148 @@
-//! Locking before sleep: logind's `PrepareForSleep(true)` starts the lock
-//! screen (when `lock` is configured), so the machine wakes up locked.
-//! The signal is watched with `gdbus monitor` (libglib2.0-bin) on the system
-//! bus, which any user may do for a broadcast signal; without gdbus or a
-//! system bus this says so once and does nothing more.
+//! Locking before sleep. personas holds a logind *delay* inhibitor for
+//! sleep; logind's `PrepareForSleep(true)` starts the lock screen (when
+//! `lock` is configured) and the inhibitor is let go only once the lock is
+//! on every screen, so the machine sleeps locked and wakes up showing the
+//! lock, never a persona's last frame. A lock screen that does not lock
+//! within [`LOCK_BEFORE_SLEEP`] does not keep the machine awake (logind
+//! gives up on delays after `InhibitDelayMaxSec`, 5 s by default, anyway).
+//! After waking (`PrepareForSleep(false)`) a new inhibitor is taken.
 //!
-//! No delay inhibitor is taken: the lock starts as the signal arrives, and
-//! the lock screen covers every persona from its first frame after resume
-//! at the latest.
+//! The system bus is spoken to from a thread of its own with libdbus;
+//! without a system bus or logind this says so once and does nothing more.
 
-use std::io::{BufRead, BufReader};
-use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
+use std::os::fd::OwnedFd;
+use std::time::Duration;
 
+use dbus::blocking::Connection;
+use dbus::message::MatchRule;
 use smithay::reexports::calloop::channel;
-use smithay::reexports::calloop::LoopHandle;
+use smithay::reexports::calloop::timer::{TimeoutAction, Timer};
+use smithay::reexports::calloop::{LoopHandle, RegistrationToken};
 
 use crate::state::State;
 
-const MEMBER: &str = "org.freedesktop.login1.Manager.PrepareForSleep (true,)";
+const LOGIND: &str = "org.freedesktop.login1";
+const MANAGER: &str = "org.freedesktop.login1.Manager";
 
-/// Whether a line of `gdbus monitor` output is logind going to sleep.
-pub fn is_going_to_sleep(line: &str) -> bool {
-    line.starts_with("/org/freedesktop/login1: ") && line.trim_end().ends_with(MEMBER)
+/// How long a sleep waits for the lock screen to lock.
+pub const LOCK_BEFORE_SLEEP: Duration = Duration::from_secs(4);
+
+/// What the bus thread tells the compositor.
+enum FromLogind {
+    /// The system goes to sleep once `inhibitor` (if one was taken) is let go.
+    GoingToSleep(Option<OwnedFd>),
 }
 
-/// Starts watching; every `PrepareForSleep(true)` locks.
+/// The inhibitor held while the lock comes up, and the timer that lets it
+/// go if the lock does not.
+pub struct SleepDelay {
+    inhibitor: OwnedFd,
+    timeout: RegistrationToken,
+}
+
+/// Starts watching logind from a thread of its own.
 pub fn watch(handle: &LoopHandle<'static, State>) {
-    let (sender, receiver) = channel::channel::<()>();
+    let (sender, receiver) = channel::channel::<FromLogind>();
     if let Err(err) = handle.insert_source(receiver, |event, _, state: &mut State| {
-        if let channel::Event::Msg(()) = event {
-            if state.config.lock.is_some() {
-                tracing::info!("the system goes to sleep: locking");
-                state.lock_session();
-            }
+        if let channel::Event::Msg(FromLogind::GoingToSleep(inhibitor)) = event {
+            state.going_to_sleep(inhibitor);
         }
     }) {
         tracing::warn!("sleep watcher not started: {err}");
         return;
     }
-    let mut command = Command::new("gdbus");
-    command
-        .args([
-            "monitor",
-            "--system",
-            "--dest",
-            "org.freedesktop.login1",
-            "--object-path",
-            "/org/freedesktop/login1",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    // SAFETY: prctl(2) only, between fork and exec.
-    unsafe {
-        command.pre_exec(|| {
-            // It goes with the compositor's watcher thread (which lives as
-            // long as the compositor).
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
     let spawned = crate::session::spawn_thread("sleep-watch", move || {
-        let mut child = match command.spawn() {
-            Ok(child) => child,
-            Err(err) => {
-                tracing::warn!("no lock before sleep: cannot run gdbus (libglib2.0-bin): {err}");
-                return;
-            }
-        };
-        let Some(stdout) = child.stdout.take() else {
-            return;
-        };
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if is_going_to_sleep(&line) && sender.send(()).is_err() {
-                break;
-            }
+        if let Err(err) = serve(&sender) {
+            tracing::info!("no lock before sleep: {err}");
         }
-        let status = child.wait();
-        tracing::info!(
-            ?status,
-            "no lock before sleep: gdbus monitor ended (no system bus?)"
-        );
     });
     if let Err(err) = spawned {
         tracing::warn!("sleep watcher thread not started: {err}");
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// The bus thread: holds an inhibitor while awake and hands it over when
+/// the system goes to sleep. Returns when the bus or the compositor goes.
+fn serve(sender: &channel::Sender<FromLogind>) -> Result<(), dbus::Error> {
+    let connection = Connection::new_system()?;
+    let (signals, prepare) = std::sync::mpsc::channel::<bool>();
+    let rule = MatchRule::new_signal(MANAGER, "PrepareForSleep");
+    connection.add_match(rule, move |(start,): (bool,), _, _| {
+        signals.send(start).is_ok()
+    })?;
+    let mut held = inhibit(&connection);
+    loop {
+        connection.process(Duration::from_secs(3600))?;
+        for start in prepare.try_iter() {
+            if start {
+                if sender.send(FromLogind::GoingToSleep(held.take())).is_err() {
+                    return Ok(());
+                }
+            } else if held.is_none() {
+                held = inhibit(&connection);
+            }
+        }
+    }
+}
 
-    #[test]
-    fn only_going_to_sleep_locks() {
-        assert!(is_going_to_sleep(
-            "/org/freedesktop/login1: org.freedesktop.login1.Manager.PrepareForSleep (true,)"
-        ));
-        assert!(!is_going_to_sleep(
-            "/org/freedesktop/login1: org.freedesktop.login1.Manager.PrepareForSleep (false,)"
-        ));
-        assert!(!is_going_to_sleep(
-            "/org/freedesktop/login1: org.freedesktop.login1.Manager.PrepareForShutdown (true,)"
-        ));
-        assert!(!is_going_to_sleep(
-            "The name org.freedesktop.login1 is owned by :1.1"
-        ));
+/// A delay inhibitor for sleep, or None (logged) where logind refuses one.
+fn inhibit(connection: &Connection) -> Option<OwnedFd> {
+    let proxy = connection.with_proxy(LOGIND, "/org/freedesktop/login1", Duration::from_secs(5));
+    let taken: Result<(OwnedFd,), _> = proxy.method_call(
+        MANAGER,
+        "Inhibit",
+        (
+            "sleep",
+            "personas",
+            "Locking the screen before sleep",
+            "delay",
+        ),
+    );
+    taken
+        .map(|(fd,)| fd)
+        .inspect_err(|err| tracing::warn!("no delay before sleep, the lock may come late: {err}"))
+        .ok()
+}
+
+impl State {
+    /// logind says the system goes to sleep: lock, and let it go on once
+    /// the lock is on screen (or at once, with no lock configured).
+    fn going_to_sleep(&mut self, inhibitor: Option<OwnedFd>) {
+        if self.config.lock.is_none() {
+            return;
+        }
+        tracing::info!("the system goes to sleep: locking");
+        self.lock_session();
+        let Some(inhibitor) = inhibitor else { return };
+        let timer = Timer::from_duration(LOCK_BEFORE_SLEEP);
+        let timeout = self
+            .loop_handle
+            .insert_source(timer, |_, _, state: &mut State| {
+                if let Some(delay) = state.sleep_delay.take() {
+                    tracing::warn!(
+                        "the lock screen did not lock within {} s: sleeping unlocked",
+                        LOCK_BEFORE_SLEEP.as_secs()
+                    );
+                    drop(delay.inhibitor);
+                }
+                TimeoutAction::Drop
+            });
+        match timeout {
+            Ok(timeout) => {
+                self.sleep_delay = Some(SleepDelay { inhibitor, timeout });
+                // Already locked and on screen: nothing to wait for.
+                self.lock_shown_everywhere();
+            }
+            Err(err) => tracing::warn!("no delay before sleep: {err}"),
+        }
+    }
+
+    /// The lock is on every screen: sleep may go on.
+    pub(crate) fn release_sleep(&mut self) {
+        if let Some(delay) = self.sleep_delay.take() {
+            self.loop_handle.remove(delay.timeout);
+            drop(delay.inhibitor);
+            tracing::info!("locked on every screen: the system may sleep");
+        }
     }
 }
