@@ -10,7 +10,7 @@ test=(weston foot wayland-utils wl-clipboard grim wlcs fonts-dejavu-core hostnam
       qemu-system-x86 linux-image-amd64 busybox-static udev
       xvfb x11-apps x11-utils xdotool xterm xclip sway
       python3-gi gir1.2-gtk-4.0 python3-pyqt6 qt6-wayland wvkbd cage swaylock
-      dbus-daemon)
+      dbus-daemon dbus-bin)
 
 want=("${build[@]}")
 [ "${1:-build}" = test ] && want+=("${test[@]}")

@@ -336,13 +336,23 @@ fn surface_feedback_prefers_plane_formats_while_the_surface_is_the_frame() {
 }
 
 /// A GPU plugged in or removed changes what is offered
-/// (`State::change_gpu_offer`): from the same main device, clients
-/// listening to the default feedback get the new formats on the global
-/// they have; from another device (the primary GPU went), the global is
-/// made anew, so they open the new device.
+/// (`State::change_gpu_offer`). From the same main device the offer only
+/// narrows, in place: clients listening to the default feedback, and
+/// surfaces that asked for their own, get the fewer formats on the global
+/// they have; it never grows back beyond what a global was made with (a
+/// global refuses other formats, fatally). From another device (the
+/// primary GPU went) the global is made anew, so clients open the new
+/// device.
 #[test]
-fn a_changed_offer_reaches_listening_clients_in_place_or_as_a_new_global() {
+fn a_changed_offer_narrows_in_place_never_grows_and_follows_a_new_device() {
     let (mut fx, device) = offered();
+    let all = fx
+        .state
+        .backend
+        .headless()
+        .unwrap()
+        .renderer()
+        .dmabuf_formats();
     let work = fx.add_bound_client("work");
     let personal = fx.add_bound_client("personal");
     for c in [work, personal] {
@@ -351,6 +361,11 @@ fn a_changed_offer_reaches_listening_clients_in_place_or_as_a_new_global() {
         assert_eq!(fx.client(c).dmabuf().done, 1);
         assert!(fx.client(c).dmabuf().table.len() > 1);
     }
+    let (s, w) = fx.open_window("work", GREEN);
+    fx.client(s).request_surface_feedback(w);
+    fx.roundtrip(s);
+    let surface = |fx: &mut Fixture| *fx.client(s).dmabuf().surface.clone().unwrap();
+    assert_eq!(surface(&mut fx).done, 1);
     let global = |fx: &mut Fixture, c| {
         fx.client(c)
             .globals()
@@ -377,12 +392,31 @@ fn a_changed_offer_reaches_listening_clients_in_place_or_as_a_new_global() {
         assert_eq!(seen.table, [(XRGB8888, LINEAR)], "{name}: the new formats");
         assert_eq!(seen.main_device, Some(device), "{name}: the same device");
     }
+    fx.roundtrip(s);
+    let seen = surface(&mut fx);
+    assert_eq!(
+        (seen.done, seen.table),
+        (2, vec![(XRGB8888, LINEAR)]),
+        "the surface's own feedback narrows too"
+    );
     assert_eq!(global(&mut fx, work), Some(before), "the global stays");
     // A client bound now is told the new formats too.
     let late = fx.add_bound_client("work");
     fx.client(late).request_dmabuf_feedback();
     fx.roundtrip(late);
     assert_eq!(fx.client(late).dmabuf().table, [(XRGB8888, LINEAR)]);
+
+    // All formats again (the GPU that could not take them went): nothing
+    // is sent, since a persona's global made meanwhile (a reload) knows
+    // only the fewer.
+    fx.state
+        .change_gpu_offer(Some(GpuOffer::new(device, all, None).unwrap()));
+    fx.roundtrip(work);
+    assert_eq!(fx.client(work).dmabuf().done, 2, "the offer does not grow");
+    let later = fx.add_bound_client("personal");
+    fx.client(later).request_dmabuf_feedback();
+    fx.roundtrip(later);
+    assert_eq!(fx.client(later).dmabuf().table, [(XRGB8888, LINEAR)]);
 
     // Another main device: the old global goes, a new one names it.
     let other = std::fs::metadata("/dev/zero").unwrap().rdev();

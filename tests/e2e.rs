@@ -1058,6 +1058,25 @@ fn going_to_sleep_locks_first() {
         &[("DBUS_SYSTEM_BUS_ADDRESS", address.as_str())],
     );
     c.wait_for(|| logind.inhibitors() == (1, 0));
+    // Anyone on the bus may send the signal: only logind's counts.
+    let spoofed = Command::new("dbus-send")
+        .arg(format!("--bus={address}"))
+        .args([
+            "--type=signal",
+            "/org/freedesktop/login1",
+            "org.freedesktop.login1.Manager.PrepareForSleep",
+            "boolean:true",
+        ])
+        .status()
+        .expect("dbus-send (run scripts/deps.sh test)");
+    assert!(spoofed.success());
+    // Heard, it would start the lock within milliseconds.
+    let until = Instant::now() + Duration::from_secs(1);
+    while Instant::now() < until {
+        assert!(!started.exists(), "a signal not from logind locked");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(logind.inhibitors(), (1, 0));
     assert_eq!(logind.tell("sleep"), "said sleep");
     c.wait_for(|| started.exists());
     assert_eq!(

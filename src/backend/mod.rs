@@ -12,6 +12,7 @@ pub mod winit;
 use std::time::Duration;
 
 use smithay::backend::allocator::dmabuf::Dmabuf;
+use smithay::backend::allocator::format::FormatSet;
 use smithay::backend::renderer::element::solid::SolidColorBuffer;
 use smithay::backend::renderer::element::RenderElementStates;
 use smithay::backend::renderer::ImportDma;
@@ -318,6 +319,13 @@ impl Backend {
                 .map_err(crate::render::renderer_error),
             Backend::Tty(b) => b.import_dmabuf(dmabuf),
             Backend::Winit(b) => b.import_dmabuf(dmabuf),
+        }
+    }
+
+    /// The formats clients are offered: surface feedback suggests no other.
+    pub fn set_offered_formats(&mut self, formats: Option<&FormatSet>) {
+        if let Backend::Tty(b) = self {
+            b.set_offered_formats(formats);
         }
     }
 

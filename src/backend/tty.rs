@@ -241,6 +241,42 @@ fn gles_of(manager: &mut GpuManager, node: DrmNode) -> Option<&mut GlesRenderer>
         .map(|device| device.renderer_mut())
 }
 
+/// Per-surface feedback for a screen of `gpu`: only the primary GPU's
+/// screens drawn with GLES can scan out the buffers clients make. Only
+/// `offered` formats are suggested (the dmabuf globals take no other).
+fn surface_feedback(
+    manager: &mut GpuManager,
+    gpus: &[Gpu],
+    offered: Option<&FormatSet>,
+    gpu: usize,
+    compositor: &GpuCompositor,
+) -> Option<SurfaceFeedback> {
+    let GpuCompositor::Gbm(compositor) = compositor else {
+        return None;
+    };
+    let owner = gpus.get(gpu).filter(|_| gpu == 0)?;
+    let (gles, node) = (owner.gles.as_ref()?, owner.node?);
+    let renderer = gles_of(manager, gles.node)?;
+    let render: FormatSet = match offered {
+        Some(offered) => renderer
+            .dmabuf_formats()
+            .intersection(offered)
+            .copied()
+            .collect(),
+        None => renderer.dmabuf_formats(),
+    };
+    let planes = compositor.surface().planes();
+    let formats: FormatSet = planes
+        .primary
+        .iter()
+        .chain(&planes.overlay)
+        .flat_map(|plane| plane.formats.iter().copied())
+        .collect();
+    SurfaceFeedback::new(node.dev_id(), render, formats)
+        .map_err(|err| tracing::warn!("no scan-out feedback: {err}"))
+        .ok()
+}
+
 /// A DRM device and what draws on it.
 struct Gpu {
     /// Stable while GPUs come and go (their index in `gpus` shifts): what
@@ -286,8 +322,15 @@ impl Gpu {
                 reason: err.to_string(),
             })?;
         let fd = DrmDeviceFd::new(DeviceFd::from(fd));
-        let (drm, events) =
-            DrmDevice::new(fd.clone(), true).map_err(|err| TtyError::Drm(err.to_string()))?;
+        let (drm, events) = match DrmDevice::new(fd.clone(), true) {
+            Ok(drm) => drm,
+            Err(err) => {
+                let device = fd.device_fd();
+                drop(fd);
+                close_device(session, device);
+                return Err(TtyError::Drm(err.to_string()));
+            }
+        };
         tracing::info!(gpu = %path.display(), atomic = drm.is_atomic(), "DRM device opened");
         let node = DrmNode::from_file(&fd).ok().map(|node| {
             node.node_with_type(NodeType::Render)
@@ -417,6 +460,11 @@ pub struct TtyBackend {
     lid_closed: bool,
     /// Outputs turned off by hand, by name (kept if they are replugged).
     off_outputs: Vec<String>,
+    /// The formats clients are offered (see `set_offered_formats`).
+    offered: Option<FormatSet>,
+    /// The primary GPU went: every screen is made anew (by the next
+    /// `connect_screens`, once no flip is pending).
+    rebuild_screens: bool,
 }
 
 /// Now on the monotonic clock, which page flip events are timed with.
@@ -500,6 +548,8 @@ impl TtyBackend {
             flips_seen: 0,
             lid_closed: false,
             off_outputs: Vec::new(),
+            offered: None,
+            rebuild_screens: false,
             lose_flip: std::env::var("PERSONAS_TEST_LOSE_PAGE_FLIP")
                 .ok()
                 .and_then(|n| n.parse().ok()),
@@ -618,10 +668,11 @@ impl TtyBackend {
                 if let Some(gles) = &gpu.gles {
                     gles.forget(&mut self.gpu_manager);
                 }
-                return Err(TtyError::Drm(format!(
-                    "{}: page-flip events: {err}",
-                    gpu.card
-                )));
+                let card = gpu.card.clone();
+                let device = gpu.fd.device_fd();
+                drop(gpu);
+                close_device(&mut self.session, device);
+                return Err(TtyError::Drm(format!("{card}: page-flip events: {err}")));
             }
         }
         Ok(true)
@@ -631,6 +682,9 @@ impl TtyBackend {
     /// a new mode); `spec` follows the primary. Returns whether anything
     /// changed.
     fn connect_screens(&mut self, config: &Config) -> Result<bool, TtyError> {
+        if std::mem::take(&mut self.rebuild_screens) {
+            self.screens.clear();
+        }
         let mut found: Vec<(usize, Choice)> = Vec::new();
         // Connector names of the GPUs before (connected or not): the same
         // name on a later GPU says its card, always the same way.
@@ -770,18 +824,16 @@ impl TtyBackend {
     }
 
     /// A GPU was unplugged: its screens go (a flip they waited for never
-    /// comes), and with it everything of it, its device closed (the kernel
-    /// frees it, and a GPU plugged in again gets its names back). Returns
-    /// whether it was one of ours.
-    fn gpu_removed(&mut self, device_id: Dev) -> bool {
+    /// comes), and with it everything of it. Returns its device, if it was
+    /// one of ours, to be closed (`close_device`) once nothing else holds
+    /// it (the kernel then frees it, and a GPU plugged in again gets its
+    /// names back).
+    fn gpu_removed(&mut self, device_id: Dev) -> Option<DeviceFd> {
         self.added_while_paused.retain(|(id, _)| *id != device_id);
-        let Some(g) = self
+        let g = self
             .gpus
             .iter()
-            .position(|gpu| gpu.drm.device_id() == device_id)
-        else {
-            return false;
-        };
+            .position(|gpu| gpu.drm.device_id() == device_id)?;
         let gpu = self.gpus.remove(g);
         tracing::warn!(gpu = %gpu.card, "GPU removed; its outputs are gone");
         if let Some(token) = gpu.events {
@@ -796,17 +848,8 @@ impl TtyBackend {
                 screen.gpu -= 1;
             }
         }
-        // The seat holds the device open until told it is closed.
         let device = gpu.fd.device_fd();
         drop(gpu);
-        match device.try_into() {
-            Ok(fd) => {
-                if let Err(err) = self.session.close(fd) {
-                    tracing::debug!("closing the removed GPU's device: {err}");
-                }
-            }
-            Err(_) => tracing::info!("the removed GPU's device is still used; closed at exit"),
-        }
         if g == 0 {
             // The next GPU is the primary now: what draws each screen, and
             // which can scan out clients' buffers, is decided again, and
@@ -817,13 +860,14 @@ impl TtyBackend {
                     gles.forget(&mut self.gpu_manager);
                 }
             }
-            self.screens.clear();
+            // Made anew once no flip is pending on them.
+            self.rebuild_screens = true;
             self.reconnect = true;
         }
         if let Some(primary) = self.screens.first() {
             self.spec = primary.spec.clone();
         }
-        true
+        Some(device)
     }
 
     /// Sets up `choice`'s connector: its mode, transform and compositor.
@@ -838,7 +882,13 @@ impl TtyBackend {
         let transform = config.output_transform(&name);
         let size = choice.mode_size();
         let compositor = self.compositor(gpu, choice, size, transform)?;
-        let feedback = self.surface_feedback(gpu, &compositor);
+        let feedback = surface_feedback(
+            &mut self.gpu_manager,
+            &self.gpus,
+            self.offered.as_ref(),
+            gpu,
+            &compositor,
+        );
         if let Some(r) = render_gpu(&self.gpus, gpu).filter(|r| *r != gpu) {
             tracing::info!(
                 output = %name,
@@ -878,29 +928,19 @@ impl TtyBackend {
         })
     }
 
-    /// Per-surface feedback for a screen of `gpu`: only the primary GPU's
-    /// screens drawn with GLES can scan out the buffers clients make.
-    fn surface_feedback(
-        &mut self,
-        gpu: usize,
-        compositor: &GpuCompositor,
-    ) -> Option<SurfaceFeedback> {
-        let GpuCompositor::Gbm(compositor) = compositor else {
-            return None;
-        };
-        let owner = self.gpus.get(gpu).filter(|_| gpu == 0)?;
-        let (gles, node) = (owner.gles.as_ref()?, owner.node?);
-        let renderer = gles_of(&mut self.gpu_manager, gles.node)?;
-        let planes = compositor.surface().planes();
-        let formats: FormatSet = planes
-            .primary
-            .iter()
-            .chain(&planes.overlay)
-            .flat_map(|plane| plane.formats.iter().copied())
-            .collect();
-        SurfaceFeedback::new(node.dev_id(), renderer.dmabuf_formats(), formats)
-            .map_err(|err| tracing::warn!("no scan-out feedback: {err}"))
-            .ok()
+    /// The formats clients are offered (`None`: none yet): the screens'
+    /// surface feedback is made again to suggest none other.
+    pub fn set_offered_formats(&mut self, formats: Option<&FormatSet>) {
+        self.offered = formats.cloned();
+        for screen in &mut self.screens {
+            screen.feedback = surface_feedback(
+                &mut self.gpu_manager,
+                &self.gpus,
+                self.offered.as_ref(),
+                screen.gpu,
+                &screen.compositor,
+            );
+        }
     }
 
     /// The feedback for surfaces on screen `index`, if it can scan them out.
@@ -1761,6 +1801,20 @@ impl TtyBackend {
     }
 }
 
+/// Closes `device` through the seat, which holds it open until told (so a
+/// GPU unplugged stays allocated in the kernel); a device still used
+/// elsewhere is closed when the last user lets go, and by the seat at exit.
+fn close_device(session: &mut LibSeatSession, device: DeviceFd) {
+    match device.try_into() {
+        Ok(fd) => {
+            if let Err(err) = session.close(fd) {
+                tracing::debug!("closing a GPU's device: {err}");
+            }
+        }
+        Err(_) => tracing::info!("a GPU's device is still used; the seat closes it at exit"),
+    }
+}
+
 /// Whether the DRM device was unplugged: the kernel answers every ioctl
 /// with ENODEV from then on (this one is among the cheapest).
 fn unplugged(device: &DrmDeviceFd) -> bool {
@@ -2289,14 +2343,19 @@ impl State {
     fn on_gpu_removed(&mut self, device_id: Dev) {
         let Some(tty) = self.tty() else { return };
         let waited = tty.flip_pending();
-        if !tty.gpu_removed(device_id) {
+        let Some(device) = tty.gpu_removed(device_id) else {
             return;
-        }
+        };
         let settled = waited && !tty.flip_pending();
-        // Connector changes that waited for the flips it took with it.
-        let reconnect = !tty.flip_pending() && std::mem::take(&mut tty.reconnect);
-        // What its renderer imported is offered no more.
+        // Connector changes that waited for the flips it took with it (or,
+        // while away, for the session to come back).
+        let reconnect = !tty.paused && !tty.flip_pending() && std::mem::take(&mut tty.reconnect);
+        // The primary GPU gone: clients are offered the next one (and let
+        // go of the old device, as explicit sync's global does).
         self.refresh_gpu_offer();
+        if let Some(tty) = self.tty() {
+            close_device(&mut tty.session, device);
+        }
         if reconnect {
             self.reconnect_outputs();
         }

@@ -16,7 +16,7 @@ use smithay::reexports::wayland_server::{Client, DisplayHandle, Resource};
 use smithay::wayland::compositor::{add_blocker, with_states, BufferAssignment, SurfaceAttributes};
 use smithay::wayland::dmabuf::{
     get_dmabuf, DmabufFeedback, DmabufFeedbackBuilder, DmabufGlobal, DmabufHandler, DmabufState,
-    ImportNotifier,
+    ImportNotifier, SurfaceDmabufFeedbackState,
 };
 use smithay::wayland::drm_syncobj::{
     DrmSyncPointBlocker, DrmSyncobjCachedState, DrmSyncobjHandler, DrmSyncobjState,
@@ -32,6 +32,10 @@ use crate::state::State;
 pub struct GpuOffer {
     /// The main device (a `dev_t`).
     pub main_device: u64,
+    /// What the feedback lists: every global made from this offer takes
+    /// these formats (and no other, refusing a buffer in one it was not
+    /// made with).
+    pub formats: FormatSet,
     /// The main device, the formats and modifiers the renderer imports.
     pub feedback: DmabufFeedback,
     /// The device whose timelines explicit sync uses, where it has
@@ -47,9 +51,11 @@ impl GpuOffer {
         formats: FormatSet,
         syncobj: Option<DrmDeviceFd>,
     ) -> std::io::Result<GpuOffer> {
-        let feedback = DmabufFeedbackBuilder::new(main_device as libc::dev_t, formats).build()?;
+        let feedback =
+            DmabufFeedbackBuilder::new(main_device as libc::dev_t, formats.clone()).build()?;
         Ok(GpuOffer {
             main_device,
+            formats,
             feedback,
             syncobj,
         })
@@ -172,10 +178,27 @@ impl GpuBuffers {
     }
 
     /// Sends `feedback` to every client listening for the default one (they
-    /// allocate anew in its formats); clients bound later get it too.
-    pub fn update_feedback(&mut self, feedback: &DmabufFeedback) {
-        if let Some(global) = &self.dmabuf_global {
-            self.dmabuf_state.set_default_feedback(global, feedback);
+    /// allocate anew in its formats), and to the surfaces of `persona` that
+    /// asked for their own (a surface on a screen that can scan it out gets
+    /// that screen's again with its next frame); clients bound later get it
+    /// too. Its formats must be some of the global's.
+    pub fn update_feedback(persona: &PersonaState, feedback: &DmabufFeedback) {
+        let gpu = &persona.gpu;
+        if let Some(global) = &gpu.dmabuf_global {
+            gpu.dmabuf_state.set_default_feedback(global, feedback);
+        }
+        let update = |_: &WlSurface, states: &smithay::wayland::compositor::SurfaceData| {
+            if let Some(surface) = SurfaceDmabufFeedbackState::from_states(states) {
+                surface.set_feedback(feedback);
+            }
+        };
+        for window in persona.space.elements() {
+            window.with_surfaces(update);
+        }
+        for output in persona.outputs() {
+            for layer in smithay::desktop::layer_map_for_output(output).layers() {
+                layer.with_surfaces(update);
+            }
         }
     }
 }

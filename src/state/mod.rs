@@ -218,6 +218,9 @@ impl State {
             cursor: Default::default(),
         };
         let offer = state.backend.gpu_offer();
+        state
+            .backend
+            .set_offered_formats(offer.as_ref().map(|o| &o.formats));
         state.gpu_offer = offer;
         for persona in &config.personas {
             state.add_persona(persona)?;

@@ -23,6 +23,7 @@ use crate::state::State;
 
 const LOGIND: &str = "org.freedesktop.login1";
 const MANAGER: &str = "org.freedesktop.login1.Manager";
+const PATH: &str = "/org/freedesktop/login1";
 
 /// How long a sleep waits for the lock screen to lock.
 pub const LOCK_BEFORE_SLEEP: Duration = Duration::from_secs(4);
@@ -66,7 +67,17 @@ pub fn watch(handle: &LoopHandle<'static, State>) {
 fn serve(sender: &channel::Sender<FromLogind>) -> Result<(), dbus::Error> {
     let connection = Connection::new_system()?;
     let (signals, prepare) = std::sync::mpsc::channel::<bool>();
-    let rule = MatchRule::new_signal(MANAGER, "PrepareForSleep");
+    // Any client of the bus may send a signal: only logind's is heard.
+    let bus = connection.with_proxy(
+        "org.freedesktop.DBus",
+        "/org/freedesktop/DBus",
+        Duration::from_secs(5),
+    );
+    let (logind,): (String,) =
+        bus.method_call("org.freedesktop.DBus", "GetNameOwner", (LOGIND,))?;
+    let rule = MatchRule::new_signal(MANAGER, "PrepareForSleep")
+        .with_sender(logind)
+        .with_path(PATH);
     connection.add_match(rule, move |(start,): (bool,), _, _| {
         signals.send(start).is_ok()
     })?;
@@ -87,7 +98,7 @@ fn serve(sender: &channel::Sender<FromLogind>) -> Result<(), dbus::Error> {
 
 /// A delay inhibitor for sleep, or None (logged) where logind refuses one.
 fn inhibit(connection: &Connection) -> Option<OwnedFd> {
-    let proxy = connection.with_proxy(LOGIND, "/org/freedesktop/login1", Duration::from_secs(5));
+    let proxy = connection.with_proxy(LOGIND, PATH, Duration::from_secs(5));
     let taken: Result<(OwnedFd,), _> = proxy.method_call(
         MANAGER,
         "Inhibit",
@@ -129,7 +140,11 @@ impl State {
             });
         match timeout {
             Ok(timeout) => {
-                self.sleep_delay = Some(SleepDelay { inhibitor, timeout });
+                // An earlier sleep's delay (woken and asleep again before it
+                // ran out) is done with.
+                if let Some(earlier) = self.sleep_delay.replace(SleepDelay { inhibitor, timeout }) {
+                    self.loop_handle.remove(earlier.timeout);
+                }
                 // Already locked and on screen: nothing to wait for.
                 self.lock_shown_everywhere();
             }
