@@ -502,12 +502,6 @@ fn second_gpu_shows(vm: &mut Vm, frame: Rgb, persona: &str) -> Result<(), String
 /// unplug and probe, and the same udev events, as a GPU unplugged and
 /// plugged in.
 fn second_gpu_unplugged_and_back(vm: &mut Vm) -> Result<(), String> {
-    let offered = |vm: &Vm| {
-        vm.read_share("compositor.log")
-            .matches("linux-dmabuf offered")
-            .count()
-    };
-    let offers = offered(vm);
     // Unplugged at rest: a frame being copied into the GPU's buffers as the
     // kernel takes their memory away faults (in Mesa's software GL too),
     // which no check can close entirely; the compositor looks before each
@@ -531,12 +525,9 @@ fn second_gpu_unplugged_and_back(vm: &mut Vm) -> Result<(), String> {
             "Virtual-2 is back, but not from a GPU plugged in:\n{log}"
         ));
     }
-    // The buffer formats offered were worked out again each time.
-    if offered(vm) < offers + 2 {
-        return Err(format!(
-            "linux-dmabuf was not offered anew when the GPUs changed:\n{log}"
-        ));
-    }
+    // Both GPUs draw the same formats here, so the offer stays (how it
+    // follows GPUs that differ is `tests/dmabuf.rs`'s); work's dmabuf
+    // client goes on showing, in the switches that follow.
     second_gpu_shows(vm, WORK_FRAME, "work")?;
     report(&format!(
         "second GPU unplugged and plugged in again: Virtual-2 gone and back ({:.1} s into the run)",
