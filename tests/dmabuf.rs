@@ -35,17 +35,21 @@ const INVALID_WL_BUFFER: u32 = 7;
 fn offered() -> (Fixture, u64) {
     let mut fx = Fixture::new();
     let device = std::fs::metadata("/dev/null").unwrap().rdev();
-    let formats = fx
-        .state
-        .backend
-        .headless()
-        .unwrap()
-        .renderer()
-        .dmabuf_formats();
+    let formats = renderer_formats(&mut fx);
     fx.state
         .set_gpu_offer(Some(GpuOffer::new(device, formats, None).unwrap()));
     fx.dispatch();
     (fx, device)
+}
+
+/// What the headless backend's renderer (pixman) imports.
+fn renderer_formats(fx: &mut Fixture) -> smithay::backend::allocator::format::FormatSet {
+    fx.state
+        .backend
+        .headless()
+        .unwrap()
+        .renderer()
+        .dmabuf_formats()
 }
 
 /// `len` bytes of memory in an fd: laid out like a dmabuf, but no dmabuf
@@ -81,13 +85,7 @@ fn headless_offers_no_gpu_buffers_and_an_offer_reaches_every_display() {
     );
 
     let device = std::fs::metadata("/dev/null").unwrap().rdev();
-    let formats = fx
-        .state
-        .backend
-        .headless()
-        .unwrap()
-        .renderer()
-        .dmabuf_formats();
+    let formats = renderer_formats(&mut fx);
     let expected: Vec<(u32, u64)> = formats
         .iter()
         .map(|f| (f.code as u32, u64::from(f.modifier)))
@@ -279,13 +277,7 @@ fn surface_feedback_prefers_plane_formats_while_the_surface_is_the_frame() {
     use personas::handlers::dmabuf::SurfaceFeedback;
     use smithay::backend::allocator::{Format, Fourcc, Modifier};
     let (mut fx, device) = offered();
-    let render = fx
-        .state
-        .backend
-        .headless()
-        .unwrap()
-        .renderer()
-        .dmabuf_formats();
+    let render = renderer_formats(&mut fx);
     let plane: smithay::backend::allocator::format::FormatSet = [Format {
         code: Fourcc::Xrgb8888,
         modifier: Modifier::Linear,
@@ -346,13 +338,7 @@ fn surface_feedback_prefers_plane_formats_while_the_surface_is_the_frame() {
 #[test]
 fn a_changed_offer_narrows_in_place_never_grows_and_follows_a_new_device() {
     let (mut fx, device) = offered();
-    let all = fx
-        .state
-        .backend
-        .headless()
-        .unwrap()
-        .renderer()
-        .dmabuf_formats();
+    let all = renderer_formats(&mut fx);
     let work = fx.add_bound_client("work");
     let personal = fx.add_bound_client("personal");
     for c in [work, personal] {

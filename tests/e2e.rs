@@ -1024,6 +1024,21 @@ impl FakeLogind {
     }
 }
 
+impl FakeLogind {
+    /// The fake, and a compositor on its bus that took its inhibitor.
+    fn with_compositor(dir: &Path, config: &str) -> (FakeLogind, Compositor) {
+        let mut logind = FakeLogind::start(dir);
+        let address = logind.address.clone();
+        let c = Compositor::start_env(
+            config,
+            &["--test-input"],
+            &[("DBUS_SYSTEM_BUS_ADDRESS", address.as_str())],
+        );
+        c.wait_for(|| logind.inhibitors() == (1, 0));
+        (logind, c)
+    }
+}
+
 impl Drop for FakeLogind {
     fn drop(&mut self) {
         for child in [&mut self.logind, &mut self.bus] {
@@ -1050,17 +1065,10 @@ fn going_to_sleep_locks_first() {
         "lock = [\"sh\", \"-c\", {}]\n{CONFIG}",
         serde_json::to_string(&lock).unwrap()
     );
-    let mut logind = FakeLogind::start(dir.path());
-    let address = logind.address.clone();
-    let c = Compositor::start_env(
-        &config,
-        &["--test-input"],
-        &[("DBUS_SYSTEM_BUS_ADDRESS", address.as_str())],
-    );
-    c.wait_for(|| logind.inhibitors() == (1, 0));
+    let (mut logind, c) = FakeLogind::with_compositor(dir.path(), &config);
     // Anyone on the bus may send the signal: only logind's counts.
     let spoofed = Command::new("dbus-send")
-        .arg(format!("--bus={address}"))
+        .arg(format!("--bus={}", logind.address))
         .args([
             "--type=signal",
             "/org/freedesktop/login1",
@@ -1110,14 +1118,7 @@ fn going_to_sleep_locks_first() {
 fn a_lock_that_never_locks_does_not_hold_sleep_back() {
     let dir = tempfile::tempdir().unwrap();
     let config = format!("lock = [\"sleep\", \"600\"]\n{CONFIG}");
-    let mut logind = FakeLogind::start(dir.path());
-    let address = logind.address.clone();
-    let c = Compositor::start_env(
-        &config,
-        &["--test-input"],
-        &[("DBUS_SYSTEM_BUS_ADDRESS", address.as_str())],
-    );
-    c.wait_for(|| logind.inhibitors() == (1, 0));
+    let (mut logind, c) = FakeLogind::with_compositor(dir.path(), &config);
     assert_eq!(logind.tell("sleep"), "said sleep");
     // Let go after `system::sleep::LOCK_BEFORE_SLEEP`.
     c.wait_for(|| logind.inhibitors() == (0, 1));
