@@ -965,7 +965,6 @@ loop.run()
 
 impl FakeLogind {
     fn start(dir: &Path) -> FakeLogind {
-        use std::io::BufRead;
         let socket = dir.join("system_bus_socket");
         let address = format!("unix:path={}", socket.display());
         let bus = Command::new("dbus-daemon")
@@ -978,15 +977,7 @@ impl FakeLogind {
             assert!(Instant::now() < deadline, "dbus-daemon did not start");
             std::thread::sleep(Duration::from_millis(20));
         }
-        let mut logind = Command::new("/usr/bin/python3")
-            .args(["-c", FAKE_LOGIND])
-            .env("DBUS_SYSTEM_BUS_ADDRESS", &address)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 with gi (run scripts/deps.sh test)");
-        let commands = logind.stdin.take().unwrap();
-        let answers = std::io::BufReader::new(logind.stdout.take().unwrap()).lines();
+        let (logind, commands, answers) = FakeLogind::spawn(&address);
         let mut fake = FakeLogind {
             bus,
             logind,
@@ -996,6 +987,35 @@ impl FakeLogind {
         };
         assert_eq!(fake.answer(), "ready");
         fake
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn spawn(
+        address: &str,
+    ) -> (
+        Child,
+        std::process::ChildStdin,
+        std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+    ) {
+        use std::io::BufRead;
+        let mut logind = Command::new("/usr/bin/python3")
+            .args(["-c", FAKE_LOGIND])
+            .env("DBUS_SYSTEM_BUS_ADDRESS", address)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 with gi (run scripts/deps.sh test)");
+        let commands = logind.stdin.take().unwrap();
+        let answers = std::io::BufReader::new(logind.stdout.take().unwrap()).lines();
+        (logind, commands, answers)
+    }
+
+    /// logind restarts: a new one owns the name (with no inhibitors).
+    fn restart(&mut self) {
+        let _ = self.logind.kill();
+        let _ = self.logind.wait();
+        (self.logind, self.commands, self.answers) = FakeLogind::spawn(&self.address);
+        assert_eq!(self.answer(), "ready");
     }
 
     fn answer(&mut self) -> String {
@@ -1111,6 +1131,24 @@ fn going_to_sleep_locks_first() {
     // Awake again: the next sleep waits too.
     assert_eq!(logind.tell("wake"), "said wake");
     c.wait_for(|| logind.inhibitors() == (1, 1));
+}
+
+/// logind restarted (a new owner of its name, which knows no inhibitor):
+/// a new inhibitor is taken from it, and its signal is heard.
+#[test]
+fn sleep_follows_logind_when_it_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let started = dir.path().join("started");
+    let lock = format!("touch {}; exec sleep 600", started.display());
+    let config = format!(
+        "lock = [\"sh\", \"-c\", {}]\n{CONFIG}",
+        serde_json::to_string(&lock).unwrap()
+    );
+    let (mut logind, c) = FakeLogind::with_compositor(dir.path(), &config);
+    logind.restart();
+    c.wait_for(|| logind.inhibitors() == (1, 0));
+    assert_eq!(logind.tell("sleep"), "said sleep");
+    c.wait_for(|| started.exists());
 }
 
 /// A lock screen that never locks does not keep the machine awake.

@@ -257,14 +257,14 @@ fn surface_feedback(
     let owner = gpus.get(gpu).filter(|_| gpu == 0)?;
     let (gles, node) = (owner.gles.as_ref()?, owner.node?);
     let renderer = gles_of(manager, gles.node)?;
-    let render: FormatSet = match offered {
-        Some(offered) => renderer
-            .dmabuf_formats()
-            .intersection(offered)
-            .copied()
-            .collect(),
-        None => renderer.dmabuf_formats(),
-    };
+    // Nothing offered: clients still bound to an earlier global take only
+    // its formats, which are unknown here.
+    let offered = offered?;
+    let render: FormatSet = renderer
+        .dmabuf_formats()
+        .intersection(offered)
+        .copied()
+        .collect();
     let planes = compositor.surface().planes();
     let formats: FormatSet = planes
         .primary
@@ -2196,7 +2196,8 @@ impl State {
             );
             return;
         };
-        let reconnect = !tty.flip_pending() && std::mem::take(&mut tty.reconnect);
+        // (While away, `resume` looks at the connectors anyway.)
+        let reconnect = !tty.paused && !tty.flip_pending() && std::mem::take(&mut tty.reconnect);
         let now = self.now();
         let at = match meta.map(|m| m.time) {
             Some(DrmEventTime::Monotonic(t)) if !t.is_zero() && t <= now => t,

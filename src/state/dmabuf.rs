@@ -59,7 +59,10 @@ impl State {
                     return;
                 }
                 if formats.iter().next().is_none() {
-                    return self.set_gpu_offer(None);
+                    // Withdrawing it would leave bound clients as they are;
+                    // a buffer the renderer cannot take fails on import.
+                    tracing::warn!("no buffer format every GPU draws; the offer stays");
+                    return;
                 }
                 match GpuOffer::new(new.main_device, formats, new.syncobj) {
                     Ok(narrowed) => narrowed,

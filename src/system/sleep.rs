@@ -62,35 +62,76 @@ pub fn watch(handle: &LoopHandle<'static, State>) {
     }
 }
 
+/// What the bus thread heard.
+enum Heard {
+    /// `PrepareForSleep(start)` from logind.
+    Sleep(bool),
+    /// logind has a new owner (it restarted, or came up late); "" = gone.
+    Logind(String),
+}
+
 /// The bus thread: holds an inhibitor while awake and hands it over when
-/// the system goes to sleep. Returns when the bus or the compositor goes.
+/// the system goes to sleep; follows logind when it restarts. Returns when
+/// the bus or the compositor goes.
 fn serve(sender: &channel::Sender<FromLogind>) -> Result<(), dbus::Error> {
     let connection = Connection::new_system()?;
-    let (signals, prepare) = std::sync::mpsc::channel::<bool>();
-    // Any client of the bus may send a signal: only logind's is heard.
+    let (heard, hearing) = std::sync::mpsc::channel::<Heard>();
+    let owners = MatchRule::new_signal("org.freedesktop.DBus", "NameOwnerChanged")
+        .with_sender("org.freedesktop.DBus")
+        .with_path("/org/freedesktop/DBus");
+    let told = heard.clone();
+    connection.add_match(
+        owners,
+        move |(name, _, new): (String, String, String), _, _| {
+            name != LOGIND || told.send(Heard::Logind(new)).is_ok()
+        },
+    )?;
     let bus = connection.with_proxy(
         "org.freedesktop.DBus",
         "/org/freedesktop/DBus",
         Duration::from_secs(5),
     );
-    let (logind,): (String,) =
-        bus.method_call("org.freedesktop.DBus", "GetNameOwner", (LOGIND,))?;
-    let rule = MatchRule::new_signal(MANAGER, "PrepareForSleep")
-        .with_sender(logind)
-        .with_path(PATH);
-    connection.add_match(rule, move |(start,): (bool,), _, _| {
-        signals.send(start).is_ok()
-    })?;
-    let mut held = inhibit(&connection);
+    let owner: Result<(String,), _> =
+        bus.method_call("org.freedesktop.DBus", "GetNameOwner", (LOGIND,));
+    let mut follow = Some(owner.map(|(owner,)| owner).unwrap_or_default());
+    let mut signals = None;
+    let mut held = None;
     loop {
-        connection.process(Duration::from_secs(3600))?;
-        for start in prepare.try_iter() {
-            if start {
-                if sender.send(FromLogind::GoingToSleep(held.take())).is_err() {
-                    return Ok(());
-                }
-            } else if held.is_none() {
+        if let Some(owner) = follow.take() {
+            if let Some(token) = signals.take() {
+                connection.remove_match(token)?;
+            }
+            // Its inhibitors went with the old logind.
+            held = None;
+            if owner.is_empty() {
+                tracing::info!("no logind on the system bus: no lock before sleep until it comes");
+            } else {
+                // Any client of the bus may send the signal: only logind's
+                // is heard.
+                let rule = MatchRule::new_signal(MANAGER, "PrepareForSleep")
+                    .with_sender(owner)
+                    .with_path(PATH);
+                let told = heard.clone();
+                signals = Some(connection.add_match(rule, move |(start,): (bool,), _, _| {
+                    told.send(Heard::Sleep(start)).is_ok()
+                })?);
                 held = inhibit(&connection);
+            }
+        }
+        connection.process(Duration::from_secs(3600))?;
+        for news in hearing.try_iter() {
+            match news {
+                Heard::Sleep(true) => {
+                    if sender.send(FromLogind::GoingToSleep(held.take())).is_err() {
+                        return Ok(());
+                    }
+                }
+                Heard::Sleep(false) => {
+                    if held.is_none() {
+                        held = inhibit(&connection);
+                    }
+                }
+                Heard::Logind(owner) => follow = Some(owner),
             }
         }
     }
