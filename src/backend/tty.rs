@@ -2310,6 +2310,9 @@ impl State {
         let Some(tty) = self.tty() else { return false };
         match tty.connect_screens(&config) {
             Ok(true) => {
+                // A screen that could not have GBM buffers may have cost its
+                // GPU its GLES: what every GPU draws may be less now.
+                self.refresh_gpu_offer();
                 self.output_spec_changed();
                 self.outputs_replugged();
                 true
