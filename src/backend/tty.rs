@@ -181,6 +181,16 @@ impl Gles {
     }
 }
 
+/// The primary GPU's GLES is gone: software GL kept only to show its frames
+/// goes too (drawing itself, pixman does as well).
+fn forget_shows_only(gpus: &mut [Gpu], manager: &mut GpuManager) {
+    for gpu in gpus {
+        if let Some(gles) = gpu.gles.take_if(|gles| gles.shows_only) {
+            gles.forget(manager);
+        }
+    }
+}
+
 /// Whether a GPU whose GLES is a software rasterizer uses it: always when
 /// the config says `gles`; with `auto` only when another GPU's hardware GLES
 /// draws its frames (`drawn_elsewhere`), so it merely shows them (a display
@@ -375,6 +385,15 @@ impl Gpu {
             },
             events,
         ))
+    }
+
+    /// Lets go of the GPU (its GLES leaves the manager); its device, for
+    /// `close_device` once nothing else holds it.
+    fn release(self, manager: &mut GpuManager) -> DeviceFd {
+        if let Some(gles) = &self.gles {
+            gles.forget(manager);
+        }
+        self.fd.device_fd()
     }
 }
 
@@ -665,12 +684,8 @@ impl TtyBackend {
             Err(err) => {
                 // Its flips would never be seen: not used at all.
                 let gpu = self.gpus.remove(g);
-                if let Some(gles) = &gpu.gles {
-                    gles.forget(&mut self.gpu_manager);
-                }
                 let card = gpu.card.clone();
-                let device = gpu.fd.device_fd();
-                drop(gpu);
+                let device = gpu.release(&mut self.gpu_manager);
                 close_device(&mut self.session, device);
                 return Err(TtyError::Drm(format!("{card}: page-flip events: {err}")));
             }
@@ -839,27 +854,17 @@ impl TtyBackend {
         if let Some(token) = gpu.events {
             self.event_loop.remove(token);
         }
-        if let Some(gles) = &gpu.gles {
-            gles.forget(&mut self.gpu_manager);
-        }
+        let device = gpu.release(&mut self.gpu_manager);
         self.screens.retain(|s| s.gpu != g);
         for screen in &mut self.screens {
             if screen.gpu > g {
                 screen.gpu -= 1;
             }
         }
-        let device = gpu.fd.device_fd();
-        drop(gpu);
         if g == 0 {
             // The next GPU is the primary now: what draws each screen, and
-            // which can scan out clients' buffers, is decided again, and
-            // software GL kept only to show the old primary's frames is
-            // given up (drawing itself, pixman does as well).
-            for other in &mut self.gpus {
-                if let Some(gles) = other.gles.take_if(|o| o.shows_only) {
-                    gles.forget(&mut self.gpu_manager);
-                }
-            }
+            // which can scan out clients' buffers, is decided again.
+            forget_shows_only(&mut self.gpus, &mut self.gpu_manager);
             // Made anew once no flip is pending on them.
             self.rebuild_screens = true;
             self.reconnect = true;
@@ -1027,15 +1032,10 @@ impl TtyBackend {
                     if let Some(gles) = gpu.gles.take() {
                         gles.forget(&mut self.gpu_manager);
                     }
-                    // Software GL kept only to show the primary's frames goes
-                    // too (none of its screens is drawn yet, or the primary
-                    // would be relied on): drawing itself, pixman does as well.
+                    // (None of the others' screens is drawn yet, or the
+                    // primary would be relied on.)
                     if g == 0 {
-                        for other in &mut self.gpus {
-                            if let Some(gles) = other.gles.take_if(|o| o.shows_only) {
-                                gles.forget(&mut self.gpu_manager);
-                            }
-                        }
+                        forget_shows_only(&mut self.gpus, &mut self.gpu_manager);
                     }
                 }
             }

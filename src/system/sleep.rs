@@ -28,12 +28,6 @@ const PATH: &str = "/org/freedesktop/login1";
 /// How long a sleep waits for the lock screen to lock.
 pub const LOCK_BEFORE_SLEEP: Duration = Duration::from_secs(4);
 
-/// What the bus thread tells the compositor.
-enum FromLogind {
-    /// The system goes to sleep once `inhibitor` (if one was taken) is let go.
-    GoingToSleep(Option<OwnedFd>),
-}
-
 /// The inhibitor held while the lock comes up, and the timer that lets it
 /// go if the lock does not.
 pub struct SleepDelay {
@@ -43,9 +37,11 @@ pub struct SleepDelay {
 
 /// Starts watching logind from a thread of its own.
 pub fn watch(handle: &LoopHandle<'static, State>) {
-    let (sender, receiver) = channel::channel::<FromLogind>();
+    // The system goes to sleep once the inhibitor sent (if one was taken)
+    // is let go.
+    let (sender, receiver) = channel::channel::<Option<OwnedFd>>();
     if let Err(err) = handle.insert_source(receiver, |event, _, state: &mut State| {
-        if let channel::Event::Msg(FromLogind::GoingToSleep(inhibitor)) = event {
+        if let channel::Event::Msg(inhibitor) = event {
             state.going_to_sleep(inhibitor);
         }
     }) {
@@ -73,7 +69,7 @@ enum Heard {
 /// The bus thread: holds an inhibitor while awake and hands it over when
 /// the system goes to sleep; follows logind when it restarts. Returns when
 /// the bus or the compositor goes.
-fn serve(sender: &channel::Sender<FromLogind>) -> Result<(), dbus::Error> {
+fn serve(sender: &channel::Sender<Option<OwnedFd>>) -> Result<(), dbus::Error> {
     let connection = Connection::new_system()?;
     let (heard, hearing) = std::sync::mpsc::channel::<Heard>();
     let owners = MatchRule::new_signal("org.freedesktop.DBus", "NameOwnerChanged")
@@ -122,7 +118,7 @@ fn serve(sender: &channel::Sender<FromLogind>) -> Result<(), dbus::Error> {
         for news in hearing.try_iter() {
             match news {
                 Heard::Sleep(true) => {
-                    if sender.send(FromLogind::GoingToSleep(held.take())).is_err() {
+                    if sender.send(held.take()).is_err() {
                         return Ok(());
                     }
                 }
