@@ -245,7 +245,11 @@ fn a_window_in_a_desktop_shows_the_active_persona_and_takes_keys() {
     wait_for("the badge at the top left after turning 90", || {
         badge_at(8, 8)
     });
-    assert_eq!(x_pixel(&display, width - 8, 8), PERSONAL);
+    // The client draws for its turned size after its configure; until then
+    // the persona's dimmed background shows where its old buffer ends.
+    wait_for("personal's client, not the badge, at the top right", || {
+        x_pixel(&display, width - 8, 8) == PERSONAL
+    });
     let outputs = msg(&["outputs", "--json"]);
     let value: serde_json::Value = serde_json::from_slice(&outputs.stdout).unwrap();
     assert_eq!(value["outputs"][0]["transform"], "90");
