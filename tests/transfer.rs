@@ -2,9 +2,11 @@
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::fixture::{key, Fixture};
+use personas::input::InputEvent;
+use personas::ipc::protocol::Request;
 
 const RED: [u8; 4] = [255, 0, 0, 255];
 const KEY_C: u32 = 46;
@@ -79,6 +81,59 @@ fn a_transfer_carries_the_clipboard_once_and_only_when_asked() {
     assert_eq!(
         receive(&mut fx, b, "text/plain;charset=utf-8").as_deref(),
         Some(&b"personal's own"[..])
+    );
+}
+
+/// Copy and paste pressed in quick succession (the paste before the copying
+/// app has handed its text over): the paste waits and lands once, in the
+/// persona it was pressed in.
+#[test]
+fn a_paste_pressed_while_the_copy_is_read_lands_when_it_is_read() {
+    let mut fx = fixture();
+    let (a, _) = fx.open_window("work", RED);
+    let (b, _) = fx.open_window("personal", RED);
+    fx.client(a)
+        .set_selection("text/plain;charset=utf-8", b"from work");
+    fx.roundtrip_all();
+    fx.switch("work");
+    // Keys straight into the compositor, nobody dispatched: the copying
+    // client has not written yet.
+    let chord = |fx: &mut Fixture, keys: &[u32]| {
+        let order = keys.iter().map(|k| (k, true));
+        for (k, pressed) in order.chain(keys.iter().rev().map(|k| (k, false))) {
+            fx.state.process_input(
+                InputEvent::Key {
+                    keycode: k + 8,
+                    pressed,
+                },
+                Instant::now(),
+            );
+        }
+    };
+    chord(&mut fx, &[key::LEFTMETA, key::LEFTCTRL, KEY_C]);
+    assert!(
+        fx.state.transfer.buffer.is_none() && fx.state.transfer.has_text(),
+        "the copy is still being read when the paste is pressed"
+    );
+    // Switched and pasted before anyone dispatches: the copy is still read.
+    fx.state.handle_request(Request::Switch {
+        name: "personal".into(),
+    });
+    chord(&mut fx, &[key::LEFTMETA, key::LEFTCTRL, KEY_V]);
+    assert!(
+        fx.state.transfer.buffer.is_none() && fx.client(b).selection_mimes().is_none(),
+        "nothing pasted before the copy is read"
+    );
+    fx.dispatch_until(Duration::from_secs(5), |fx| {
+        fx.client(b).selection_mimes().is_some()
+    });
+    assert_eq!(
+        receive(&mut fx, b, "text/plain;charset=utf-8").as_deref(),
+        Some(&b"from work"[..])
+    );
+    assert!(
+        !fx.state.transfer.has_text(),
+        "pasted once: the buffer is empty"
     );
 }
 

@@ -767,7 +767,7 @@ impl State {
             }
             Action::Spawn(_) | Action::Reload => true,
             Action::TransferCopy => !persona.clipboard_mimes.is_empty(),
-            Action::TransferPaste => self.transfer.buffer.is_some(),
+            Action::TransferPaste => self.transfer.has_text(),
             Action::Overview => false,
             Action::Lock => self.config.lock.is_some(),
         }

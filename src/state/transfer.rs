@@ -2,8 +2,9 @@
 //! Qubes): `transfer-copy` reads the active persona's clipboard (text only, up
 //! to a size cap) into a buffer of the compositor's; after a switch,
 //! `transfer-paste` makes it the new persona's clipboard (a selection the
-//! compositor owns) and empties the buffer. Nothing else ever carries a
-//! selection across personas.
+//! compositor owns) and empties the buffer. A paste asked for while the copy
+//! is still being read lands when it is read, in the persona it was asked
+//! in. Nothing else ever carries a selection across personas.
 
 use std::fs::File;
 use std::io::{ErrorKind, Read};
@@ -17,7 +18,7 @@ use smithay::reexports::calloop::{Interest, Mode, PostAction, RegistrationToken}
 use smithay::wayland::selection::data_device::set_data_device_selection;
 
 use super::State;
-use crate::persona::PersonaState;
+use crate::persona::{PersonaId, PersonaState};
 
 /// Text types a transfer carries, preferred first.
 pub const TEXT_TYPES: &[&str] = &[
@@ -46,12 +47,22 @@ struct Reading {
     data: Vec<u8>,
     pipe: RegistrationToken,
     timeout: RegistrationToken,
+    /// A paste asked for meanwhile (hotkeys pressed in quick succession):
+    /// the persona it was asked in.
+    paste_into: Option<PersonaId>,
 }
 
 #[derive(Debug, Default)]
 pub struct Transfer {
     pub buffer: Option<Copied>,
     reading: Option<Reading>,
+}
+
+impl Transfer {
+    /// Whether a paste would bring something: copied, or being read.
+    pub fn has_text(&self) -> bool {
+        self.buffer.is_some() || self.reading.is_some()
+    }
 }
 
 impl State {
@@ -106,6 +117,7 @@ impl State {
                     data: Vec::new(),
                     pipe,
                     timeout,
+                    paste_into: None,
                 })
             }
             (pipe, timeout) => {
@@ -139,6 +151,9 @@ impl State {
                         from: done.from,
                         data: done.data,
                     });
+                    if let Some(id) = done.paste_into {
+                        self.paste_into(id);
+                    }
                     return PostAction::Remove;
                 }
                 Ok(n) if reading.data.len() + n > TRANSFER_CAP => {
@@ -167,21 +182,41 @@ impl State {
         }
     }
 
-    /// Makes the transfer buffer the active persona's clipboard, and empties it.
+    /// Makes the transfer buffer the active persona's clipboard, and empties
+    /// it; with a copy still being read, once it is read.
     pub fn transfer_paste(&mut self) {
-        let active = self.personas.active();
-        if !active.config.extra.transfer_in() {
+        let active = self.personas.active_id();
+        if self.transfer.buffer.is_none() {
+            if let Some(reading) = self.transfer.reading.as_mut() {
+                tracing::info!("transfer-paste: waits for the copy being read");
+                reading.paste_into = Some(active);
+                return;
+            }
+        }
+        self.paste_into(active);
+    }
+
+    /// Makes the transfer buffer persona `id`'s clipboard, and empties it.
+    fn paste_into(&mut self, id: PersonaId) {
+        let Some(target) = self.personas.get(id) else {
+            // Gone meanwhile (a reload): the buffer stays.
+            return;
+        };
+        if !target.config.extra.transfer_in() {
             // The buffer stays, for a persona that may take it.
-            tracing::warn!(persona = %active.state.name, "transfer-paste refused: transfers into this persona are off");
+            tracing::warn!(persona = %target.state.name, "transfer-paste refused: transfers into this persona are off");
             return;
         }
         let Some(copied) = self.transfer.buffer.take() else {
             tracing::info!("transfer-paste: nothing was copied");
             return;
         };
-        let color = self.personas.active().state.color;
+        let color = target.state.color;
         self.show_notice(&format!("pasted from {}", copied.from), color);
-        let persona = &mut self.personas.active_mut().state;
+        let Some(target) = self.personas.get_mut(id) else {
+            return;
+        };
+        let persona = &mut target.state;
         tracing::info!(
             from = %copied.from,
             to = %persona.name,
