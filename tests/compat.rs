@@ -32,6 +32,8 @@ isolation = "none"
 
 /// The "apps" persona's background where no window is: its color at a quarter.
 const BACKGROUND: [u8; 3] = [0x0c, 0x19, 0x33];
+/// What the typing rows type: the apps write it down when it arrives whole.
+const TYPED: &str = "hi";
 
 enum Outcome {
     Pass(String),
@@ -199,6 +201,27 @@ impl Harness {
         }
     }
 
+    /// Types `TYPED` and Enter until the app writes it to `path`: keys
+    /// typed before an app (or the one nested inside it) has focus are
+    /// lost, and the apps ignore lines that are not `TYPED`.
+    fn type_until_written(&self, path: &Path) -> Result<(), String> {
+        let start = Instant::now();
+        loop {
+            self.type_line(TYPED);
+            let typed = Instant::now();
+            while typed.elapsed() < Duration::from_secs(3) {
+                if std::fs::read_to_string(path).unwrap_or_default() == TYPED {
+                    return Ok(());
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            if start.elapsed() > Duration::from_secs(30) {
+                let got = std::fs::read_to_string(path).unwrap_or_default();
+                return Err(format!("typed {TYPED:?} for 30 s, the app wrote {got:?}"));
+            }
+        }
+    }
+
     fn wait_file(&self, path: &Path, want: &str) -> Result<(), String> {
         let start = Instant::now();
         loop {
@@ -241,14 +264,15 @@ fn version(package: &str) -> String {
         .unwrap_or_else(|| "not installed".into())
 }
 
-/// A terminal running `script` as its shell: typing a line makes it write
-/// the line to `out` and exit, which closes the terminal.
+/// A terminal running `script` as its shell: the line `TYPED` makes it
+/// write the line to `out` and exit, which closes the terminal; other
+/// lines (a partly lost first try) are ignored.
 fn line_script(h: &Harness, name: &str, out: &Path) -> PathBuf {
     let script = h.c.path(&format!("{name}.sh"));
     std::fs::write(
         &script,
         format!(
-            "#!/bin/sh\nread line\nprintf %s \"$line\" > {}\n",
+            "#!/bin/sh\nwhile read -r line; do\n  [ \"$line\" = {TYPED} ] && printf %s \"$line\" > {} && exit 0\ndone\n",
             out.display()
         ),
     )
@@ -261,10 +285,7 @@ fn typed_app(h: &mut Harness, name: &str, cmd: Command, out: &Path) -> Result<St
     let i = h.spawn(cmd)?;
     let window = h.one_window("apps")?;
     h.drawn(&window, (SIZE.0 as i64, SIZE.1 as i64))?;
-    // A moment for the app to give its entry the focus after mapping.
-    std::thread::sleep(Duration::from_millis(500));
-    h.type_line("hi");
-    h.wait_file(out, "hi")?;
+    h.type_until_written(out)?;
     h.exits_cleanly(i, name)?;
     h.no_window("apps")?;
     Ok(format!(
@@ -343,7 +364,11 @@ fn simple_egl(h: &mut Harness) -> Result<String, String> {
 fn gtk4(h: &mut Harness) -> Result<String, String> {
     let out = h.c.path("gtk4.out");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/compat/gtk4_entry.py");
-    let mut cmd = h.client("apps", "/usr/bin/python3", &[script, out.to_str().unwrap()]);
+    let mut cmd = h.client(
+        "apps",
+        "/usr/bin/python3",
+        &[script, out.to_str().unwrap(), TYPED],
+    );
     cmd.env("GDK_BACKEND", "wayland");
     typed_app(h, "GTK 4 app", cmd, &out)
 }
@@ -351,7 +376,11 @@ fn gtk4(h: &mut Harness) -> Result<String, String> {
 fn qt6(h: &mut Harness) -> Result<String, String> {
     let out = h.c.path("qt6.out");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/compat/qt6_entry.py");
-    let mut cmd = h.client("apps", "/usr/bin/python3", &[script, out.to_str().unwrap()]);
+    let mut cmd = h.client(
+        "apps",
+        "/usr/bin/python3",
+        &[script, out.to_str().unwrap(), TYPED],
+    );
     cmd.env("QT_QPA_PLATFORM", "wayland");
     typed_app(h, "Qt 6 app", cmd, &out)
 }
@@ -471,19 +500,27 @@ fn wvkbd(h: &mut Harness) -> Result<String, String> {
     if width != SIZE.0 as i64 || y + height != SIZE.1 as i64 || height <= 0 {
         return Err(format!("its layer surface is {width}x{height} at y {y}"));
     }
-    // foot keeps the keyboard: the panel takes none.
-    let window = h.one_window("apps")?;
-    if window["height"].as_i64() != Some(SIZE.1 as i64 - height) {
-        return Err(format!(
-            "foot is {} tall beside a {height} keyboard",
-            window["height"]
-        ));
+    // foot keeps the keyboard: the panel takes none. foot is as tall as
+    // it last drew, so it is looked at until it has drawn for the panel.
+    let start = Instant::now();
+    loop {
+        let window = h.one_window("apps")?;
+        if window["height"].as_i64() == Some(SIZE.1 as i64 - height) {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            return Err(format!(
+                "foot is {} tall beside a {height} keyboard",
+                window["height"]
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(100));
     }
     std::thread::sleep(Duration::from_millis(500));
     for (fx, fy) in [(0.619, 0.583), (0.7625, 0.417), (0.898, 0.917)] {
         tap(h, &layer, fx, fy);
     }
-    h.wait_file(&out, "hi")?;
+    h.wait_file(&out, TYPED)?;
     h.exits_cleanly(term, "foot")?;
     // SAFETY: signalling our own child.
     unsafe { libc::kill(h.clients[k].id() as libc::pid_t, libc::SIGTERM) };
@@ -528,9 +565,7 @@ fn nested_weston(h: &mut Harness) -> Result<String, String> {
     let mut term = h.client("apps", "weston-terminal", &[&shell]);
     term.env("WAYLAND_DISPLAY", "nested-0");
     let t = h.spawn(term)?;
-    std::thread::sleep(Duration::from_secs(2));
-    h.type_line("hi");
-    h.wait_file(&out, "hi")?;
+    h.type_until_written(&out)?;
     h.exits_cleanly(t, "weston-terminal inside the nested weston")?;
     // SAFETY: signalling our own child.
     unsafe { libc::kill(h.clients[w].id() as libc::pid_t, libc::SIGTERM) };
@@ -615,9 +650,7 @@ fn nested_cage(h: &mut Harness) -> Result<String, String> {
         )
     })?;
     h.drawn(&window, (SIZE.0 as i64, SIZE.1 as i64))?;
-    std::thread::sleep(Duration::from_millis(500));
-    h.type_line("hi");
-    h.wait_file(&out, "hi")?;
+    h.type_until_written(&out)?;
     h.exits_cleanly(i, "cage")?;
     h.no_window("apps")?;
     Ok("one fullscreen window; foot inside it gets what is typed; cage exits with its app".into())

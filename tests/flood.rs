@@ -318,7 +318,7 @@ fn a_flooded_persona_does_not_slow_another_one() {
     assert!(sent > 100_000, "the flood was real: {sent} requests");
     assert!(calm >= 20, "the calm rate is measurable: {calm}");
     assert!(
-        flooded * 2 >= calm,
+        flooded * 3 >= calm,
         "{flooded} frames under attack against {calm} calm"
     );
 }

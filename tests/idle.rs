@@ -25,7 +25,8 @@ fn the_persona_on_screen_idles_and_input_resumes_it() {
     let mut fx = Fixture::new();
     let (c, _) = fx.open_window("work", [255, 0, 0, 255]);
     assert!(fx.client(c).has_idle_notifier());
-    fx.client(c).idle_notification(1, 100, false);
+    // Long enough that a loaded machine does not reach it by the check.
+    fx.client(c).idle_notification(1, 1000, false);
     fx.roundtrip(c);
     assert!(!idled(&mut fx, c, 1), "not before its timeout");
     fx.dispatch_until(LIMIT, |fx| idled(fx, c, 1));
@@ -115,7 +116,8 @@ const FULL: (u32, u32, u32, u32) = (0, 0, 320, 200);
 
 #[test]
 fn the_output_dims_then_turns_off_and_input_wakes_it() {
-    let mut fx = with_idle("dim_after = 0.4\noff_after = 1.0");
+    // Long enough that opening a window on a loaded machine does not reach it.
+    let mut fx = with_idle("dim_after = 1.5\noff_after = 2.5");
     fx.open_window("work", [255, 0, 0, 255]);
     assert_region(&fx.render(), FULL, [255, 0, 0, 255], "awake");
     fx.dispatch_until(LIMIT, |fx| power(fx) == Power::Dimmed);
@@ -135,11 +137,11 @@ fn the_output_dims_then_turns_off_and_input_wakes_it() {
 
 #[test]
 fn an_inhibitor_on_screen_keeps_the_output_on_and_one_in_the_background_does_not() {
-    let mut fx = with_idle("dim_after = 0.3");
+    let mut fx = with_idle("dim_after = 1.0");
     let (work, w) = fx.open_window("work", [255, 0, 0, 255]);
     let (personal, p) = fx.open_window("personal", [0, 0, 255, 255]);
     fx.client(work).inhibit_idle(w);
-    fx.client(work).idle_notification(1, 700, true);
+    fx.client(work).idle_notification(1, 2000, true);
     fx.roundtrip_all();
     fx.dispatch_until(LIMIT, |fx| idled(fx, work, 1));
     assert_eq!(power(&fx), Power::On, "held by the video player on screen");
@@ -207,7 +209,7 @@ fn an_output_that_is_off_is_not_redrawn() {
 /// `output on` is the user coming back: the idle actions run again.
 #[test]
 fn output_on_restarts_the_idle_clock() {
-    let mut fx = with_idle("off_after = 0.05");
+    let mut fx = with_idle("off_after = 0.5");
     fx.open_window("work", [255, 0, 0, 255]);
     fx.dispatch_until(LIMIT, |fx| power(fx) == Power::Off);
     fx.request(personas::ipc::protocol::Request::OutputPower {

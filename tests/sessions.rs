@@ -38,9 +38,11 @@ session = ["sh", "-c", "echo mark $(date +%s.%N); echo crashing; exit 3"]
     });
     let times = marks(&mark);
     let gaps: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
-    assert!(gaps[0] >= 0.9 && gaps[0] < 1.9, "{gaps:?}");
-    assert!(gaps[1] >= 1.9 && gaps[1] < 3.0, "{gaps:?}");
-    assert!(gaps[2] >= 3.9 && gaps[2] < 5.5, "{gaps:?}");
+    // At least the delay; at most 2 s more (a loaded machine starting a
+    // namespaced session), far below the next delay.
+    assert!(gaps[0] >= 0.9 && gaps[0] < 3.0, "{gaps:?}");
+    assert!(gaps[1] >= 1.9 && gaps[1] < 4.0, "{gaps:?}");
+    assert!(gaps[2] >= 3.9 && gaps[2] < 6.0, "{gaps:?}");
     let info = c.session("work");
     assert!(info["restarts"].as_u64().unwrap() >= 3, "{info}");
     assert!(

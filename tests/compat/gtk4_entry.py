@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """A GTK 4 app for the compatibility matrix: one window with a text entry;
-on Enter it writes the text to the file named by argv[1] and quits."""
+on Enter with the text argv[2] it writes it to the file named by argv[1] and
+quits; other text is cleared (keys typed before it had focus may be lost, and
+the test types again)."""
 import sys
 
 import gi
@@ -8,7 +10,7 @@ import gi
 gi.require_version("Gtk", "4.0")
 from gi.repository import Gtk  # noqa: E402
 
-out = sys.argv[1]
+out, want = sys.argv[1], sys.argv[2]
 
 
 def on_activate(app):
@@ -16,6 +18,9 @@ def on_activate(app):
     entry = Gtk.Entry()
 
     def done(widget):
+        if widget.get_text() != want:
+            widget.set_text("")
+            return
         with open(out, "w") as f:
             f.write(widget.get_text())
         app.quit()
