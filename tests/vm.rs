@@ -513,6 +513,7 @@ fn second_gpu_unplugged_and_back(vm: &mut Vm) -> Result<(), String> {
         return Err("Virtual-2 went, but the compositor did not see its GPU go".into());
     }
     vm.wait_for_color(WORK_COLOR, "work on Virtual-1 after the second GPU went")?;
+    another_seats_gpu_left_alone(vm)?;
     vm.run_ok("echo 1 > /sys/bus/pci/rescan")?;
     let width = SCREEN_SIZE.0 as i32;
     vm.wait_for_outputs(
@@ -534,6 +535,43 @@ fn second_gpu_unplugged_and_back(vm: &mut Vm) -> Result<(), String> {
         vm.started.elapsed().as_secs_f64()
     ));
     Ok(())
+}
+
+/// On a multi-seat machine udev gives a GPU to another seat (`ID_SEAT`):
+/// plugged in there, it is not ours, as at start. Plugged in with a udev
+/// rule saying seat1, it must stay without an output; the rule gone, it is
+/// unplugged again for the caller to plug in.
+fn another_seats_gpu_left_alone(vm: &mut Vm) -> Result<(), String> {
+    const RULE: &str = "/run/udev/rules.d/71-personas-test-seat1.rules";
+    vm.run_ok(&format!(
+        "mkdir -p /run/udev/rules.d && \
+         echo 'SUBSYSTEM==\"drm\", KERNEL==\"card1\", ENV{{ID_SEAT}}=\"seat1\"' > {RULE} && \
+         udevadm control --reload && echo 1 > /sys/bus/pci/rescan && udevadm settle --timeout=60"
+    ))?;
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    while !vm
+        .read_share("compositor.log")
+        .contains("a new GPU belongs to another seat")
+    {
+        if Instant::now() > deadline {
+            return Err(format!(
+                "a GPU plugged in on seat1 was not seen as another seat's:\n{}",
+                vm.read_share("compositor.log")
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let Reply::Outputs { outputs } = vm.msg("outputs")? else {
+        return Err("`outputs` gave another reply".into());
+    };
+    let names: Vec<&str> = outputs.iter().map(|o| o.name.as_str()).collect();
+    if names != ["Virtual-1"] {
+        return Err(format!("seat1's GPU became outputs of seat0: {names:?}"));
+    }
+    vm.run_ok(&format!(
+        "rm {RULE} && udevadm control --reload && \
+         echo 1 > \"$(readlink -f /sys/class/drm/card1/device)/remove\" && udevadm settle --timeout=60"
+    ))
 }
 
 fn describe(latency: &Latency) -> String {

@@ -654,6 +654,12 @@ impl TtyBackend {
         if !primary_node || self.gpus.iter().any(|gpu| gpu.drm.device_id() == device_id) {
             return Ok(false);
         }
+        // As at start (udev's `all_gpus`): another seat's GPU is not ours.
+        let seat = self.session.seat();
+        if let Some(other) = udev_seat(device_id).filter(|s| *s != seat) {
+            tracing::info!(gpu = %path.display(), seat = %other, "a new GPU belongs to another seat; left alone");
+            return Ok(false);
+        }
         if self.paused {
             tracing::info!(gpu = %path.display(), "GPU plugged in while away; added when back");
             self.added_while_paused.retain(|(id, _)| *id != device_id);
@@ -1813,6 +1819,21 @@ fn close_device(session: &mut LibSeatSession, device: DeviceFd) {
         }
         Err(_) => tracing::info!("a GPU's device is still used; the seat closes it at exit"),
     }
+}
+
+/// The seat udev gives the character device `device_id` (`ID_SEAT`; an
+/// untagged device is seat0's, as for smithay's `all_gpus`), or None when
+/// udev does not know it (no udevd, or gone already: then it is judged
+/// as every other device, by opening it).
+fn udev_seat(device_id: Dev) -> Option<String> {
+    use smithay::reexports::udev;
+    let device = udev::Device::from_devnum(udev::DeviceType::Character, device_id).ok()?;
+    Some(seat_of(device.property_value("ID_SEAT")))
+}
+
+/// `ID_SEAT` as the seat's name: untagged devices are seat0's.
+fn seat_of(id_seat: Option<&std::ffi::OsStr>) -> String {
+    id_seat.map_or_else(|| "seat0".to_string(), |s| s.to_string_lossy().into_owned())
 }
 
 /// Whether the DRM device was unplugged: the kernel answers every ioctl
