@@ -78,6 +78,7 @@ fn both(fx: &mut Fixture, gl: &mut GlesOffscreen, dim: bool, name: &str) {
         notice: fx.state.notice.as_ref(),
         system: None,
         cursor_hidden: false,
+        front: 0,
     };
     let scene = effects::persona_scene(
         &mut gl.renderer,

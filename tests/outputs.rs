@@ -366,6 +366,79 @@ fn the_overview_is_on_the_primary_and_the_others_wait() {
     assert_eq!(other(&mut fx), rgb(GREEN));
 }
 
+/// With the primary turned off by hand (a laptop's panel off beside a
+/// monitor), the overview and the switch notice show on the output that is
+/// on, and the pointer (whose absolute positions are the primary's) picks
+/// there.
+#[test]
+fn with_the_primary_off_the_overview_and_the_notice_show_on_the_next_output() {
+    use personas::ipc::protocol::{Reply, Request};
+    use personas::render::overview::layout;
+    let config = two_outputs("").replace("switch_notice = false", "switch_notice = true");
+    let mut fx = Fixture::with_config(&config);
+    fx.open_window("work", RED);
+    fx.open_window("personal", GREEN);
+    fx.switch("work");
+    fx.dispatch_until(std::time::Duration::from_secs(5), |fx| {
+        fx.state.notice.is_none()
+    });
+    let off = Request::OutputPower {
+        output: "HEADLESS-1".into(),
+        on: false,
+    };
+    assert_eq!(fx.request(off), Reply::Ok);
+    let second = |fx: &mut Fixture| {
+        fx.render();
+        fx.state
+            .backend
+            .headless()
+            .unwrap()
+            .screenshot_of(1)
+            .unwrap()
+    };
+    fx.state.toggle_overview();
+    let shot = second(&mut fx);
+    let cells = layout(2, (200, 160).into());
+    let middle = |i: usize| {
+        let c = cells[i].cell;
+        (c.loc.x + c.size.w / 2, c.loc.y + c.size.h / 2)
+    };
+    for (i, color) in [(0, RED), (1, GREEN)] {
+        let (x, y) = middle(i);
+        assert_eq!(
+            rgb(shot.pixel(x as u32, y as u32)),
+            rgb(color),
+            "thumbnail {i} on HEADLESS-2"
+        );
+    }
+    // personal's thumbnail, clicked at the primary's (320x200) position of
+    // the same place.
+    let (x, y) = middle(1);
+    fx.input(InputEvent::PointerMotionAbsolute {
+        x: x as f64 * 320.0 / 200.0,
+        y: y as f64 * 200.0 / 160.0,
+    });
+    for pressed in [true, false] {
+        fx.input(InputEvent::PointerButton {
+            button: 0x110,
+            pressed,
+        });
+    }
+    assert_eq!(fx.active(), "personal");
+    let shot = second(&mut fx);
+    let notice = fx.state.notice.clone().expect("a notice after the switch");
+    let (x, y) = (notice.location.x as u32, notice.location.y as u32);
+    assert!(
+        notice.location.x + notice.size.w <= 200,
+        "sized for HEADLESS-2"
+    );
+    assert_eq!(
+        rgb(shot.pixel(x + 1, y + 1)),
+        [0xcc, 0x66, 0x33],
+        "personal's notice on HEADLESS-2"
+    );
+}
+
 /// Each output turns on its own: the config's `transform` for HEADLESS-2, a
 /// rotation daemon's `output HEADLESS-2 transform …`, and a reload back to
 /// the file. The primary and its window stay as they are.

@@ -306,6 +306,11 @@ fn scenario(vm: &mut Vm, renderer: Renderer) -> Result<(), String> {
     }
     // Another output shows: it alone goes dark; the second GPU's stays.
     second_gpu_shows(vm, WORK_FRAME, "work")?;
+    // The overview shows where something is on, not on the dark primary.
+    vm.send_keys(&["meta_l", "ctrl", "o"])?;
+    overview_on_second_gpu(vm)?;
+    vm.send_keys(&["esc"])?;
+    second_gpu_shows(vm, WORK_FRAME, "work")?;
     vm.msg("output Virtual-1 on")?;
     vm.wait_for_color(WORK_COLOR, "work again after `output Virtual-1 on`")?;
 
@@ -453,6 +458,35 @@ fn background_screenshot_shows_gpu_buffer(vm: &mut Vm) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The overview on the second GPU's output (Virtual-1 is off): its
+/// background in the corner, work's thumbnail (its client's color) in the
+/// first cell.
+fn overview_on_second_gpu(vm: &mut Vm) -> Result<(), String> {
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    loop {
+        let screen = vm.screendump_of(SECOND_GPU_ID)?;
+        let cells = personas::render::overview::layout(
+            2,
+            (screen.width as i32, screen.height as i32).into(),
+        );
+        let cell = cells[0].cell;
+        let (x, y) = (cell.loc.x + cell.size.w / 2, cell.loc.y + cell.size.h / 2);
+        let corner = screen.pixel(1, 1);
+        let thumbnail = screen.pixel(x as usize, y as usize);
+        if close(corner, OVERVIEW_BACKGROUND) && close(thumbnail, WORK_COLOR) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "with Virtual-1 off, Virtual-2 shows {corner:?} at its corner and {thumbnail:?} \
+                 at ({x},{y}), expected the overview's background {OVERVIEW_BACKGROUND:?} and \
+                 work's thumbnail {WORK_COLOR:?}"
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 /// The second GPU's output sits right of the first and shows `persona`

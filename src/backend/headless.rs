@@ -294,35 +294,41 @@ impl HeadlessBackend {
         }
     }
 
-    /// Draws any scene (the overview) onto the primary output; `whole`
-    /// redraws everything now and in the next frame.
-    pub fn draw<E: smithay::backend::renderer::element::RenderElement<PixmanRenderer>>(
+    /// Draws any scene (the overview) whole onto output `index`, and whole
+    /// again in the next frame.
+    pub fn draw_on<E: smithay::backend::renderer::element::RenderElement<PixmanRenderer>>(
         &mut self,
+        index: usize,
         scene: &crate::render::Scene<E>,
-        whole: bool,
     ) -> Result<RenderElementStates, RenderError> {
         self.blanked = false;
-        let screen = &mut self.screens[0];
+        let screen = &mut self.screens[index];
         screen.scanout = None;
-        let age = if std::mem::take(&mut screen.whole) || whole {
-            0
-        } else {
-            1
-        };
-        screen.whole = whole;
+        screen.whole = true;
         render::draw(
             &mut self.renderer,
             &mut screen.image,
             &mut screen.tracker,
             scene,
-            age,
+            0,
         )
     }
 
-    /// Fills every output but the primary with `color` (while the overview
-    /// is on the primary); they are drawn whole afterwards.
+    /// The screen the overview and the notice show on (see
+    /// `Backend::front_output`).
+    pub fn front_index(&self) -> usize {
+        self.screens.iter().position(|s| !s.off).unwrap_or(0)
+    }
+
+    pub fn front_spec(&self) -> &OutputSpec {
+        &self.screens[self.front_index()].spec
+    }
+
+    /// Fills every output but `except` with `color` (while the overview is
+    /// there); they are drawn whole afterwards.
     pub fn fill_others(
         &mut self,
+        except: usize,
         color: smithay::backend::renderer::Color32F,
     ) -> Result<(), RenderError> {
         let scene: crate::render::Scene<
@@ -331,7 +337,8 @@ impl HeadlessBackend {
             elements: Vec::new(),
             clear: color,
         };
-        for screen in self.screens.iter_mut().skip(1).filter(|s| !s.off) {
+        let others = self.screens.iter_mut().enumerate();
+        for (_, screen) in others.filter(|(i, s)| *i != except && !s.off) {
             screen.scanout = None;
             render::draw(
                 &mut self.renderer,
@@ -347,6 +354,10 @@ impl HeadlessBackend {
 
     pub fn dim_veil(&self) -> &SolidColorBuffer {
         &self.screens[0].dim_veil
+    }
+
+    pub fn dim_veil_of(&self, index: usize) -> &SolidColorBuffer {
+        &self.screens[index].dim_veil
     }
 
     /// The outputs powered off: black, and drawn whole when they come back.

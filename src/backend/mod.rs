@@ -110,6 +110,26 @@ impl Backend {
         self.output_spec().frame_duration()
     }
 
+    /// The output the compositor's own pictures (the overview, the switch
+    /// notice) show on: the primary, unless it is turned off by hand (a
+    /// laptop's panel off beside a monitor), then the first that shows.
+    pub fn front_output(&self) -> &OutputSpec {
+        match self {
+            Backend::Headless(b) => b.front_spec(),
+            Backend::Tty(b) => b.front_spec(),
+            Backend::Winit(b) => &b.spec,
+        }
+    }
+
+    /// The index of `front_output` among `output_specs`.
+    pub fn front_index(&self) -> usize {
+        match self {
+            Backend::Headless(b) => b.front_index(),
+            Backend::Tty(b) => b.front_index(),
+            Backend::Winit(_) => 0,
+        }
+    }
+
     /// The headless backend, for what only it can do (injected input, tests).
     pub fn headless(&mut self) -> Option<&mut headless::HeadlessBackend> {
         match self {
@@ -201,7 +221,8 @@ impl Backend {
                 .map(|()| Flip::Shown),
             Backend::Tty(b) => b.render_overview(personas, overview, cells, dim),
             Backend::Headless(b) => {
-                let veil = dim.then(|| b.dim_veil().clone());
+                let index = b.front_index();
+                let veil = dim.then(|| b.dim_veil_of(index).clone());
                 let scene = crate::state::overview::overview_scene_for(
                     personas,
                     overview,
@@ -209,9 +230,9 @@ impl Backend {
                     b.renderer(),
                     veil.as_ref(),
                 )?;
-                b.draw(&scene, true)?;
-                // The overview is on the primary; the others show its background.
-                b.fill_others(overview::OVERVIEW_BACKGROUND)?;
+                b.draw_on(index, &scene)?;
+                // The others show its background.
+                b.fill_others(index, overview::OVERVIEW_BACKGROUND)?;
                 Ok(Flip::Shown)
             }
         }

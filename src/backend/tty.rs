@@ -967,6 +967,18 @@ impl TtyBackend {
             .find(|s| s.name == name)
     }
 
+    /// The screen the overview and the notice show on (see
+    /// `Backend::front_output`).
+    pub fn front_index(&self) -> usize {
+        self.screens.iter().position(|s| !s.off).unwrap_or(0)
+    }
+
+    pub fn front_spec(&self) -> &OutputSpec {
+        self.screens
+            .get(self.front_index())
+            .map_or(&self.spec, |s| &s.spec)
+    }
+
     /// Every screen's output, the primary first.
     pub fn specs(&self) -> Vec<OutputSpec> {
         self.screens.iter().map(|s| s.spec.clone()).collect()
@@ -1324,16 +1336,20 @@ impl TtyBackend {
             self.owe_all();
             return Ok(Flip::Pending);
         }
-        let veil = dim.then(|| self.dim_veil().clone());
+        if self.screens.is_empty() {
+            return Ok(Flip::Nothing);
+        }
+        let at = self.front_index();
+        let veil = dim.then(|| self.screens[at].dim_veil.clone());
         self.end_transition();
         use crate::state::overview::overview_scene_for;
-        // The overview is on the primary; the others show its background.
+        // The others show its background.
         let background: Scene<SolidElement> = Scene {
             elements: Vec::new(),
             clear: crate::render::overview::OVERVIEW_BACKGROUND,
         };
         let mut flips = Vec::with_capacity(self.screens.len());
-        for index in 1..self.screens.len() {
+        for index in (0..self.screens.len()).filter(|i| *i != at) {
             let (_, flip) = if self.is_gles(index) {
                 self.draw_gles(index, &background)?
             } else {
@@ -1341,8 +1357,8 @@ impl TtyBackend {
             };
             flips.push(flip);
         }
-        let (_, flip) = if self.is_gles(0) {
-            let screen = &mut self.screens[0];
+        let (_, flip) = if self.is_gles(at) {
+            let screen = &mut self.screens[at];
             let mut renderer = renderer_for(&mut self.gpu_manager, &self.gpus, screen)?;
             let scene =
                 overview_scene_for(personas, overview, cells, &mut renderer, veil.as_ref())?;
@@ -1356,7 +1372,7 @@ impl TtyBackend {
         } else {
             let scene =
                 overview_scene_for(personas, overview, cells, &mut self.renderer, veil.as_ref())?;
-            self.draw(0, &scene)?
+            self.draw(at, &scene)?
         };
         flips.push(flip);
         Ok(Flip::combine(flips))

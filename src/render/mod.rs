@@ -245,15 +245,16 @@ pub struct Overlay<'a> {
     /// The pointer is hidden (`state::cursor`): neither the arrow nor a
     /// client's cursor surface is drawn.
     pub cursor_hidden: bool,
+    /// The view the notice shows on (`Backend::front_index`).
+    pub front: usize,
 }
 
 impl<'a> Overlay<'a> {
-    /// What view `index` shows: the notice only on the primary output.
+    /// What view `index` shows: the notice only on the front output.
     pub fn on_view(&self, index: usize) -> Overlay<'a> {
         Overlay {
-            notice: self.notice.filter(|_| index == 0),
-            system: self.system,
-            cursor_hidden: self.cursor_hidden,
+            notice: self.notice.filter(|_| index == self.front),
+            ..*self
         }
     }
 }

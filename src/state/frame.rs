@@ -271,6 +271,7 @@ impl State {
             notice: self.notice.as_ref(),
             system: panels,
             cursor_hidden: self.cursor.hidden,
+            front: self.backend.front_index(),
         };
         let rendered = self.backend.render(persona, &views, &overlay, dim);
         drop(render);
@@ -471,7 +472,7 @@ impl State {
 
     /// Shows `text` on `color` for a moment (the persona's name on a switch).
     pub fn show_notice(&mut self, text: &str, color: crate::config::Color) {
-        let output = self.backend.output_spec().display_size();
+        let output = self.backend.front_output().display_size();
         self.notice = Some(crate::render::notice::Notice::new(text, color, output));
         if let Some(old) = self.notice_timer.take() {
             self.loop_handle.remove(old);

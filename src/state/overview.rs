@@ -6,7 +6,7 @@
 
 use smithay::backend::renderer::element::solid::SolidColorBuffer;
 use smithay::input::keyboard::keysyms;
-use smithay::utils::{Physical, Point};
+use smithay::utils::{Physical, Point, Size};
 
 use super::State;
 use crate::input::InputEvent;
@@ -37,7 +37,7 @@ impl State {
         }
         let ids = self.personas.ids().to_vec();
         let active = self.personas.active_id();
-        let display = self.backend.output_spec().display_size();
+        let display = self.backend.front_output().display_size();
         let labels = ids
             .iter()
             .filter_map(|id| self.personas.get(*id))
@@ -80,7 +80,7 @@ impl State {
     /// The cells of the open overview.
     pub fn overview_cells(&self) -> Vec<Cell> {
         let n = self.overview.as_ref().map_or(0, |o| o.ids.len());
-        layout(n, self.backend.output_spec().display_size())
+        layout(n, self.backend.front_output().display_size())
     }
 
     /// Input while the overview is open; true when the overview took it.
@@ -88,12 +88,13 @@ impl State {
         let Some(overview) = self.overview.as_mut() else {
             return false;
         };
-        let display = self.backend.output_spec().display_size();
+        let display = self.backend.front_output().display_size();
+        let primary = self.backend.output_spec().display_size();
         match *event {
             // Keys go through the bindings first (`on_key`).
             InputEvent::Key { .. } => false,
             InputEvent::PointerMotionAbsolute { x, y } => {
-                overview.pointer = (x, y).into();
+                overview.pointer = onto(primary, (x, y), display);
                 true
             }
             InputEvent::PointerMotion { dx, dy, .. } => {
@@ -116,7 +117,9 @@ impl State {
                 pressed: false,
             } => !self.pointer_router.buttons.contains_key(&button),
             InputEvent::TouchDown { x, y, .. } => {
-                self.overview_pick_at((x, y).into());
+                let touched = self.touch_output().unwrap_or(self.backend.output_spec());
+                let at = onto(touched.display_size(), (x, y), display);
+                self.overview_pick_at(at);
                 true
             }
             InputEvent::TouchMotion { slot, .. }
@@ -170,6 +173,22 @@ impl State {
             self.close_overview(Some(pick));
         }
     }
+}
+
+/// A position on an output of size `from` (where an absolute device or a
+/// touchscreen is mapped), put at the same place on the overview's output:
+/// the overview may be on another output than the device (the primary
+/// turned off).
+fn onto(
+    from: Size<i32, Physical>,
+    (x, y): (f64, f64),
+    to: Size<i32, Physical>,
+) -> Point<f64, Physical> {
+    if from == to {
+        return (x, y).into();
+    }
+    let scale = |v: f64, a: i32, b: i32| v * b as f64 / a.max(1) as f64;
+    (scale(x, from.w, to.w), scale(y, from.h, to.h)).into()
 }
 
 /// The overview's scene, drawn with `renderer` (the backend's, or GLES in
