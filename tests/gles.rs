@@ -311,15 +311,7 @@ fn every_output_has_its_transition() {
     let mut fx = Fixture::with_config(&config);
     fx.open_window("work", [255, 0, 0, 255]);
     fx.open_window("personal", [0, 0, 255, 255]);
-    let second = |fx: &mut Fixture| {
-        fx.render();
-        fx.state
-            .backend
-            .headless()
-            .unwrap()
-            .screenshot_of(1)
-            .unwrap()
-    };
+    let second = |fx: &mut Fixture| fx.render_output(1);
     let old = second(&mut fx);
     let work = fx.state.personas.active_id();
     fx.switch("personal");

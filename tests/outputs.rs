@@ -347,16 +347,7 @@ fn the_overview_is_on_the_primary_and_the_others_wait() {
     move_by(&mut fx, 240.0, 0.0);
     fx.add_window(c, GREEN);
     fx.render();
-    let other = |fx: &mut Fixture| {
-        rgb(fx
-            .state
-            .backend
-            .headless()
-            .unwrap()
-            .screenshot_of(1)
-            .unwrap()
-            .pixel(100, 80))
-    };
+    let other = |fx: &mut Fixture| rgb(fx.shown_on(1).pixel(100, 80));
     assert_eq!(other(&mut fx), rgb(GREEN));
     fx.state.toggle_overview();
     fx.render();
@@ -387,18 +378,9 @@ fn with_the_primary_off_the_overview_and_the_notice_show_on_the_next_output() {
         on: false,
     };
     assert_eq!(fx.request(off), Reply::Ok);
-    let second = |fx: &mut Fixture| {
-        fx.render();
-        fx.state
-            .backend
-            .headless()
-            .unwrap()
-            .screenshot_of(1)
-            .unwrap()
-    };
     fx.state.toggle_overview();
-    let shot = second(&mut fx);
-    let cells = layout(2, (200, 160).into());
+    let shot = fx.render_output(1);
+    let cells = layout(2, (200, 160).into(), (320, 200).into());
     let middle = |i: usize| {
         let c = cells[i].cell;
         (c.loc.x + c.size.w / 2, c.loc.y + c.size.h / 2)
@@ -411,6 +393,13 @@ fn with_the_primary_off_the_overview_and_the_notice_show_on_the_next_output() {
             "thumbnail {i} on HEADLESS-2"
         );
     }
+    // The primary's wider picture is fitted: work's stays in its cell.
+    let edge = cells[1].cell.loc.x as u32 + 1;
+    assert_eq!(
+        rgb(shot.pixel(edge, middle(1).1 as u32)),
+        [20, 20, 20],
+        "the overview's background at personal's cell's edge"
+    );
     // personal's thumbnail, clicked at the primary's (320x200) position of
     // the same place.
     let (x, y) = middle(1);
@@ -425,7 +414,7 @@ fn with_the_primary_off_the_overview_and_the_notice_show_on_the_next_output() {
         });
     }
     assert_eq!(fx.active(), "personal");
-    let shot = second(&mut fx);
+    let shot = fx.render_output(1);
     let notice = fx.state.notice.clone().expect("a notice after the switch");
     let (x, y) = (notice.location.x as u32, notice.location.y as u32);
     assert!(
@@ -437,6 +426,21 @@ fn with_the_primary_off_the_overview_and_the_notice_show_on_the_next_output() {
         [0xcc, 0x66, 0x33],
         "personal's notice on HEADLESS-2"
     );
+    // A position on HEADLESS-2 itself (display space: it is placed right
+    // of the primary) is that spot of the overview.
+    fx.state.toggle_overview();
+    let (x, y) = middle(0);
+    fx.input(InputEvent::PointerMotionAbsolute {
+        x: 320.0 + x as f64,
+        y: y as f64,
+    });
+    for pressed in [true, false] {
+        fx.input(InputEvent::PointerButton {
+            button: 0x110,
+            pressed,
+        });
+    }
+    assert_eq!(fx.active(), "work");
 }
 
 /// Each output turns on its own: the config's `transform` for HEADLESS-2, a

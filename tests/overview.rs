@@ -58,7 +58,7 @@ fn tap(fx: &mut Fixture, code: u32) {
 }
 
 fn cells() -> Vec<personas::render::overview::Cell> {
-    layout(3, (320, 200).into())
+    layout(3, (320, 200).into(), (320, 200).into())
 }
 
 /// What no client may have received while the overview was open.

@@ -467,9 +467,11 @@ fn overview_on_second_gpu(vm: &mut Vm) -> Result<(), String> {
     let deadline = Instant::now() + STEP_TIMEOUT;
     loop {
         let screen = vm.screendump_of(SECOND_GPU_ID)?;
+        // Thumbnails of the primary's picture, on Virtual-2's grid.
         let cells = personas::render::overview::layout(
             2,
             (screen.width as i32, screen.height as i32).into(),
+            (SCREEN_SIZE.0 as i32, SCREEN_SIZE.1 as i32).into(),
         );
         let cell = cells[0].cell;
         let (x, y) = (cell.loc.x + cell.size.w / 2, cell.loc.y + cell.size.h / 2);
@@ -579,7 +581,7 @@ fn another_seats_gpu_left_alone(vm: &mut Vm) -> Result<(), String> {
     const RULE: &str = "/run/udev/rules.d/71-personas-test-seat1.rules";
     vm.run_ok(&format!(
         "mkdir -p /run/udev/rules.d && \
-         echo 'SUBSYSTEM==\"drm\", KERNEL==\"card1\", ENV{{ID_SEAT}}=\"seat1\"' > {RULE} && \
+         echo 'SUBSYSTEM==\"drm\", KERNEL==\"card[1-9]*\", ENV{{ID_SEAT}}=\"seat1\"' > {RULE} && \
          udevadm control --reload && echo 1 > /sys/bus/pci/rescan && udevadm settle --timeout=60"
     ))?;
     let deadline = Instant::now() + STEP_TIMEOUT;

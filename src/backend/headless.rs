@@ -303,6 +303,10 @@ impl HeadlessBackend {
     ) -> Result<RenderElementStates, RenderError> {
         self.blanked = false;
         let screen = &mut self.screens[index];
+        if screen.off {
+            // Every output is off: nothing shows the overview.
+            return Ok(RenderElementStates::default());
+        }
         screen.scanout = None;
         screen.whole = true;
         render::draw(

@@ -1838,9 +1838,9 @@ fn close_device(session: &mut LibSeatSession, device: DeviceFd) {
 }
 
 /// The seat udev gives the character device `device_id` (`ID_SEAT`; an
-/// untagged device is seat0's, as for smithay's `all_gpus`), or None when
-/// udev does not know it (no udevd, or gone already: then it is judged
-/// as every other device, by opening it).
+/// untagged device, or any without udevd, is seat0's, as for smithay's
+/// `all_gpus`), or None when sysfs does not know it (gone already: then
+/// opening it fails).
 fn udev_seat(device_id: Dev) -> Option<String> {
     use smithay::reexports::udev;
     let device = udev::Device::from_devnum(udev::DeviceType::Character, device_id).ok()?;

@@ -21,8 +21,9 @@ use crate::persona::PersonaState;
 
 /// Where the overview's pieces go on an output of `display` size for `n`
 /// personas: a grid as square as it can be, each cell holding a thumbnail of
-/// the output's shape (and room under it for the name).
-pub fn layout(n: usize, display: Size<i32, Physical>) -> Vec<Cell> {
+/// a persona's `picture` (its primary output's size: the overview may be on
+/// another output, when the primary is off), and room under it for the name.
+pub fn layout(n: usize, display: Size<i32, Physical>, picture: Size<i32, Physical>) -> Vec<Cell> {
     let n = n.max(1);
     let cols = columns(n) as i32;
     let rows = (n as i32 + cols - 1) / cols;
@@ -32,10 +33,11 @@ pub fn layout(n: usize, display: Size<i32, Physical>) -> Vec<Cell> {
     let label = (ch / 6).max(8);
     let room =
         Size::<i32, Physical>::from(((cw - 2 * margin).max(1), (ch - 2 * margin - label).max(1)));
-    let scale = (room.w as f64 / display.w as f64).min(room.h as f64 / display.h as f64);
+    let picture = Size::<i32, Physical>::from((picture.w.max(1), picture.h.max(1)));
+    let scale = (room.w as f64 / picture.w as f64).min(room.h as f64 / picture.h as f64);
     let size = Size::<i32, Physical>::from((
-        ((display.w as f64 * scale) as i32).max(1),
-        ((display.h as f64 * scale) as i32).max(1),
+        ((picture.w as f64 * scale) as i32).max(1),
+        ((picture.h as f64 * scale) as i32).max(1),
     ));
     (0..n as i32)
         .map(|i| {
@@ -191,7 +193,7 @@ mod tests {
     fn thumbnails_keep_the_output_shape_inside_their_cells() {
         let display = Size::from((1280, 800));
         for n in 1..=9 {
-            let cells = layout(n, display);
+            let cells = layout(n, display, display);
             assert_eq!(cells.len(), n);
             for c in &cells {
                 assert!(c.cell.contains_rect(c.thumb), "{n}: {c:?}");
@@ -207,8 +209,24 @@ mod tests {
             }
         }
         // Four personas: two by two.
-        let cells = layout(4, display);
+        let cells = layout(4, display, display);
         assert_eq!(cells[1].cell.loc, (640, 0).into());
         assert_eq!(cells[2].cell.loc, (0, 400).into());
+    }
+
+    /// On another output than the primary (the primary off), the grid is
+    /// that output's and each thumbnail the primary's picture, fitted.
+    #[test]
+    fn thumbnails_of_a_wider_picture_fit_a_narrower_output() {
+        let (display, picture) = (Size::from((200, 160)), Size::from((320, 200)));
+        let cells = layout(2, display, picture);
+        for c in &cells {
+            assert!(c.cell.contains_rect(c.thumb), "{c:?}");
+            let ratio = c.thumb.size.w as f64 / c.thumb.size.h as f64;
+            assert!((ratio - 1.6).abs() < 0.05, "{ratio}");
+            // The picture drawn at `scale` is the thumbnail.
+            assert!((picture.w as f64 * c.scale - c.thumb.size.w as f64).abs() < 1.0);
+        }
+        assert_eq!(cells[1].cell.loc, (100, 0).into());
     }
 }

@@ -6,7 +6,7 @@
 
 use smithay::backend::renderer::element::solid::SolidColorBuffer;
 use smithay::input::keyboard::keysyms;
-use smithay::utils::{Physical, Point, Size};
+use smithay::utils::{Physical, Point, Rectangle, Size};
 
 use super::State;
 use crate::input::InputEvent;
@@ -80,21 +80,32 @@ impl State {
     /// The cells of the open overview.
     pub fn overview_cells(&self) -> Vec<Cell> {
         let n = self.overview.as_ref().map_or(0, |o| o.ids.len());
-        layout(n, self.backend.front_output().display_size())
+        let picture = self.backend.output_spec().display_size();
+        layout(n, self.backend.front_output().display_size(), picture)
     }
 
     /// Input while the overview is open; true when the overview took it.
     pub fn overview_input(&mut self, event: &InputEvent) -> bool {
+        let display = self.backend.front_output().display_size();
+        let primary = self.backend.output_spec().display_size();
+        let front_place = self.front_place();
         let Some(overview) = self.overview.as_mut() else {
             return false;
         };
-        let display = self.backend.front_output().display_size();
-        let primary = self.backend.output_spec().display_size();
         match *event {
             // Keys go through the bindings first (`on_key`).
             InputEvent::Key { .. } => false,
             InputEvent::PointerMotionAbsolute { x, y } => {
-                overview.pointer = onto(primary, (x, y), display);
+                // On the front output as the layout places it: that spot;
+                // elsewhere (a tablet mapped to the primary): the same
+                // place, proportionally.
+                overview.pointer = match front_place {
+                    Some(place) if place.to_f64().contains((x, y)) => {
+                        let at = Point::<f64, Physical>::from((x, y)) - place.loc.to_f64();
+                        onto(place.size, (at.x, at.y), display)
+                    }
+                    _ => onto(primary, (x, y), display),
+                };
                 true
             }
             InputEvent::PointerMotion { dx, dy, .. } => {
@@ -158,6 +169,28 @@ impl State {
             _ => s,
         };
         self.redraw_whole();
+    }
+
+    /// Where the front output is in display space (the primary's pixels,
+    /// the others where the layout puts them), when it is not the primary
+    /// and not a mirror of it.
+    fn front_place(&self) -> Option<Rectangle<i32, Physical>> {
+        let front = self.backend.front_index();
+        if front == 0 || self.config.output_layout == crate::config::OutputLayout::Mirror {
+            return None;
+        }
+        let placed = self.placed_outputs(&self.config).into_iter().nth(front)?;
+        let scale = self.backend.output_spec().scale;
+        let logical = placed
+            .spec
+            .display_size()
+            .to_f64()
+            .to_logical(placed.spec.scale);
+        let place = Rectangle::new(
+            placed.position.to_f64().to_physical(scale).to_i32_round(),
+            logical.to_physical(scale).to_i32_round(),
+        );
+        Some(place)
     }
 
     fn overview_pick_at(&mut self, at: Point<f64, Physical>) {

@@ -112,6 +112,9 @@ impl State {
         );
         match (pipe, timeout) {
             (Ok(pipe), Ok(timeout)) => {
+                // A new copy replaces what an earlier one left: a paste
+                // now is of this one.
+                self.transfer.buffer = None;
                 self.transfer.reading = Some(Reading {
                     from: name,
                     data: Vec::new(),
@@ -186,12 +189,10 @@ impl State {
     /// it; with a copy still being read, once it is read.
     pub fn transfer_paste(&mut self) {
         let active = self.personas.active_id();
-        if self.transfer.buffer.is_none() {
-            if let Some(reading) = self.transfer.reading.as_mut() {
-                tracing::info!("transfer-paste: waits for the copy being read");
-                reading.paste_into = Some(active);
-                return;
-            }
+        if let Some(reading) = self.transfer.reading.as_mut() {
+            tracing::info!("transfer-paste: waits for the copy being read");
+            reading.paste_into = Some(active);
+            return;
         }
         self.paste_into(active);
     }
@@ -211,8 +212,14 @@ impl State {
             tracing::info!("transfer-paste: nothing was copied");
             return;
         };
+        // Landing after a switch away, it says where it went.
+        let text = if id == self.personas.active_id() {
+            format!("pasted from {}", copied.from)
+        } else {
+            format!("pasted from {} into {}", copied.from, target.state.name)
+        };
         let color = target.state.color;
-        self.show_notice(&format!("pasted from {}", copied.from), color);
+        self.show_notice(&text, color);
         let Some(target) = self.personas.get_mut(id) else {
             return;
         };

@@ -324,15 +324,25 @@ impl Fixture {
     /// The middle pixel (RGB) output `index` shows now, as the headless
     /// backend last drew it.
     pub fn output_middle(&mut self, index: usize) -> [u8; 3] {
-        let shot = self
-            .state
+        let shot = self.shown_on(index);
+        let p = shot.pixel(shot.width / 2, shot.height / 2);
+        [p[0], p[1], p[2]]
+    }
+
+    /// What output `index` shows, as the headless backend last drew it.
+    pub fn shown_on(&mut self, index: usize) -> Screenshot {
+        self.state
             .backend
             .headless()
             .expect("headless")
             .screenshot_of(index)
-            .unwrap();
-        let p = shot.pixel(shot.width / 2, shot.height / 2);
-        [p[0], p[1], p[2]]
+            .unwrap()
+    }
+
+    /// Renders a frame; what output `index` shows then.
+    pub fn render_output(&mut self, index: usize) -> Screenshot {
+        self.render();
+        self.shown_on(index)
     }
 
     /// A background persona's kept content, as `screenshot --persona` gives it.
