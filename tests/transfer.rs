@@ -143,6 +143,16 @@ fn a_paste_pressed_while_the_copy_is_read_lands_when_it_is_read() {
         !fx.state.transfer.has_text(),
         "pasted once: the buffer is empty"
     );
+    // Pasted, it is personal's clipboard: it can be carried on from there.
+    fx.chord(&[key::LEFTMETA, key::LEFTCTRL, KEY_C]);
+    fx.dispatch_until(Duration::from_secs(5), |fx| {
+        fx.state.transfer.buffer.is_some()
+    });
+    let copied = fx.state.transfer.buffer.clone().unwrap();
+    assert_eq!(
+        (copied.from.as_str(), &copied.data[..]),
+        ("personal", &b"from work"[..])
+    );
 }
 
 #[test]

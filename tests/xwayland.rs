@@ -224,6 +224,12 @@ xwayland = false
         let out = cmd.stderr(Stdio::null()).output().unwrap();
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
+    // Copied before any X client: the server started later learns both
+    // the clipboard and the primary selection.
+    for args in [&["early-clipboard"][..], &["--primary", "early-primary"]] {
+        let status = wayland("apps", "wl-copy", args).status().unwrap();
+        assert!(status.success(), "wl-copy {args:?}");
+    }
     // X clients read the clipboard while one of theirs has the keyboard,
     // as a Wayland client does.
     let focused = Command::new("xmessage")
@@ -241,6 +247,21 @@ xwayland = false
                 .any(|w| w["title"] == "focused" && w["focused"] == true)
         },
     );
+
+    for (selection, want) in [
+        ("clipboard", "early-clipboard"),
+        ("primary", "early-primary"),
+    ] {
+        let mut pasted = String::new();
+        wait_for(
+            Duration::from_secs(10),
+            "X to paste what came before it",
+            || {
+                pasted = output(x11(&["-o", "-selection", selection]));
+                pasted == want
+            },
+        );
+    }
 
     // Wayland to X.
     let status = wayland("apps", "wl-copy", &["from-wayland"])

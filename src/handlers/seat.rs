@@ -83,8 +83,9 @@ impl SelectionHandler for PersonaState {
         _seat: Seat<Self>,
     ) {
         let mimes = source.map(|s| s.mime_types());
-        if ty == SelectionTarget::Clipboard {
-            self.clipboard_mimes = mimes.clone().unwrap_or_default();
+        match ty {
+            SelectionTarget::Clipboard => self.clipboard_mimes = mimes.clone().unwrap_or_default(),
+            SelectionTarget::Primary => self.primary_mimes = mimes.clone().unwrap_or_default(),
         }
         // The persona's X clients paste it too.
         self.x11_selection_changed(ty, mimes);

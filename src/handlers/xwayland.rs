@@ -161,6 +161,7 @@ impl XwmHandler for PersonaState {
                 set_data_device_selection(&dh, &seat, mime_types, HeldSelection::X11);
             }
             SelectionTarget::Primary => {
+                self.primary_mimes = mime_types.clone();
                 set_primary_selection(&dh, &seat, mime_types, HeldSelection::X11)
             }
         }
@@ -174,7 +175,10 @@ impl XwmHandler for PersonaState {
                 self.clipboard_mimes.clear();
                 clear_data_device_selection(&dh, &seat);
             }
-            SelectionTarget::Primary => clear_primary_selection(&dh, &seat),
+            SelectionTarget::Primary => {
+                self.primary_mimes.clear();
+                clear_primary_selection(&dh, &seat)
+            }
         }
     }
 
@@ -269,14 +273,20 @@ impl PersonaState {
         }
         if x11(current_primary_selection_userdata(&seat).as_deref()) {
             clear_primary_selection(&dh, &seat);
+            self.primary_mimes.clear();
         }
     }
 
-    /// A new X server learns the clipboard its persona already has.
+    /// A new X server learns the clipboard and primary selection its
+    /// persona already has.
     pub fn offer_selection_to_x11(&mut self) {
-        if !self.clipboard_mimes.is_empty() {
-            let mimes = self.clipboard_mimes.clone();
-            self.x11_selection_changed(SelectionTarget::Clipboard, Some(mimes));
+        for (target, mimes) in [
+            (SelectionTarget::Clipboard, self.clipboard_mimes.clone()),
+            (SelectionTarget::Primary, self.primary_mimes.clone()),
+        ] {
+            if !mimes.is_empty() {
+                self.x11_selection_changed(target, Some(mimes));
+            }
         }
     }
 

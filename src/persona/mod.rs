@@ -327,6 +327,8 @@ pub struct PersonaState {
     pub active: bool,
     /// The mime types of the clipboard a client of this persona set.
     pub clipboard_mimes: Vec<String>,
+    /// And of its primary selection (offered to an X server started later).
+    pub primary_mimes: Vec<String>,
     /// A background client asked to be activated; cleared when this persona
     /// comes to the front.
     pub attention: bool,
@@ -568,6 +570,7 @@ impl Persona {
             active: false,
             attention: false,
             clipboard_mimes: Vec::new(),
+            primary_mimes: Vec::new(),
             background_frames: config.effective_background_frames(background_frames),
             needs_redraw: false,
             events: Vec::new(),

@@ -231,6 +231,8 @@ impl State {
             "transfer-paste"
         );
         let mimes: Vec<String> = TEXT_TYPES.iter().map(|t| t.to_string()).collect();
+        // Set by the compositor, which smithay does not report back.
+        persona.clipboard_mimes = mimes.clone();
         set_data_device_selection::<PersonaState>(
             &persona.display_handle,
             &persona.seat,
