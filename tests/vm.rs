@@ -464,9 +464,7 @@ fn background_screenshot_shows_gpu_buffer(vm: &mut Vm) -> Result<(), String> {
 /// background in the corner, work's thumbnail (its client's color) in the
 /// first cell.
 fn overview_on_second_gpu(vm: &mut Vm) -> Result<(), String> {
-    let deadline = Instant::now() + STEP_TIMEOUT;
-    loop {
-        let screen = vm.screendump_of(SECOND_GPU_ID)?;
+    wait_for_second_gpu(vm, |screen| {
         // Thumbnails of the primary's picture, on Virtual-2's grid.
         let cells = personas::render::overview::layout(
             2,
@@ -480,14 +478,28 @@ fn overview_on_second_gpu(vm: &mut Vm) -> Result<(), String> {
         if close(corner, OVERVIEW_BACKGROUND) && close(thumbnail, WORK_COLOR) {
             return Ok(());
         }
-        if Instant::now() > deadline {
-            return Err(format!(
-                "with Virtual-1 off, Virtual-2 shows {corner:?} at its corner and {thumbnail:?} \
-                 at ({x},{y}), expected the overview's background {OVERVIEW_BACKGROUND:?} and \
-                 work's thumbnail {WORK_COLOR:?}"
-            ));
+        Err(format!(
+            "with Virtual-1 off, Virtual-2 shows {corner:?} at its corner and {thumbnail:?} \
+             at ({x},{y}), expected the overview's background {OVERVIEW_BACKGROUND:?} and \
+             work's thumbnail {WORK_COLOR:?}"
+        ))
+    })
+}
+
+/// Dumps the second GPU's screen until `check` passes it; after
+/// `STEP_TIMEOUT`, `check`'s last complaint.
+fn wait_for_second_gpu(
+    vm: &mut Vm,
+    check: impl Fn(&Screen) -> Result<(), String>,
+) -> Result<(), String> {
+    let deadline = Instant::now() + STEP_TIMEOUT;
+    loop {
+        let screen = vm.screendump_of(SECOND_GPU_ID)?;
+        match check(&screen) {
+            Ok(()) => return Ok(()),
+            Err(why) if Instant::now() > deadline => return Err(why),
+            Err(_) => std::thread::sleep(Duration::from_millis(200)),
         }
-        std::thread::sleep(Duration::from_millis(200));
     }
 }
 
@@ -508,23 +520,18 @@ fn second_gpu_shows(vm: &mut Vm, frame: Rgb, persona: &str) -> Result<(), String
         return Err(format!("outputs {listed:?}, expected {want:?}"));
     }
     let inside = frame.map(|c| (c as f32 * 0.25).round() as u8);
-    let deadline = Instant::now() + STEP_TIMEOUT;
-    loop {
-        let screen = vm.screendump_of(SECOND_GPU_ID)?;
+    wait_for_second_gpu(vm, |screen| {
         let (w, h) = (screen.width, screen.height);
         let corner = screen.pixel(1, 1);
         let middle = screen.pixel(w / 2, h / 2);
         if close(corner, frame) && close(middle, inside) {
             return Ok(());
         }
-        if Instant::now() > deadline {
-            return Err(format!(
-                "the second GPU's {w}x{h} screen shows {corner:?} at its corner and {middle:?} \
-                 in the middle, expected {persona}'s frame {frame:?} and {inside:?}"
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
+        Err(format!(
+            "the second GPU's {w}x{h} screen shows {corner:?} at its corner and {middle:?} \
+             in the middle, expected {persona}'s frame {frame:?} and {inside:?}"
+        ))
+    })
 }
 
 /// The second GPU unplugged, as an external GPU or a USB display adapter

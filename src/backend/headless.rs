@@ -357,7 +357,7 @@ impl HeadlessBackend {
     }
 
     pub fn dim_veil(&self) -> &SolidColorBuffer {
-        &self.screens[0].dim_veil
+        self.dim_veil_of(0)
     }
 
     pub fn dim_veil_of(&self, index: usize) -> &SolidColorBuffer {

@@ -1844,12 +1844,8 @@ fn close_device(session: &mut LibSeatSession, device: DeviceFd) {
 fn udev_seat(device_id: Dev) -> Option<String> {
     use smithay::reexports::udev;
     let device = udev::Device::from_devnum(udev::DeviceType::Character, device_id).ok()?;
-    Some(seat_of(device.property_value("ID_SEAT")))
-}
-
-/// `ID_SEAT` as the seat's name: untagged devices are seat0's.
-fn seat_of(id_seat: Option<&std::ffi::OsStr>) -> String {
-    id_seat.map_or_else(|| "seat0".to_string(), |s| s.to_string_lossy().into_owned())
+    let seat = device.property_value("ID_SEAT");
+    Some(seat.map_or_else(|| "seat0".into(), |s| s.to_string_lossy().into_owned()))
 }
 
 /// Whether the DRM device was unplugged: the kernel answers every ioctl
